@@ -1,0 +1,1 @@
+"""gridgov: grid-based community service and governance."""

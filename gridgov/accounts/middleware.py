@@ -1,0 +1,33 @@
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+
+from gridgov.core.context import set_user
+
+
+class SessionLifetimeMiddleware:
+    """Idle timeout and absolute lifetime for sessions; also hands the user to the audit context."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            session = request.session
+            login_at = float(session.get("gridgov_login_at", now))
+            seen_at = float(session.get("gridgov_seen_at", now))
+            if now - seen_at > settings.SESSION_IDLE_TIMEOUT or now - login_at > settings.SESSION_COOKIE_AGE:
+                logout(request)
+            else:
+                if "gridgov_login_at" not in session:
+                    session["gridgov_login_at"] = login_at
+                # Refresh the idle clock at most once a minute: a session write per request is waste.
+                if now - seen_at > 60 or "gridgov_seen_at" not in session:
+                    session["gridgov_seen_at"] = now
+                set_user(user)
+        return self.get_response(request)

@@ -1,0 +1,107 @@
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.accounts.roles import SINGLE_PER_GRID, Role
+from gridgov.hierarchy.models import Node
+
+
+class User(AbstractUser):
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return f"{self.full_name or self.username}（{self.username}）"
+
+
+class RoleAssignment(models.Model):
+    """A role held on a node; the user's scope for that role is the node's subtree."""
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="assignments")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    node = models.ForeignKey(Node, verbose_name=_("所属节点"), on_delete=models.PROTECT, related_name="assignments")
+    # Special-population tags are visible only where this is granted explicitly.
+    grants_special_groups = models.BooleanField(_("可查看特殊人群"), default=False)
+    created_at = models.DateTimeField(_("分配时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("角色分配")
+        verbose_name_plural = _("角色分配")
+        constraints = [
+            models.UniqueConstraint(fields=["node", "role"], condition=models.Q(role__in=list(SINGLE_PER_GRID)),
+                                    name="one_chief_instructor_worker_per_grid"),
+            models.UniqueConstraint(fields=["user", "node", "role"], name="unique_user_node_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.username} · {self.get_role_display()} · {self.node.name}"
+
+    @property
+    def path(self) -> str:
+        return self.node.path
+
+
+class LoginFailure(models.Model):
+    """Failed logins per username; lock-out counts these, not IP addresses."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def live(self) -> "ApiTokenQuerySet":
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A bearer token for phones. Only its hash is stored; it expires and can be revoked."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    label = models.CharField(max_length=100, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user.username})"
+
+    @classmethod
+    def issue(cls, user: User, label: str = "") -> tuple["ApiToken", str]:
+        raw = secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user, token_hash=_hash_token(raw), prefix=raw[:8], label=label,
+            expires_at=timezone.now() + timedelta(seconds=settings.API_TOKEN_LIFETIME),
+        )
+        return token, raw
+
+    @classmethod
+    def find(cls, raw: str) -> "ApiToken | None":
+        return cls.objects.live().select_related("user").filter(token_hash=_hash_token(raw)).first()
+
+    def revoke(self) -> None:
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+

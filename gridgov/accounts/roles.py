@@ -1,0 +1,71 @@
+"""Roles, where each may be held, and what each may do: permissions as data, in one table."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.hierarchy.models import Level
+
+
+class Role(models.TextChoices):
+    CITY_ADMIN = "city_admin", _("市级管理员")
+    COUNTY_ADMIN = "county_admin", _("区县管理员")
+    TOWNSHIP_ADMIN = "township_admin", _("街道/乡镇管理员")
+    COMMUNITY_ADMIN = "community_admin", _("社区/村管理员")
+    GRID_CHIEF = "grid_chief", _("网格长")
+    GRID_INSTRUCTOR = "grid_instructor", _("网格指导员")
+    GRID_WORKER = "grid_worker", _("专职网格员")
+    PART_TIME_WORKER = "part_time_worker", _("兼职网格员")
+    DEPARTMENT_STAFF = "department_staff", _("部门人员")
+    AUDITOR = "auditor", _("审计员")
+
+
+# Where a role may be held. Department staff and auditors may cover any level's subtree.
+ROLE_LEVELS: dict[str, set[str]] = {
+    Role.CITY_ADMIN: {Level.CITY},
+    Role.COUNTY_ADMIN: {Level.COUNTY},
+    Role.TOWNSHIP_ADMIN: {Level.TOWNSHIP},
+    Role.COMMUNITY_ADMIN: {Level.COMMUNITY},
+    Role.GRID_CHIEF: {Level.GRID},
+    Role.GRID_INSTRUCTOR: {Level.GRID},
+    Role.GRID_WORKER: {Level.GRID},
+    Role.PART_TIME_WORKER: {Level.GRID},
+    Role.DEPARTMENT_STAFF: {Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.COMMUNITY},
+    Role.AUDITOR: {Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.COMMUNITY},
+}
+
+# 1+1+1+N: exactly one of each of these per grid; part-time workers are the N.
+SINGLE_PER_GRID = (Role.GRID_CHIEF, Role.GRID_INSTRUCTOR, Role.GRID_WORKER)
+
+
+class Cap(models.TextChoices):
+    """Capabilities. A user has a capability on a subtree if a role assignment there grants it."""
+
+    VIEW = "view", _("查看")
+    MANAGE_HIERARCHY = "manage_hierarchy", _("管理层级")
+    MANAGE_STAFF = "manage_staff", _("分配人员")
+    EDIT_REGISTRY = "edit_registry", _("维护人口房屋")
+    SEE_PII = "see_pii", _("查看完整身份证号和电话")
+    SEE_SPECIAL_GROUPS = "see_special_groups", _("查看特殊人群标签")
+    REPORT_EVENT = "report_event", _("上报事件")
+    HANDLE_EVENT = "handle_event", _("受理与派遣事件")
+    DEPARTMENT_WORK = "department_work", _("部门处置")
+    VIEW_AUDIT = "view_audit", _("查看审计日志")
+    IMPORT_EXPORT = "import_export", _("导入导出")
+
+
+_ADMIN = {Cap.VIEW, Cap.MANAGE_HIERARCHY, Cap.MANAGE_STAFF, Cap.EDIT_REGISTRY, Cap.SEE_PII,
+          Cap.REPORT_EVENT, Cap.HANDLE_EVENT, Cap.IMPORT_EXPORT}
+
+ROLE_CAPS: dict[str, set[str]] = {
+    Role.CITY_ADMIN: _ADMIN,
+    Role.COUNTY_ADMIN: _ADMIN,
+    Role.TOWNSHIP_ADMIN: _ADMIN,
+    Role.COMMUNITY_ADMIN: _ADMIN,
+    Role.GRID_CHIEF: {Cap.VIEW, Cap.EDIT_REGISTRY, Cap.SEE_PII, Cap.REPORT_EVENT, Cap.IMPORT_EXPORT},
+    Role.GRID_INSTRUCTOR: {Cap.VIEW, Cap.REPORT_EVENT},
+    Role.GRID_WORKER: {Cap.VIEW, Cap.EDIT_REGISTRY, Cap.SEE_PII, Cap.REPORT_EVENT, Cap.IMPORT_EXPORT},
+    Role.PART_TIME_WORKER: {Cap.VIEW, Cap.REPORT_EVENT},
+    Role.DEPARTMENT_STAFF: {Cap.VIEW, Cap.DEPARTMENT_WORK},
+    # Auditors read the log and the structure; they cannot change business data.
+    Role.AUDITOR: {Cap.VIEW, Cap.VIEW_AUDIT},
+}

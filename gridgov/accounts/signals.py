@@ -1,0 +1,48 @@
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.sessions.models import Session
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.http import HttpRequest
+from django.utils import timezone
+
+from gridgov.accounts.models import LoginFailure, User
+from gridgov.audit.models import Action
+from gridgov.audit.services import record
+
+
+@receiver(user_logged_in)
+def _logged_in(sender: Any, request: HttpRequest, user: User, **_: Any) -> None:
+    LoginFailure.objects.filter(username=user.username.lower()).delete()
+    if request is not None:
+        request.session["gridgov_login_at"] = timezone.now().timestamp()
+    record(Action.LOGIN, user, user=user)
+
+
+@receiver(user_logged_out)
+def _logged_out(sender: Any, request: HttpRequest, user: User | None, **_: Any) -> None:
+    if user is not None:
+        record(Action.LOGOUT, user, user=user)
+
+
+@receiver(user_login_failed)
+def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any) -> None:
+    username = str(credentials.get("username", ""))[:150]
+    locked = bool(getattr(request, "gridgov_locked_out", False))
+    if not locked:
+        LoginFailure.objects.create(username=username.lower(),
+                                    ip=request.META.get("REMOTE_ADDR") if request is not None else None)
+    record(Action.LOGIN_FAILED, object_type="accounts.user", object_repr=username, success=False,
+           message="locked out" if locked else "bad credentials")
+
+
+@receiver(post_save, sender=User)
+def _end_sessions_of_disabled(sender: Any, instance: User, **_: Any) -> None:
+    """A disabled account's sessions and tokens end at once, not at their expiry."""
+    if instance.is_active:
+        return
+    for session in Session.objects.filter(expire_date__gte=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(instance.pk):
+            session.delete()
+    instance.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())

@@ -1,0 +1,112 @@
+"""The append-only, hash-chained audit log.
+
+Each row's `hash` covers its own content and the previous row's hash, and `seq` has no gaps,
+so editing or removing any row breaks the chain (`gridgov audit verify`). The application
+never updates or deletes a row; on PostgreSQL a trigger refuses it at the database too.
+"""
+
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    CREATE = "create", _("新增")
+    UPDATE = "update", _("修改")
+    DELETE = "delete", _("删除")
+    MOVE = "move", _("移动")
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOGOUT = "logout", _("退出")
+    DENIED = "denied", _("拒绝访问")
+    READ_SENSITIVE = "read_sensitive", _("查看敏感信息")
+    EXPORT = "export", _("导出")
+    IMPORT = "import", _("导入")
+    COMMAND = "command", _("命令")
+    TRANSITION = "transition", _("流转")
+    BREAK_GLASS = "break_glass", _("越权查询申请")
+
+
+class AppendOnlyQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEntry(models.Model):
+    seq = models.BigIntegerField(_("序号"), unique=True)
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                              on_delete=models.SET_NULL, db_constraint=False, related_name="+")
+    actor_name = models.CharField(_("操作人账号"), max_length=150, blank=True)
+    channel = models.CharField(_("渠道"), max_length=16)
+    ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
+    request_id = models.CharField(_("请求号"), max_length=64, blank=True)
+    action = models.CharField(_("动作"), max_length=20, choices=Action.choices, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    # The scope path of the object, so auditors see only their subtree.
+    path = models.CharField(_("层级路径"), max_length=80, blank=True, db_index=True)
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    success = models.BooleanField(_("成功"), default=True)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.actor_name} {self.action} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The audit log is append-only.")
+
+    def content(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "actor_id": self.actor_id,
+            "actor_name": self.actor_name,
+            "channel": self.channel,
+            "ip": self.ip,
+            "request_id": self.request_id,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "object_repr": self.object_repr,
+            "path": self.path,
+            "changes": self.changes,
+            "success": self.success,
+            "message": self.message,
+        }
+
+    def compute_hash(self) -> str:
+        body = json.dumps(self.content(), sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256((self.prev_hash + body).encode("utf-8")).hexdigest()
+
+
+class ChainHead(models.Model):
+    """One row: the last sequence number and hash. Locking it serializes appends to the chain."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("审计链头")

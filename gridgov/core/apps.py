@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "gridgov.core"
+    label = "core"
+    verbose_name = "核心"
+
+    def ready(self) -> None:
+        from gridgov.core import lookups  # noqa: F401  registers the `under` lookup

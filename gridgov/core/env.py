@@ -1,0 +1,80 @@
+"""Settings from environment variables that fail loudly on bad values.
+
+A typo in production configuration must stop the process at start-up with a
+message naming the variable, never fall back silently to a default.
+"""
+
+import os
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        if default is None:
+            raise ImproperlyConfigured(f"Environment variable {name} is required but not set.")
+        return default
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"Environment variable {name}={raw!r} is not a boolean; use 1/0, true/false, yes/no.")
+
+
+def env_int(name: str, default: int, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"Environment variable {name}={raw!r} is not an integer.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"Environment variable {name}={value} must be at least {minimum}.")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+SUPPORTED_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
+
+
+def env_database(name: str, default_url: str) -> dict[str, Any]:
+    """Parse DATABASE_URL; only SQLite and PostgreSQL are supported."""
+    raw = os.environ.get(name) or default_url
+    try:
+        config = dj_database_url.parse(raw, conn_max_age=60)
+    except Exception as exc:  # dj_database_url raises several types for junk input
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a valid database URL ({exc}); "
+            "expected e.g. postgres://user@127.0.0.1:5432/gridgov or sqlite:///path/to/db.sqlite3"
+        ) from None
+    engine = config.get("ENGINE")
+    if engine not in SUPPORTED_ENGINES:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r}: unsupported database engine {engine!r}; use sqlite:/// or postgres://"
+        )
+    if engine == "django.db.backends.postgresql" and not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name}={raw!r}: the PostgreSQL URL names no database.")
+    if engine == "django.db.backends.sqlite3" and not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name}={raw!r}: the SQLite URL names no file.")
+    return config

@@ -1,0 +1,165 @@
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+
+from gridgov.accounts.models import User
+from gridgov.accounts.roles import Cap
+from gridgov.accounts.scope import get_visible_or_404
+from gridgov.accounts.services import assign_role
+from gridgov.hierarchy import selectors, services
+from gridgov.hierarchy.geo import locate_grid
+from gridgov.hierarchy.models import Node
+
+router = Router(tags=["hierarchy"])
+
+
+class NodeOut(Schema):
+    id: int
+    level: str
+    code: str
+    name: str
+    parent_id: int | None
+    path: str
+    county_code: str
+    grid_kind: str
+    dedicated_kind: str
+    lng: float | None
+    lat: float | None
+    address: str
+    version: int
+
+
+class NodeDetailOut(NodeOut):
+    boundary: dict[str, Any] | None
+
+
+class NodeIn(Schema):
+    level: str
+    name: str
+    parent_id: int | None = None
+    code: str = ""
+    grid_kind: str = ""
+    dedicated_kind: str = ""
+    boundary: dict[str, Any] | None = None
+    lng: float | None = None
+    lat: float | None = None
+    address: str = ""
+
+
+class NodePatch(Schema):
+    version: int | None = None
+    name: str | None = None
+    grid_kind: str | None = None
+    dedicated_kind: str | None = None
+    boundary: dict[str, Any] | None = None
+    address: str | None = None
+
+
+class MoveIn(Schema):
+    parent_id: int
+    code: str = ""
+
+
+class NodeFilter(Schema):
+    level: str | None = None
+    under: int | None = Field(None, description="id of a node: only its subtree")
+    q: str | None = Field(None, max_length=100, description="name contains")
+
+
+class AssignIn(Schema):
+    username: str
+    role: str
+    node_id: int
+    grants_special_groups: bool = False
+
+
+class AssignOut(Schema):
+    id: int
+    username: str
+    role: str
+    node_id: int
+
+
+class GapOut(Schema):
+    grid_id: int
+    grid_code: str
+    grid_name: str
+    missing: list[str]
+
+
+@router.get("/nodes", response=list[NodeOut])
+def list_nodes(request: HttpRequest, filters: Query[NodeFilter], limit: int = 100, offset: int = 0) -> Any:
+    nodes = selectors.nodes_for(request.user)
+    if filters.level:
+        nodes = nodes.filter(level=filters.level)
+    if filters.under:
+        top = get_visible_or_404(Node.objects.all(), request.user, pk=filters.under)
+        nodes = nodes.filter(path__under=top.path)
+    if filters.q:
+        nodes = nodes.filter(name__contains=filters.q)
+    return nodes.order_by("path")[offset: offset + min(limit, 1000)]
+
+
+@router.get("/nodes/{node_id}", response=NodeDetailOut)
+def get_node(request: HttpRequest, node_id: int) -> Node:
+    return get_visible_or_404(Node.objects.all(), request.user, pk=node_id)
+
+
+@router.get("/nodes/{node_id}/children", response=list[NodeOut])
+def node_children(request: HttpRequest, node_id: int) -> Any:
+    node = get_visible_or_404(Node.objects.all(), request.user, pk=node_id)
+    return selectors.children_of(node, request.user)
+
+
+@router.post("/nodes", response={201: NodeDetailOut})
+def create_node(request: HttpRequest, body: NodeIn) -> tuple[int, Node]:
+    parent = None
+    if body.parent_id is not None:
+        parent = get_visible_or_404(Node.objects.all(), request.user, pk=body.parent_id)
+    data = body.dict(exclude={"parent_id"})
+    return 201, services.create_node(user=request.user, parent=parent, **data)
+
+
+@router.patch("/nodes/{node_id}", response=NodeDetailOut)
+def update_node(request: HttpRequest, node_id: int, body: NodePatch) -> Node:
+    node = get_visible_or_404(Node.objects.all(), request.user, pk=node_id)
+    changes = body.dict(exclude_unset=True)
+    version = changes.pop("version", None)
+    return services.update_node(node, user=request.user, version=version, **changes)
+
+
+@router.post("/nodes/{node_id}/move", response=NodeDetailOut)
+def move_node(request: HttpRequest, node_id: int, body: MoveIn) -> Node:
+    node = get_visible_or_404(Node.objects.all(), request.user, Cap.MANAGE_HIERARCHY, pk=node_id)
+    parent = get_visible_or_404(Node.objects.all(), request.user, Cap.MANAGE_HIERARCHY, pk=body.parent_id)
+    return services.move_node(node, parent, user=request.user, new_code=body.code)
+
+
+@router.get("/grids/locate", response={200: NodeOut, 404: dict})
+def locate(request: HttpRequest, lng: float, lat: float) -> Any:
+    """The grid containing a WGS84 point, if it is in the caller's scope."""
+    grid = locate_grid(lng, lat)
+    if grid is None or not selectors.nodes_for(request.user).filter(pk=grid.pk).exists():
+        return 404, {"detail": "no grid in your scope contains this point"}
+    return 200, grid
+
+
+@router.post("/assignments", response={201: AssignOut})
+def create_assignment(request: HttpRequest, body: AssignIn) -> tuple[int, dict[str, Any]]:
+    node = get_visible_or_404(Node.objects.all(), request.user, Cap.MANAGE_STAFF, pk=body.node_id)
+    person = get_object_or_404(User, username=body.username)
+    assignment = assign_role(user=request.user, person=person, role=body.role, node=node,
+                             grants_special_groups=body.grants_special_groups)
+    return 201, {"id": assignment.pk, "username": person.username, "role": assignment.role, "node_id": node.pk}
+
+
+@router.get("/staffing-gaps", response=list[GapOut])
+def staffing_gaps(request: HttpRequest, under: int | None = None) -> Any:
+    top = get_visible_or_404(Node.objects.all(), request.user, pk=under) if under else None
+    return [
+        {"grid_id": g["grid"].pk, "grid_code": g["grid"].code, "grid_name": g["grid"].name,
+         "missing": [str(m) for m in g["missing"]]}
+        for g in selectors.staffing_gaps(request.user, top)
+    ]

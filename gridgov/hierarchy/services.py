@@ -1,0 +1,201 @@
+"""Writes to the hierarchy: create, rename, move, set boundaries. Views and commands call these."""
+
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import CharField, Max, Value
+from django.db.models.functions import Concat, Substr
+
+from gridgov.accounts.roles import Cap
+from gridgov.accounts.scope import require
+from gridgov.audit.models import Action
+from gridgov.audit.services import record
+from gridgov.hierarchy.geo import GridLocator, parse_boundary
+from gridgov.hierarchy.models import (
+    CODE_LENGTH,
+    DERIVED_LEVELS,
+    DedicatedKind,
+    GridKind,
+    Level,
+    Node,
+    ScopedModel,
+    parent_level,
+)
+
+# How many leading digits of a real administrative code repeat its parent's code.
+_PARENT_PREFIX = {Level.COUNTY: 4, Level.TOWNSHIP: 6, Level.COMMUNITY: 9}
+_LEVEL_NAMES = dict(Level.choices)
+
+
+def county_code_of(path: str) -> str:
+    return path[6:12] if len(path) >= 12 else ""
+
+
+def next_child_code(parent: Node, level: str) -> str:
+    """Derived code: the parent's code plus the next free three-digit number."""
+    width = CODE_LENGTH[level]
+    last = Node.objects.filter(code__startswith=parent.code, level=level).aggregate(m=Max("code"))["m"]
+    seq = int(last[len(parent.code):]) + 1 if last and len(last) == width else 1
+    if seq > 999:
+        raise ValidationError({"code": f"{parent.name} 下的{_LEVEL_NAMES[level]}编号已用尽（最多 999 个）"})
+    return f"{parent.code}{seq:03d}"
+
+
+def _check_code(level: str, code: str, parent: Node | None, exclude_pk: int | None = None) -> None:
+    width = CODE_LENGTH[level]
+    if not code.isdigit() or len(code) != width:
+        raise ValidationError({"code": f"{_LEVEL_NAMES[level]}代码必须是 {width} 位数字，收到 {code!r}"})
+    if parent is not None:
+        prefix = _PARENT_PREFIX.get(level, len(parent.code) if level in DERIVED_LEVELS else 0)
+        if prefix and code[:prefix] != parent.code[:prefix]:
+            raise ValidationError({"code": f"代码 {code} 与上级 {parent.name}（{parent.code}）不一致：前 {prefix} 位应相同"})
+    clash = Node.objects.filter(code=code)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"code": f"代码 {code} 已被使用"})
+
+
+def _check_grid_fields(level: str, grid_kind: str, dedicated_kind: str) -> None:
+    if level != Level.GRID:
+        if grid_kind or dedicated_kind:
+            raise ValidationError({"grid_kind": "只有网格才有网格类型"})
+        return
+    if grid_kind not in GridKind.values:
+        raise ValidationError({"grid_kind": f"网格类型必须是 {', '.join(GridKind.values)} 之一"})
+    if grid_kind == GridKind.DEDICATED and dedicated_kind not in DedicatedKind.values:
+        raise ValidationError({"dedicated_kind": f"专属网格必须指定类别：{', '.join(DedicatedKind.values)}"})
+    if grid_kind == GridKind.BASIC and dedicated_kind:
+        raise ValidationError({"dedicated_kind": "基础网格不设专属类别"})
+
+
+def _check_parent(level: str, parent: Node | None) -> None:
+    if level not in Level.values:
+        raise ValidationError({"level": f"未知层级 {level!r}"})
+    expected = parent_level(level)
+    if expected is None:
+        if parent is not None:
+            raise ValidationError({"parent": "市级节点没有上级"})
+        return
+    if parent is None:
+        raise ValidationError({"parent": f"{_LEVEL_NAMES[level]}必须有上级（{_LEVEL_NAMES[expected]}）"})
+    if parent.level != expected:
+        raise ValidationError({"parent": f"{_LEVEL_NAMES[level]}只能建在{_LEVEL_NAMES[expected]}下，"
+                                         f"而 {parent.name} 是{_LEVEL_NAMES[parent.level]}"})
+
+
+@transaction.atomic
+def create_node(*, user: Any, level: str, name: str, parent: Node | None = None, code: str = "",
+                grid_kind: str = "", dedicated_kind: str = "", boundary: Any = None,
+                lng: float | None = None, lat: float | None = None, address: str = "") -> Node:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "名称不能为空"})
+    _check_parent(level, parent)
+    if parent is not None:
+        require(user, Cap.MANAGE_HIERARCHY, parent.path, parent)
+    elif not getattr(user, "is_superuser", False):
+        raise ValidationError({"parent": "只有系统管理员可以新建市级节点"})
+    if level == Level.GRID and not grid_kind:
+        grid_kind = GridKind.BASIC
+    _check_grid_fields(level, grid_kind, dedicated_kind)
+    if parent is not None and level in DERIVED_LEVELS and not code:
+        code = next_child_code(parent, level)
+    _check_code(level, code, parent)
+    if boundary is not None:
+        geometry = parse_boundary(boundary)
+        if lng is None or lat is None:
+            centre = geometry.representative_point()
+            lng, lat = centre.x, centre.y
+    path = (parent.path if parent else "") + code
+    node = Node.objects.create(
+        level=level, code=code, name=name, parent=parent, path=path, county_code=county_code_of(path),
+        grid_kind=grid_kind, dedicated_kind=dedicated_kind, boundary=boundary, lng=lng, lat=lat, address=address,
+    )
+    if boundary is not None:
+        transaction.on_commit(GridLocator.invalidate)
+    return node
+
+
+@transaction.atomic
+def update_node(node: Node, *, user: Any, version: int | None = None, **changes: Any) -> Node:
+    """Rename or edit a node's attributes (not its place in the tree: see move_node)."""
+    require(user, Cap.MANAGE_HIERARCHY, node.path, node)
+    node = Node.objects.select_for_update().get(pk=node.pk)
+    if version is not None and version != node.version:
+        raise ValidationError({"version": "该节点已被他人修改，请刷新后重试"}, code="conflict")
+    allowed = {"name", "grid_kind", "dedicated_kind", "boundary", "lng", "lat", "address"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: "该字段不能在此修改"})
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+        if not changes["name"]:
+            raise ValidationError({"name": "名称不能为空"})
+    _check_grid_fields(node.level, changes.get("grid_kind", node.grid_kind),
+                       changes.get("dedicated_kind", node.dedicated_kind))
+    if changes.get("boundary") is not None:
+        geometry = parse_boundary(changes["boundary"])
+        centre = geometry.representative_point()
+        changes.setdefault("lng", centre.x)
+        changes.setdefault("lat", centre.y)
+        transaction.on_commit(GridLocator.invalidate)
+    for key, value in changes.items():
+        setattr(node, key, value)
+    node.version += 1
+    node.save()
+    return node
+
+
+def scoped_models() -> list[type[ScopedModel]]:
+    return [m for m in apps.get_models() if issubclass(m, ScopedModel)]
+
+
+@transaction.atomic
+def move_node(node: Node, new_parent: Node, *, user: Any, new_code: str = "") -> Node:
+    """Move a node (and its subtree) under another parent of the right level.
+
+    Derived codes (grid, building) are re-derived under the new parent; every descendant's
+    path and county code, and those of every scoped row in any app, are rewritten.
+    """
+    node = Node.objects.select_for_update().get(pk=node.pk)
+    new_parent = Node.objects.get(pk=new_parent.pk)
+    if new_parent.path.startswith(node.path):
+        raise ValidationError({"parent": f"不能把 {node.name} 移到它自己或它的下级 {new_parent.name} 之下（会形成环）"})
+    _check_parent(node.level, new_parent)
+    require(user, Cap.MANAGE_HIERARCHY, node.path, node)
+    require(user, Cap.MANAGE_HIERARCHY, new_parent.path, new_parent)
+    if new_parent.pk == node.parent_id and not new_code:
+        return node
+    old_path, old_code = node.path, node.code
+    if node.level in DERIVED_LEVELS:
+        code = new_code or next_child_code(new_parent, node.level)
+    else:
+        code = new_code or node.code
+    if code != old_code or node.level in DERIVED_LEVELS:
+        _check_code(node.level, code, new_parent, exclude_pk=node.pk)
+    new_path = new_parent.path + code
+    county = county_code_of(new_path)
+    # Descendant codes of derived levels start with this node's code: swap the prefix.
+    if code != old_code:
+        Node.objects.filter(path__under=old_path, code__startswith=old_code).exclude(pk=node.pk).update(
+            code=Concat(Value(code), Substr("code", len(old_code) + 1))
+        )
+    moved = 0
+    for model in scoped_models():
+        moved += model._default_manager.filter(path__under=old_path).update(
+            path=Concat(Value(new_path), Substr("path", len(old_path) + 1), output_field=CharField()),
+            county_code=county,
+        )
+    before = {"parent": node.parent_id, "code": old_code, "path": old_path}
+    Node.objects.filter(pk=node.pk).update(parent=new_parent, code=code, version=node.version + 1)
+    node.refresh_from_db()
+    record(Action.MOVE, node, changes={key: [before[key], value] for key, value in
+                                       {"parent": new_parent.pk, "code": code, "path": new_path}.items()},
+           message=f"moved with {moved - 1} descendant rows")
+    transaction.on_commit(GridLocator.invalidate)
+    return node
+
+

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from gridgov.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("accounts/", include("gridgov.accounts.urls")),
+    path("open311/", include("gridgov.open311.urls")),
+    path("registry/", include("gridgov.registry.urls")),
+    path("events/", include("gridgov.events.urls")),
+    path("disputes/", include("gridgov.disputes.urls")),
+    path("audit/", include("gridgov.audit.urls")),
+    path("", include("gridgov.hierarchy.urls")),
+    path("", include("gridgov.front.urls")),
+]
