@@ -5,8 +5,6 @@
 
 from pathlib import Path
 
-from django.utils.translation import gettext_lazy as _
-
 from gridgov.core.dotenv import load_dotenv
 from gridgov.core.env import env_bool, env_database, env_int, env_list, env_str
 
@@ -34,6 +32,7 @@ INSTALLED_APPS = [
     "gridgov.hierarchy",
     "gridgov.accounts",
     "gridgov.registry",
+    "gridgov.search",
     "gridgov.events",
     "gridgov.disputes",
     "gridgov.open311",

@@ -1,7 +1,6 @@
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -57,6 +56,9 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 def _hash_token(raw: str) -> str:

@@ -53,7 +53,7 @@ class Cap(models.TextChoices):
     IMPORT_EXPORT = "import_export", _("导入导出")
 
 
-_ADMIN = {Cap.VIEW, Cap.MANAGE_HIERARCHY, Cap.MANAGE_STAFF, Cap.EDIT_REGISTRY, Cap.SEE_PII,
+_ADMIN: set[str] = {Cap.VIEW, Cap.MANAGE_HIERARCHY, Cap.MANAGE_STAFF, Cap.EDIT_REGISTRY, Cap.SEE_PII,
           Cap.REPORT_EVENT, Cap.HANDLE_EVENT, Cap.IMPORT_EXPORT}
 
 ROLE_CAPS: dict[str, set[str]] = {

@@ -34,7 +34,7 @@ def seed(ctx: SeedContext) -> None:
     users: dict[str, User] = {}
     assignments: list[RoleAssignment] = []
     taken: set[tuple[int, str]] = set()
-    for username, full_name, role, node_name in DEMO_USERS:
+    for username, full_name, role, _node_name in DEMO_USERS:
         user = User(username=username, full_name=full_name, password=demo_hash,
                     is_superuser=role is None, is_staff=True)
         users[username] = user

@@ -17,7 +17,7 @@ class ActorContext:
     channel: str = "system"  # page | api | admin | command | system | worker
 
 
-_current: ContextVar[ActorContext] = ContextVar("gridgov_actor", default=ActorContext())
+_current: ContextVar[ActorContext] = ContextVar("gridgov_actor", default=ActorContext())  # noqa: B039  frozen, so immutable
 
 
 def current_actor() -> ActorContext:

@@ -62,7 +62,7 @@ def env_database(name: str, default_url: str) -> dict[str, Any]:
     """Parse DATABASE_URL; only SQLite and PostgreSQL are supported."""
     raw = os.environ.get(name) or default_url
     try:
-        config = dj_database_url.parse(raw, conn_max_age=60)
+        config: dict[str, Any] = dict(dj_database_url.parse(raw, conn_max_age=60))
     except Exception as exc:  # dj_database_url raises several types for junk input
         raise ImproperlyConfigured(
             f"{name}={raw!r} is not a valid database URL ({exc}); "

@@ -25,7 +25,7 @@ from gridgov.hierarchy.models import (
 )
 
 # How many leading digits of a real administrative code repeat its parent's code.
-_PARENT_PREFIX = {Level.COUNTY: 4, Level.TOWNSHIP: 6, Level.COMMUNITY: 9}
+_PARENT_PREFIX: dict[str, int] = {Level.COUNTY: 4, Level.TOWNSHIP: 6, Level.COMMUNITY: 9}
 _LEVEL_NAMES = dict(Level.choices)
 
 
