@@ -1,0 +1,346 @@
+"""Pure checks and normalisation of what people type (or what a spreadsheet holds).
+
+Each function returns the clean value or raises `ValidationError({field: "中文 message"})` naming
+the field and saying how to fix it. Nothing here touches the database.
+"""
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
+
+from gridgov.registry.choices import (
+    ETHNICITIES,
+    CareTag,
+    HouseholdKind,
+    Relation,
+    ResidenceStatus,
+    Sex,
+    SpecialTag,
+)
+
+# Full-width digits and letters (what Chinese input methods often produce) to ASCII.
+_FULLWIDTH = str.maketrans("０１２３４５６７８９ＸｘＬｌ－＋（）", "0123456789XxLl-+()")
+_SPACES = re.compile(r"[\s\u3000\u00a0\u200b]+")
+# "1.50102E+17": what a spreadsheet shows for an 18-digit number stored as a number.
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+_SEX_LABELS = {"男": Sex.MALE, "女": Sex.FEMALE, "m": Sex.MALE, "f": Sex.FEMALE, "male": Sex.MALE,
+               "female": Sex.FEMALE}
+MIN_BIRTH_YEAR = 1900
+
+
+def to_halfwidth(value: str) -> str:
+    """Full-width digits, X and punctuation to ASCII; every kind of space removed."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", value.translate(_FULLWIDTH)))
+
+
+def _fail(field: str, message: str) -> ValidationError:
+    return ValidationError({field: message})
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    value: str  # 18 characters, upper-case X
+    birth_date: datetime.date
+    sex: str  # Sex value
+    converted_from_15: bool = False
+
+
+def convert_15_to_18(number15: str) -> str:
+    """Legacy 15-digit number (YYMMDD, no check digit) → 18 digits: insert "19", add the check digit."""
+    body = number15[:6] + "19" + number15[6:]
+    return body + ric.calc_check_digit(body + "0")
+
+
+@lru_cache(maxsize=8192)
+def _area_valid(area: str, year: int) -> bool:
+    """Whether the area code existed in that year (stdnum's table); cached: imports repeat areas."""
+    try:
+        ric.get_birth_place(f"{area}{year:04d}01010000")
+    except StdnumError:
+        return False
+    return True
+
+
+def parse_id_number(raw: Any, *, field: str = "id_number", today: datetime.date | None = None) -> IdNumber:
+    """Clean, convert and validate a national ID number; derive birth date and sex.
+
+    Accepts spaces, full-width digits/Ｘ, a lower-case x and 15-digit legacy numbers.
+    """
+    if raw is None:
+        raise _fail(field, "身份证号不能为空")
+    text = to_halfwidth(str(raw)).upper()
+    if not text:
+        raise _fail(field, "身份证号不能为空")
+    if _SCIENTIFIC.match(text):
+        raise _fail(field, f"身份证号显示为科学计数法（{text}），后几位数字已经丢失；"
+                           "请把该列设为“文本”格式后重新输入完整的 18 位号码")
+    if len(text) == 15:
+        if not text.isdigit():
+            raise _fail(field, "15 位旧身份证号只能由数字组成")
+        text = convert_15_to_18(text)
+        converted = True
+    else:
+        converted = False
+    if len(text) != 18:
+        raise _fail(field, f"身份证号应为 18 位（或 15 位旧号码），现在是 {len(text)} 位")
+    if not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
+        raise _fail(field, "身份证号前 17 位必须是数字，最后一位是数字或 X")
+    try:
+        birth = ric.get_birth_date(text)
+    except StdnumError:
+        raise _fail(field, f"身份证号中的出生日期 {text[6:14]} 不存在") from None
+    today = today or datetime.date.today()
+    if birth > today or birth.year < MIN_BIRTH_YEAR:
+        raise _fail(field, f"身份证号中的出生日期 {birth:%Y-%m-%d} 不合理")
+    expected = ric.calc_check_digit(text)
+    if text[17] != expected:
+        raise _fail(field, f"身份证号校验位错误：按前 17 位计算最后一位应为 {expected}，填写的是 {text[17]}；"
+                           "请核对是否有数字录错")
+    if not _area_valid(text[:6], birth.year):
+        raise _fail(field, f"身份证号前 6 位地区代码 {text[:6]} 不是有效的行政区划代码")
+    sex = Sex.MALE if int(text[16]) % 2 else Sex.FEMALE
+    return IdNumber(value=text, birth_date=birth, sex=sex, converted_from_15=converted)
+
+
+def parse_date(raw: Any, *, field: str = "birth_date") -> datetime.date | None:
+    """A date from a form, an API or a spreadsheet cell (date, datetime or text such as 1990-01-02,
+    1990/1/2, 1990.01.02, 19900102, 1990年1月2日)."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, datetime.datetime):
+        return raw.date()
+    if isinstance(raw, datetime.date):
+        return raw
+    text = to_halfwidth(str(raw))
+    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+    if match:
+        try:
+            return datetime.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            pass
+    raise _fail(field, f"日期“{raw}”无法识别，请写成 1990-01-02 这样的格式")
+
+
+def parse_sex(raw: Any, *, field: str = "sex") -> str:
+    if raw is None:
+        return ""
+    text = to_halfwidth(str(raw)).strip()
+    if not text:
+        return ""
+    if text in Sex.values:
+        return text
+    sex = _SEX_LABELS.get(text.lower())
+    if sex is None:
+        raise _fail(field, f"性别“{raw}”无法识别，请填“男”或“女”")
+    return sex
+
+
+def check_against_id(id_number: IdNumber, *, birth_date: datetime.date | None = None, sex: str = "") -> None:
+    """What was typed must agree with what the ID number encodes; the error names the field."""
+    if birth_date is not None and birth_date != id_number.birth_date:
+        raise _fail("birth_date", f"出生日期 {birth_date:%Y-%m-%d} 与身份证号不符（身份证号显示 "
+                                  f"{id_number.birth_date:%Y-%m-%d}）；请核对出生日期或身份证号")
+    if sex and sex != id_number.sex:
+        labels = dict(Sex.choices)
+        raise _fail("sex", f"性别“{labels[sex]}”与身份证号不符（身份证号第 17 位表示“{labels[id_number.sex]}”）；"
+                           "请核对性别或身份证号")
+
+
+def validate_identity(id_number: Any, *, birth_date: Any = None, sex: Any = "",
+                      today: datetime.date | None = None) -> IdNumber:
+    """ID number plus the typed birth date and sex, all checked together."""
+    parsed = parse_id_number(id_number, today=today)
+    check_against_id(parsed, birth_date=parse_date(birth_date), sex=parse_sex(sex))
+    return parsed
+
+
+@dataclass(frozen=True)
+class Phone:
+    display: str  # 13812345678 or 0471-6123456
+    digits: str  # 13812345678 or 04716123456: what the blind index hashes
+    e164: str  # +8613812345678
+    kind: str  # "mobile" or "landline"
+
+
+_LANDLINE_TYPES = {phonenumbers.PhoneNumberType.FIXED_LINE}
+_MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def parse_phone(raw: Any, *, field: str = "phone") -> Phone:
+    """A Chinese mobile or landline number (with its area code), normalised.
+
+    Spreadsheet number cells (13812345678.0) and full-width digits are accepted.
+    """
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = to_halfwidth(str(raw or "")).strip()
+    if not text:
+        raise _fail(field, "电话不能为空")
+    if isinstance(raw, int) and len(text) in (10, 11) and not text.startswith("1"):
+        # A landline in a number cell has lost its leading zero (4716123456).
+        text = "0" + text
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        raise _fail(field, f"电话“{raw}”不是有效的号码；手机写 11 位，座机写区号-号码，如 0471-6123456") from None
+    if number.country_code != 86:
+        raise _fail(field, "只支持中国大陆的手机或座机号码")
+    kind = phonenumbers.number_type(number)
+    if not phonenumbers.is_valid_number(number) or kind not in _LANDLINE_TYPES | _MOBILE_TYPES:
+        national = str(number.national_number)
+        if len(national) < 7:
+            hint = f"号码太短（{len(national)} 位）；手机写 11 位，座机写区号-号码，如 0471-6123456"
+        elif len(national) in (7, 8) and not national.startswith("1"):
+            hint = "座机号码缺少区号，请写成 0471-6123456 这样的格式"
+        elif national.startswith("1"):
+            hint = f"手机号应为 11 位且号段有效，现在是 {len(national)} 位"
+        else:
+            hint = "手机写 11 位，座机写区号-号码，如 0471-6123456"
+        raise _fail(field, f"电话“{raw}”无效：{hint}")
+    national = str(number.national_number)
+    if kind in _MOBILE_TYPES:
+        return Phone(display=national, digits=national, e164=f"+86{national}", kind="mobile")
+    area = phonenumbers.length_of_geographical_area_code(number) or 3
+    display = f"0{national[:area]}-{national[area:]}"
+    return Phone(display=display, digits=f"0{national}", e164=f"+86{national}", kind="landline")
+
+
+def parse_optional_phone(raw: Any, *, field: str = "phone") -> Phone | None:
+    if raw is None or not to_halfwidth(str(raw)).strip():
+        return None
+    return parse_phone(raw, field=field)
+
+
+def phone_digits(raw: str) -> str:
+    """The digits a phone's blind index is computed on (for lookups by a typed full number)."""
+    try:
+        return parse_phone(raw).digits
+    except ValidationError:
+        return re.sub(r"\D", "", to_halfwidth(raw))
+
+
+def parse_ethnicity(raw: Any, *, field: str = "ethnicity") -> str:
+    """One of the 56 groups; "蒙古" and "蒙" style short forms are accepted for the common ones."""
+    text = to_halfwidth(str(raw or "")).strip()
+    if not text:
+        return ""
+    if text in ETHNICITIES:
+        return text
+    if text + "族" in ETHNICITIES:
+        return text + "族"
+    short = {"汉": "汉族", "蒙": "蒙古族", "回": "回族", "满": "满族", "藏": "藏族", "维": "维吾尔族"}
+    if text in short:
+        return short[text]
+    raise _fail(field, f"民族“{raw}”不在 56 个民族之中，请填写如“汉族”“蒙古族”“回族”")
+
+
+def _choice(raw: Any, choices: Any, *, field: str, what: str) -> str:
+    text = to_halfwidth(str(raw or "")).strip()
+    by_label = {str(label): value for value, label in choices.choices}
+    if text in choices.values:
+        return text
+    if text in by_label:
+        return by_label[text]
+    allowed = "、".join(str(label) for _value, label in choices.choices)
+    raise _fail(field, f"{what}“{raw}”无效，可选：{allowed}")
+
+
+def parse_relation(raw: Any, *, field: str = "relation") -> str:
+    text = to_halfwidth(str(raw or "")).strip()
+    if not text:
+        return Relation.OTHER
+    aliases = {"本人": Relation.HEAD, "妻": Relation.SPOUSE, "夫": Relation.SPOUSE, "妻子": Relation.SPOUSE,
+               "丈夫": Relation.SPOUSE, "子": Relation.CHILD, "女": Relation.CHILD, "儿子": Relation.CHILD,
+               "女儿": Relation.CHILD, "父亲": Relation.PARENT, "母亲": Relation.PARENT, "父": Relation.PARENT,
+               "母": Relation.PARENT, "孙子": Relation.GRANDCHILD, "孙女": Relation.GRANDCHILD,
+               "外孙": Relation.GRANDCHILD, "外孙女": Relation.GRANDCHILD, "祖父": Relation.GRANDPARENT,
+               "祖母": Relation.GRANDPARENT, "兄": Relation.SIBLING, "弟": Relation.SIBLING, "姐": Relation.SIBLING,
+               "妹": Relation.SIBLING, "租客": Relation.TENANT}
+    if text in aliases:
+        return aliases[text]
+    return _choice(text, Relation, field=field, what="与户主关系")
+
+
+def parse_household_kind(raw: Any, *, field: str = "kind") -> str:
+    text = to_halfwidth(str(raw or "")).strip()
+    if not text:
+        return HouseholdKind.REGISTERED
+    aliases = {"户籍": HouseholdKind.REGISTERED, "流动": HouseholdKind.NONLOCAL, "出租": HouseholdKind.RENTING}
+    if text in aliases:
+        return aliases[text]
+    return _choice(text, HouseholdKind, field=field, what="户类型")
+
+
+def parse_residence_status(raw: Any, *, field: str = "status", allowed: tuple[str, ...] | None = None) -> str:
+    text = to_halfwidth(str(raw or "")).strip()
+    if not text:
+        return ResidenceStatus.PRESENT
+    value = _choice(text, ResidenceStatus, field=field, what="居住状态")
+    if allowed is not None and value not in allowed:
+        labels = dict(ResidenceStatus.choices)
+        raise _fail(field, f"这里只能设为{'、'.join(str(labels[v]) for v in allowed)}；"
+                           "迁出、死亡请用“人口变动”登记")
+    return value
+
+
+def _tags(raw: Any, choices: Any, *, field: str, what: str) -> list[str]:
+    if raw is None or raw == "":
+        return []
+    if isinstance(raw, str):
+        items = re.split(r"[,，、;；/\s]+", raw)
+    else:
+        items = [str(item) for item in raw]
+    by_label = {str(label): value for value, label in choices.choices}
+    found: list[str] = []
+    for item in items:
+        text = to_halfwidth(item).strip() if item else ""
+        if not text:
+            continue
+        value = text if text in choices.values else by_label.get(text)
+        if value is None:
+            allowed = "、".join(str(label) for _value, label in choices.choices)
+            raise _fail(field, f"{what}“{item}”无效，可选：{allowed}")
+        if value not in found:
+            found.append(value)
+    order = list(choices.values)
+    return sorted(found, key=order.index)
+
+
+def parse_care_tags(raw: Any, *, field: str = "care_tags") -> list[str]:
+    """Values or Chinese labels, as a list or one string separated by 、，; duplicates dropped."""
+    return _tags(raw, CareTag, field=field, what="关爱标签")
+
+
+def parse_special_tags(raw: Any, *, field: str = "special_tags") -> list[str]:
+    return _tags(raw, SpecialTag, field=field, what="特殊人群标签")
+
+
+def parse_name(raw: Any, *, field: str = "name") -> str:
+    text = unicodedata.normalize("NFKC", str(raw or "")).strip()
+    text = re.sub(r"\s+", " ", text)
+    if not text:
+        raise _fail(field, "姓名不能为空")
+    if len(text) > 50:
+        raise _fail(field, "姓名不能超过 50 个字")
+    if any(ch.isdigit() for ch in text):
+        raise _fail(field, f"姓名“{text}”中不能有数字")
+    return text
+
+
+def parse_unit_room(raw: Any, *, field: str, what: str) -> str:
+    """单元 / 室: "2单元" → "2", "301室" → "301"; at most 10 characters."""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = to_halfwidth(str(raw or "")).strip()
+    text = re.sub(r"(单元|室|号|房)$", "", text)
+    if len(text) > 10:
+        raise _fail(field, f"{what}“{raw}”太长（最多 10 个字符）")
+    return text
