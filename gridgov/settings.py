@@ -3,18 +3,22 @@
 `gridgov.settings_production` tightens these for deployment.
 """
 
+import os
 from pathlib import Path
 
 from gridgov.core.dotenv import load_dotenv
-from gridgov.core.env import env_bool, env_database, env_int, env_list, env_str
+from gridgov.core.env import env_base64_key, env_bool, env_database, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-load_dotenv(BASE_DIR / ".env")
+# `make` writes a local .env with fresh keys; GRIDGOV_ENV_FILE names another file, or "" for none
+# (a deployment that sets real environment variables).
+_ENV_FILE = os.environ.get("GRIDGOV_ENV_FILE")
+load_dotenv(BASE_DIR / ".env" if _ENV_FILE is None else Path(_ENV_FILE) if _ENV_FILE else None)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
 # AES-256 key (base64) for ID numbers and phones at rest; never stored in the database or repo.
-GRIDGOV_DATA_KEY = env_str("GRIDGOV_DATA_KEY")
+GRIDGOV_DATA_KEY = env_base64_key("GRIDGOV_DATA_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

@@ -10,13 +10,14 @@ from gridgov.accounts.models import ApiToken, RoleAssignment, User
 from gridgov.accounts.roles import ROLE_LEVELS, SINGLE_PER_GRID, Cap, Role
 from gridgov.accounts.scope import forget_scopes, require
 from gridgov.audit.models import Action
-from gridgov.audit.services import record
+from gridgov.audit.services import logs_failures, record
 from gridgov.hierarchy.models import Level, Node
 
 _ROLE_NAMES = dict(Role.choices)
 _LEVEL_NAMES = dict(Level.choices)
 
 
+@logs_failures(Action.CREATE)
 @transaction.atomic
 def create_user(*, user: Any, username: str, password: str, full_name: str = "", validate: bool = True) -> User:
     username = (username or "").strip()
@@ -35,6 +36,7 @@ def create_user(*, user: Any, username: str, password: str, full_name: str = "",
     return new
 
 
+@logs_failures(Action.CREATE)
 def assign_role(*, user: Any, person: User, role: str, node: Node, grants_special_groups: bool = False,
                 check_scope: bool = True) -> RoleAssignment:
     """Give `person` a role on `node`; refuse a second chief/instructor/full-time worker on a grid."""
@@ -67,6 +69,7 @@ def revoke_role(*, user: Any, assignment: RoleAssignment) -> None:
     forget_scopes(assignment.user)
 
 
+@logs_failures(Action.UPDATE)
 def set_active(*, user: Any, person: User, active: bool) -> User:
     """Enable or disable an account; disabling ends its sessions and tokens (accounts.signals)."""
     paths = list(person.assignments.values_list("node__path", flat=True))

@@ -33,7 +33,9 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest
     if not locked:
         LoginFailure.objects.create(username=username.lower(),
                                     ip=request.META.get("REMOTE_ADDR") if request is not None else None)
-    record(Action.LOGIN_FAILED, object_type="accounts.user", object_repr=username, success=False,
+    # Attach the row to the account when it exists, so the auditors of its place see the attempt.
+    target = User.objects.filter(username=username).first() if username else None
+    record(Action.LOGIN_FAILED, target, object_type="accounts.user", object_repr=username, success=False,
            message="locked out" if locked else "bad credentials")
 
 

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.lookups import PathField
+
 
 class Action(models.TextChoices):
     CREATE = "create", _("新增")
@@ -38,12 +40,17 @@ class AppendOnlyQuerySet(models.QuerySet["AuditEntry"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("The audit log is append-only.")
 
+    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
+        # Rows outside `services.record` would not be chained: refuse them too.
+        raise PermissionError("The audit log is written only through gridgov.audit.services.record.")
+
 
 class AuditEntry(models.Model):
     seq = models.BigIntegerField(_("序号"), unique=True)
     at = models.DateTimeField(_("时间"), db_index=True)
+    # DO_NOTHING without a constraint: deleting a user must never rewrite (and so break) the chain.
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-                              on_delete=models.SET_NULL, db_constraint=False, related_name="+")
+                              on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     actor_name = models.CharField(_("操作人账号"), max_length=150, blank=True)
     channel = models.CharField(_("渠道"), max_length=16)
     ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
@@ -53,7 +60,7 @@ class AuditEntry(models.Model):
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     # The scope path of the object, so auditors see only their subtree.
-    path = models.CharField(_("层级路径"), max_length=80, blank=True, db_index=True)
+    path = PathField(_("层级路径"), blank=True, db_index=True)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
     success = models.BooleanField(_("成功"), default=True)
     message = models.CharField(_("说明"), max_length=500, blank=True)

@@ -1,8 +1,14 @@
 """The one place that writes the audit log."""
 
+import functools
+import ipaddress
 import json
-from typing import Any
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -17,8 +23,45 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
+# Path widths per level (city 6, county 6, township 12, community 12, grid 15, building 18).
+_LEVEL_ENDS = (6, 12, 24, 36, 51, 69)
+
+
+def common_path(paths: list[str]) -> str:
+    """The deepest node path that is an ancestor of (or equal to) every path given."""
+    if not paths:
+        return ""
+    prefix = os.path.commonprefix(paths)
+    ends = [end for end in _LEVEL_ENDS if end <= len(prefix)]
+    return prefix[: ends[-1]] if ends else ""
+
+
 def object_path(obj: Any) -> str:
-    return str(getattr(obj, "path", "") or "")
+    """Where an object lives in the hierarchy, so that auditors of that subtree see its rows.
+
+    A user (or a user's token) lives where their role assignments are: the deepest node
+    covering all of them.
+    """
+    path = getattr(obj, "path", None)
+    if isinstance(path, str):
+        return path
+    user = obj if hasattr(obj, "assignments") else getattr(obj, "user", None)
+    if user is not None and getattr(user, "pk", None) and hasattr(user, "assignments"):
+        return common_path(list(user.assignments.values_list("node__path", flat=True)))
+    return ""
+
+
+def _normalized_ip(ip: str | None) -> str | None:
+    """The form the database gives back (so the row hashes the same after a round trip); junk → None."""
+    if not ip:
+        return None
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
 
 
 def record(
@@ -37,6 +80,8 @@ def record(
     """Append one row to the audit chain, inside the caller's transaction if there is one.
 
     `user` overrides the context's actor (used at login, before the request has a user).
+    A row with no place of its own (a system command, a failed login of an unknown name)
+    belongs to the whole city, so the city's auditors see it.
     """
     ctx = current_actor()
     if obj is not None:
@@ -44,6 +89,7 @@ def record(
         object_id = object_id or str(obj.pk or "")
         object_repr = object_repr or str(obj)[:200]
         path = path or object_path(obj)
+    path = path or settings.GRIDGOV_CITY_CODE
     actor_id = ctx.user_id
     actor_name = ctx.username
     if user is not None:
@@ -57,7 +103,7 @@ def record(
             actor_id=actor_id,
             actor_name=actor_name[:150],
             channel=ctx.channel,
-            ip=ctx.ip,
+            ip=_normalized_ip(ctx.ip),
             request_id=ctx.request_id,
             action=action,
             object_type=object_type,
@@ -73,12 +119,45 @@ def record(
         entry.save()
         head.seq, head.hash = entry.seq, entry.hash
         head.save(update_fields=["seq", "hash"])
+    if not success:
+        ctx.failures.append(entry.seq)
     return entry
 
 
 def record_failure(action: str, obj: models.Model | None = None, *, message: str, **kwargs: Any) -> AuditEntry:
     """Log a write that was refused or failed; called outside the failed transaction."""
     return record(action, obj, success=False, message=message, **kwargs)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def logs_failures(action: str) -> Callable[[F], F]:
+    """Decorate a write service so that a ValidationError it raises is logged as a failed write.
+
+    Put it outside `@transaction.atomic`: the failure row is written after the service's own
+    transaction has rolled back, so the row survives whichever door the call came through (a
+    page that re-renders its form, the API, a command). Refusals for lack of permission are
+    already logged as DENIED by the scope helpers. Messages are logged, submitted values are not.
+    """
+
+    def decorate(service: F) -> F:
+        @functools.wraps(service)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return service(*args, **kwargs)
+            except ValidationError as exc:
+                target = next((value for value in [*args, *(v for k, v in kwargs.items() if k != "user")]
+                               if isinstance(value, models.Model)), None)
+                errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+                record_failure(action, target, changes={"errors": errors},
+                               object_repr=f"{service.__name__}: {target}" if target is not None else service.__name__,
+                               message=f"{service.__name__} refused: {'; '.join(exc.messages)}")
+                raise
+
+        return cast(F, wrapper)
+
+    return decorate
 
 
 def record_denied(obj: models.Model | None = None, *, message: str, **kwargs: Any) -> AuditEntry:

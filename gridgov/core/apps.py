@@ -7,4 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self) -> None:
-        from gridgov.core import lookups  # noqa: F401  registers the `under` lookup
+        from gridgov.core import commands, lookups  # noqa: F401  lookups registers the `under` lookup
+
+        commands.install()

@@ -15,6 +15,9 @@ class ActorContext:
     ip: str | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     channel: str = "system"  # page | api | admin | command | system | worker
+    # Sequence numbers of the unsuccessful rows (denied, failed) logged in this context, shared by
+    # the copies set_user makes: the request middleware logs a failed write only if nothing else did.
+    failures: list[int] = field(default_factory=list, compare=False, repr=False)
 
 
 _current: ContextVar[ActorContext] = ContextVar("gridgov_actor", default=ActorContext())  # noqa: B039  frozen, so immutable
@@ -47,4 +50,4 @@ def set_user(user: Any) -> None:
     ctx = _current.get()
     if getattr(user, "is_authenticated", False):
         _current.set(ActorContext(user_id=user.pk, username=user.username, ip=ctx.ip,
-                                  request_id=ctx.request_id, channel=ctx.channel))
+                                  request_id=ctx.request_id, channel=ctx.channel, failures=ctx.failures))

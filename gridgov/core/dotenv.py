@@ -9,8 +9,8 @@ from base64 import b64encode
 from pathlib import Path
 
 
-def load_dotenv(path: Path) -> None:
-    if not path.exists():
+def load_dotenv(path: Path | None) -> None:
+    if path is None or not path.exists():
         return
     for line in path.read_text(encoding="utf-8").splitlines():
         line = line.strip()

@@ -4,7 +4,9 @@ A typo in production configuration must stop the process at start-up with a
 message naming the variable, never fall back silently to a default.
 """
 
+import base64
 import os
+import re
 from typing import Any
 
 import dj_database_url
@@ -16,10 +18,22 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 def env_str(name: str, default: str | None = None) -> str:
     value = os.environ.get(name)
-    if value is None:
+    if value is None or (default is None and not value.strip()):
         if default is None:
-            raise ImproperlyConfigured(f"Environment variable {name} is required but not set.")
+            raise ImproperlyConfigured(f"Environment variable {name} is required but not set (or empty).")
         return default
+    return value
+
+
+def env_base64_key(name: str, length: int = 32) -> str:
+    """A required random key given as base64 (e.g. `openssl rand -base64 32`)."""
+    value = env_str(name).strip()
+    try:
+        decoded = base64.b64decode(value, validate=True)
+    except ValueError:
+        raise ImproperlyConfigured(f"Environment variable {name} is not valid base64.") from None
+    if len(decoded) != length:
+        raise ImproperlyConfigured(f"Environment variable {name} must decode to {length} bytes, got {len(decoded)}.")
     return value
 
 
@@ -56,17 +70,26 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 SUPPORTED_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_EXAMPLES = "expected e.g. postgres://user@127.0.0.1:5432/gridgov or sqlite:////absolute/path/gridgov.sqlite3"
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a database URL before it goes into an error message or a log."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
 def env_database(name: str, default_url: str) -> dict[str, Any]:
     """Parse DATABASE_URL; only SQLite and PostgreSQL are supported."""
-    raw = os.environ.get(name) or default_url
+    url = (os.environ.get(name) or default_url).strip()
+    raw = _redact(url)
+    if not _URL_SCHEME.match(url):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a valid database URL: it has no scheme://; {_EXAMPLES}")
     try:
-        config: dict[str, Any] = dict(dj_database_url.parse(raw, conn_max_age=60))
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
     except Exception as exc:  # dj_database_url raises several types for junk input
         raise ImproperlyConfigured(
-            f"{name}={raw!r} is not a valid database URL ({exc}); "
-            "expected e.g. postgres://user@127.0.0.1:5432/gridgov or sqlite:///path/to/db.sqlite3"
+            f"{name}={raw!r} is not a valid database URL ({exc}); {_EXAMPLES}"
         ) from None
     engine = config.get("ENGINE")
     if engine not in SUPPORTED_ENGINES:
@@ -75,6 +98,8 @@ def env_database(name: str, default_url: str) -> dict[str, Any]:
         )
     if engine == "django.db.backends.postgresql" and not config.get("NAME"):
         raise ImproperlyConfigured(f"{name}={raw!r}: the PostgreSQL URL names no database.")
-    if engine == "django.db.backends.sqlite3" and not config.get("NAME"):
-        raise ImproperlyConfigured(f"{name}={raw!r}: the SQLite URL names no file.")
+    # dj_database_url turns "sqlite://" into an in-memory database, which would silently lose
+    # every write of a web server: demand a file.
+    if engine == "django.db.backends.sqlite3" and config.get("NAME") in {None, "", ":memory:"}:
+        raise ImproperlyConfigured(f"{name}={raw!r}: the SQLite URL names no database file; {_EXAMPLES}")
     return config

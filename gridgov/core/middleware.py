@@ -1,12 +1,17 @@
+import json
 import re
 import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from gridgov.core.context import ActorContext, _current
+from gridgov.core.context import ActorContext, _current, current_actor
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+# Submitted field names are logged for a failed write, never their values (they may be ID
+# numbers or passwords); these are noise.
+_IGNORED_FIELDS = {"csrfmiddlewaretoken"}
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -21,8 +26,51 @@ def channel_for(path: str) -> str:
     return "page"
 
 
+def _submitted_fields(request: HttpRequest) -> list[str]:
+    try:
+        if request.content_type == "application/json":
+            body = json.loads(request.body or b"{}")
+            return sorted(str(key) for key in body) if isinstance(body, dict) else []
+        return sorted(set(request.POST) - _IGNORED_FIELDS)
+    except Exception:  # an unreadable body is itself the failure; the status says why
+        return []
+
+
+def _detail(response: HttpResponse) -> str:
+    if response.get("Content-Type", "").startswith("application/json") and not getattr(response, "streaming", False):
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            return ""
+        if isinstance(body, dict):
+            return str(body.get("detail", ""))
+    return ""
+
+
+def log_failed_write(request: HttpRequest, response: HttpResponse) -> None:
+    """A write that did not succeed (4xx/5xx) and that nothing else logged: record it as failed."""
+    from gridgov.audit.models import Action
+    from gridgov.audit.services import record_failure
+
+    action = {"DELETE": Action.DELETE, "POST": Action.CREATE}.get(request.method or "", Action.UPDATE)
+    match = getattr(request, "resolver_match", None)
+    detail = _detail(response)
+    record_failure(
+        action,
+        object_type=f"view:{match.view_name}"[:64] if match is not None else "",
+        object_repr=f"{request.method} {request.path}"[:200],
+        changes={"submitted_fields": _submitted_fields(request)},
+        message=f"HTTP {response.status_code}" + (f": {detail}" if detail else f" {response.reason_phrase}"),
+    )
+
+
 class RequestContextMiddleware:
-    """Give every request an id (echoed in X-Request-ID) and record who/where for the audit log."""
+    """Give every request an id (echoed in X-Request-ID) and record who/where for the audit log.
+
+    Successful writes are logged next to the data (audit signals); denied access by the scope
+    helpers; a write that fails in any other way (validation, conflict, CSRF, crash) is logged
+    here, once, with success=False.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -35,9 +83,10 @@ class RequestContextMiddleware:
         token = _current.set(ctx)
         try:
             response = self.get_response(request)
+            if (request.method not in _SAFE_METHODS and response.status_code >= 400
+                    and not current_actor().failures):
+                log_failed_write(request, response)
         finally:
             _current.reset(token)
         response["X-Request-ID"] = request_id
         return response
-
-

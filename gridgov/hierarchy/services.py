@@ -3,15 +3,15 @@
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import CharField, Max, Value
 from django.db.models.functions import Concat, Substr
 
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import require
 from gridgov.audit.models import Action
-from gridgov.audit.services import record
+from gridgov.audit.services import logs_failures, record
 from gridgov.hierarchy.geo import GridLocator, parse_boundary
 from gridgov.hierarchy.models import (
     CODE_LENGTH,
@@ -86,6 +86,7 @@ def _check_parent(level: str, parent: Node | None) -> None:
                                          f"而 {parent.name} 是{_LEVEL_NAMES[parent.level]}"})
 
 
+@logs_failures(Action.CREATE)
 @transaction.atomic
 def create_node(*, user: Any, level: str, name: str, parent: Node | None = None, code: str = "",
                 grid_kind: str = "", dedicated_kind: str = "", boundary: Any = None,
@@ -97,7 +98,7 @@ def create_node(*, user: Any, level: str, name: str, parent: Node | None = None,
     if parent is not None:
         require(user, Cap.MANAGE_HIERARCHY, parent.path, parent)
     elif not getattr(user, "is_superuser", False):
-        raise ValidationError({"parent": "只有系统管理员可以新建市级节点"})
+        raise PermissionDenied("只有系统管理员可以新建市级节点")
     if level == Level.GRID and not grid_kind:
         grid_kind = GridKind.BASIC
     _check_grid_fields(level, grid_kind, dedicated_kind)
@@ -110,15 +111,22 @@ def create_node(*, user: Any, level: str, name: str, parent: Node | None = None,
             centre = geometry.representative_point()
             lng, lat = centre.x, centre.y
     path = (parent.path if parent else "") + code
-    node = Node.objects.create(
-        level=level, code=code, name=name, parent=parent, path=path, county_code=county_code_of(path),
-        grid_kind=grid_kind, dedicated_kind=dedicated_kind, boundary=boundary, lng=lng, lat=lat, address=address,
-    )
+    try:
+        with transaction.atomic():
+            node = Node.objects.create(
+                level=level, code=code, name=name, parent=parent, path=path, county_code=county_code_of(path),
+                grid_kind=grid_kind, dedicated_kind=dedicated_kind, boundary=boundary, lng=lng, lat=lat,
+                address=address,
+            )
+    except IntegrityError:
+        # Another request took the same (derived) code between our check and our insert.
+        raise ValidationError({"code": f"代码 {code} 刚被占用，请重试"}) from None
     if boundary is not None:
         transaction.on_commit(GridLocator.invalidate)
     return node
 
 
+@logs_failures(Action.UPDATE)
 @transaction.atomic
 def update_node(node: Node, *, user: Any, version: int | None = None, **changes: Any) -> Node:
     """Rename or edit a node's attributes (not its place in the tree: see move_node)."""
@@ -153,6 +161,7 @@ def scoped_models() -> list[type[ScopedModel]]:
     return [m for m in apps.get_models() if issubclass(m, ScopedModel)]
 
 
+@logs_failures(Action.MOVE)
 @transaction.atomic
 def move_node(node: Node, new_parent: Node, *, user: Any, new_code: str = "") -> Node:
     """Move a node (and its subtree) under another parent of the right level.
@@ -174,8 +183,14 @@ def move_node(node: Node, new_parent: Node, *, user: Any, new_code: str = "") ->
         code = new_code or next_child_code(new_parent, node.level)
     else:
         code = new_code or node.code
-    if code != old_code or node.level in DERIVED_LEVELS:
+    # Always: a real code kept across a move must still agree with the new parent's prefix
+    # (a township moved to another county needs that county's code).
+    try:
         _check_code(node.level, code, new_parent, exclude_pk=node.pk)
+    except ValidationError as exc:
+        if not new_code and node.level not in DERIVED_LEVELS:
+            raise ValidationError({"code": f"{exc.message_dict['code'][0]}；移到 {new_parent.name} 下需要提供新的代码"}) from None
+        raise
     new_path = new_parent.path + code
     county = county_code_of(new_path)
     # Descendant codes of derived levels start with this node's code: swap the prefix.
