@@ -180,6 +180,8 @@ class Event(ScopedModel):
     paused_at = models.DateTimeField(_("挂起时间"), null=True, blank=True)
     supervision = models.CharField(_("督办"), max_length=8, choices=Supervision.choices, blank=True, default="")
     escalations = models.PositiveSmallIntegerField(_("升级次数"), default=0)
+    # When it last climbed a level; the worker escalates again only after a later deadline passes.
+    escalated_at = models.DateTimeField(_("最近升级时间"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
     satisfaction = models.PositiveSmallIntegerField(_("满意度"), null=True, blank=True)
     merged_into = models.ForeignKey("self", verbose_name=_("合并到"), null=True, blank=True,
@@ -192,11 +194,16 @@ class Event(ScopedModel):
     class Meta:
         verbose_name = _("事件")
         verbose_name_plural = _("事件")
-        ordering = ["-overdue", "due_at", "-created_at"]
+        # Overdue first, then the nearest deadline, then the newest (see selectors.LIST_ORDER).
+        ordering = ["-overdue", "due_at", "-id"]
         indexes = [
-            # Lists: scope prefix, then state/category filters, overdue first.
+            # Lists walk these in order and stop after a page: filters first, then the list order.
+            models.Index(fields=["state", "category", "-overdue", "due_at", "-id"], name="event_list_state_cat"),
+            models.Index(fields=["state", "-overdue", "due_at", "-id"], name="event_list_state"),
+            models.Index(fields=["-overdue", "due_at", "-id"], name="event_list_order"),
+            # Small scopes (a grid, a community): the path range is short, sort what it finds.
             models.Index(fields=["path", "state", "overdue", "due_at"], name="event_scope_state"),
-            models.Index(fields=["county_code", "state", "overdue", "due_at"], name="event_county_state"),
+            # Duplicate suggestions: same category, recent.
             models.Index(fields=["category", "created_at"], name="event_category_time"),
         ]
 
