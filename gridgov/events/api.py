@@ -1,3 +1,402 @@
-from ninja import Router
+"""Events in the JSON API (/api/v1/events…, /api/v1/inbox…).
+
+Reporting from a phone: `POST /api/v1/events` with JSON, or multipart/form-data when photos are
+attached (fields as below, files in `photos`). Phones MUST send an `Idempotency-Key` header (any
+unique string up to 100 characters, e.g. a UUID made when the report is first saved on the
+phone) and reuse it on every retry: the same key and body answer 200 with the event already made
+(header `Idempotent-Replayed: true`), the same key with a different body answers 409. Requests
+authenticated by bearer token without the header are refused (400).
+"""
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema
+
+from gridgov.accounts.roles import Cap
+from gridgov.accounts.scope import get_visible_or_404
+from gridgov.events import selectors, services
+from gridgov.events.models import Category, Event, EventAssignment, Notification
+from gridgov.events.workflow import ACTION_NAMES, STATE_NAMES
 
 router = Router(tags=["events"])
+
+_REPORT_BODY = {
+    "type": "object",
+    "required": ["category", "description"],
+    "properties": {
+        "category": {"type": "string", "description": "category code, e.g. heating.pipe_burst"},
+        "description": {"type": "string", "maxLength": 2000},
+        "lng": {"type": "number"}, "lat": {"type": "number"},
+        "grid_id": {"type": "integer", "description": "instead of lng/lat"},
+        "address": {"type": "string"},
+        "resident_ids": {"type": "array", "items": {"type": "integer"}},
+        "household_ids": {"type": "array", "items": {"type": "integer"}},
+    },
+}
+_MULTIPART_BODY = {
+    "type": "object",
+    "properties": {**_REPORT_BODY["properties"],  # type: ignore[dict-item]
+                   "photos": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+}
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    parent_code: str | None
+    owner_kind: str
+    severity: str
+    ack_hours: int
+    resolve_hours: int
+    time_basis: str
+    is_dispute: bool
+
+
+class EventOut(Schema):
+    id: int
+    number: str
+    category: str
+    category_name: str
+    description: str
+    severity: str
+    state: str
+    state_name: str
+    overdue: bool
+    due_at: datetime | None
+    resolve_due_at: datetime | None
+    supervision: str
+    escalations: int
+    reopen_count: int
+    grid_id: int
+    grid_name: str
+    handling_node_id: int
+    handling_node_name: str
+    lead_org: str | None
+    lng: float | None
+    lat: float | None
+    address: str
+    channel: str
+    created_at: datetime
+    closed_at: datetime | None
+    satisfaction: int | None
+    merged_into: str | None
+    version: int
+
+
+class DuplicateOut(Schema):
+    id: int
+    number: str
+    state: str
+    distance_m: float
+    description: str
+    created_at: datetime
+
+
+class StepOut(Schema):
+    at: datetime
+    event_number: str
+    merged: bool
+    action: str
+    action_name: str
+    from_state: str
+    to_state: str
+    actor: str | None
+    organisation: str | None
+    note: str
+    data: dict[str, Any]
+
+
+class AssignmentOut(Schema):
+    organisation_id: int
+    organisation: str
+    role: str
+    active: bool
+    dispatched_at: datetime
+    ack_due_at: datetime | None
+    acknowledged_at: datetime | None
+    resolve_due_at: datetime | None
+    handled_at: datetime | None
+    result: str
+
+
+class EventDetailOut(EventOut):
+    reporter: str | None
+    timeline: list[StepOut]
+    assignments: list[AssignmentOut]
+    allowed_actions: list[str]
+    duplicates: list[DuplicateOut]
+    photos: list[str]
+
+
+class EventPage(Schema):
+    items: list[EventOut]
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class EventFilterIn(Schema):
+    state: str | None = Field(None, description="a state, or 'open' / 'done'")
+    category: str | None = Field(None, description="category code (a parent includes its children)")
+    overdue: bool | None = None
+    q: str | None = Field(None, max_length=100, description="event number or words in the description")
+    node_id: int | None = Field(None, description="only this node's subtree")
+
+
+class TransitionIn(Schema):
+    action: str
+    note: str = ""
+    lead_org_id: int | None = None
+    co_org_ids: list[int] = []
+    result: str | None = None
+    satisfaction: int | None = None
+    grade: str | None = None
+    hours: int | None = None
+    into: str | None = Field(None, description="merge: number or id of the surviving event")
+    organisation_id: int | None = Field(None, description="co-handler acting for one of several organisations")
+    description: str | None = Field(None, description="resubmit: corrected description")
+
+
+class NotificationOut(Schema):
+    id: int
+    message: str
+    event_id: int | None
+    event_number: str | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+class InboxOut(Schema):
+    unread: int
+    items: list[NotificationOut]
+
+
+class ReadIn(Schema):
+    ids: list[int] | None = None
+
+
+class ReadOut(Schema):
+    marked: int
+
+
+class Error(Schema):
+    detail: str
+
+
+def event_out(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.pk, "number": event.number, "category": event.category.code,
+        "category_name": event.category.name, "description": event.description, "severity": event.severity,
+        "state": event.state, "state_name": STATE_NAMES.get(event.state, event.state), "overdue": event.overdue,
+        "due_at": event.due_at, "resolve_due_at": event.resolve_due_at, "supervision": event.supervision,
+        "escalations": event.escalations, "reopen_count": event.reopen_count, "grid_id": event.grid_id,
+        "grid_name": event.grid.name, "handling_node_id": event.handling_node_id,
+        "handling_node_name": event.handling_node.name, "lead_org": event.lead_org.name if event.lead_org else None,
+        "lng": event.lng, "lat": event.lat, "address": event.address, "channel": event.channel,
+        "created_at": event.created_at, "closed_at": event.closed_at, "satisfaction": event.satisfaction,
+        "merged_into": event.merged_into.number if event.merged_into_id and event.merged_into else None,
+        "version": event.version,
+    }
+
+
+def duplicate_out(pairs: list[tuple[Event, float]]) -> list[dict[str, Any]]:
+    return [{"id": e.pk, "number": e.number, "state": e.state, "distance_m": d, "description": e.description[:100],
+             "created_at": e.created_at} for e, d in pairs]
+
+
+def assignment_out(assignment: EventAssignment) -> dict[str, Any]:
+    return {"organisation_id": assignment.organisation_id, "organisation": assignment.organisation.name,
+            "role": assignment.role, "active": assignment.active, "dispatched_at": assignment.dispatched_at,
+            "ack_due_at": assignment.ack_due_at, "acknowledged_at": assignment.acknowledged_at,
+            "resolve_due_at": assignment.resolve_due_at, "handled_at": assignment.handled_at,
+            "result": assignment.result}
+
+
+def event_detail(event: Event, user: Any) -> dict[str, Any]:
+    steps = [{"at": entry.step.at, "event_number": entry.event_number, "merged": entry.merged,
+              "action": entry.step.action, "action_name": ACTION_NAMES.get(entry.step.action, entry.step.action),
+              "from_state": entry.step.from_state, "to_state": entry.step.to_state,
+              "actor": (entry.step.actor.full_name or entry.step.actor.username) if entry.step.actor else None,
+              "organisation": entry.step.organisation.name if entry.step.organisation else None,
+              "note": entry.step.note, "data": entry.step.data} for entry in selectors.timeline(event)]
+    return {
+        **event_out(event),
+        "reporter": (event.reporter.full_name or event.reporter.username) if event.reporter else None,
+        "timeline": steps,
+        "assignments": [assignment_out(a) for a in selectors.assignments_of(event)],
+        "allowed_actions": services.allowed_actions(event, user),
+        "duplicates": duplicate_out(selectors.duplicates_of(event, user)) if event.state == "reported" else [],
+        "photos": [photo.image.url for photo in event.photos.all()],
+    }
+
+
+def _load(request: HttpRequest, event_id: int) -> Event:
+    queryset = selectors.events_for(request.user).select_related(
+        "category", "grid", "handling_node", "lead_org", "reporter", "merged_into")
+    return get_visible_or_404(queryset, request.user, Cap.VIEW, pk=event_id)
+
+
+def _report_input(request: HttpRequest) -> tuple[dict[str, Any], list[Any]]:
+    """The report's fields from JSON or multipart, and the uploaded photos.
+
+    The idempotency hash is taken over the parsed report (services), so a retry that
+    serialises the same report differently is still the same body."""
+    content_type = request.content_type or ""
+    if content_type.startswith("multipart/") or content_type == "application/x-www-form-urlencoded":
+        fields: dict[str, Any] = {key: request.POST.get(key) for key in request.POST}
+        for many in ("resident_ids", "household_ids"):
+            values = [v for item in request.POST.getlist(many) for v in str(item).split(",") if v.strip()]
+            fields[many] = values
+        return fields, request.FILES.getlist("photos")
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        raise ValidationError({"body": "请求体不是有效的 JSON"}) from None
+    if not isinstance(data, dict):
+        raise ValidationError({"body": "请求体必须是 JSON 对象"})
+    return data, []
+
+
+def _number(value: Any, name: str) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValidationError({name: f"{name} 必须是数字"}) from None
+
+
+def _ids(value: Any, name: str) -> list[int]:
+    if value in (None, ""):
+        return []
+    items = value if isinstance(value, list) else [value]
+    try:
+        return [int(item) for item in items]
+    except (TypeError, ValueError):
+        raise ValidationError({name: f"{name} 必须是整数列表"}) from None
+
+
+@router.post("/events", response={200: EventDetailOut, 201: EventDetailOut, 400: Error, 403: Error, 409: Error},
+             openapi_extra={"requestBody": {"content": {"application/json": {"schema": _REPORT_BODY},
+                                                        "multipart/form-data": {"schema": _MULTIPART_BODY}}},
+                            "parameters": [{"in": "header", "name": "Idempotency-Key", "required": False,
+                                            "schema": {"type": "string", "maxLength": 100},
+                                            "description": "required with bearer tokens (phones); reuse on retry"}]})
+def report(request: HttpRequest, response: HttpResponse) -> tuple[int, dict[str, Any]]:
+    """Report an event (JSON, or multipart with `photos`). See the module doc on Idempotency-Key."""
+    key = request.headers.get("Idempotency-Key")
+    if not key and getattr(request, "api_token", None) is not None:
+        raise ValidationError({"idempotency_key": "手机端提交必须带 Idempotency-Key 请求头（重试时复用同一个值）"})
+    fields, photos = _report_input(request)
+    grid_id = fields.get("grid_id")
+    event, created = services.report_event(
+        user=request.user, category=fields.get("category") or "", description=str(fields.get("description") or ""),
+        lng=_number(fields.get("lng"), "lng"), lat=_number(fields.get("lat"), "lat"),
+        grid=int(str(grid_id)) if str(grid_id or "").isdigit() else None, address=str(fields.get("address") or ""),
+        photos=photos, resident_ids=_ids(fields.get("resident_ids"), "resident_ids"),
+        household_ids=_ids(fields.get("household_ids"), "household_ids"), idempotency_key=key,
+        channel="api")
+    if not created:
+        response["Idempotent-Replayed"] = "true"
+    detail = event_detail(_load(request, event.pk), request.user)
+    detail["duplicates"] = duplicate_out(selectors.duplicates_of(event, request.user))
+    return (201 if created else 200), detail
+
+
+@router.get("/events", response=EventPage)
+def list_events(request: HttpRequest, filters: Query[EventFilterIn], limit: int = 20, offset: int = 0) -> dict[str, Any]:
+    """The user's events (scoped), overdue first, then the nearest deadline; paged by limit/offset."""
+    limit, offset = max(1, min(limit, 100)), max(0, offset)
+    page = selectors.list_events(request.user, selectors.EventFilter(
+        state=filters.state or "", category=filters.category or "", overdue=filters.overdue, q=filters.q or "",
+        node_id=filters.node_id), limit=limit + 1, offset=offset)
+    return {"items": [event_out(e) for e in page[:limit]], "limit": limit, "offset": offset,
+            "next_offset": offset + limit if len(page) > limit else None}
+
+
+@router.get("/events/duplicates", response=list[DuplicateOut])
+def suggest_duplicates(request: HttpRequest, category: str, lng: float, lat: float) -> list[dict[str, Any]]:
+    """Open events of the same category within 200 m reported in the last 24 h (before reporting)."""
+    category_obj = services.resolve_category(category)
+    return duplicate_out(selectors.possible_duplicates(category=category_obj, lng=lng, lat=lat,
+                                                       queryset=selectors.events_for(request.user)))
+
+
+@router.get("/event-categories", response=list[CategoryOut])
+def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
+    """The event catalog (active categories)."""
+    return [{"id": c.pk, "code": c.code, "name": c.name, "parent_code": c.parent.code if c.parent else None,
+             "owner_kind": c.owner_kind, "severity": c.severity, "ack_hours": c.ack_hours,
+             "resolve_hours": c.resolve_hours, "time_basis": c.time_basis, "is_dispute": c.is_dispute}
+            for c in Category.objects.filter(active=True).select_related("parent").order_by("code")]
+
+
+@router.get("/events/{event_id}", response=EventDetailOut)
+def get_event(request: HttpRequest, event_id: int) -> dict[str, Any]:
+    """One event with its timeline (including merged duplicates'), assignments and allowed actions."""
+    return event_detail(_load(request, event_id), request.user)
+
+
+@router.post("/events/{event_id}/transitions", response={200: EventDetailOut, 400: Error, 403: Error, 409: Error})
+def make_transition(request: HttpRequest, event_id: int) -> dict[str, Any]:
+    """Apply a workflow action: {action, note, …} as JSON, or multipart with `photos` for handle.
+
+    409 when the action is not allowed from the current state, 403 when you are not the actor
+    the workflow requires (the message says who is).
+    """
+    event = _load(request, event_id)
+    content_type = request.content_type or ""
+    photos: list[Any] = []
+    if content_type.startswith("multipart/"):
+        raw: dict[str, Any] = {key: request.POST.get(key) for key in request.POST}
+        raw["co_org_ids"] = [v for item in request.POST.getlist("co_org_ids") for v in str(item).split(",") if v]
+        photos = request.FILES.getlist("photos")
+    else:
+        try:
+            raw = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ValidationError({"body": "请求体不是有效的 JSON"}) from None
+    try:
+        body = TransitionIn(**raw)
+    except Exception as exc:
+        raise ValidationError({"body": f"参数错误：{exc}"}) from None
+    data = body.dict(exclude={"action", "note"}, exclude_none=True)
+    if photos:
+        data["photos"] = photos
+    services.transition(event, body.action, user=request.user, note=body.note, **data)
+    return event_detail(_load(request, event_id), request.user)
+
+
+@router.get("/inbox", response=InboxOut)
+def inbox(request: HttpRequest, unread: bool = False, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    """The user's notifications (newest first) and the unread count."""
+    limit, offset = max(1, min(limit, 200)), max(0, offset)
+    items = selectors.notifications_for(request.user, unread_only=unread)[offset: offset + limit]
+    return {"unread": selectors.unread_count(request.user), "items": [_notification_out(n) for n in items]}
+
+
+def _notification_out(notification: Notification) -> dict[str, Any]:
+    return {"id": notification.pk, "message": notification.message, "event_id": notification.event_id,
+            "event_number": notification.event.number if notification.event else None,
+            "created_at": notification.created_at, "read_at": notification.read_at}
+
+
+@router.post("/inbox/read", response=ReadOut)
+def mark_read(request: HttpRequest, body: ReadIn) -> dict[str, int]:
+    """Mark notifications read (all unread ones when `ids` is omitted)."""
+    return {"marked": services.mark_read(user=request.user, notification_ids=body.ids)}
+
+
+@router.get("/inbox/events", response=EventPage)
+def department_inbox(request: HttpRequest, limit: int = 20, offset: int = 0) -> dict[str, Any]:
+    """Events dispatched to the user's organisations and not yet handled by them, overdue first."""
+    limit, offset = max(1, min(limit, 100)), max(0, offset)
+    page = list(selectors.inbox_for(request.user).select_related("category", "grid", "handling_node", "lead_org",
+                                                                   "merged_into")[offset: offset + limit + 1])
+    return {"items": [event_out(e) for e in page[:limit]], "limit": limit, "offset": offset,
+            "next_offset": offset + limit if len(page) > limit else None}

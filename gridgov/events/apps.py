@@ -5,3 +5,16 @@ class EventsConfig(AppConfig):
     name = "gridgov.events"
     label = "events"
     verbose_name = "事件与派遣"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from gridgov.events.deadlines import invalidate_calendar
+        from gridgov.events.models import Holiday
+
+        def _calendar_changed(**_: object) -> None:
+            invalidate_calendar()
+
+        # Deadlines must follow an edited holiday calendar at once, whichever door edited it.
+        post_save.connect(_calendar_changed, sender=Holiday, dispatch_uid="events_holiday_saved", weak=False)
+        post_delete.connect(_calendar_changed, sender=Holiday, dispatch_uid="events_holiday_deleted", weak=False)

@@ -17,6 +17,7 @@ from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.names import person_name
 from gridgov.core.seeding import DEMO_PASSWORD, SeedContext
+from gridgov.events.deadlines import invalidate_calendar
 from gridgov.events.models import (
     Category,
     Holiday,
@@ -165,6 +166,7 @@ def seed_holidays() -> int:
         rows += [Holiday(date=day, name=name) for day in _dates(first, last)]
         rows += [Holiday(date=date.fromisoformat(day), name=f"{name}调休上班", is_workday=True) for day in workdays]
     Holiday.objects.bulk_create(rows, ignore_conflicts=True)
+    invalidate_calendar()  # bulk_create sends no signals
     return len(rows)
 
 

@@ -122,7 +122,7 @@ def filter_events(queryset: QuerySet[Event], filters: EventFilter, user: Any = N
 def list_events(user: Any, filters: EventFilter, *, limit: int = 20, offset: int = 0) -> list[Event]:
     """One page of the user's events: filtered, overdue first."""
     queryset = ordered(filter_events(events_for(user), filters, user))
-    queryset = queryset.select_related("category", "grid", "handling_node", "lead_org")
+    queryset = queryset.select_related("category", "grid", "handling_node", "lead_org", "merged_into")
     return list(queryset[offset: offset + limit])
 
 

@@ -1,0 +1,32 @@
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from gridgov.events.worker import run_once
+
+
+class Command(BaseCommand):
+    help = "Background worker: mark overdue events, escalate them one level, notify (loop; --once for one pass)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="run one pass and exit")
+        parser.add_argument("--interval", type=float, default=30.0, help="seconds between passes")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        while True:
+            close_old_connections()
+            try:
+                result = run_once()
+            except Exception as exc:  # keep the loop alive; the next pass retries
+                if options["once"]:
+                    raise
+                self.stderr.write(f"worker pass failed: {exc!r}")
+            else:
+                summary = result.as_dict()
+                if options["once"] or summary["marked_overdue"] or summary["escalated"]:
+                    self.stdout.write(f"worker: {summary}")
+            if options["once"]:
+                return
+            time.sleep(max(options["interval"], 1.0))
