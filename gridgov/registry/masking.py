@@ -14,6 +14,9 @@ def mask_phone(value: str) -> str:
     """13812345678 → 138****5678; landlines keep their area code and last four."""
     if not value:
         return ""
+    area, dash, subscriber = value.partition("-")
+    if dash and area.startswith("0") and len(subscriber) > 4:
+        return f"{area}-{'*' * (len(subscriber) - 4)}{subscriber[-4:]}"
     digits = value.replace("-", "").replace(" ", "")
     if len(digits) <= 7:
         return "*" * (len(digits) - 2) + digits[-2:]

@@ -190,7 +190,7 @@ def parse_phone(raw: Any, *, field: str = "phone") -> Phone:
     try:
         number = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
-        raise _fail(field, f"电话“{raw}”不是有效的号码；手机写 11 位，座机写区号-号码，如 0471-6123456") from None
+        raise _fail(field, f"电话“{raw}”无效：不是电话号码；手机写 11 位，座机写区号-号码，如 0471-6123456") from None
     if number.country_code != 86:
         raise _fail(field, "只支持中国大陆的手机或座机号码")
     kind = phonenumbers.number_type(number)
@@ -294,10 +294,7 @@ def parse_residence_status(raw: Any, *, field: str = "status", allowed: tuple[st
 def _tags(raw: Any, choices: Any, *, field: str, what: str) -> list[str]:
     if raw is None or raw == "":
         return []
-    if isinstance(raw, str):
-        items = re.split(r"[,，、;；/\s]+", raw)
-    else:
-        items = [str(item) for item in raw]
+    items = re.split(r"[,，、;；/\s]+", raw) if isinstance(raw, str) else [str(item) for item in raw]
     by_label = {str(label): value for value, label in choices.choices}
     found: list[str] = []
     for item in items:
