@@ -3,10 +3,21 @@
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 
+from gridgov.accounts.models import RoleAssignment
 from gridgov.accounts.roles import SINGLE_PER_GRID, Cap, Role
 from gridgov.accounts.scope import scope_of, visible
-from gridgov.hierarchy.models import Level, Node, PoliceBeat
+from gridgov.hierarchy.models import (
+    CODE_LENGTH,
+    LEVEL_ORDER,
+    DedicatedKind,
+    GridKind,
+    Level,
+    Node,
+    PoliceBeat,
+    parent_level,
+)
 
 
 def nodes_for(user: Any, cap: str = Cap.VIEW) -> QuerySet[Node]:
@@ -59,3 +70,182 @@ def staffing_gaps(user: Any, under: Node | None = None) -> list[dict[str, Any]]:
 def subtree_counts(node: Node) -> dict[str, int]:
     rows = Node.objects.filter(path__under=node.path).exclude(pk=node.pk).values("level").annotate(n=Count("pk"))
     return {row["level"]: row["n"] for row in rows}
+
+
+def child_summaries(node: Node, user: Any) -> list[dict[str, Any]]:
+    """The visible children of `node`, each with how many grids (or buildings) lie below it
+    and, for grids, which of the 1+1+1 staff are missing. A fixed number of queries."""
+    children = list(children_of(node, user))
+    if not children:
+        return []
+    level = children[0].level
+    width = len(node.path) + CODE_LENGTH[level]
+
+    def below(target_level: str) -> dict[str, int]:
+        rows = (Node.objects.filter(path__under=node.path, level=target_level)
+                .annotate(prefix=Substr("path", 1, width)).values("prefix").annotate(n=Count("pk")))
+        return {row["prefix"]: row["n"] for row in rows}
+
+    grids = below(Level.GRID) if LEVEL_ORDER.index(level) < LEVEL_ORDER.index(Level.GRID) else {}
+    buildings = below(Level.BUILDING) if level == Level.GRID else {}
+    missing = {gap["grid"].pk: gap["missing"] for gap in staffing_gaps(user, node)} if level == Level.GRID else {}
+    return [{"node": child, "grids": grids.get(child.path, 0), "buildings": buildings.get(child.path, 0),
+             "missing": missing.get(child.pk, [])} for child in children]
+
+
+def grid_staff(grid: Node) -> dict[str, Any]:
+    """A grid's staff as 1+1+1+N: the three single posts (holder or None) and the part-timers."""
+    assignments = list(grid.assignments.select_related("user").order_by("created_at", "pk"))
+    labels = dict(Role.choices)
+    singles = []
+    for role in SINGLE_PER_GRID:
+        holder = next((a for a in assignments if a.role == role), None)
+        singles.append({"role": role, "label": labels[role], "assignment": holder})
+    part_time = [a for a in assignments if a.role == Role.PART_TIME_WORKER]
+    return {"singles": singles, "part_time": part_time,
+            "complete": all(s["assignment"] is not None for s in singles)}
+
+
+def manage_scope_nodes(user: Any) -> QuerySet[Node]:
+    return nodes_for(user, Cap.MANAGE_HIERARCHY)
+
+
+def ancestry_labels(nodes: list[Node], top: int = 1) -> dict[int, str]:
+    """"赛罕区 › 昭乌达南路街道 › 惠民社区" for each node, skipping the `top` highest levels."""
+    wanted = {path for n in nodes for path in n.ancestor_paths()[top:]}
+    names = dict(Node.objects.filter(path__in=wanted).values_list("path", "name"))
+    return {n.pk: " › ".join(names.get(p, "?") for p in n.ancestor_paths()[top:]) for n in nodes}
+
+
+def move_targets(node: Node, user: Any, q: str = "", limit: int = 200) -> tuple[list[Node], bool]:
+    """Where `node` may move: nodes of its parent's level in the user's MANAGE_HIERARCHY scope.
+
+    Without a search term, the current parent's siblings come first (the usual move is next
+    door). Returns at most `limit` candidates and whether there were more.
+    """
+    level = parent_level(node.level)
+    if level is None:
+        return [], False
+    candidates = manage_scope_nodes(user).filter(level=level)
+    if node.parent_id is not None:
+        candidates = candidates.exclude(pk=node.parent_id)
+    if q:
+        candidates = candidates.filter(name__contains=q[:50])
+    elif node.parent is not None and node.parent.parent is not None:
+        grandparent = node.parent.parent
+        near = candidates.filter(path__under=grandparent.path)
+        if near.exists():
+            candidates = near
+    rows = list(candidates.order_by("path")[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+# Above this many grids, the map shows the areas one level down instead of every grid polygon.
+MAP_GRID_LIMIT = 400
+
+
+def _grid_kind_label(grid: Node) -> str:
+    label = str(GridKind(grid.grid_kind).label) if grid.grid_kind in GridKind.values else ""
+    if grid.dedicated_kind in DedicatedKind.values:
+        label += " · " + str(DedicatedKind(grid.dedicated_kind).label)
+    return label
+
+
+def _grid_features(grids: list[Node]) -> list[dict[str, Any]]:
+    ids = [g.pk for g in grids]
+    labels = dict(Role.choices)
+    order = {role: i for i, role in enumerate(Role.values)}
+    staff: dict[int, list[tuple[int, str, str]]] = {}
+    rows = RoleAssignment.objects.filter(node_id__in=ids).values_list(
+        "node_id", "role", "user__full_name", "user__username")
+    for node_id, role, full_name, username in rows:
+        staff.setdefault(node_id, []).append((order.get(role, 99), role, full_name or username))
+    beats: dict[int, list[dict[str, Any]]] = {}
+    through = PoliceBeat.grids.through
+    for node_id, name, station, officer, badge, volunteers in through.objects.filter(node_id__in=ids).values_list(
+            "node_id", "policebeat__name", "policebeat__station_name", "policebeat__officer_name",
+            "policebeat__officer_badge", "policebeat__volunteer_police"):
+        beats.setdefault(node_id, []).append({"name": name, "station": station, "officer": officer,
+                                              "badge": badge, "volunteers": volunteers})
+    features = []
+    for grid in grids:
+        people = sorted(staff.get(grid.pk, []))
+        held = {role for _order, role, _name in people}
+        missing = [str(labels[role]) for role in SINGLE_PER_GRID if role not in held]
+        features.append({
+            "type": "Feature",
+            "geometry": grid.boundary,
+            "properties": {
+                "id": grid.pk, "kind": "grid", "name": grid.name, "code": grid.code,
+                "grid_kind": grid.grid_kind, "grid_kind_label": _grid_kind_label(grid),
+                "staff": [{"role": str(labels[role]), "name": name} for _order, role, name in people],
+                "missing": missing, "beats": beats.get(grid.pk, []), "url": f"/nodes/{grid.pk}/",
+            },
+        })
+    return features
+
+
+def _area_features(areas: list[Node]) -> list[dict[str, Any]]:
+    counts: dict[int, int] = {}
+    for area in areas:
+        counts[area.pk] = 0
+    if areas:
+        width = len(areas[0].path)
+        query = Q()
+        for area in areas:
+            query |= Q(path__under=area.path)
+        rows = (Node.objects.filter(query, level=Level.GRID).annotate(prefix=Substr("path", 1, width))
+                .values("prefix").annotate(n=Count("pk")))
+        by_path = {row["prefix"]: row["n"] for row in rows}
+        counts = {area.pk: by_path.get(area.path, 0) for area in areas}
+    levels = dict(Level.choices)
+    return [{
+        "type": "Feature",
+        "geometry": area.boundary,
+        "properties": {"id": area.pk, "kind": "area", "name": area.name, "code": area.code,
+                       "level": area.level, "level_label": str(levels[area.level]), "grids": counts[area.pk],
+                       "url": f"/nodes/{area.pk}/"},
+    } for area in areas if area.boundary]
+
+
+def map_layer(user: Any, node: Node | None = None) -> dict[str, Any]:
+    """GeoJSON for the map: every grid polygon of the user's subtree (or of `node`'s), or, where
+    that would be too many, the polygons of the areas one level down with their grid counts,
+    to drill into. Buildings appear as points when a single grid is shown."""
+    if node is not None and node.level == Level.BUILDING and node.parent is not None:
+        node = node.parent
+    tops: list[Node] = [node] if node is not None else list(top_nodes(user))
+    if node is None and len(tops) == 1:
+        node = tops[0]
+    grids = grids_for(user, node)
+    grid_count = grids.count()
+    features: list[dict[str, Any]]
+    if grid_count <= MAP_GRID_LIMIT:
+        mode = "grids"
+        shown = [g for g in grids.order_by("path") if g.boundary]
+        features = _grid_features(shown)
+        if node is not None and node.level == Level.GRID:
+            for building in node.children.filter(level=Level.BUILDING).exclude(lng=None).order_by("code"):
+                features.append({
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [building.lng, building.lat]},
+                    "properties": {"id": building.pk, "kind": "building", "name": building.name,
+                                   "code": building.code, "address": building.address,
+                                   "url": f"/nodes/{building.pk}/"},
+                })
+    else:
+        mode = "areas"
+        areas = list(children_of(node, user)) if node is not None else tops
+        features = _area_features(areas)
+    parent = None
+    if node is not None and node.parent_id is not None:
+        up = nodes_for(user).filter(pk=node.parent_id).first()
+        if up is not None:
+            parent = {"id": up.pk, "name": up.name}
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "gridgov": {"mode": mode, "grid_count": grid_count,
+                    "node": {"id": node.pk, "name": node.name, "level": node.level} if node is not None else None,
+                    "parent": parent},
+    }

@@ -1,0 +1,139 @@
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.accounts import selectors, services
+from gridgov.accounts.models import ApiToken, RoleAssignment, User
+from gridgov.accounts.roles import Cap
+from gridgov.accounts.scope import can
+from gridgov.core.admin import ScopedAdminMixin, ServiceAdminForm, ServiceAdminMixin
+
+
+@admin.register(User)
+class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
+    """Accounts of the people holding roles in the admin's subtree (MANAGE_STAFF).
+
+    Only system administrators add or delete accounts here, or grant superuser and staff flags;
+    everyone else creates accounts together with a role on the staff pages.
+    """
+
+    view_cap = Cap.MANAGE_STAFF
+    manage_cap = Cap.MANAGE_STAFF
+    scope_field = selectors.USER_SCOPE_FIELD
+    list_display = ("username", "full_name", "is_active", "is_staff", "last_login")
+    list_filter = ("is_active", "is_staff")
+    search_fields = ("username", "full_name")
+    ordering = ("username",)
+    limited_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("个人信息"), {"fields": ("full_name", "email")}),
+        (_("状态"), {"fields": ("is_active", "is_staff", "last_login", "date_joined")}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
+        return super().get_queryset(request).distinct()
+
+    def covers(self, request: HttpRequest, cap: str, obj: Any) -> bool:
+        if not self.has_scope(request, cap):
+            return False
+        if obj is None or request.user.is_superuser:
+            return True
+        paths = list(obj.assignments.values_list("node__path", flat=True))
+        # Changing an account touches every post it holds: all of them must be in scope.
+        return bool(paths) and all(can(request.user, cap, path) for path in paths)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None or request.user.is_superuser:
+            fieldsets = super().get_fieldsets(request, obj)
+            if obj is not None:
+                fieldsets = ((None, {"fields": ("username", "password", "full_name")}), *fieldsets[1:])
+            return fieldsets
+        return self.limited_fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if request.user.is_superuser:
+            return ("last_login", "date_joined")
+        return ("is_staff", "last_login", "date_joined")
+
+
+class RoleAssignmentAdminForm(ServiceAdminForm):
+    class Meta:
+        model = RoleAssignment
+        fields = ["user", "role", "node", "grants_special_groups"]
+
+    def write(self, user: Any, change: bool) -> models.Model:
+        data = self.cleaned_data
+        if change:
+            assignment = RoleAssignment.objects.get(pk=self.instance.pk)
+            assignment.grants_special_groups = data["grants_special_groups"]
+            assignment.save(update_fields=["grants_special_groups"])
+            return assignment
+        return services.assign_role(user=user, person=data["user"], role=data["role"], node=data["node"],
+                                    grants_special_groups=data["grants_special_groups"])
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Assign through accounts.services (1+1+1+N rules), revoke through revoke_role."""
+
+    form = RoleAssignmentAdminForm
+    view_cap = Cap.MANAGE_STAFF
+    manage_cap = Cap.MANAGE_STAFF
+    scope_field = "node__path"
+    list_display = ("user", "role", "node", "grants_special_groups", "created_at")
+    list_filter = ("role",)
+    search_fields = ("user__username", "user__full_name", "node__name", "node__code")
+    list_select_related = ("user", "node")
+    autocomplete_fields = ("user", "node")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Moving a post to another person or place is a revoke plus a new assignment.
+        return ("user", "role", "node", "created_at") if obj is not None else ("created_at",)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.revoke_role(user=request.user, assignment=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
+        for assignment in queryset.select_related("node", "user"):
+            services.revoke_role(user=request.user, assignment=assignment)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Read-only: tokens are issued and revoked by their holders through the API."""
+
+    view_cap = Cap.MANAGE_STAFF
+    manage_cap = Cap.MANAGE_STAFF
+    scope_field = "user__assignments__node__path"
+    list_display = ("prefix", "user", "label", "created_at", "expires_at", "revoked_at")
+    list_select_related = ("user",)
+    search_fields = ("prefix", "user__username")
+    fields = ("prefix", "user", "label", "created_at", "expires_at", "revoked_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
+        return super().get_queryset(request).distinct()
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return self.has_scope(request, self.view_cap)
+        return self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

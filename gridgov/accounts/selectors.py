@@ -1,0 +1,43 @@
+"""Reads of accounts, always through the user's scope.
+
+A person has no place of their own: they are where their role assignments are. Someone in
+scope is someone holding a role on a node in scope.
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from gridgov.accounts.models import RoleAssignment, User
+from gridgov.accounts.roles import ROLE_LEVELS, Cap, Role
+from gridgov.accounts.scope import can, visible
+from gridgov.hierarchy.models import Node
+
+USER_SCOPE_FIELD = "assignments__node__path"
+ASSIGNMENT_SCOPE_FIELD = "node__path"
+
+
+def users_for(user: Any, cap: str = Cap.VIEW) -> QuerySet[User]:
+    return visible(User.objects.all(), user, cap, USER_SCOPE_FIELD).distinct()
+
+
+def assignments_for(user: Any, cap: str = Cap.VIEW) -> QuerySet[RoleAssignment]:
+    return visible(RoleAssignment.objects.select_related("user", "node"), user, cap, ASSIGNMENT_SCOPE_FIELD)
+
+
+def assignments_at(node: Node) -> list[RoleAssignment]:
+    """Role assignments held on `node` itself (the caller has fetched `node` through the scope)."""
+    order = {role: i for i, role in enumerate(Role.values)}
+    return sorted(node.assignments.select_related("user"), key=lambda a: (order.get(a.role, 99), a.created_at, a.pk))
+
+
+def roles_for_level(level: str) -> list[tuple[str, str]]:
+    return [(role, str(label)) for role, label in Role.choices if level in ROLE_LEVELS[role]]
+
+
+def can_manage_person(viewer: Any, person: User) -> bool:
+    """Whether `viewer` may enable/disable `person`: every one of their posts is in scope."""
+    if getattr(viewer, "is_superuser", False):
+        return True
+    paths = list(person.assignments.values_list("node__path", flat=True))
+    return bool(paths) and all(can(viewer, Cap.MANAGE_STAFF, path) for path in paths)

@@ -1,0 +1,40 @@
+"""The audit log for auditors: read-only, scoped to their subtree. Nothing here writes."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from gridgov.audit import selectors
+from gridgov.audit.forms import AuditFilterForm
+
+
+@login_required
+@require_GET
+def entry_list(request: HttpRequest) -> HttpResponse:
+    selectors.require_auditor(request.user)
+    form = AuditFilterForm(request.GET or None)
+    entries = selectors.filter_entries(selectors.entries_for(request.user), form.to_filter())
+    raw_before = request.GET.get("before", "")
+    before = int(raw_before) if raw_before.isdigit() else None
+    rows, next_before = selectors.page_of(entries, before)
+    query = request.GET.copy()
+    query.pop("before", None)
+    return render(request, "audit/list.html", {
+        "form": form, "rows": rows, "next_before": next_before, "before": before,
+        "query": query.urlencode(),
+    })
+
+
+@login_required
+@require_GET
+def entry_detail(request: HttpRequest, auditentry_id: int) -> HttpResponse:
+    # An object URL: 404 (not 403) for anyone outside the row's subtree, auditor or not.
+    entry = selectors.get_entry_or_404(request.user, auditentry_id)
+    changes = []
+    for field, value in sorted((entry.changes or {}).items()):
+        if isinstance(value, list) and len(value) == 2:
+            changes.append({"field": field, "before": value[0], "after": value[1], "pair": True})
+        else:
+            changes.append({"field": field, "value": value, "pair": False})
+    return render(request, "audit/detail.html", {"entry": entry, "changes": changes})
