@@ -51,6 +51,7 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 def _add_routers() -> None:
     from gridgov.accounts.api import router as accounts_router
+    from gridgov.disputes.api import router as disputes_router
     from gridgov.events.api import router as events_router
     from gridgov.hierarchy.api import router as hierarchy_router
     from gridgov.registry.api import router as registry_router
@@ -59,6 +60,7 @@ def _add_routers() -> None:
     api.add_router("/", hierarchy_router)
     api.add_router("/", registry_router)
     api.add_router("/", events_router)
+    api.add_router("/", disputes_router)
 
 
 _add_routers()

@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from gridgov.disputes import views
 
 app_name = "disputes"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dispute_list, name="list"),
+    path("new/", views.dispute_report, name="report"),
+    path("warnings/", views.warnings, name="warnings"),
+    path("<int:dispute_id>/", views.dispute_detail, name="detail"),
+    path("<int:dispute_id>/team/", views.team_add, name="team_add"),
+    path("<int:dispute_id>/visits/", views.visit_add, name="visit_add"),
+    path("<int:dispute_id>/outcome/", views.outcome_set, name="outcome"),
+    path("<int:dispute_id>/risk/", views.risk_set, name="risk"),
+]

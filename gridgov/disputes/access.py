@@ -1,0 +1,29 @@
+"""Who may work on a dispute (beyond seeing it, which `selectors.disputes_for` decides)."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+
+from gridgov.accounts.roles import Cap
+from gridgov.accounts.scope import can
+from gridgov.audit.services import record_denied
+from gridgov.disputes.models import Dispute
+
+
+def is_team_member(user: Any, dispute: Dispute) -> bool:
+    return bool(getattr(user, "pk", None)) and dispute.team.filter(user_id=user.pk).exists()
+
+
+def can_work_on(user: Any, dispute: Dispute) -> bool:
+    """The centres over the place, the reporter and the mediation team work on a dispute."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (can(user, Cap.HANDLE_EVENT, dispute.path) or dispute.event.reporter_id == user.pk
+            or is_team_member(user, dispute))
+
+
+def require_work(user: Any, dispute: Dispute, what: str) -> None:
+    if not can_work_on(user, dispute):
+        record_denied(dispute, message=f"not on the dispute's team: {what}",
+                      user=user if getattr(user, "is_authenticated", False) else None)
+        raise PermissionDenied(f"只有本纠纷的调解团队、上报人或辖区综治中心可以{what}")

@@ -1,0 +1,233 @@
+"""Reads for dispute mediation: who sees which dispute, the parties masked by role (reads of
+clear phones audited), and the early-warning list."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from gridgov.accounts.roles import Cap
+from gridgov.accounts.scope import can
+from gridgov.audit.models import Action
+from gridgov.audit.services import record, record_denied
+from gridgov.core.crypto import decrypt
+from gridgov.disputes import risk
+from gridgov.disputes.access import can_work_on
+from gridgov.disputes.models import RISK_RANK, Dispute, Party, RiskLevel
+from gridgov.events.models import Event, EventStep, OrgKind, OrgMember, Severity, State
+from gridgov.registry.masking import mask_phone
+from gridgov.registry.pii import resident_phone_of
+
+FINAL_STATES = (State.CLOSED, State.MERGED)
+_RISK_NAMES = dict(RiskLevel.choices)
+
+
+def _events_for(user: Any) -> QuerySet[Event]:
+    from gridgov.events.selectors import events_for
+
+    return events_for(user)
+
+
+def disputes_for(user: Any) -> QuerySet[Dispute]:
+    """Disputes whose event the user may see, those whose mediation team they are on, and — for
+    police station staff — the high-risk disputes they were alerted to in the station's area."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Dispute.objects.none()
+    query = Q(event__in=_events_for(user).values("pk")) | Q(team__user=user)
+    stations = OrgMember.objects.filter(user=user, organisation__kind=OrgKind.POLICE, organisation__active=True)
+    for path in stations.values_list("organisation__path", flat=True):
+        query |= Q(path__under=path, alerted_level__in=[RiskLevel.HIGH, RiskLevel.CRITICAL])
+    return Dispute.objects.filter(query).distinct()
+
+
+def ordered(queryset: QuerySet[Dispute]) -> QuerySet[Dispute]:
+    """Most serious first, then open before settled, then newest."""
+    rank = Case(*[When(risk_level=level, then=Value(n)) for level, n in RISK_RANK.items()],
+                default=Value(0), output_field=IntegerField())
+    return queryset.annotate(risk_order=rank).order_by("-risk_order", "outcome", "-created_at", "-pk")
+
+
+def get_dispute_or_404(user: Any, dispute_id: int) -> Dispute:
+    """One dispute the user may see; otherwise log the attempt and answer 404."""
+    found = disputes_for(user).filter(pk=dispute_id).select_related("event", "event__grid", "event__category").first()
+    if found is not None:
+        return found
+    outside = Dispute.objects.filter(pk=dispute_id).first()
+    if outside is not None:
+        record_denied(outside, message="out of scope (dispute)",
+                      user=user if getattr(user, "is_authenticated", False) else None)
+    raise Http404("not found")
+
+
+@dataclass
+class PartyView:
+    id: int
+    name: str
+    role: str
+    role_label: str
+    resident_id: int | None
+    phone: str
+    phone_masked: bool
+    note: str
+
+
+def parties_of(dispute: Dispute, user: Any) -> list[PartyView]:
+    """Parties with phones masked unless the user may see them in full over the dispute's place.
+
+    Every look at a dispute's parties is written to the audit log (dispute parties are sensitive
+    personal data); the row says whether clear phones were shown.
+    """
+    full = can(user, Cap.SEE_PII, dispute.path)
+    views, clear_shown = [], []
+    for party in dispute.parties.select_related("resident").order_by("pk"):
+        if party.resident_id and party.resident is not None:
+            phone = resident_phone_of(party.resident) if party.resident.phone_enc else ""
+        else:
+            phone = decrypt(party.phone_enc, Party.PHONE_CONTEXT) if party.phone_enc else ""
+        if phone and full:
+            clear_shown.append(party.pk)
+        views.append(PartyView(id=party.pk, name=party.name, role=party.role, role_label=party.get_role_display(),
+                               resident_id=party.resident_id, phone=phone if full else mask_phone(phone),
+                               phone_masked=bool(phone) and not full, note=party.note))
+    if views:
+        record(Action.READ_SENSITIVE, dispute, changes={"parties": [v.id for v in views], "clear_phones": clear_shown},
+               message="dispute parties viewed" + (" with clear phones" if clear_shown else " (phones masked)"))
+    return views
+
+
+def timeline_of(dispute: Dispute) -> QuerySet[EventStep]:
+    return dispute.event.steps.select_related("actor", "organisation").order_by("at", "pk")
+
+
+def team_of(dispute: Dispute) -> list[Any]:
+    return list(dispute.team.select_related("user", "organisation").order_by("added_at", "pk"))
+
+
+def visits_of(dispute: Dispute) -> list[Any]:
+    return list(dispute.visits.prefetch_related("visitors").select_related("recorded_by").order_by("visited_at", "pk"))
+
+
+def user_can_work_on(user: Any, dispute: Dispute) -> bool:
+    return can_work_on(user, dispute)
+
+
+# -------------------------------------------------------------------------------- early warning
+
+@dataclass
+class Warning:
+    kind: str  # event (flags say why) | hotspot_address | hotspot_parties
+    risk: str
+    title: str
+    detail: str
+    flags: list[str] = field(default_factory=list)
+    event_id: int | None = None
+    event_number: str = ""
+    dispute_id: int | None = None
+    url: str = ""
+    at: datetime | None = None
+    numbers: list[str] = field(default_factory=list)
+
+    @property
+    def risk_label(self) -> str:
+        return str(_RISK_NAMES.get(self.risk, self.risk))
+
+    @property
+    def rank(self) -> int:
+        return RISK_RANK.get(self.risk, 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "risk": self.risk, "risk_label": self.risk_label, "title": self.title,
+                "detail": self.detail, "flags": self.flags, "event_id": self.event_id,
+                "event_number": self.event_number, "dispute_id": self.dispute_id, "url": self.url,
+                "at": self.at.isoformat() if self.at else None, "numbers": self.numbers}
+
+
+FLAG_LABELS = {"high_risk": "高风险纠纷", "overdue": "已超期", "reopened": "重办", "follow_up_due": "待回访"}
+_SEVERITY_AS_RISK = {Severity.LOW: RiskLevel.LOW, Severity.MEDIUM: RiskLevel.MEDIUM, Severity.HIGH: RiskLevel.HIGH,
+                     Severity.CRITICAL: RiskLevel.CRITICAL}
+
+
+def warnings_for(user: Any, *, under_path: str = "", limit: int = 200) -> list[Warning]:
+    """The early-warning list of the user's scope (optionally a subtree of it), most serious first:
+    open high-risk disputes, repeated hotspots (same address or same parties within the repeat
+    window), overdue and reopened events, and follow-up visits that are due."""
+    now = timezone.now()
+    events = _events_for(user)
+    disputes = disputes_for(user)
+    if under_path:
+        events = events.filter(path__under=under_path)
+        disputes = disputes.filter(path__under=under_path)
+    by_event: dict[int, Warning] = {}
+
+    def entry(event: Event, dispute: Dispute | None) -> Warning:
+        item = by_event.get(event.pk)
+        if item is None:
+            level: str = _SEVERITY_AS_RISK.get(Severity(event.severity), RiskLevel.LOW)
+            if dispute is not None and RISK_RANK[dispute.risk_level] > RISK_RANK[level]:
+                level = dispute.risk_level
+            url = (reverse("disputes:detail", args=[dispute.pk]) if dispute is not None
+                   else f"/events/{event.pk}/")
+            item = Warning(kind="event", risk=level, title=f"{event.number} {event.category.name}",
+                           detail=event.description[:120], event_id=event.pk, event_number=event.number,
+                           dispute_id=dispute.pk if dispute is not None else None, url=url,
+                           at=event.due_at or event.created_at)
+            by_event[event.pk] = item
+        return item
+
+    open_disputes = (disputes.exclude(event__state__in=FINAL_STATES)
+                     .select_related("event", "event__category"))
+    for dispute in open_disputes.filter(risk_level__in=[RiskLevel.HIGH, RiskLevel.CRITICAL], outcome="")[:limit]:
+        item = entry(dispute.event, dispute)
+        item.flags.append("high_risk")
+        reasons = "；".join(r["detail"] for r in dispute.risk_reasons[:2])
+        if dispute.risk_override:
+            reasons = f"人工调整：{dispute.risk_override_reason}" + (f"；{reasons}" if reasons else "")
+        item.detail = reasons or item.detail
+    dispute_by_event = {d.event_id: d for d in Dispute.objects.filter(event__in=events.filter(
+        Q(overdue=True) | Q(state=State.REOPENED)).exclude(state__in=FINAL_STATES).values("pk"))}
+    for event in events.filter(overdue=True).exclude(state__in=FINAL_STATES).select_related("category")[:limit]:
+        entry(event, dispute_by_event.get(event.pk)).flags.append("overdue")
+    reopened = events.filter(Q(state=State.REOPENED) | Q(reopen_count__gt=0)).exclude(state__in=FINAL_STATES)
+    for event in reopened.select_related("category")[:limit]:
+        entry(event, dispute_by_event.get(event.pk)).flags.append("reopened")
+    due = disputes.filter(follow_up_due__lte=timezone.localdate()).select_related("event", "event__category")
+    for dispute in due[:limit]:
+        item = entry(dispute.event, dispute)
+        item.flags.append("follow_up_due")
+        item.detail = f"回访到期：{dispute.follow_up_due:%Y-%m-%d}"
+    items = list(by_event.values())
+
+    since = now - timedelta(days=risk.REPEAT_WINDOW_DAYS)
+    recent = disputes.filter(created_at__gte=since)
+    places = (recent.exclude(address_key="").values("address_key").annotate(n=Count("pk", distinct=True),
+                                                                           last=Max("created_at"))
+              .filter(n__gte=2).order_by("-n", "-last")[:limit])
+    for row in places:
+        group = list(recent.filter(address_key=row["address_key"]).select_related("event")
+                     .order_by("created_at"))
+        numbers = [d.event.number for d in group]
+        address = next((d.event.address for d in reversed(group) if d.event.address), row["address_key"])
+        items.append(Warning(kind="hotspot_address", risk=RiskLevel.HIGH if row["n"] >= 3 else RiskLevel.MEDIUM,
+                             title=f"重复纠纷地点：{address}", detail=f"{risk.REPEAT_WINDOW_DAYS}天内{row['n']}起纠纷",
+                             at=row["last"], numbers=numbers, dispute_id=group[-1].pk,
+                             url=reverse("disputes:detail", args=[group[-1].pk])))
+    people = (Party.objects.filter(dispute__in=recent.values("pk")).exclude(identity="").values("identity")
+              .annotate(n=Count("dispute", distinct=True), last=Max("dispute__created_at"))
+              .filter(n__gte=2).order_by("-n", "-last")[:limit])
+    for row in people:
+        group_parties = list(Party.objects.filter(identity=row["identity"], dispute__in=recent.values("pk"))
+                             .select_related("dispute__event").order_by("dispute__created_at"))
+        numbers = sorted({p.dispute.event.number for p in group_parties})
+        last = group_parties[-1].dispute
+        items.append(Warning(kind="hotspot_parties", risk=RiskLevel.HIGH if row["n"] >= 3 else RiskLevel.MEDIUM,
+                             title=f"反复涉纠当事人：{group_parties[-1].name}",
+                             detail=f"{risk.REPEAT_WINDOW_DAYS}天内涉及{row['n']}起纠纷", at=row["last"],
+                             numbers=numbers, dispute_id=last.pk, url=reverse("disputes:detail", args=[last.pk])))
+    for item in items:
+        item.flags.sort(key=list(FLAG_LABELS).index)
+    items.sort(key=lambda w: (-w.rank, -len(w.flags), w.at or now))
+    return items[:limit]

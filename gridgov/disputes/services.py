@@ -1,0 +1,609 @@
+"""Writes for dispute mediation: report a dispute, rate its risk, alert, team, visits, outcome.
+
+The event underneath is reported and moved through its workflow by gridgov.events.services;
+every dispute step is also written to the event's timeline (EventStep, actions "dispute_*")
+so one timeline tells the whole story, and the audit log records every row written.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from gridgov.accounts.models import User
+from gridgov.accounts.roles import Cap, Role
+from gridgov.accounts.scope import can, visible
+from gridgov.api.errors import ConflictError
+from gridgov.audit.models import Action
+from gridgov.audit.services import record, record_denied
+from gridgov.core.crypto import encrypt
+from gridgov.disputes import risk
+from gridgov.disputes.access import require_work
+from gridgov.disputes.models import (
+    RISK_RANK,
+    Dispute,
+    DisputeType,
+    Outcome,
+    Party,
+    PartyRole,
+    RiskLevel,
+    TeamMember,
+    TeamRole,
+    Visit,
+    VisitKind,
+)
+from gridgov.events.models import (
+    Category,
+    Event,
+    EventStep,
+    MemberRole,
+    Notification,
+    Organisation,
+    OrgKind,
+    OrgMember,
+)
+from gridgov.hierarchy.models import CODE_LENGTH, Level, Node
+from gridgov.registry.models import Resident
+from gridgov.registry.pii import phone_hash
+from gridgov.registry.validation import parse_phone
+
+FOLLOW_UP_DAYS = 30
+MAX_PARTIES = 20
+# Grid staff who may join a team as "grid worker".
+GRID_ROLES = (Role.GRID_WORKER, Role.GRID_CHIEF, Role.GRID_INSTRUCTOR, Role.PART_TIME_WORKER, Role.COMMUNITY_ADMIN)
+# Organisation kinds that take part in mediation and the team role their members get.
+TEAM_ORG_KINDS = (OrgKind.JUDICIAL, OrgKind.LAWYER, OrgKind.POLICE, OrgKind.SECURITY_COMMITTEE)
+_RISK_NAMES = dict(RiskLevel.choices)
+
+
+# ---------------------------------------------------------------------------------------- helpers
+
+def _step(event: Event, action: str, *, user: Any, note: str = "", organisation: Organisation | None = None,
+          **data: Any) -> EventStep:
+    """A dispute step on the event's timeline (the state does not change)."""
+    return EventStep.objects.create(event=event, at=timezone.now(), actor=user if getattr(user, "pk", None) else None,
+                                    organisation=organisation, action=action, from_state=event.state,
+                                    to_state=event.state, note=note, data=data)
+
+
+def township_path(path: str) -> str:
+    width = CODE_LENGTH[Level.CITY] + CODE_LENGTH[Level.COUNTY] + CODE_LENGTH[Level.TOWNSHIP]
+    return path[:width] if len(path) >= width else ""
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    paths, end = [], 0
+    for level in (Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.COMMUNITY, Level.GRID, Level.BUILDING):
+        end += CODE_LENGTH[level]
+        if end > len(path):
+            break
+        paths.append(path[:end])
+    return paths
+
+
+def _notify(users: Iterable[User], event: Event, message: str) -> list[str]:
+    seen: dict[int, User] = {u.pk: u for u in users if u.is_active}
+    Notification.objects.bulk_create([Notification(user=u, event=event, message=message[:300]) for u in seen.values()])
+    return sorted(u.username for u in seen.values())
+
+
+# ------------------------------------------------------------------------------------------- risk
+
+def _party_identities(dispute: Dispute) -> list[str]:
+    return sorted({i for i in dispute.parties.values_list("identity", flat=True) if i})
+
+
+def earlier_with_same_parties(dispute: Dispute) -> list[str]:
+    """Numbers of earlier disputes in the window that involve the same parties (two of them when
+    this dispute names two or more known people, otherwise the one)."""
+    identities = _party_identities(dispute)
+    if not identities:
+        return []
+    needed = min(2, len(identities))
+    since = dispute.created_at - timedelta(days=risk.REPEAT_WINDOW_DAYS)
+    shared: dict[int, set[str]] = {}
+    rows = (Party.objects.filter(identity__in=identities, dispute__created_at__gte=since,
+                                 dispute__created_at__lte=dispute.created_at)
+            .exclude(dispute_id=dispute.pk).values_list("dispute_id", "identity"))
+    for dispute_id, identity in rows:
+        shared.setdefault(dispute_id, set()).add(identity)
+    ids = [pk for pk, found in shared.items() if len(found) >= needed]
+    return list(Dispute.objects.filter(pk__in=ids).order_by("created_at").values_list("event__number", flat=True))
+
+
+def earlier_at_same_address(dispute: Dispute) -> list[str]:
+    if not dispute.address_key:
+        return []
+    since = dispute.created_at - timedelta(days=risk.REPEAT_WINDOW_DAYS)
+    return list(Dispute.objects.filter(address_key=dispute.address_key, created_at__gte=since,
+                                       created_at__lte=dispute.created_at)
+                .exclude(pk=dispute.pk).order_by("created_at").values_list("event__number", flat=True))
+
+
+def assess(dispute: Dispute) -> tuple[str, list[risk.Signal]]:
+    """Gather every signal for `dispute` and combine them (no writes)."""
+    residents = Resident.objects.filter(dispute_parties__dispute=dispute).distinct()
+    vulnerable = [(r.name, list(r.care_tags or []), r.birth_date) for r in residents]
+    signals = [
+        risk.threat_signal(dispute.event.description),
+        risk.repeat_signal("repeat_parties", earlier_with_same_parties(dispute)),
+        risk.repeat_signal("repeat_address", earlier_at_same_address(dispute)),
+        risk.vulnerable_signal(vulnerable, timezone.localdate()),
+    ]
+    return risk.combine([s for s in signals if s is not None])
+
+
+def _effective(dispute: Dispute) -> str:
+    return dispute.risk_override or dispute.computed_risk
+
+
+def recompute_risk(dispute: Dispute, *, user: Any = None) -> Dispute:
+    """Re-rate from the signals; write the level and reasons, and alert if it rose to high or above."""
+    level, signals = assess(dispute)
+    reasons = [s.as_dict() for s in signals]
+    if level != dispute.computed_risk or reasons != dispute.risk_reasons:
+        before = dispute.computed_risk
+        dispute.computed_risk = level
+        dispute.risk_reasons = reasons
+        dispute.risk_level = _effective(dispute)
+        dispute.version += 1
+        dispute.save()
+        _step(dispute.event, "dispute_risk_assessed", user=user,
+              note=f"风险研判：{_RISK_NAMES[level]}" + (f"（原为{_RISK_NAMES[before]}）" if before != level else ""),
+              level=level, reasons=reasons)
+    alert_if_needed(dispute, user=user)
+    return dispute
+
+
+def police_stations_for(path: str) -> list[Organisation]:
+    """The police station(s) serving the place: the most specific active one whose area covers it."""
+    stations = list(Organisation.objects.filter(kind=OrgKind.POLICE, active=True, path__in=_ancestor_paths(path)))
+    if not stations:
+        return []
+    deepest = max(len(s.path) for s in stations)
+    return [s for s in stations if len(s.path) == deepest]
+
+
+def township_recipients(path: str) -> list[User]:
+    """The township's administrators and its governance-centre staff."""
+    township = township_path(path)
+    if not township:
+        return []
+    admins = User.objects.filter(assignments__role=Role.TOWNSHIP_ADMIN, assignments__node__path=township)
+    centre = User.objects.filter(org_memberships__organisation__kind=OrgKind.GOVERNANCE_CENTRE,
+                                 org_memberships__organisation__path=township,
+                                 org_memberships__organisation__active=True)
+    return list(admins.distinct()) + list(centre.distinct())
+
+
+def alert_if_needed(dispute: Dispute, *, user: Any = None) -> list[str]:
+    """High and critical risk: notify the township and the police station at once, once per level."""
+    level = dispute.risk_level
+    if RISK_RANK[level] < RISK_RANK[RiskLevel.HIGH]:
+        return []
+    if dispute.alerted_level and RISK_RANK[dispute.alerted_level] >= RISK_RANK[level]:
+        return []
+    event = dispute.event
+    stations = police_stations_for(dispute.path)
+    police = list(User.objects.filter(org_memberships__organisation__in=stations).distinct())
+    reasons = "；".join(r["detail"] for r in dispute.risk_reasons[:2]) or dispute.risk_override_reason
+    message = (f"【{_RISK_NAMES[level]}矛盾纠纷预警】{event.number} {event.grid.name}"
+               f"{('，' + event.address) if event.address else ''}：{reasons}")
+    notified = _notify([*township_recipients(dispute.path), *police], event, message)
+    dispute.alerted_level = level
+    dispute.save(update_fields=["alerted_level", "updated_at"])
+    _step(event, "dispute_alert", user=user,
+          note=f"{_RISK_NAMES[level]}预警已通知街道和派出所（{len(notified)}人）"
+               + ("" if stations else "；未找到服务该区域的派出所"),
+          level=level, notified=notified, police_stations=[s.name for s in stations])
+    record(Action.UPDATE, dispute, changes={"alerted_level": [None, level]},
+           message=f"risk alert sent to {len(notified)} users")
+    return notified
+
+
+@transaction.atomic
+def override_risk(dispute: Dispute, *, user: Any, level: str, reason: str) -> Dispute:
+    """Set the level by hand (or clear the override with level=""); the reason is required and logged.
+
+    Anyone working on the dispute may raise it; lowering it below the computed level takes a
+    governance centre or the team's mediator or police officer.
+    """
+    dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
+    require_work(user, dispute, "调整风险等级")
+    reason = (reason or "").strip()
+    if level not in ("", *RiskLevel.values):
+        raise ValidationError({"level": f"风险等级必须是 {', '.join(RiskLevel.values)} 之一，或留空恢复系统研判"})
+    if len(reason) < 4:
+        raise ValidationError({"reason": "调整风险等级必须写明理由（至少4个字）"})
+    new_level = level or dispute.computed_risk
+    if RISK_RANK[new_level] < RISK_RANK[dispute.computed_risk]:
+        senior = can(user, Cap.HANDLE_EVENT, dispute.path) or dispute.team.filter(
+            user_id=user.pk, role__in=[TeamRole.MEDIATOR, TeamRole.POLICE]).exists()
+        if not senior:
+            record_denied(dispute, message="lower risk below computed level", user=user)
+            raise PermissionDenied("调低系统研判的风险等级须由综治中心或团队中的调解员、民警决定")
+    before = dispute.risk_level
+    dispute.risk_override = level
+    dispute.risk_override_reason = reason[:500]
+    dispute.risk_override_by = user
+    dispute.risk_override_at = timezone.now()
+    dispute.risk_level = new_level
+    dispute.version += 1
+    dispute.save()
+    record(Action.UPDATE, dispute, changes={"risk_level": [before, new_level]},
+           message=f"risk override by hand: {reason}"[:500])
+    _step(dispute.event, "dispute_risk_override", user=user,
+          note=f"人工调整风险等级：{_RISK_NAMES[before]} → {_RISK_NAMES[new_level]}。理由：{reason}",
+          before=before, after=new_level, reason=reason)
+    alert_if_needed(dispute, user=user)
+    return dispute
+
+
+# ---------------------------------------------------------------------------------------- parties
+
+def _clean_parties(user: Any, parties: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Validate party input before anything is written."""
+    if len(parties) > MAX_PARTIES:
+        raise ValidationError({"parties": f"当事人最多 {MAX_PARTIES} 人"})
+    cleaned = []
+    seen: set[str] = set()
+    for n, raw in enumerate(parties, start=1):
+        resident_id = raw.get("resident_id")
+        role = raw.get("role") or PartyRole.OTHER
+        if role not in PartyRole.values:
+            raise ValidationError({"parties": f"第{n}位当事人的身份必须是 {', '.join(PartyRole.values)} 之一"})
+        note = (raw.get("note") or "").strip()[:200]
+        phone = (raw.get("phone") or "").strip()
+        if resident_id:
+            resident = visible(Resident.objects.all(), user).filter(pk=resident_id).first()
+            if resident is None:
+                raise ValidationError({"parties": f"第{n}位当事人：居民 #{resident_id} 不存在或不在您的辖区内"})
+            identity = f"r:{resident.pk}"
+            item = {"resident": resident, "name": resident.name, "role": role, "note": note, "phone": "",
+                    "identity": identity}
+        else:
+            name = (raw.get("name") or "").strip()
+            if not name:
+                raise ValidationError({"parties": f"第{n}位当事人：请选择登记居民，或填写姓名"})
+            if len(name) > 50:
+                raise ValidationError({"parties": f"第{n}位当事人：姓名不超过50个字"})
+            parsed = None
+            if phone:
+                try:
+                    parsed = parse_phone(phone)
+                except ValidationError as exc:
+                    raise ValidationError({"parties": f"第{n}位当事人：{exc.messages[0]}"}) from None
+            identity = f"p:{phone_hash(parsed.digits)}" if parsed else ""
+            item = {"resident": None, "name": name, "role": role, "note": note, "identity": identity,
+                    "phone": parsed.display if parsed else "", "phone_hash": phone_hash(parsed.digits) if parsed else ""}
+        if identity and identity in seen:
+            raise ValidationError({"parties": f"第{n}位当事人重复登记"})
+        if identity:
+            seen.add(identity)
+        cleaned.append(item)
+    return cleaned
+
+
+def _create_parties(dispute: Dispute, cleaned: list[dict[str, Any]]) -> list[Party]:
+    created = []
+    for item in cleaned:
+        phone = item["phone"]
+        created.append(Party.objects.create(
+            dispute=dispute, path=dispute.path, county_code=dispute.county_code, resident=item["resident"],
+            name=item["name"], role=item["role"], note=item["note"], identity=item["identity"],
+            phone_enc=encrypt(phone, Party.PHONE_CONTEXT) if phone else None, phone_hash=item.get("phone_hash", ""),
+        ))
+    return created
+
+
+@transaction.atomic
+def add_parties(dispute: Dispute, *, user: Any, parties: Sequence[dict[str, Any]]) -> list[Party]:
+    dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
+    require_work(user, dispute, "登记当事人")
+    if dispute.outcome:
+        raise ConflictError("纠纷已有化解结果，不能再增加当事人")
+    cleaned = _clean_parties(user, parties)
+    if not cleaned:
+        raise ValidationError({"parties": "请至少填写一位当事人"})
+    existing = set(_party_identities(dispute))
+    for n, item in enumerate(cleaned, start=1):
+        if item["identity"] and item["identity"] in existing:
+            raise ValidationError({"parties": f"第{n}位当事人已在本纠纷中"})
+    created = _create_parties(dispute, cleaned)
+    _step(dispute.event, "dispute_parties", user=user, note="登记当事人：" + "、".join(p.name for p in created))
+    recompute_risk(dispute, user=user)
+    return created
+
+
+# -------------------------------------------------------------------------------------- reporting
+
+def address_key(event: Event, residents: Sequence[Resident]) -> str:
+    """Where the dispute happened, for finding repeats: the address reported, else the first
+    resident party's household. The events service fills a missing address with the grid's
+    name, which says nothing about the place, so that does not count."""
+    address = event.address if event.address and event.address != event.grid.name else ""
+    if not address:
+        address = next((r.household.address for r in residents if r.household is not None), "")
+    return risk.normalise_address(address)
+
+
+def ensure_dispute(event: Event, *, user: Any = None, dispute_type: str = DisputeType.OTHER) -> Dispute:
+    """The dispute record of a dispute-category event, created (and rated) on first need.
+
+    Events of a dispute category reported through other doors (the events API, Open311) get
+    theirs here: after commit, or when first opened.
+    """
+    existing = Dispute.objects.filter(event=event).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        Event.objects.select_for_update().filter(pk=event.pk).first()
+        existing = Dispute.objects.filter(event=event).first()
+        if existing is not None:
+            return existing
+        residents = list(event.residents.select_related("household"))
+        dispute = Dispute.objects.create(event=event, path=event.path, county_code=event.county_code,
+                                         dispute_type=dispute_type, address_key=address_key(event, residents),
+                                         created_at=event.created_at)
+        # Residents named on the event are its parties until someone says who is who.
+        _create_parties(dispute, [{"resident": r, "name": r.name, "role": PartyRole.OTHER, "note": "", "phone": "",
+                                   "identity": f"r:{r.pk}"} for r in residents])
+        recompute_risk(dispute, user=user)
+        return dispute
+
+
+def ensure_dispute_after_commit(event_id: int) -> None:
+    event = Event.objects.filter(pk=event_id, category__is_dispute=True).select_related("grid").first()
+    if event is not None:
+        ensure_dispute(event)
+
+
+@transaction.atomic
+def report_dispute(*, user: Any, category: Category | str, description: str, dispute_type: str,
+                   parties: Sequence[dict[str, Any]] = (), lng: float | None = None, lat: float | None = None,
+                   grid: Node | None = None, address: str = "", photos: Sequence[Any] = (),
+                   idempotency_key: str | None = None, channel: str = "app",
+                   body_for_idempotency: Any = None) -> tuple[Dispute, bool]:
+    """Report a dispute: the event (through the events service) plus parties, type and risk.
+
+    Returns (dispute, created); a retry with the same idempotency key returns the first one.
+    """
+    from gridgov.events.services import report_event
+
+    if isinstance(category, str):
+        found = Category.objects.filter(code=category, active=True).first()
+        if found is None:
+            raise ValidationError({"category": f"未知的事件分类 {category!r}"})
+        category = found
+    if not category.is_dispute:
+        raise ValidationError({"category": f"“{category.name}”不是矛盾纠纷类分类"})
+    if dispute_type not in DisputeType.values:
+        raise ValidationError({"dispute_type": f"纠纷类型必须是 {', '.join(DisputeType.values)} 之一"})
+    cleaned = _clean_parties(user, parties)
+    resident_ids = [item["resident"].pk for item in cleaned if item["resident"] is not None]
+    event, created = report_event(
+        user=user, category=category, description=description, lng=lng, lat=lat, grid=grid, address=address,
+        photos=photos, resident_ids=resident_ids, idempotency_key=idempotency_key, channel=channel,
+        body_for_idempotency=body_for_idempotency,
+    )
+    if not created:
+        return ensure_dispute(event, user=user), False
+    if Dispute.objects.filter(event=event).exists():
+        raise ConflictError("该事件已登记为矛盾纠纷")
+    residents = [item["resident"] for item in cleaned if item["resident"] is not None]
+    dispute = Dispute.objects.create(event=event, path=event.path, county_code=event.county_code,
+                                     dispute_type=dispute_type, address_key=address_key(event, residents),
+                                     created_at=event.created_at)
+    if cleaned:
+        _create_parties(dispute, cleaned)
+    _step(event, "dispute_registered", user=user,
+          note=f"登记为{DisputeType(dispute_type).label}，当事人：" + ("、".join(i["name"] for i in cleaned) or "未登记"),
+          dispute_type=dispute_type, parties=len(cleaned))
+    recompute_risk(dispute, user=user)
+    return dispute, True
+
+
+@transaction.atomic
+def update_dispute_type(dispute: Dispute, *, user: Any, dispute_type: str) -> Dispute:
+    dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
+    require_work(user, dispute, "修改纠纷类型")
+    if dispute_type not in DisputeType.values:
+        raise ValidationError({"dispute_type": f"纠纷类型必须是 {', '.join(DisputeType.values)} 之一"})
+    if dispute_type != dispute.dispute_type:
+        before = dispute.dispute_type
+        dispute.dispute_type = dispute_type
+        dispute.version += 1
+        dispute.save()
+        _step(dispute.event, "dispute_type", user=user,
+              note=f"纠纷类型：{DisputeType(before).label} → {DisputeType(dispute_type).label}")
+    return dispute
+
+
+# ------------------------------------------------------------------------------------------- team
+
+def team_role_for(member: User, dispute: Dispute) -> tuple[str, Organisation | None] | None:
+    """What `member` may join this dispute's team as: grid staff over the place, or a member of a
+    judicial office, lawyers' office, police station or security committee serving it."""
+    paths = _ancestor_paths(dispute.path)
+    memberships = (OrgMember.objects.filter(user=member, organisation__active=True,
+                                            organisation__kind__in=TEAM_ORG_KINDS, organisation__path__in=paths)
+                   .select_related("organisation").order_by("-organisation__path"))
+    for m in memberships:
+        kind = m.organisation.kind
+        if kind == OrgKind.JUDICIAL:
+            return TeamRole.MEDIATOR, m.organisation
+        if kind == OrgKind.LAWYER:
+            return TeamRole.LAWYER, m.organisation
+        if kind == OrgKind.POLICE:
+            role = TeamRole.VOLUNTEER_POLICE if m.role == MemberRole.VOLUNTEER_POLICE else TeamRole.POLICE
+            return role, m.organisation
+        return TeamRole.SECURITY_COMMITTEE, m.organisation
+    if member.assignments.filter(role__in=GRID_ROLES, node__path__in=paths).exists():
+        return TeamRole.GRID_WORKER, None
+    return None
+
+
+def team_candidates(dispute: Dispute) -> list[tuple[User, str, Organisation | None]]:
+    """Everyone who could join: staff of the serving organisations and the grid's staff."""
+    paths = _ancestor_paths(dispute.path)
+    on_team = set(dispute.team.values_list("user_id", flat=True))
+    users = (User.objects.filter(is_active=True)
+             .filter(org_memberships__organisation__kind__in=TEAM_ORG_KINDS,
+                     org_memberships__organisation__path__in=paths,
+                     org_memberships__organisation__active=True)
+             .exclude(pk__in=on_team).distinct())
+    grid_staff = (User.objects.filter(is_active=True, assignments__role__in=GRID_ROLES,
+                                      assignments__node__path__in=paths[3:])
+                  .exclude(pk__in=on_team).distinct())
+    result: list[tuple[User, str, Organisation | None]] = []
+    for u in [*users, *grid_staff]:
+        found = team_role_for(u, dispute)
+        if found is not None and all(u.pk != c[0].pk for c in result):
+            result.append((u, found[0], found[1]))
+    return result
+
+
+@transaction.atomic
+def add_team_member(dispute: Dispute, *, user: Any, member: User) -> TeamMember:
+    dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
+    require_work(user, dispute, "邀请调解团队成员")
+    if dispute.outcome:
+        raise ConflictError("纠纷已有化解结果，调解团队不再变动")
+    if not member.is_active:
+        raise ValidationError({"member": "该账号已停用"})
+    if dispute.team.filter(user=member).exists():
+        raise ValidationError({"member": f"{member.full_name or member.username} 已在调解团队中"})
+    found = team_role_for(member, dispute)
+    if found is None:
+        raise ValidationError({"member": f"{member.full_name or member.username} 不是服务本辖区的司法所、律师、"
+                                         "派出所、治保会人员，也不是本网格或社区的工作人员"})
+    role, organisation = found
+    # The one who brings others in is on the team too (the grid worker in the article's case).
+    if not dispute.team.filter(user_id=user.pk).exists():
+        own = team_role_for(user, dispute)
+        if own is not None:
+            TeamMember.objects.create(dispute=dispute, user=user, role=own[0], organisation=own[1], added_by=user)
+    added = TeamMember.objects.create(dispute=dispute, user=member, role=role, organisation=organisation,
+                                      added_by=user)
+    label = TeamRole(role).label
+    _step(dispute.event, "dispute_team", user=user, organisation=organisation,
+          note=f"邀请{label}{member.full_name or member.username}"
+               + (f"（{organisation.name}）" if organisation else "") + "加入调解",
+          member=member.username, role=role)
+    _notify([member], dispute.event,
+            f"您被邀请作为{label}参与矛盾纠纷 {dispute.event.number} 的调解（{dispute.event.grid.name}）")
+    return added
+
+
+@transaction.atomic
+def remove_team_member(dispute: Dispute, *, user: Any, member: User, reason: str) -> None:
+    dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
+    require_work(user, dispute, "调整调解团队")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请写明调整原因"})
+    row = dispute.team.filter(user=member).first()
+    if row is None:
+        raise ValidationError({"member": "该人员不在调解团队中"})
+    row.delete()
+    _step(dispute.event, "dispute_team_removed", user=user,
+          note=f"{member.full_name or member.username} 退出调解团队：{reason.strip()}", member=member.username)
+
+
+# ----------------------------------------------------------------------------------------- visits
+
+@transaction.atomic
+def record_visit(dispute: Dispute, *, user: Any, visited_at: datetime, visitor_ids: Sequence[int], summary: str,
+                 kind: str = VisitKind.MEDIATION, others_present: str = "") -> Visit:
+    """A joint visit (before the outcome) or a follow-up visit (after it)."""
+    dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
+    require_work(user, dispute, "记录走访")
+    summary = (summary or "").strip()
+    if not summary:
+        raise ValidationError({"summary": "请填写走访经过与结果"})
+    if kind not in VisitKind.values:
+        raise ValidationError({"kind": f"走访类型必须是 {', '.join(VisitKind.values)} 之一"})
+    if visited_at is None:
+        raise ValidationError({"visited_at": "请填写走访时间"})
+    if timezone.is_naive(visited_at):
+        visited_at = timezone.make_aware(visited_at)
+    if visited_at > timezone.now() + timedelta(minutes=10):
+        raise ValidationError({"visited_at": "走访时间不能晚于现在"})
+    if visited_at < dispute.event.created_at - timedelta(days=1):
+        raise ValidationError({"visited_at": "走访时间早于纠纷上报时间"})
+    if kind == VisitKind.FOLLOW_UP and not dispute.outcome:
+        raise ConflictError("回访在有化解结果之后进行；调解中的走访请选“联合走访调解”")
+    if kind == VisitKind.MEDIATION and dispute.outcome:
+        raise ConflictError("纠纷已有化解结果，之后的走访请登记为回访")
+    ids = {int(i) for i in visitor_ids}
+    if not ids:
+        raise ValidationError({"visitor_ids": "请选择参加走访的人员"})
+    team = {m.user_id: m for m in dispute.team.select_related("user")}
+    strangers = ids - set(team)
+    if strangers:
+        raise ValidationError({"visitor_ids": "参加走访的人员必须是调解团队成员，请先邀请其加入团队"})
+    visit = Visit.objects.create(dispute=dispute, kind=kind, visited_at=visited_at, summary=summary[:5000],
+                                 others_present=(others_present or "").strip()[:200], recorded_by=user)
+    visit.visitors.set(sorted(ids))
+    names = "、".join(f"{TeamRole(team[i].role).label}{team[i].user.full_name or team[i].user.username}"
+                     for i in sorted(ids, key=lambda i: (team[i].added_at, i)))
+    action = "dispute_follow_up" if kind == VisitKind.FOLLOW_UP else "dispute_visit"
+    _step(dispute.event, action, user=user,
+          note=f"{VisitKind(kind).label}（{timezone.localtime(visited_at):%Y-%m-%d %H:%M}，{names}）：{summary[:500]}",
+          visit_id=visit.pk)
+    if kind == VisitKind.FOLLOW_UP:
+        dispute.follow_up_due = None
+        dispute.version += 1
+        dispute.save()
+    return visit
+
+
+# ---------------------------------------------------------------------------------------- outcome
+
+@transaction.atomic
+def record_outcome(dispute: Dispute, *, user: Any, outcome: str, terms: str,
+                   follow_up_days: int | None = FOLLOW_UP_DAYS) -> Dispute:
+    """The end of mediation: an agreement with its terms, a referral, or a withdrawal.
+
+    If the user leads the event's handling and it is in progress, the event is marked handled
+    with the outcome as its result, so the reporter can confirm it.
+    """
+    from gridgov.events import services as event_services
+
+    dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
+    require_work(user, dispute, "登记化解结果")
+    if dispute.outcome:
+        raise ConflictError(f"已登记化解结果：{dispute.get_outcome_display()}")
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": f"化解结果必须是 {', '.join(Outcome.values)} 之一"})
+    terms = (terms or "").strip()
+    if outcome == Outcome.AGREEMENT and len(terms) < 4:
+        raise ValidationError({"terms": "达成调解协议的，请填写协议内容"})
+    if outcome != Outcome.AGREEMENT and not terms:
+        raise ValidationError({"terms": "请写明移交去向或撤回原因"})
+    if follow_up_days is not None and not 1 <= follow_up_days <= 365:
+        raise ValidationError({"follow_up_days": "回访间隔应在 1 到 365 天之间"})
+    dispute.outcome = outcome
+    dispute.outcome_terms = terms[:5000]
+    dispute.outcome_at = timezone.now()
+    dispute.outcome_by = user
+    dispute.follow_up_due = (timezone.localdate() + timedelta(days=follow_up_days)) if follow_up_days else None
+    dispute.version += 1
+    dispute.save()
+    label = Outcome(outcome).label
+    _step(dispute.event, "dispute_outcome", user=user, note=f"{label}：{terms[:1000]}", outcome=outcome)
+    event = Event.objects.get(pk=dispute.event_id)
+    if event.state == "in_progress":
+        try:
+            with transaction.atomic():
+                event_services.transition(event, "handle", user=user, note=f"{label}：{terms[:1000]}",
+                                          result=f"{label}：{terms[:1000]}")
+        except (PermissionDenied, ConflictError, ValidationError):
+            pass  # the user does not lead the handling: the lead marks it handled in the workflow
+    if outcome == Outcome.POLICE:
+        stations = police_stations_for(dispute.path)
+        police = User.objects.filter(org_memberships__organisation__in=stations).distinct()
+        _notify(police, event, f"矛盾纠纷 {event.number} 已移交公安：{terms[:200]}")
+    return dispute

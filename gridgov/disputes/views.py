@@ -1,0 +1,215 @@
+"""Dispute pages (mobile first): the list, reporting, one dispute with its team, visits, outcome
+and risk, and the early-warning list. Thin: the services and selectors do the work."""
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridgov.accounts.models import User
+from gridgov.accounts.roles import Cap
+from gridgov.accounts.scope import get_visible_or_404, scope_of, visible
+from gridgov.api.errors import ConflictError
+from gridgov.core.forms import add_service_errors
+from gridgov.disputes import selectors, services
+from gridgov.disputes.forms import DisputeReportForm, OutcomeForm, RiskForm, TeamForm, VisitForm
+from gridgov.disputes.models import DisputeType, RiskLevel, TeamRole
+from gridgov.events.models import Category
+from gridgov.hierarchy.models import Level, Node
+
+PAGE_SIZE = 30
+MAX_GRID_CHOICES = 300
+
+
+def _messages_from(request: HttpRequest, exc: Exception) -> None:
+    if isinstance(exc, ValidationError):
+        for message in exc.messages:
+            messages.error(request, message)
+    elif isinstance(exc, ConflictError):
+        messages.error(request, exc.message)
+    else:
+        messages.error(request, str(exc) or _("没有权限"))
+
+
+@login_required
+def dispute_list(request: HttpRequest) -> HttpResponse:
+    queryset = selectors.disputes_for(request.user)
+    risk = request.GET.get("risk", "")
+    dispute_type = request.GET.get("type", "")
+    state = request.GET.get("state", "open")
+    if risk in RiskLevel.values:
+        queryset = queryset.filter(risk_level=risk)
+    if dispute_type in DisputeType.values:
+        queryset = queryset.filter(dispute_type=dispute_type)
+    if state == "open":
+        queryset = queryset.exclude(event__state__in=selectors.FINAL_STATES)
+    elif state == "done":
+        queryset = queryset.filter(event__state__in=selectors.FINAL_STATES)
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    rows = list(selectors.ordered(queryset).select_related("event", "event__grid", "event__category")
+                [(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
+    return render(request, "disputes/list.html", {
+        "disputes": rows[:PAGE_SIZE], "has_next": len(rows) > PAGE_SIZE, "page": page,
+        "risk": risk, "dispute_type": dispute_type, "state": state,
+        "risks": RiskLevel.choices, "types": DisputeType.choices,
+        "can_report": not scope_of(request.user, Cap.REPORT_EVENT).empty,
+    })
+
+
+def _report_form(request: HttpRequest, data: Any = None) -> DisputeReportForm:
+    categories = [(c.code, c.name) for c in Category.objects.filter(is_dispute=True, active=True).order_by("code")]
+    grids = visible(Node.objects.filter(level=Level.GRID), request.user, Cap.REPORT_EVENT).order_by("path")
+    choices = [(str(g.pk), g.name) for g in grids[:MAX_GRID_CHOICES + 1]]
+    if len(choices) > MAX_GRID_CHOICES:
+        choices = []  # too many to list: the phone's location picks the grid
+    return DisputeReportForm(data, categories=categories, grids=choices)
+
+
+@login_required
+def dispute_report(request: HttpRequest) -> HttpResponse:
+    if scope_of(request.user, Cap.REPORT_EVENT).empty:
+        raise PermissionDenied(_("您没有上报事件的权限"))
+    form = _report_form(request, request.POST or None)
+    key = request.POST.get("idempotency_key") or uuid.uuid4().hex
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        grid = None
+        if data["grid"]:
+            grid = get_visible_or_404(Node.objects.filter(level=Level.GRID), request.user, Cap.REPORT_EVENT,
+                                      pk=int(data["grid"]))
+        try:
+            dispute, _created = services.report_dispute(
+                user=request.user, category=data["category"], description=data["description"],
+                dispute_type=data["dispute_type"], parties=form.parties(), lng=data["lng"], lat=data["lat"],
+                grid=grid, address=data["address"], idempotency_key=f"page:{key}", channel="page",
+                body_for_idempotency={k: str(v) for k, v in sorted(data.items())},
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (ConflictError, PermissionDenied) as exc:
+            _messages_from(request, exc)
+        else:
+            messages.success(request, _("已上报矛盾纠纷 %(number)s，风险等级：%(risk)s") % {
+                "number": dispute.event.number, "risk": dispute.get_risk_level_display()})
+            return redirect("disputes:detail", dispute_id=dispute.pk)
+    return render(request, "disputes/report.html", {"form": form, "idempotency_key": key})
+
+
+@login_required
+def dispute_detail(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    dispute = selectors.get_dispute_or_404(request.user, dispute_id)
+    can_work = selectors.user_can_work_on(request.user, dispute)
+    team = selectors.team_of(dispute)
+    context: dict[str, Any] = {
+        "dispute": dispute, "event": dispute.event, "parties": selectors.parties_of(dispute, request.user),
+        "team": team, "visits": selectors.visits_of(dispute), "timeline": selectors.timeline_of(dispute),
+        "can_work": can_work,
+    }
+    if can_work:
+        candidates = [(str(u.pk), f"{TeamRole(role).label} · {u.full_name or u.username}"
+                       + (f"（{org.name}）" if org else ""))
+                      for u, role, org in services.team_candidates(dispute)]
+        context["team_form"] = TeamForm(candidates=candidates) if candidates and not dispute.outcome else None
+        context["visit_form"] = VisitForm(team=[(str(m.user_id), f"{m.get_role_display()} · "
+                                                                 f"{m.user.full_name or m.user.username}")
+                                                for m in team]) if team else None
+        context["outcome_form"] = OutcomeForm() if not dispute.outcome else None
+        context["risk_form"] = RiskForm(initial={"level": dispute.risk_override})
+    return render(request, "disputes/detail.html", context)
+
+
+def _post(request: HttpRequest, dispute_id: int) -> Any:
+    return selectors.get_dispute_or_404(request.user, dispute_id)
+
+
+@login_required
+@require_POST
+def team_add(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    dispute = _post(request, dispute_id)
+    try:
+        member = get_object_or_404(User, pk=int(request.POST.get("member") or 0))
+        services.add_team_member(dispute, user=request.user, member=member)
+        messages.success(request, _("已邀请 %(name)s 加入调解团队") % {"name": member.full_name or member.username})
+    except (ValidationError, ConflictError, PermissionDenied) as exc:
+        _messages_from(request, exc)
+    return redirect("disputes:detail", dispute_id=dispute.pk)
+
+
+@login_required
+@require_POST
+def visit_add(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    dispute = _post(request, dispute_id)
+    team = [(str(m.user_id), m.user.username) for m in selectors.team_of(dispute)]
+    form = VisitForm(request.POST, team=team)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("disputes:detail", dispute_id=dispute.pk)
+    data = form.cleaned_data
+    try:
+        services.record_visit(dispute, user=request.user, visited_at=data["visited_at"],
+                              visitor_ids=[int(v) for v in data["visitors"]], summary=data["summary"],
+                              kind=data["kind"], others_present=data["others_present"])
+        messages.success(request, _("走访记录已保存"))
+    except (ValidationError, ConflictError, PermissionDenied) as exc:
+        _messages_from(request, exc)
+    return redirect("disputes:detail", dispute_id=dispute.pk)
+
+
+@login_required
+@require_POST
+def outcome_set(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    dispute = _post(request, dispute_id)
+    form = OutcomeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_outcome(dispute, user=request.user, outcome=form.cleaned_data["outcome"],
+                                    terms=form.cleaned_data["terms"],
+                                    follow_up_days=form.cleaned_data["follow_up_days"])
+            messages.success(request, _("化解结果已登记"))
+        except (ValidationError, ConflictError, PermissionDenied) as exc:
+            _messages_from(request, exc)
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return redirect("disputes:detail", dispute_id=dispute.pk)
+
+
+@login_required
+@require_POST
+def risk_set(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    dispute = _post(request, dispute_id)
+    form = RiskForm(request.POST)
+    if form.is_valid():
+        try:
+            services.override_risk(dispute, user=request.user, level=form.cleaned_data["level"],
+                                   reason=form.cleaned_data["reason"])
+            messages.success(request, _("风险等级已调整"))
+        except (ValidationError, ConflictError, PermissionDenied) as exc:
+            _messages_from(request, exc)
+    else:
+        messages.error(request, _("请写明调整理由"))
+    return redirect("disputes:detail", dispute_id=dispute.pk)
+
+
+@login_required
+def warnings(request: HttpRequest) -> HttpResponse:
+    """The early-warning list of the user's scope, or of one node inside it."""
+    under = None
+    node_id = request.GET.get("node")
+    if node_id and node_id.isdigit():
+        under = get_visible_or_404(Node.objects.all(), request.user, pk=int(node_id))
+    items = selectors.warnings_for(request.user, under_path=under.path if under else "")
+    return render(request, "disputes/warnings.html", {"items": items, "under": under,
+                                                      "flag_labels": selectors.FLAG_LABELS})
