@@ -32,7 +32,7 @@ from gridgov.registry.choices import (
 )
 from gridgov.registry.masking import mask_id_number, mask_phone
 from gridgov.registry.models import Household, LifeEvent, Resident
-from gridgov.registry.services import ACTIVE_STATUSES, may_see_special
+from gridgov.registry.rules import ACTIVE_STATUSES, may_see_special
 
 REVEALABLE = ("id_number", "phone")
 CARE_LABELS = dict(CareTag.choices)
@@ -227,53 +227,60 @@ def household_view(household: Household, user: Any, reveal: Iterable[str] = ()) 
     }
 
 
-def editable_snapshot(obj: Household | Resident, user: Any) -> dict[str, str]:
-    """The editable fields as the edit page displays them (phones masked), without audit side effects.
+def editable_snapshot(obj: Household | Resident, user: Any) -> dict[str, Any]:
+    """The editable fields as the edit form shows them (ID number and phone masked); JSON-safe and
+    without audit side effects.
 
     The edit form carries the snapshot the user saw; on a version conflict the page compares it
-    with the current snapshot to show what someone else changed.
+    with the current snapshot to show what someone else changed, and the form submits only the
+    fields this user changed, so re-applying never overwrites the other person's edits.
     """
     if isinstance(obj, Household):
         phone = pii.household_phone_of(obj) if obj.phone_enc else ""
-        return {"unit": obj.unit, "room": obj.room, "kind": obj.get_kind_display(), "phone": mask_phone(phone),
-                "note": obj.note, "address": obj.address}
+        return {"unit": obj.unit, "room": obj.room, "kind": obj.kind, "phone": mask_phone(phone), "note": obj.note}
     phone = pii.resident_phone_of(obj) if obj.phone_enc else ""
     id_number = pii.id_number_of(obj) if obj.id_number_enc else ""
-    snap = {
-        "name": obj.name, "id_number": mask_id_number(id_number), "birth_date": str(obj.birth_date or ""),
-        "sex": dict(Sex.choices).get(obj.sex, ""), "phone": mask_phone(phone), "ethnicity": obj.ethnicity,
-        "relation": obj.get_relation_display(), "status": obj.get_status_display(),
-        "care_tags": "、".join(str(CARE_LABELS.get(t, t)) for t in obj.care_tags or []), "note": obj.note,
+    snap: dict[str, Any] = {
+        "name": obj.name, "id_number": mask_id_number(id_number),
+        "birth_date": obj.birth_date.isoformat() if obj.birth_date else "", "sex": obj.sex,
+        "phone": mask_phone(phone), "ethnicity": obj.ethnicity, "relation": obj.relation, "status": obj.status,
+        "care_tags": list(obj.care_tags or []), "note": obj.note,
     }
     if may_see_special(user, obj.path):
-        snap["special_tags"] = "、".join(str(SPECIAL_LABELS.get(t, t)) for t in obj.special_tags or [])
-    return {k: str(v) for k, v in snap.items()}
+        snap["special_tags"] = list(obj.special_tags or [])
+    return snap
 
 
 FIELD_LABELS = {
     "name": "姓名", "id_number": "身份证号", "birth_date": "出生日期", "sex": "性别", "phone": "电话",
     "ethnicity": "民族", "relation": "与户主关系", "status": "居住状态", "care_tags": "关爱标签",
     "special_tags": "特殊人群标签", "note": "备注", "unit": "单元", "room": "室", "kind": "户类型",
-    "address": "地址",
+}
+_VALUE_LABELS: dict[str, dict[str, Any]] = {
+    "kind": dict(HouseholdKind.choices), "relation": dict(Relation.choices), "status": dict(ResidenceStatus.choices),
+    "sex": dict(Sex.choices), "care_tags": CARE_LABELS, "special_tags": SPECIAL_LABELS,
 }
 
 
-def snapshot_changes(seen: dict[str, str], current: dict[str, str]) -> list[dict[str, str]]:
-    """Fields whose displayed value differs between what the user saw and what is stored now."""
+def display_value(key: str, value: Any) -> str:
+    """A snapshot value as people read it (labels instead of codes)."""
+    labels = _VALUE_LABELS.get(key, {})
+    if isinstance(value, list):
+        return "、".join(str(labels.get(v, v)) for v in value)
+    return str(labels.get(value, value)) if value not in (None, "") else ""
+
+
+def snapshot_changes(seen: dict[str, Any], current: dict[str, Any]) -> list[dict[str, str]]:
+    """Fields whose value differs between what the user saw and what is stored now."""
     rows = []
     for key, value in current.items():
-        before = seen.get(key, "")
-        if str(before) != str(value):
-            rows.append({"field": key, "label": FIELD_LABELS.get(key, key), "seen": str(before), "current": str(value)})
+        before = seen.get(key, [] if isinstance(value, list) else "")
+        if before != value:
+            rows.append({"field": key, "label": FIELD_LABELS.get(key, key), "seen": display_value(key, before),
+                         "current": display_value(key, value)})
     return rows
 
 
 def event_label(kind: str) -> str:
     return str(dict(LifeEventKind.choices).get(kind, kind))
 
-
-CHOICE_LABELS = {
-    "kind": dict(HouseholdKind.choices),
-    "relation": dict(Relation.choices),
-    "status": dict(ResidenceStatus.choices),
-}

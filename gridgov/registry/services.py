@@ -33,6 +33,7 @@ from gridgov.registry.choices import (
     ResidenceStatus,
 )
 from gridgov.registry.models import Household, LifeEvent, Resident
+from gridgov.registry.rules import ACTIVE_STATUSES, household_address, may_see_special
 from gridgov.registry.validation import (
     IdNumber,
     check_against_id,
@@ -52,7 +53,6 @@ from gridgov.registry.validation import (
 )
 from gridgov.search.index import reindex_households
 
-ACTIVE_STATUSES = (ResidenceStatus.PRESENT, ResidenceStatus.AWAY)
 _STATUS_LABELS = dict(ResidenceStatus.choices)
 
 
@@ -65,10 +65,6 @@ class StaleVersion(PreconditionFailed):
                          "请查看最新内容后重新提交", current_version=current.version, seen_version=seen)
         self.current = current
         self.seen = seen
-
-
-def may_see_special(user: Any, path: str) -> bool:
-    return can(user, Cap.SEE_SPECIAL_GROUPS, path)
 
 
 def _require_edit(user: Any, obj: Household | Resident) -> None:
@@ -110,11 +106,6 @@ def editable_building(user: Any, building: Node | None) -> Node:
                       user=user if getattr(user, "is_authenticated", False) else None)
         raise ValidationError({"building": "楼栋不存在，或不在您可维护的范围内"})
     return building
-
-
-def household_address(building: Node, unit: str, room: str) -> str:
-    base = building.address or building.name
-    return f"{base}{f'{unit}单元' if unit else ''}{f'{room}室' if room else ''}"[:200]
 
 
 def _household_number(building: Node, unit: str, room: str, number: str = "", exclude_pk: int | None = None) -> str:
