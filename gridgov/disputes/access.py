@@ -14,12 +14,18 @@ def is_team_member(user: Any, dispute: Dispute) -> bool:
     return bool(getattr(user, "pk", None)) and dispute.team.filter(user_id=user.pk).exists()
 
 
+def handles_event(user: Any, dispute: Dispute) -> bool:
+    """A member of an organisation the event is dispatched to (lead or co-handler)."""
+    return dispute.event.assignments.filter(active=True, organisation__members__user_id=user.pk).exists()
+
+
 def can_work_on(user: Any, dispute: Dispute) -> bool:
-    """The centres over the place, the reporter and the mediation team work on a dispute."""
-    if not getattr(user, "is_authenticated", False):
+    """The centres over the place, the reporter, the mediation team and the organisations the
+    event is dispatched to work on a dispute."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return (can(user, Cap.HANDLE_EVENT, dispute.path) or dispute.event.reporter_id == user.pk
-            or is_team_member(user, dispute))
+            or is_team_member(user, dispute) or handles_event(user, dispute))
 
 
 def require_work(user: Any, dispute: Dispute, what: str) -> None:

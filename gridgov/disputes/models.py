@@ -7,6 +7,7 @@ needs. Parties' phones are stored only encrypted with a blind index, as in the r
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.events.models import Event, Organisation
@@ -142,7 +143,7 @@ class TeamMember(models.Model):
                                      on_delete=models.PROTECT, related_name="+")
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("邀请人"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="+")
-    added_at = models.DateTimeField(_("加入时间"), auto_now_add=True)
+    added_at = models.DateTimeField(_("加入时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("调解团队成员")
@@ -175,7 +176,7 @@ class Visit(models.Model):
     summary = models.TextField(_("经过与结果"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("记录人"), null=True,
                                     on_delete=models.SET_NULL, related_name="+")
-    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("走访记录")

@@ -62,9 +62,9 @@ _RISK_NAMES = dict(RiskLevel.choices)
 # ---------------------------------------------------------------------------------------- helpers
 
 def _step(event: Event, action: str, *, user: Any, note: str = "", organisation: Organisation | None = None,
-          **data: Any) -> EventStep:
+          at: datetime | None = None, **data: Any) -> EventStep:
     """A dispute step on the event's timeline (the state does not change)."""
-    return EventStep.objects.create(event=event, at=timezone.now(), actor=user if getattr(user, "pk", None) else None,
+    return EventStep.objects.create(event=event, at=at or timezone.now(), actor=user if getattr(user, "pk", None) else None,
                                     organisation=organisation, action=action, from_state=event.state,
                                     to_state=event.state, note=note, data=data)
 
@@ -140,7 +140,7 @@ def _effective(dispute: Dispute) -> str:
     return dispute.risk_override or dispute.computed_risk
 
 
-def recompute_risk(dispute: Dispute, *, user: Any = None) -> Dispute:
+def recompute_risk(dispute: Dispute, *, user: Any = None, now: datetime | None = None) -> Dispute:
     """Re-rate from the signals; write the level and reasons, and alert if it rose to high or above."""
     level, signals = assess(dispute)
     reasons = [s.as_dict() for s in signals]
@@ -151,10 +151,10 @@ def recompute_risk(dispute: Dispute, *, user: Any = None) -> Dispute:
         dispute.risk_level = _effective(dispute)
         dispute.version += 1
         dispute.save()
-        _step(dispute.event, "dispute_risk_assessed", user=user,
+        _step(dispute.event, "dispute_risk_assessed", user=user, at=now,
               note=f"风险研判：{_RISK_NAMES[level]}" + (f"（原为{_RISK_NAMES[before]}）" if before != level else ""),
               level=level, reasons=reasons)
-    alert_if_needed(dispute, user=user)
+    alert_if_needed(dispute, user=user, now=now)
     return dispute
 
 
@@ -179,7 +179,7 @@ def township_recipients(path: str) -> list[User]:
     return list(admins.distinct()) + list(centre.distinct())
 
 
-def alert_if_needed(dispute: Dispute, *, user: Any = None) -> list[str]:
+def alert_if_needed(dispute: Dispute, *, user: Any = None, now: datetime | None = None) -> list[str]:
     """High and critical risk: notify the township and the police station at once, once per level."""
     level = dispute.risk_level
     if RISK_RANK[level] < RISK_RANK[RiskLevel.HIGH]:
@@ -195,7 +195,7 @@ def alert_if_needed(dispute: Dispute, *, user: Any = None) -> list[str]:
     notified = _notify([*township_recipients(dispute.path), *police], event, message)
     dispute.alerted_level = level
     dispute.save(update_fields=["alerted_level", "updated_at"])
-    _step(event, "dispute_alert", user=user,
+    _step(event, "dispute_alert", user=user, at=now,
           note=f"{_RISK_NAMES[level]}预警已通知街道和派出所（{len(notified)}人）"
                + ("" if stations else "；未找到服务该区域的派出所"),
           level=level, notified=notified, police_stations=[s.name for s in stations])
@@ -205,7 +205,7 @@ def alert_if_needed(dispute: Dispute, *, user: Any = None) -> list[str]:
 
 
 @transaction.atomic
-def override_risk(dispute: Dispute, *, user: Any, level: str, reason: str) -> Dispute:
+def override_risk(dispute: Dispute, *, user: Any, level: str, reason: str, now: datetime | None = None) -> Dispute:
     """Set the level by hand (or clear the override with level=""); the reason is required and logged.
 
     Anyone working on the dispute may raise it; lowering it below the computed level takes a
@@ -229,16 +229,16 @@ def override_risk(dispute: Dispute, *, user: Any, level: str, reason: str) -> Di
     dispute.risk_override = level
     dispute.risk_override_reason = reason[:500]
     dispute.risk_override_by = user
-    dispute.risk_override_at = timezone.now()
+    dispute.risk_override_at = now or timezone.now()
     dispute.risk_level = new_level
     dispute.version += 1
     dispute.save()
     record(Action.UPDATE, dispute, changes={"risk_level": [before, new_level]},
            message=f"risk override by hand: {reason}"[:500])
-    _step(dispute.event, "dispute_risk_override", user=user,
+    _step(dispute.event, "dispute_risk_override", user=user, at=now,
           note=f"人工调整风险等级：{_RISK_NAMES[before]} → {_RISK_NAMES[new_level]}。理由：{reason}",
           before=before, after=new_level, reason=reason)
-    alert_if_needed(dispute, user=user)
+    alert_if_needed(dispute, user=user, now=now)
     return dispute
 
 
@@ -330,7 +330,18 @@ def address_key(event: Event, residents: Sequence[Resident]) -> str:
     return risk.normalise_address(address)
 
 
-def ensure_dispute(event: Event, *, user: Any = None, dispute_type: str = DisputeType.OTHER) -> Dispute:
+# Catalog codes (the part after the last dot) that name a dispute type.
+_TYPE_BY_CODE = {"neighbour": DisputeType.NEIGHBOUR, "family": DisputeType.FAMILY, "marriage": DisputeType.FAMILY,
+                 "property": DisputeType.PROPERTY_MANAGEMENT, "property_management": DisputeType.PROPERTY_MANAGEMENT,
+                 "wage": DisputeType.WAGE_ARREARS, "wage_arrears": DisputeType.WAGE_ARREARS,
+                 "land": DisputeType.LAND, "consumer": DisputeType.CONSUMER}
+
+
+def type_for_category(category: Category) -> str:
+    return _TYPE_BY_CODE.get(category.code.rsplit(".", 1)[-1], DisputeType.OTHER)
+
+
+def ensure_dispute(event: Event, *, user: Any = None, dispute_type: str = "") -> Dispute:
     """The dispute record of a dispute-category event, created (and rated) on first need.
 
     Events of a dispute category reported through other doors (the events API, Open311) get
@@ -346,7 +357,8 @@ def ensure_dispute(event: Event, *, user: Any = None, dispute_type: str = Disput
             return existing
         residents = list(event.residents.select_related("household"))
         dispute = Dispute.objects.create(event=event, path=event.path, county_code=event.county_code,
-                                         dispute_type=dispute_type, address_key=address_key(event, residents),
+                                         dispute_type=dispute_type or type_for_category(event.category),
+                                         address_key=address_key(event, residents),
                                          created_at=event.created_at)
         # Residents named on the event are its parties until someone says who is who.
         _create_parties(dispute, [{"resident": r, "name": r.name, "role": PartyRole.OTHER, "note": "", "phone": "",
@@ -356,7 +368,8 @@ def ensure_dispute(event: Event, *, user: Any = None, dispute_type: str = Disput
 
 
 def ensure_dispute_after_commit(event_id: int) -> None:
-    event = Event.objects.filter(pk=event_id, category__is_dispute=True).select_related("grid").first()
+    event = (Event.objects.filter(pk=event_id, category__is_dispute=True)
+             .select_related("grid", "category").first())
     if event is not None:
         ensure_dispute(event)
 
@@ -366,7 +379,7 @@ def report_dispute(*, user: Any, category: Category | str, description: str, dis
                    parties: Sequence[dict[str, Any]] = (), lng: float | None = None, lat: float | None = None,
                    grid: Node | None = None, address: str = "", photos: Sequence[Any] = (),
                    idempotency_key: str | None = None, channel: str = "app",
-                   body_for_idempotency: Any = None) -> tuple[Dispute, bool]:
+                   body_for_idempotency: Any = None, now: datetime | None = None) -> tuple[Dispute, bool]:
     """Report a dispute: the event (through the events service) plus parties, type and risk.
 
     Returns (dispute, created); a retry with the same idempotency key returns the first one.
@@ -387,7 +400,7 @@ def report_dispute(*, user: Any, category: Category | str, description: str, dis
     event, created = report_event(
         user=user, category=category, description=description, lng=lng, lat=lat, grid=grid, address=address,
         photos=photos, resident_ids=resident_ids, idempotency_key=idempotency_key, channel=channel,
-        body_for_idempotency=body_for_idempotency,
+        body_for_idempotency=body_for_idempotency, now=now,
     )
     if not created:
         return ensure_dispute(event, user=user), False
@@ -399,10 +412,10 @@ def report_dispute(*, user: Any, category: Category | str, description: str, dis
                                      created_at=event.created_at)
     if cleaned:
         _create_parties(dispute, cleaned)
-    _step(event, "dispute_registered", user=user,
+    _step(event, "dispute_registered", user=user, at=event.created_at,
           note=f"登记为{DisputeType(dispute_type).label}，当事人：" + ("、".join(i["name"] for i in cleaned) or "未登记"),
           dispute_type=dispute_type, parties=len(cleaned))
-    recompute_risk(dispute, user=user)
+    recompute_risk(dispute, user=user, now=event.created_at)
     return dispute, True
 
 
@@ -467,7 +480,7 @@ def team_candidates(dispute: Dispute) -> list[tuple[User, str, Organisation | No
 
 
 @transaction.atomic
-def add_team_member(dispute: Dispute, *, user: Any, member: User) -> TeamMember:
+def add_team_member(dispute: Dispute, *, user: Any, member: User, now: datetime | None = None) -> TeamMember:
     dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
     require_work(user, dispute, "邀请调解团队成员")
     if dispute.outcome:
@@ -485,11 +498,12 @@ def add_team_member(dispute: Dispute, *, user: Any, member: User) -> TeamMember:
     if not dispute.team.filter(user_id=user.pk).exists():
         own = team_role_for(user, dispute)
         if own is not None:
-            TeamMember.objects.create(dispute=dispute, user=user, role=own[0], organisation=own[1], added_by=user)
+            TeamMember.objects.create(dispute=dispute, user=user, role=own[0], organisation=own[1], added_by=user,
+                                      added_at=now or timezone.now())
     added = TeamMember.objects.create(dispute=dispute, user=member, role=role, organisation=organisation,
-                                      added_by=user)
+                                      added_by=user, added_at=now or timezone.now())
     label = TeamRole(role).label
-    _step(dispute.event, "dispute_team", user=user, organisation=organisation,
+    _step(dispute.event, "dispute_team", user=user, organisation=organisation, at=now,
           note=f"邀请{label}{member.full_name or member.username}"
                + (f"（{organisation.name}）" if organisation else "") + "加入调解",
           member=member.username, role=role)
@@ -516,7 +530,7 @@ def remove_team_member(dispute: Dispute, *, user: Any, member: User, reason: str
 
 @transaction.atomic
 def record_visit(dispute: Dispute, *, user: Any, visited_at: datetime, visitor_ids: Sequence[int], summary: str,
-                 kind: str = VisitKind.MEDIATION, others_present: str = "") -> Visit:
+                 kind: str = VisitKind.MEDIATION, others_present: str = "", now: datetime | None = None) -> Visit:
     """A joint visit (before the outcome) or a follow-up visit (after it)."""
     dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
     require_work(user, dispute, "记录走访")
@@ -529,7 +543,8 @@ def record_visit(dispute: Dispute, *, user: Any, visited_at: datetime, visitor_i
         raise ValidationError({"visited_at": "请填写走访时间"})
     if timezone.is_naive(visited_at):
         visited_at = timezone.make_aware(visited_at)
-    if visited_at > timezone.now() + timedelta(minutes=10):
+    now = now or timezone.now()
+    if visited_at > now + timedelta(minutes=10):
         raise ValidationError({"visited_at": "走访时间不能晚于现在"})
     if visited_at < dispute.event.created_at - timedelta(days=1):
         raise ValidationError({"visited_at": "走访时间早于纠纷上报时间"})
@@ -545,12 +560,13 @@ def record_visit(dispute: Dispute, *, user: Any, visited_at: datetime, visitor_i
     if strangers:
         raise ValidationError({"visitor_ids": "参加走访的人员必须是调解团队成员，请先邀请其加入团队"})
     visit = Visit.objects.create(dispute=dispute, kind=kind, visited_at=visited_at, summary=summary[:5000],
-                                 others_present=(others_present or "").strip()[:200], recorded_by=user)
+                                 others_present=(others_present or "").strip()[:200], recorded_by=user,
+                                 recorded_at=now)
     visit.visitors.set(sorted(ids))
     names = "、".join(f"{TeamRole(team[i].role).label}{team[i].user.full_name or team[i].user.username}"
                      for i in sorted(ids, key=lambda i: (team[i].added_at, i)))
     action = "dispute_follow_up" if kind == VisitKind.FOLLOW_UP else "dispute_visit"
-    _step(dispute.event, action, user=user,
+    _step(dispute.event, action, user=user, at=now,
           note=f"{VisitKind(kind).label}（{timezone.localtime(visited_at):%Y-%m-%d %H:%M}，{names}）：{summary[:500]}",
           visit_id=visit.pk)
     if kind == VisitKind.FOLLOW_UP:
@@ -564,7 +580,7 @@ def record_visit(dispute: Dispute, *, user: Any, visited_at: datetime, visitor_i
 
 @transaction.atomic
 def record_outcome(dispute: Dispute, *, user: Any, outcome: str, terms: str,
-                   follow_up_days: int | None = FOLLOW_UP_DAYS) -> Dispute:
+                   follow_up_days: int | None = FOLLOW_UP_DAYS, now: datetime | None = None) -> Dispute:
     """The end of mediation: an agreement with its terms, a referral, or a withdrawal.
 
     If the user leads the event's handling and it is in progress, the event is marked handled
@@ -587,19 +603,20 @@ def record_outcome(dispute: Dispute, *, user: Any, outcome: str, terms: str,
         raise ValidationError({"follow_up_days": "回访间隔应在 1 到 365 天之间"})
     dispute.outcome = outcome
     dispute.outcome_terms = terms[:5000]
-    dispute.outcome_at = timezone.now()
+    now = now or timezone.now()
+    dispute.outcome_at = now
     dispute.outcome_by = user
-    dispute.follow_up_due = (timezone.localdate() + timedelta(days=follow_up_days)) if follow_up_days else None
+    dispute.follow_up_due = (timezone.localdate(now) + timedelta(days=follow_up_days)) if follow_up_days else None
     dispute.version += 1
     dispute.save()
     label = Outcome(outcome).label
-    _step(dispute.event, "dispute_outcome", user=user, note=f"{label}：{terms[:1000]}", outcome=outcome)
+    _step(dispute.event, "dispute_outcome", user=user, at=now, note=f"{label}：{terms[:1000]}", outcome=outcome)
     event = Event.objects.get(pk=dispute.event_id)
     if event.state == "in_progress":
         try:
             with transaction.atomic():
                 event_services.transition(event, "handle", user=user, note=f"{label}：{terms[:1000]}",
-                                          result=f"{label}：{terms[:1000]}")
+                                          result=f"{label}：{terms[:1000]}", now=now)
         except (PermissionDenied, ConflictError, ValidationError):
             pass  # the user does not lead the handling: the lead marks it handled in the workflow
     if outcome == Outcome.POLICE:
