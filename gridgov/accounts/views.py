@@ -14,6 +14,8 @@ from gridgov.accounts.forms import ActiveForm, AssignForm
 from gridgov.accounts.models import RoleAssignment, User
 from gridgov.accounts.roles import SINGLE_PER_GRID, Cap
 from gridgov.accounts.scope import can, get_visible_or_404, require
+from gridgov.audit.models import Action
+from gridgov.audit.services import record_failure
 from gridgov.core.forms import add_service_errors
 from gridgov.hierarchy import selectors as hierarchy_selectors
 from gridgov.hierarchy.models import Level, Node
@@ -52,18 +54,25 @@ def node_staff(request: HttpRequest, node_id: int) -> HttpResponse:
 
 def _assign(request: HttpRequest, node: Node, form: AssignForm) -> RoleAssignment:
     data = form.cleaned_data
-    with transaction.atomic():
-        if data["create"]:
-            person = services.create_user(user=request.user, username=data["username"], password=data["password"],
-                                          full_name=data["full_name"])
-        else:
-            person = User.objects.filter(username__iexact=data["username"].strip()).first()  # type: ignore[assignment]
-            if person is None:
-                raise ValidationError({"username": _("账号 %(username)s 不存在；如需新建，请勾选“新建账号”并填写姓名和初始密码")
-                                       % {"username": data["username"]}})
-        # Atomic: a new account whose assignment is refused is not kept either.
-        return services.assign_role(user=request.user, person=person, role=data["role"], node=node,
-                                    grants_special_groups=data["grants_special_groups"])
+    role_args = {"role": data["role"], "node": node, "grants_special_groups": data["grants_special_groups"]}
+    if not data["create"]:
+        person = User.objects.filter(username__iexact=data["username"].strip()).first()
+        if person is None:
+            raise ValidationError({"username": _("账号 %(username)s 不存在；如需新建，请勾选“新建账号”并填写姓名和初始密码")
+                                   % {"username": data["username"]}})
+        return services.assign_role(user=request.user, person=person, **role_args)
+    try:
+        # One transaction: a new account whose assignment is refused is not kept either.
+        with transaction.atomic():
+            person = services.create_user(user=request.user, username=data["username"],
+                                          password=data["password"], full_name=data["full_name"])
+            return services.assign_role(user=request.user, person=person, **role_args)
+    except ValidationError as exc:
+        # The services' own failure rows were rolled back with the transaction: log it once here.
+        record_failure(Action.CREATE, node, object_type="accounts.roleassignment",
+                       changes={"errors": exc.message_dict if hasattr(exc, "error_dict") else exc.messages},
+                       message=f"create account and assign refused: {'; '.join(exc.messages)}")
+        raise
 
 
 @login_required

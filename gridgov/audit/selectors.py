@@ -83,11 +83,12 @@ def filter_entries(entries: QuerySet[AuditEntry], f: AuditFilter) -> QuerySet[Au
 
 
 def page_of(entries: QuerySet[AuditEntry], before: int | None = None,
-            size: int = PAGE_SIZE) -> tuple[list[AuditEntry], int | None]:
+            size: int | None = None) -> tuple[list[AuditEntry], int | None]:
     """One page, newest first, by sequence number (keyset: no COUNT over a log of millions).
 
     Returns the rows and the `before` value of the next (older) page, if there is one.
     """
+    size = size or PAGE_SIZE
     if before is not None:
         entries = entries.filter(seq__lt=before)
     rows = list(entries.order_by("-seq")[: size + 1])

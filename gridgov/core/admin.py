@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import can, scope_of, visible
-from gridgov.audit.services import record_denied
+from gridgov.audit.models import Action
+from gridgov.audit.services import record_denied, record_failure
 from gridgov.core.forms import add_service_errors
 
 admin.site.site_header = _("网格化服务管理 · 管理后台")
@@ -104,6 +105,12 @@ class ServiceAdminForm(forms.ModelForm):
         except _DryRun:
             pass
         except ValidationError as exc:
+            # The service logged its refusal inside the trial; that row was rolled back with it.
+            record_failure(Action.UPDATE if self.instance.pk else Action.CREATE,
+                           self.instance if self.instance.pk else None,
+                           object_type=self._meta.model._meta.label_lower,  # type: ignore[union-attr]
+                           changes={"errors": exc.message_dict if hasattr(exc, "error_dict") else exc.messages},
+                           message=f"admin refused: {'; '.join(exc.messages)}")
             add_service_errors(self, exc)
         except PermissionDenied as exc:
             # The trial's own log row was rolled back with it: record the refusal here.
