@@ -230,14 +230,13 @@ def seed_staff(ctx: SeedContext, orgs: list[Organisation], by_name: dict[str, Or
         users.append(User(username=username, full_name=full_name, password=demo_hash, is_staff=False))
         members.append((len(users) - 1, by_name[org_name], role))
     demo_orgs = {by_name[name].pk for _u, _f, name, _r in DEMO_STAFF}
-    generated: dict[str, list[str]] = {K.POLICE: [MemberRole.OFFICER, MemberRole.VOLUNTEER_POLICE, MemberRole.VOLUNTEER_POLICE],
-                 K.JUDICIAL: [MemberRole.MEDIATOR], K.LAWYER: [MemberRole.LAWYER],
-                 K.SECURITY_COMMITTEE: [MemberRole.STAFF], K.HEATING: [MemberRole.STAFF], K.WATER: [MemberRole.STAFF],
-                 K.FIRE: [MemberRole.STAFF], K.MARKET_REGULATION: [MemberRole.STAFF]}
+    generated: dict[str, list[str]] = {
+        K.POLICE: [MemberRole.OFFICER, MemberRole.VOLUNTEER_POLICE, MemberRole.VOLUNTEER_POLICE],
+        K.JUDICIAL: [MemberRole.MEDIATOR], K.LAWYER: [MemberRole.LAWYER], K.GOVERNANCE_CENTRE: []}
     for org in orgs:
-        if org.pk in demo_orgs and org.kind not in (K.POLICE,):
+        if org.pk in demo_orgs and org.kind != K.POLICE:
             continue
-        for n, role in enumerate(generated.get(org.kind, [])):
+        for n, role in enumerate(generated.get(org.kind, [MemberRole.STAFF])):
             users.append(User(username=f"o{org.pk}{role[:2]}{n}", full_name=person_name(ctx.rng),
                               password="!unusable", is_staff=False))
             members.append((len(users) - 1, org, role))

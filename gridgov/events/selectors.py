@@ -165,11 +165,29 @@ def duplicates_of(event: Event, user: Any = None) -> list[tuple[Event, float]]:
                                exclude=event, queryset=events_for(user) if user is not None else None)
 
 
+# Timeline steps that are not workflow actions.
+STEP_NAMES = {"report": "上报", "merged_in": "合并重复事件"}
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     step: EventStep
     event_number: str   # the event the step belongs to (a merged duplicate's steps show its number)
     merged: bool
+
+    @property
+    def action_name(self) -> str:
+        from gridgov.events.workflow import ACTION_NAMES
+
+        return STEP_NAMES.get(self.step.action) or ACTION_NAMES.get(self.step.action, self.step.action)
+
+    @property
+    def from_name(self) -> str:
+        return State(self.step.from_state).label if self.step.from_state in State.values else ""
+
+    @property
+    def to_name(self) -> str:
+        return State(self.step.to_state).label if self.step.to_state in State.values else ""
 
 
 def timeline(event: Event) -> list[TimelineEntry]:

@@ -915,5 +915,8 @@ def transition(event: Event, action: str, *, user: Any, note: str = "", now: dat
     except PermissionDenied as exc:
         record_denied(event, message=f"transition {action}: {exc}", user=user if _is_user(user) else None)
         raise
-    event.refresh_from_db()
+    # Hand the caller's instance the saved values (and the related objects loaded with them).
+    for model_field in Event._meta.concrete_fields:
+        setattr(event, model_field.attname, getattr(locked, model_field.attname))
+    event._state.fields_cache = dict(locked._state.fields_cache)
     return event

@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from gridgov.events import views
 
 app_name = "events"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.event_list, name="list"),
+    path("new/", views.report, name="report"),
+    path("duplicates/", views.duplicates, name="duplicates"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("<int:event_id>/", views.detail, name="detail"),
+    path("<int:event_id>/transition/", views.transition, name="transition"),
+]

@@ -111,8 +111,9 @@ for _state in WORKING_STATES:
     TABLE[(_state, A.REQUEST_EXTENSION)] = _rule(None, LEAD)
     TABLE[(_state, A.APPROVE_EXTENSION)] = _rule(None, SUPERIOR)
     TABLE[(_state, A.REFUSE_EXTENSION)] = _rule(None, SUPERIOR)
-for _state in (*WORKING_STATES, S.SUSPENDED):
-    # Joint handling: each co-handler acknowledges and reports its part on its own clock.
+for _state in (*WORKING_STATES, S.SUSPENDED, S.HANDLED):
+    # Joint handling: each co-handler acknowledges and reports its part on its own clock, also
+    # after the lead has reported (the event is "handled" when the lead has).
     TABLE[(_state, A.CO_ACKNOWLEDGE)] = _rule(None, CO)
     TABLE[(_state, A.CO_HANDLE)] = _rule(None, CO)
 for _state in (S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED):

@@ -1,0 +1,85 @@
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.events.models import Category
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several photos in one input; their content is checked by the service, not here."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp",
+                                                             "capture": "environment"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if not data:
+            return []
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleImageField, self).clean(item, initial) for item in items]
+
+
+def category_choices() -> list[tuple[str, Any]]:
+    """Categories grouped under their parents, for a <select> with <optgroup>s."""
+    groups: list[tuple[str, Any]] = [("", _("请选择"))]
+    categories = list(Category.objects.filter(active=True).select_related("parent").order_by("code"))
+    parents = [c for c in categories if c.parent_id is None]
+    for parent in parents:
+        children = [(c.code, c.name) for c in categories if c.parent_id == parent.pk]
+        groups.append((parent.name, [(parent.code, f"{parent.name}（其他）"), *children]))
+    return groups
+
+
+class ReportForm(forms.Form):
+    category = forms.ChoiceField(label=_("事件分类"))
+    description = forms.CharField(label=_("事件描述"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000,
+                                  required=False)
+    grid = forms.TypedChoiceField(label=_("所在网格"), coerce=int, required=False,
+                                  help_text=_("有定位时按定位自动确定网格"))
+    address = forms.CharField(label=_("地点"), max_length=200, required=False)
+    lng = forms.FloatField(widget=forms.HiddenInput, required=False)
+    lat = forms.FloatField(widget=forms.HiddenInput, required=False)
+    residents = forms.TypedMultipleChoiceField(label=_("涉及居民"), coerce=int, required=False,
+                                               widget=forms.SelectMultiple(attrs={"size": 4}))
+    photos = MultipleImageField(label=_("照片（最多 9 张，每张不超过 5 MB）"), required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
+
+    def __init__(self, *args: Any, grids: list[tuple[int, str]], residents: list[tuple[int, str]],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+        self.fields["grid"].choices = [("", _("按定位确定")), *grids]
+        self.fields["residents"].choices = residents
+        if not residents:
+            del self.fields["residents"]
+        if not self.is_bound:
+            # One key per rendered form: a double tap or a resend makes one event.
+            self.initial["idempotency_key"] = uuid.uuid4().hex
+
+
+class FilterForm(forms.Form):
+    STATES = [("", _("全部状态")), ("open", _("未办结")), ("done", _("已办结/合并"))]
+
+    state = forms.ChoiceField(label=_("状态"), required=False)
+    category = forms.ChoiceField(label=_("分类"), required=False)
+    overdue = forms.ChoiceField(label=_("超期"), required=False,
+                                choices=[("", _("全部")), ("1", _("仅超期")), ("0", _("未超期"))])
+    q = forms.CharField(label=_("编号或关键词"), required=False, max_length=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from gridgov.events.models import State
+
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [*self.STATES, *State.choices]
+        choices = category_choices()
+        choices[0] = ("", _("全部分类"))
+        self.fields["category"].choices = choices

@@ -1,0 +1,205 @@
+"""Event pages: the mobile report form, the list (overdue first), the detail with its timeline and
+the actions the user may take, the department inbox and the notification inbox. Thin: the rules
+live in services and selectors."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _t
+from django.views.decorators.http import require_POST
+
+from gridgov.accounts.roles import Cap
+from gridgov.accounts.scope import get_visible_or_404, scope_of, visible
+from gridgov.api.errors import ConflictError
+from gridgov.events import selectors, services
+from gridgov.events.forms import FilterForm, ReportForm
+from gridgov.events.models import Event, Supervision
+from gridgov.events.workflow import ACTION_NAMES, STATE_NAMES, Action
+from gridgov.hierarchy.models import Level, Node
+from gridgov.registry.models import Resident
+
+PAGE_SIZE = 20
+# Which inputs each action's form shows on the detail page.
+ACTION_FIELDS: dict[str, set[str]] = {
+    Action.RETURN: {"note_required"}, Action.DECLINE: {"note_required"}, Action.REOPEN: {"note_required", "rating"},
+    Action.REQUEST_SUSPENSION: {"note_required"}, Action.REFUSE_SUSPENSION: {"note_required"},
+    Action.REFUSE_EXTENSION: {"note_required"}, Action.REQUEST_EXTENSION: {"note_required", "hours"},
+    Action.DISPATCH: {"orgs"}, Action.HANDLE: {"result", "photos"}, Action.CO_HANDLE: {"result", "photos"},
+    Action.CONFIRM: {"satisfaction"}, Action.SUPERVISE: {"grade"}, Action.MERGE: {"into"},
+    Action.RESUBMIT: {"description"},
+}
+
+
+def _event(request: HttpRequest, event_id: int) -> Event:
+    queryset = selectors.events_for(request.user).select_related(
+        "category", "grid", "handling_node", "lead_org", "reporter", "merged_into")
+    return get_visible_or_404(queryset, request.user, Cap.VIEW, pk=event_id)
+
+
+@login_required
+def event_list(request: HttpRequest) -> HttpResponse:
+    form = FilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    overdue = {"1": True, "0": False}.get(data.get("overdue") or "")
+    filters = selectors.EventFilter(state=data.get("state") or "", category=data.get("category") or "",
+                                    overdue=overdue, q=data.get("q") or "")
+    try:
+        offset = max(0, int(request.GET.get("offset", 0)))
+    except ValueError:
+        offset = 0
+    page = selectors.list_events(request.user, filters, limit=PAGE_SIZE + 1, offset=offset)
+    query = request.GET.copy()
+    query.pop("offset", None)
+    return render(request, "events/list.html", {
+        "form": form, "events": page[:PAGE_SIZE], "offset": offset,
+        "next_offset": offset + PAGE_SIZE if len(page) > PAGE_SIZE else None,
+        "prev_offset": max(0, offset - PAGE_SIZE) if offset else None, "query": query.urlencode(),
+        "can_report": not scope_of(request.user, Cap.REPORT_EVENT).empty, "state_names": STATE_NAMES,
+    })
+
+
+def _report_choices(user: Any) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    grids = visible(Node.objects.filter(level=Level.GRID), user, Cap.REPORT_EVENT).order_by("path")
+    grid_choices = [(g.pk, g.name) for g in grids[:300]]
+    residents: list[tuple[int, str]] = []
+    if len(grid_choices) == 1:
+        # A grid worker's own grid: offer its residents by name (no ID numbers on this page).
+        residents = [(r.pk, f"{r.name}（{r.household.address if r.household else ''}）") for r in
+                     visible(Resident.objects.filter(path__under=grids[0].path), user)
+                     .select_related("household").order_by("name")[:300]]
+    return grid_choices, residents
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    if scope_of(request.user, Cap.REPORT_EVENT).empty:
+        raise PermissionDenied(_t("您没有上报事件的权限"))
+    grids, residents = _report_choices(request.user)
+    form = ReportForm(request.POST or None, request.FILES or None, grids=grids, residents=residents)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            event, created = services.report_event(
+                user=request.user, category=data["category"], description=data["description"], lng=data["lng"],
+                lat=data["lat"], grid=data["grid"] or None, address=data["address"], photos=data["photos"],
+                resident_ids=data.get("residents") or (), idempotency_key=data["idempotency_key"] or None,
+                channel="web")
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            status = 400
+        except (PermissionDenied, ConflictError) as exc:
+            form.add_error(None, getattr(exc, "message", None) or str(exc))
+            status = 403 if isinstance(exc, PermissionDenied) else 409
+        else:
+            if created:
+                messages.success(request, _t("事件已上报：%(number)s") % {"number": event.number})
+            return redirect("events:detail", event_id=event.pk)
+    elif request.method == "POST":
+        status = 400
+    return render(request, "events/report.html", {"form": form}, status=status)
+
+
+@login_required
+def duplicates(request: HttpRequest) -> HttpResponse:
+    """htmx fragment for the report form: possible duplicates near the point."""
+    found: list[tuple[Event, float]] = []
+    try:
+        category = services.resolve_category(request.GET.get("category"))
+        lng, lat = float(request.GET.get("lng", "")), float(request.GET.get("lat", ""))
+    except (ValidationError, ValueError):
+        category = None
+    if category is not None:
+        found = selectors.possible_duplicates(category=category, lng=lng, lat=lat,
+                                              queryset=selectors.events_for(request.user))
+    return render(request, "events/_duplicates.html", {"duplicates": found})
+
+
+def _action_forms(event: Event, user: Any) -> list[dict[str, Any]]:
+    forms = []
+    for action in services.allowed_actions(event, user):
+        fields = ACTION_FIELDS.get(action, set())
+        entry: dict[str, Any] = {"action": action, "name": ACTION_NAMES[action], "fields": fields}
+        if "orgs" in fields:
+            entry["orgs"] = list(selectors.organisations_for_dispatch(event))
+            suggested = services.suggest_lead_org(event)
+            entry["suggested"] = suggested.pk if suggested else None
+        if "into" in fields:
+            entry["candidates"] = [e for e, _d in selectors.duplicates_of(event, user)]
+        forms.append(entry)
+    return forms
+
+
+def _detail_context(request: HttpRequest, event: Event) -> dict[str, Any]:
+    return {
+        "event": event, "timeline": selectors.timeline(event), "assignments": selectors.assignments_of(event),
+        "action_forms": _action_forms(event, request.user), "action_names": ACTION_NAMES, "state_names": STATE_NAMES,
+        "duplicates": selectors.duplicates_of(event, request.user) if event.state == "reported" else [],
+        "merged": Event.objects.filter(merged_into=event).only("pk", "number"),
+        "photos": event.photos.all(), "pending_requests": event.clock_requests.filter(status="pending"),
+        "grades": Supervision.choices[1:], "ratings": range(5, 0, -1),
+    }
+
+
+@login_required
+def detail(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = _event(request, event_id)
+    return render(request, "events/detail.html", _detail_context(request, event))
+
+
+@login_required
+@require_POST
+def transition(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = _event(request, event_id)
+    post = request.POST
+    data: dict[str, Any] = {key: post.get(key) for key in ("lead_org_id", "result", "satisfaction", "grade", "hours",
+                                                           "into", "organisation_id", "description") if post.get(key)}
+    if post.getlist("co_org_ids"):
+        data["co_org_ids"] = post.getlist("co_org_ids")
+    if request.FILES.getlist("photos"):
+        data["photos"] = request.FILES.getlist("photos")
+    action = post.get("action", "")
+    try:
+        services.transition(event, action, user=request.user, note=post.get("note", ""), **data)
+    except ValidationError as exc:
+        error, status = "；".join(f"{v}" for values in exc.message_dict.values() for v in values), 400
+    except ConflictError as exc:
+        error, status = exc.message, 409
+    except PermissionDenied as exc:
+        error, status = str(exc), 403
+    else:
+        messages.success(request, _t("已%(action)s") % {"action": ACTION_NAMES.get(action, action)})
+        return redirect("events:detail", event_id=event.pk)
+    event = _event(request, event_id)
+    context = _detail_context(request, event)
+    context["error"] = error
+    return render(request, "events/detail.html", context, status=status)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The department inbox: events dispatched to the user's organisations, overdue first."""
+    memberships = list(selectors.memberships_of(request.user))
+    events = list(selectors.inbox_for(request.user).select_related("category", "grid", "handling_node",
+                                                                     "lead_org")[:200])
+    return render(request, "events/inbox.html", {"memberships": memberships, "events": events,
+                                                 "state_names": STATE_NAMES})
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    items = list(selectors.notifications_for(request.user)[:100])
+    return render(request, "events/notifications.html", {"items": items})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    services.mark_read(user=request.user, notification_ids=ids or None)
+    return redirect("events:notifications")
