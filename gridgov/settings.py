@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "gridgov.front.context_processors.navigation",
+                "gridgov.events.context_processors.inbox",
             ],
         },
     },
