@@ -83,7 +83,8 @@ def can(user: Any, cap: str, path: str) -> bool:
     return scope_of(user, cap).covers(path)
 
 
-def _deny(user: Any, message: str, obj: models.Model | None = None, **kwargs: Any) -> None:
+def deny(user: Any, message: str, obj: models.Model | None = None, **kwargs: Any) -> None:
+    """Log a refused access (Action.DENIED); callers then raise PermissionDenied or Http404."""
     from gridgov.audit.services import record_denied
 
     record_denied(obj, message=message, user=user if getattr(user, "is_authenticated", False) else None, **kwargs)
@@ -100,12 +101,12 @@ def get_visible_or_404(queryset: models.QuerySet[M], user: Any, cap: str = Cap.V
         return obj
     outside = queryset.filter(**lookup).first()
     if outside is not None:
-        _deny(user, f"out of scope ({cap})", outside)
+        deny(user, f"out of scope ({cap})", outside)
     raise Http404("not found")
 
 
 def require(user: Any, cap: str, path: str, obj: models.Model | None = None) -> None:
     """Raise PermissionDenied (and log it) unless `user` has `cap` over `path`."""
     if not can(user, cap, path):
-        _deny(user, f"lacks {cap} on {path}", obj, path=path if obj is None else "")
+        deny(user, f"lacks {cap} on {path}", obj, path=path if obj is None else "")
         raise PermissionDenied(f"no permission: {cap}")

@@ -3,12 +3,12 @@
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from gridgov.accounts.models import ApiToken, RoleAssignment, User
 from gridgov.accounts.roles import ROLE_LEVELS, SINGLE_PER_GRID, Cap, Role
-from gridgov.accounts.scope import forget_scopes, require
+from gridgov.accounts.scope import deny, forget_scopes, require
 from gridgov.audit.models import Action
 from gridgov.audit.services import logs_failures, record
 from gridgov.hierarchy.models import Level, Node
@@ -36,6 +36,10 @@ def create_user(*, user: Any, username: str, password: str, full_name: str = "",
     return new
 
 
+def single_role_holder(node: Node, role: str) -> RoleAssignment | None:
+    return RoleAssignment.objects.filter(node=node, role=role).select_related("user").first()
+
+
 @logs_failures(Action.CREATE)
 def assign_role(*, user: Any, person: User, role: str, node: Node, grants_special_groups: bool = False,
                 check_scope: bool = True) -> RoleAssignment:
@@ -47,8 +51,12 @@ def assign_role(*, user: Any, person: User, role: str, node: Node, grants_specia
         raise ValidationError({"node": f"{_ROLE_NAMES[role]}只能分配在{allowed}上，{node.name} 是{_LEVEL_NAMES[node.level]}"})
     if check_scope:
         require(user, Cap.MANAGE_STAFF, node.path, node)
+        # Separation of duties: the administrators an auditor watches do not choose the auditor.
+        if role == Role.AUDITOR and not getattr(user, "is_superuser", False):
+            deny(user, "only a system administrator appoints auditors", node)
+            raise PermissionDenied("只有系统管理员可以任命审计员")
     if role in SINGLE_PER_GRID:
-        holder = RoleAssignment.objects.filter(node=node, role=role).select_related("user").first()
+        holder = single_role_holder(node, role)
         if holder is not None and holder.user_id != person.pk:
             raise ValidationError({"role": f"{node.name} 已有{_ROLE_NAMES[role]}（{holder.user.full_name or holder.user.username}），"
                                            "每个网格只能有一名；请先撤销原任命"})

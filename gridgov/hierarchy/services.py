@@ -6,7 +6,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Max, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models.functions import Concat, Length, Substr
 
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import require
@@ -21,12 +21,21 @@ from gridgov.hierarchy.models import (
     Level,
     Node,
     ScopedModel,
+    child_level,
     parent_level,
 )
 
 # How many leading digits of a real administrative code repeat its parent's code.
 _PARENT_PREFIX: dict[str, int] = {Level.COUNTY: 4, Level.TOWNSHIP: 6, Level.COMMUNITY: 9}
 _LEVEL_NAMES = dict(Level.choices)
+
+
+def inherited_prefix(level: str) -> int:
+    """How many leading digits of a `level` node's code its children's codes repeat."""
+    child = child_level(level)
+    if child is None:
+        return 0
+    return CODE_LENGTH[level] if child in DERIVED_LEVELS else _PARENT_PREFIX.get(child, 0)
 
 
 def county_code_of(path: str) -> str:
@@ -193,17 +202,40 @@ def move_node(node: Node, new_parent: Node, *, user: Any, new_code: str = "") ->
         raise
     new_path = new_parent.path + code
     county = county_code_of(new_path)
-    # Descendant codes of derived levels start with this node's code: swap the prefix.
-    if code != old_code:
-        Node.objects.filter(path__under=old_path, code__startswith=old_code).exclude(pk=node.pk).update(
-            code=Concat(Value(code), Substr("code", len(old_code) + 1))
-        )
+    # Descendants' codes repeat the first k digits of this node's code (all of a grid's or a
+    # community's, the first 9 of a township's, a county's 6); a new code renames them too.
+    below = child_level(node.level)
+    k = inherited_prefix(node.level)
+    old_prefix, new_prefix = old_code[:k], code[:k]
+    rename = bool(k) and old_prefix != new_prefix
+    descendants = Node.objects.filter(path__under=old_path).exclude(pk=node.pk)
+    if rename:
+        if descendants.exclude(code__startswith=old_prefix).exists():
+            raise ValidationError({"code": f"{node.name} 下有代码不以 {old_prefix} 开头的节点，无法整体改码"})
+        try:
+            with transaction.atomic():
+                descendants.update(code=Concat(Value(new_prefix), Substr("code", k + 1), output_field=CharField()))
+        except IntegrityError:
+            raise ValidationError({"code": f"以 {new_prefix} 开头的下级代码已被其他节点使用"}) from None
     moved = 0
     for model in scoped_models():
-        moved += model._default_manager.filter(path__under=old_path).update(
-            path=Concat(Value(new_path), Substr("path", len(old_path) + 1), output_field=CharField()),
-            county_code=county,
-        )
+        rows = model._default_manager.filter(path__under=old_path)
+        if not rename:
+            moved += rows.update(path=Concat(Value(new_path), Substr("path", len(old_path) + 1),
+                                             output_field=CharField()), county_code=county)
+            continue
+        # A path is its codes side by side, so each level's segment below the node is renamed:
+        # the rows of one depth at a time (a path's length tells its depth).
+        moved += rows.filter(path=old_path).update(path=new_path, county_code=county)
+        pieces: list[Any] = [Value(new_path)]
+        offset, level = len(old_path), below
+        while level is not None:
+            width = CODE_LENGTH[level]
+            pieces += [Value(new_prefix), Substr("path", offset + k + 1, width - k)]
+            offset += width
+            moved += rows.annotate(path_length=Length("path")).filter(path_length=offset).update(
+                path=Concat(*pieces, output_field=CharField()), county_code=county)
+            level = child_level(level)
     before = {"parent": node.parent_id, "code": old_code, "path": old_path}
     Node.objects.filter(pk=node.pk).update(parent=new_parent, code=code, version=node.version + 1)
     node.refresh_from_db()
