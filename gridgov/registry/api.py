@@ -12,8 +12,9 @@ each such read is audited. `special_tags` is absent from the output for users no
 import datetime
 from typing import Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gridgov.accounts.roles import Cap
@@ -222,12 +223,20 @@ def if_match(request: HttpRequest) -> tuple[bool, int | None]:
         return True, -1  # never matches: answered with 412
 
 
-_PRECONDITION_REQUIRED = (428, {"detail": "缺少 If-Match 请求头：请先 GET 取得 ETag（版本号），"
-                                         "再以 If-Match: \"<版本号>\" 提交修改；If-Match: * 表示无条件覆盖"})
+_PRECONDITION_REQUIRED = Status(428, {"detail": "缺少 If-Match 请求头：请先 GET 取得 ETag（版本号），"
+                                               "再以 If-Match: \"<版本号>\" 提交修改；If-Match: * 表示无条件覆盖"})
 
 
 def _node(request: HttpRequest, node_id: int | None) -> Node | None:
     return selectors.get_node(request.user, node_id) if node_id else None
+
+
+def _building(building_id: int | None) -> Node:
+    """A building by id; a missing one gets the same answer as one outside the scope."""
+    building = Node.objects.filter(pk=building_id).first() if building_id else None
+    if building is None:
+        raise ValidationError({"building": "楼栋不存在，或不在您可维护的范围内"})
+    return building
 
 
 def _event_out(event: LifeEvent) -> dict[str, Any]:
@@ -273,12 +282,11 @@ def get_household(request: HttpRequest, response: HttpResponse, household_id: in
 
 
 @router.post("/households", response={201: HouseholdOut})
-def create_household(request: HttpRequest, response: HttpResponse, body: HouseholdIn) -> tuple[int, dict[str, Any]]:
-    building = Node.objects.filter(pk=body.building_id).first()
-    household = services.create_household(user=request.user, building=building, unit=body.unit, room=body.room,
+def create_household(request: HttpRequest, response: HttpResponse, body: HouseholdIn) -> Status[dict[str, Any]]:
+    household = services.create_household(user=request.user, building=_building(body.building_id), unit=body.unit, room=body.room,
                                           kind=body.kind, number=body.number, phone=body.phone, note=body.note)
     _etag(response, household.version)
-    return 201, selectors.household_view(household, request.user)
+    return Status(201, selectors.household_view(household, request.user))
 
 
 @router.patch("/households/{household_id}", response={200: HouseholdOut, 428: ErrorOut})
@@ -290,10 +298,10 @@ def update_household(request: HttpRequest, response: HttpResponse, household_id:
         return _PRECONDITION_REQUIRED
     changes = body.dict(exclude_unset=True)
     if "building_id" in changes:
-        changes["building"] = Node.objects.filter(pk=changes.pop("building_id")).first()
+        changes["building"] = _building(changes.pop("building_id"))
     household = services.update_household(household, user=request.user, version=version, **changes)
     _etag(response, household.version)
-    return 200, selectors.household_view(household, request.user)
+    return Status(200, selectors.household_view(household, request.user))
 
 
 @router.get("/households/{household_id}/events", response=list[LifeEventOut])
@@ -313,11 +321,11 @@ def move_out_household(request: HttpRequest, household_id: int, body: LeaveIn) -
 
 @router.post("/households/{household_id}/births", response={201: ResidentOut}, exclude_unset=True)
 def record_birth(request: HttpRequest, response: HttpResponse, household_id: int,
-                 body: BirthIn) -> tuple[int, dict[str, Any]]:
+                 body: BirthIn) -> Status[dict[str, Any]]:
     household = selectors.get_household(request.user, household_id)
     baby = services.record_birth(user=request.user, household=household, **body.dict())
     _etag(response, baby.version)
-    return 201, selectors.resident_view(baby, request.user)
+    return Status(201, selectors.resident_view(baby, request.user))
 
 
 # --- residents ----------------------------------------------------------------------------------
@@ -352,7 +360,7 @@ def reveal_field(request: HttpRequest, resident_id: int, field: Literal["id_numb
 
 
 @router.post("/residents", response={201: ResidentOut}, exclude_unset=True)
-def create_resident(request: HttpRequest, response: HttpResponse, body: ResidentIn) -> tuple[int, dict[str, Any]]:
+def create_resident(request: HttpRequest, response: HttpResponse, body: ResidentIn) -> Status[dict[str, Any]]:
     """A person moves into a household (a move-in life event is recorded)."""
     household = selectors.get_household(request.user, body.household_id)
     data = body.dict(exclude={"household_id"})
@@ -360,7 +368,7 @@ def create_resident(request: HttpRequest, response: HttpResponse, body: Resident
         data["special_tags"] = None
     resident = services.create_resident(user=request.user, household=household, **data)
     _etag(response, resident.version)
-    return 201, selectors.resident_view(resident, request.user)
+    return Status(201, selectors.resident_view(resident, request.user))
 
 
 @router.patch("/residents/{resident_id}", response={200: ResidentOut, 428: ErrorOut}, exclude_unset=True)
@@ -371,7 +379,7 @@ def update_resident(request: HttpRequest, response: HttpResponse, resident_id: i
         return _PRECONDITION_REQUIRED
     resident = services.update_resident(resident, user=request.user, version=version, **body.dict(exclude_unset=True))
     _etag(response, resident.version)
-    return 200, selectors.resident_view(resident, request.user)
+    return Status(200, selectors.resident_view(resident, request.user))
 
 
 @router.get("/residents/{resident_id}/events", response=list[LifeEventOut])
@@ -420,7 +428,7 @@ def import_households(request: HttpRequest, file: File[UploadedFile], grid: Form
     it is a dry run listing every bad row; with `commit` every row is stored, or none if any is bad."""
     grid_node = excel.grid_for_import(request.user, grid)
     report = excel.import_upload(file, grid=grid_node, user=request.user, commit=commit)
-    return 200, report.as_dict()
+    return Status(200, report.as_dict())
 
 
 @router.get("/registry/export.xlsx", response={200: None})
