@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from gridgov.accounts.models import User
 from gridgov.accounts.scope import get_visible_or_404
@@ -123,7 +123,7 @@ def _get(request: HttpRequest, dispute_id: int) -> Dispute:
 
 
 @router.post("/disputes", response={200: dict, 201: dict, 400: dict, 403: Error, 409: dict})
-def report(request: HttpRequest, body: DisputeIn) -> tuple[int, dict[str, Any]]:
+def report(request: HttpRequest, body: DisputeIn) -> Status[dict[str, Any]]:
     """Report a dispute. Send `Idempotency-Key`: a retry with the same key and body returns the
     first dispute (200), the same key with another body is refused (409)."""
     grid = None
@@ -136,7 +136,7 @@ def report(request: HttpRequest, body: DisputeIn) -> tuple[int, dict[str, Any]]:
         idempotency_key=request.headers.get("Idempotency-Key"), channel="app", body_for_idempotency=payload,
     )
     dispute = selectors.get_dispute_or_404(request.user, dispute.pk)
-    return (201 if created else 200), dispute_detail(dispute, request.user)
+    return Status(201 if created else 200, dispute_detail(dispute, request.user))
 
 
 @router.get("/disputes", response=dict)
@@ -221,12 +221,12 @@ def remove_team_member(request: HttpRequest, dispute_id: int, user_id: int, body
 
 
 @router.post("/disputes/{dispute_id}/visits", response={201: dict, 400: dict, 403: Error, 409: dict})
-def record_visit(request: HttpRequest, dispute_id: int, body: VisitIn) -> tuple[int, dict[str, Any]]:
+def record_visit(request: HttpRequest, dispute_id: int, body: VisitIn) -> Status[dict[str, Any]]:
     """A joint mediation visit (before the outcome) or a follow-up visit (after it)."""
     dispute = _get(request, dispute_id)
     services.record_visit(dispute, user=request.user, visited_at=body.visited_at, visitor_ids=body.visitor_ids,
                           summary=body.summary, kind=body.kind, others_present=body.others_present)
-    return 201, dispute_detail(_get(request, dispute_id), request.user)
+    return Status(201, dispute_detail(_get(request, dispute_id), request.user))
 
 
 @router.post("/disputes/{dispute_id}/outcome", response={200: dict, 400: dict, 403: Error, 409: dict})

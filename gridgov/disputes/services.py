@@ -18,10 +18,10 @@ from gridgov.accounts.roles import Cap, Role
 from gridgov.accounts.scope import can, visible
 from gridgov.api.errors import ConflictError
 from gridgov.audit.models import Action
-from gridgov.audit.services import record, record_denied
+from gridgov.audit.services import record
 from gridgov.core.crypto import encrypt
 from gridgov.disputes import risk
-from gridgov.disputes.access import require_work
+from gridgov.disputes.access import logs_denials, require_work
 from gridgov.disputes.models import (
     RISK_RANK,
     Dispute,
@@ -204,6 +204,7 @@ def alert_if_needed(dispute: Dispute, *, user: Any = None, now: datetime | None 
     return notified
 
 
+@logs_denials
 @transaction.atomic
 def override_risk(dispute: Dispute, *, user: Any, level: str, reason: str, now: datetime | None = None) -> Dispute:
     """Set the level by hand (or clear the override with level=""); the reason is required and logged.
@@ -223,7 +224,6 @@ def override_risk(dispute: Dispute, *, user: Any, level: str, reason: str, now: 
         senior = can(user, Cap.HANDLE_EVENT, dispute.path) or dispute.team.filter(
             user_id=user.pk, role__in=[TeamRole.MEDIATOR, TeamRole.POLICE]).exists()
         if not senior:
-            record_denied(dispute, message="lower risk below computed level", user=user)
             raise PermissionDenied("调低系统研判的风险等级须由综治中心或团队中的调解员、民警决定")
     before = dispute.risk_level
     dispute.risk_override = level
@@ -299,6 +299,7 @@ def _create_parties(dispute: Dispute, cleaned: list[dict[str, Any]]) -> list[Par
     return created
 
 
+@logs_denials
 @transaction.atomic
 def add_parties(dispute: Dispute, *, user: Any, parties: Sequence[dict[str, Any]]) -> list[Party]:
     dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
@@ -419,6 +420,7 @@ def report_dispute(*, user: Any, category: Category | str, description: str, dis
     return dispute, True
 
 
+@logs_denials
 @transaction.atomic
 def update_dispute_type(dispute: Dispute, *, user: Any, dispute_type: str) -> Dispute:
     dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
@@ -479,6 +481,7 @@ def team_candidates(dispute: Dispute) -> list[tuple[User, str, Organisation | No
     return result
 
 
+@logs_denials
 @transaction.atomic
 def add_team_member(dispute: Dispute, *, user: Any, member: User, now: datetime | None = None) -> TeamMember:
     dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
@@ -512,6 +515,7 @@ def add_team_member(dispute: Dispute, *, user: Any, member: User, now: datetime 
     return added
 
 
+@logs_denials
 @transaction.atomic
 def remove_team_member(dispute: Dispute, *, user: Any, member: User, reason: str) -> None:
     dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
@@ -528,6 +532,7 @@ def remove_team_member(dispute: Dispute, *, user: Any, member: User, reason: str
 
 # ----------------------------------------------------------------------------------------- visits
 
+@logs_denials
 @transaction.atomic
 def record_visit(dispute: Dispute, *, user: Any, visited_at: datetime, visitor_ids: Sequence[int], summary: str,
                  kind: str = VisitKind.MEDIATION, others_present: str = "", now: datetime | None = None) -> Visit:
@@ -578,6 +583,7 @@ def record_visit(dispute: Dispute, *, user: Any, visited_at: datetime, visitor_i
 
 # ---------------------------------------------------------------------------------------- outcome
 
+@logs_denials
 @transaction.atomic
 def record_outcome(dispute: Dispute, *, user: Any, outcome: str, terms: str,
                    follow_up_days: int | None = FOLLOW_UP_DAYS, now: datetime | None = None) -> Dispute:
