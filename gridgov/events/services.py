@@ -884,7 +884,7 @@ def transition(event: Event, action: str, *, user: Any, note: str = "", now: dat
     note = (note or "").strip()
     try:
         with transaction.atomic():
-            locked = (Event.objects.select_for_update()
+            locked = (Event.objects.select_for_update(of=("self",))
                       .select_related("category", "handling_node", "grid", "lead_org").get(pk=event.pk))
             action = _check(locked, action, user)
             rule = rule_for(locked.state, action)

@@ -20,6 +20,11 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" +
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
 
 
+@pytest.fixture
+def images() -> dict[str, bytes]:
+    return {"jpeg": JPEG, "png": PNG, "webp": WEBP}
+
+
 @pytest.fixture(autouse=True)
 def _fresh_calendar() -> Iterator[None]:
     """Holiday rows added by a test are rolled back without signals: drop the cached calendar."""

@@ -16,7 +16,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
-            close_old_connections()
             try:
                 result = run_once()
             except Exception as exc:  # keep the loop alive; the next pass retries
@@ -29,4 +28,6 @@ class Command(BaseCommand):
                     self.stdout.write(f"worker: {summary}")
             if options["once"]:
                 return
+            # Drop a connection the database closed meanwhile (a long-running loop, like a request end).
+            close_old_connections()
             time.sleep(max(options["interval"], 1.0))
