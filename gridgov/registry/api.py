@@ -427,7 +427,10 @@ def import_households(request: HttpRequest, file: File[UploadedFile], grid: Form
     """Upload an .xlsx (≤ 10 MB) for one grid (`grid`: its 15-digit code or id). Without `commit`
     it is a dry run listing every bad row; with `commit` every row is stored, or none if any is bad."""
     grid_node = excel.grid_for_import(request.user, grid)
-    report = excel.import_upload(file, grid=grid_node, user=request.user, commit=commit)
+    try:
+        report = excel.import_upload(file, grid=grid_node, user=request.user, commit=commit)
+    except excel.ExcelFileError as exc:
+        return Status(exc.status, {"detail": exc.message})
     return Status(200, report.as_dict())
 
 

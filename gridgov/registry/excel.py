@@ -15,6 +15,7 @@ with SEE_PII who ask for them), special tags only for users granted them; audite
 
 import datetime
 import io
+import math
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -148,10 +149,15 @@ class ImportReport:
 
 # --- reading ------------------------------------------------------------------------------------
 
+def _too_big(size: int) -> ExcelFileError:
+    megabytes = math.ceil(size / 1024 / 1024 * 10) / 10
+    return ExcelFileError(f"文件太大（{megabytes:.1f} MB），上限 10 MB；请按网格或楼栋拆分成多个文件", 413)
+
+
 def check_upload(name: str, size: int, head: bytes) -> None:
     """Refuse what is not a usable .xlsx before parsing it."""
     if size > MAX_UPLOAD_BYTES:
-        raise ExcelFileError(f"文件太大（{size / 1024 / 1024:.1f} MB），上限 10 MB；请按网格或楼栋拆分成多个文件", 413)
+        raise _too_big(size)
     if size == 0:
         raise ExcelFileError("文件是空的")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -317,7 +323,7 @@ def _clean_row(number: int, values: dict[str, Any], finder: BuildingFinder, spec
     birth = attempt("birth_date", parse_date, values.get("birth_date"))
     sex = attempt("sex", parse_sex, values.get("sex"))
     if identity is not None:
-        attempt("birth_date" if birth else "sex", check_against_id, identity, birth, sex or "")
+        attempt("birth_date" if birth else "sex", lambda: check_against_id(identity, birth_date=birth, sex=sex or ""))
     phone = attempt("phone", parse_optional_phone, values.get("phone"))
     ethnicity = attempt("ethnicity", parse_ethnicity, values.get("ethnicity"))
     relation = attempt("relation", parse_relation, values.get("relation"))
@@ -508,7 +514,7 @@ def import_upload(upload: Any, *, grid: Node, user: Any, commit: bool) -> Import
     name = getattr(upload, "name", "") or "upload"
     size = getattr(upload, "size", 0) or 0
     if size > MAX_UPLOAD_BYTES:
-        raise ExcelFileError(f"文件太大（{size / 1024 / 1024:.1f} MB），上限 10 MB；请按网格或楼栋拆分成多个文件", 413)
+        raise _too_big(size)
     upload.seek(0)
     head = upload.read(8)
     check_upload(name, size, head)
