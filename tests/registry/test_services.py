@@ -1,8 +1,8 @@
 import datetime
 
 import pytest
-from stdnum.cn import ric
 from django.core.exceptions import PermissionDenied, ValidationError
+from stdnum.cn import ric
 
 from gridgov.audit.models import Action, AuditEntry
 from gridgov.registry import pii, services

@@ -116,14 +116,7 @@ def _edit_form(client, resident):
     """What the edit page sent to the browser, as POST data."""
     response = client.get(reverse("registry:resident_edit", kwargs={"resident_id": resident.pk}))
     form = response.context["form"]
-    data = {}
-    for name, field in form.fields.items():
-        value = form[name].value()
-        if isinstance(value, list):
-            data[name] = value
-        elif value is not None:
-            data[name] = value
-    return data
+    return {name: form[name].value() for name in form.fields if form[name].value() is not None}
 
 
 def test_correct_a_phone_from_the_edit_page(login, family):
