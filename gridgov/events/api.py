@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404
@@ -287,7 +288,7 @@ def _ids(value: Any, name: str) -> list[int]:
                             "parameters": [{"in": "header", "name": "Idempotency-Key", "required": False,
                                             "schema": {"type": "string", "maxLength": 100},
                                             "description": "required with bearer tokens (phones); reuse on retry"}]})
-def report(request: HttpRequest, response: HttpResponse) -> tuple[int, dict[str, Any]]:
+def report(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any]]:
     """Report an event (JSON, or multipart with `photos`). See the module doc on Idempotency-Key."""
     key = request.headers.get("Idempotency-Key")
     if not key and getattr(request, "api_token", None) is not None:
@@ -305,7 +306,7 @@ def report(request: HttpRequest, response: HttpResponse) -> tuple[int, dict[str,
         response["Idempotent-Replayed"] = "true"
     detail = event_detail(_load(request, event.pk), request.user)
     detail["duplicates"] = duplicate_out(selectors.duplicates_of(event, request.user))
-    return (201 if created else 200), detail
+    return Status(201 if created else 200, detail)
 
 
 @router.get("/events", response=EventPage)

@@ -56,9 +56,9 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, grids: list[tuple[int, str]], residents: list[tuple[int, str]],
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices()
-        self.fields["grid"].choices = [("", _("按定位确定")), *grids]
-        self.fields["residents"].choices = residents
+        self.fields["category"].choices = category_choices()  # type: ignore[attr-defined]
+        self.fields["grid"].choices = [("", _("按定位确定")), *grids]  # type: ignore[attr-defined]
+        self.fields["residents"].choices = residents  # type: ignore[attr-defined]
         if not residents:
             del self.fields["residents"]
         if not self.is_bound:
@@ -79,7 +79,7 @@ class FilterForm(forms.Form):
         from gridgov.events.models import State
 
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [*self.STATES, *State.choices]
+        self.fields["state"].choices = [*self.STATES, *State.choices]  # type: ignore[attr-defined]
         choices = category_choices()
         choices[0] = ("", _("全部分类"))
-        self.fields["category"].choices = choices
+        self.fields["category"].choices = choices  # type: ignore[attr-defined]

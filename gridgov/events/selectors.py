@@ -183,11 +183,11 @@ class TimelineEntry:
 
     @property
     def from_name(self) -> str:
-        return State(self.step.from_state).label if self.step.from_state in State.values else ""
+        return str(State(self.step.from_state).label) if self.step.from_state in State.values else ""
 
     @property
     def to_name(self) -> str:
-        return State(self.step.to_state).label if self.step.to_state in State.values else ""
+        return str(State(self.step.to_state).label) if self.step.to_state in State.values else ""
 
 
 def timeline(event: Event) -> list[TimelineEntry]:
