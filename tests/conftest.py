@@ -12,8 +12,17 @@ from gridgov.core.seeding import DEMO_PASSWORD, run_seed
 from gridgov.hierarchy.models import Node
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Any:
+    """Still argon2 (the format tests check), at a cost two CI cores can afford."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["gridgov.accounts.hashers.CheapArgon2PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+def django_db_setup(_cheap_password_hashing: Any, django_db_setup: Any, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock(), acting_as(None, channel="command", username="system:test-seed"):
         run_seed("demo", quiet=True)
 

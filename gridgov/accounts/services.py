@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from gridgov.accounts.models import ApiToken, RoleAssignment, User
 from gridgov.accounts.roles import ROLE_LEVELS, SINGLE_PER_GRID, Cap, Role
-from gridgov.accounts.scope import deny, forget_scopes, require
+from gridgov.accounts.scope import deny, forget_scopes, require, scope_of
 from gridgov.audit.models import Action
 from gridgov.audit.services import logs_failures, record
 from gridgov.hierarchy.models import Level, Node
@@ -20,6 +20,9 @@ _LEVEL_NAMES = dict(Level.choices)
 @logs_failures(Action.CREATE)
 @transaction.atomic
 def create_user(*, user: Any, username: str, password: str, full_name: str = "", validate: bool = True) -> User:
+    if not getattr(user, "is_superuser", False) and scope_of(user, Cap.MANAGE_STAFF).empty:
+        deny(user, "lacks manage_staff anywhere: cannot create accounts")
+        raise PermissionDenied("没有创建账号的权限")
     username = (username or "").strip()
     if not username:
         raise ValidationError({"username": "账号不能为空"})

@@ -23,6 +23,16 @@ def test_passwords_are_hashed_with_argon2(user):
     assert new.password.startswith("argon2$") and new.check_password("Qingcheng#2026!")
 
 
+def test_the_configured_hasher_is_full_strength_argon2():
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    import gridgov.settings as configured
+
+    # The suite itself hashes with a cheap argon2 (tests/conftest.py); the product does not.
+    assert configured.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert Argon2PasswordHasher.memory_cost >= 65536
+
+
 @pytest.mark.parametrize("bad", ["short1!", "12345678901234", "password1234", "new_worker2026"])
 def test_weak_passwords_are_refused(user, bad):
     with pytest.raises(ValidationError) as caught:
