@@ -14,7 +14,7 @@ from gridgov.accounts.scope import visible
 from gridgov.accounts.services import assign_role
 from gridgov.audit.models import Action, AuditEntry, ChainHead
 from gridgov.hierarchy import services as hierarchy
-from gridgov.hierarchy.models import Level, Node
+from gridgov.hierarchy.models import Level
 
 
 def rows_after(seq):
