@@ -4,10 +4,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from gridgov.accounts import selectors, services
 from gridgov.accounts.forms import ActiveForm, AssignForm
@@ -105,9 +104,11 @@ def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
+    # Scope before method: an outsider learns nothing about the account, whatever the method.
     person = get_visible_or_404(User.objects.all(), request.user, field=selectors.USER_SCOPE_FIELD, pk=user_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = ActiveForm(request.POST)
     if not form.is_valid():
         return redirect("accounts:person", user_id=person.pk)

@@ -1,7 +1,7 @@
 """The audit log for auditors: read-only, scoped to their subtree. Nothing here writes."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -27,10 +27,12 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
 def entry_detail(request: HttpRequest, auditentry_id: int) -> HttpResponse:
-    # An object URL: 404 (not 403) for anyone outside the row's subtree, auditor or not.
+    # An object URL: 404 (not 403) for anyone outside the row's subtree, auditor or not,
+    # whatever the method; nothing here ever writes.
     entry = selectors.get_entry_or_404(request.user, auditentry_id)
+    if request.method not in {"GET", "HEAD"}:
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     changes = []
     for field, value in sorted((entry.changes or {}).items()):
         if isinstance(value, list) and len(value) == 2:

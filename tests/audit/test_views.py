@@ -34,6 +34,7 @@ def test_users_without_view_audit_are_refused(login, username):
     client = login(username)
     assert client.get("/audit/").status_code == 403
     assert client.get(f"/audit/{row.pk}/").status_code == 404
+    assert client.post(f"/audit/{row.pk}/").status_code == 404
 
 
 def test_filters(login, user, node):

@@ -197,3 +197,17 @@ def test_pages_work_on_a_phone_layout(login, node):
     page = login("gaobo").get(f"/nodes/{node('惠民社区第一网格').pk}/").content.decode()
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in page
     assert "<script>" not in page  # CSP: no inline scripts
+
+
+@pytest.mark.parametrize(("username", "shown", "hidden"), [
+    ("gaobo", ["/map/"], ["/staffing/gaps/", "/audit/", "/admin/"]),
+    ("huimin_admin", ["/map/", "/staffing/gaps/", "/admin/"], ["/audit/"]),
+    ("auditor", ["/map/", "/audit/"], ["/staffing/gaps/", "/admin/"]),
+])
+def test_navigation_offers_only_what_the_roles_allow(login, node, username, shown, hidden):
+    page = login(username).get(f"/nodes/{node('惠民社区第一网格').pk}/").content.decode()
+    nav = page.split('<nav class="nav">')[1].split("</nav>")[0]
+    for href in shown:
+        assert f'href="{href}"' in nav, href
+    for href in hidden:
+        assert f'href="{href}"' not in nav, href
