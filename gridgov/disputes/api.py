@@ -4,6 +4,7 @@ the outcome, override the risk rating, and read the early-warning list."""
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
@@ -126,6 +127,9 @@ def _get(request: HttpRequest, dispute_id: int) -> Dispute:
 def report(request: HttpRequest, body: DisputeIn) -> Status[dict[str, Any]]:
     """Report a dispute. Send `Idempotency-Key`: a retry with the same key and body returns the
     first dispute (200), the same key with another body is refused (409)."""
+    key = request.headers.get("Idempotency-Key")
+    if not key and getattr(request, "api_token", None) is not None:
+        raise ValidationError({"idempotency_key": "手机端提交必须带 Idempotency-Key 请求头（重试时复用同一个值）"})
     grid = None
     if body.grid_id is not None:
         grid = get_visible_or_404(Node.objects.all(), request.user, pk=body.grid_id)
@@ -133,7 +137,7 @@ def report(request: HttpRequest, body: DisputeIn) -> Status[dict[str, Any]]:
     dispute, created = services.report_dispute(
         user=request.user, category=body.category, description=body.description, dispute_type=body.dispute_type,
         parties=[p.dict() for p in body.parties], lng=body.lng, lat=body.lat, grid=grid, address=body.address,
-        idempotency_key=request.headers.get("Idempotency-Key"), channel="app", body_for_idempotency=payload,
+        idempotency_key=key, channel="app", body_for_idempotency=payload,
     )
     dispute = selectors.get_dispute_or_404(request.user, dispute.pk)
     return Status(201 if created else 200, dispute_detail(dispute, request.user))

@@ -2,6 +2,7 @@
 scoping (outsiders get 404), team, visits, outcome, risk override, bad input."""
 
 import json
+import uuid
 
 import pytest
 
@@ -18,6 +19,7 @@ def _body(med, **extra):
 
 
 def _post(client, url, body, **headers):
+    headers.setdefault("Idempotency-Key", uuid.uuid4().hex)
     return client.post(url, json.dumps(body), content_type="application/json", headers=headers)
 
 
@@ -124,6 +126,11 @@ def test_reporting_in_a_grid_outside_scope_is_403(med, api, node):
     outside = node("老缸房社区第一网格")
     body = _body(med, lng=outside.lng, lat=outside.lat)
     assert _post(api("gaobo"), "/api/v1/disputes", body).status_code == 403
+
+
+def test_phones_must_send_an_idempotency_key(med, api):
+    response = api("gaobo").post("/api/v1/disputes", json.dumps(_body(med)), content_type="application/json")
+    assert response.status_code == 400 and "idempotency_key" in response.json()["errors"]
 
 
 def test_anonymous_requests_are_401(client):
