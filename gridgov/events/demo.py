@@ -114,7 +114,7 @@ def seed_events(ctx: SeedContext) -> None:
     u = demo.users
     if "gaobo" not in u or "huimin_admin" not in u:
         return
-    grid = Node.objects.get(name="惠民社区第一网格")
+    grid = RoleAssignment.objects.filter(user=u["gaobo"], role=Role.GRID_WORKER).select_related("node").first().node  # type: ignore[union-attr]
     gaobo, centre, township = u["gaobo"], u["huimin_admin"], u["zhaowuda_admin"]
 
     # Fresh reports waiting for the community centre; the second is a likely duplicate, a third merged.

@@ -157,7 +157,7 @@ class Event(ScopedModel):
     category = models.ForeignKey(Category, verbose_name=_("分类"), on_delete=models.PROTECT, related_name="events")
     description = models.TextField(_("描述"))
     severity = models.CharField(_("等级"), max_length=10, choices=Severity.choices)
-    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.REPORTED, db_index=True)
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.REPORTED)
     grid = models.ForeignKey(Node, verbose_name=_("网格"), on_delete=models.PROTECT, related_name="grid_events")
     handling_node = models.ForeignKey(Node, verbose_name=_("当前受理层级"), on_delete=models.PROTECT,
                                       related_name="handled_events")
@@ -174,9 +174,9 @@ class Event(ScopedModel):
     lead_org = models.ForeignKey(Organisation, verbose_name=_("主办单位"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="lead_events")
     # The clock: deadline for the current step, and whether it has passed (kept by the worker).
-    due_at = models.DateTimeField(_("当前时限"), null=True, blank=True, db_index=True)
+    due_at = models.DateTimeField(_("当前时限"), null=True, blank=True)
     resolve_due_at = models.DateTimeField(_("办结时限"), null=True, blank=True)
-    overdue = models.BooleanField(_("已超期"), default=False, db_index=True)
+    overdue = models.BooleanField(_("已超期"), default=False)
     paused_at = models.DateTimeField(_("挂起时间"), null=True, blank=True)
     supervision = models.CharField(_("督办"), max_length=8, choices=Supervision.choices, blank=True, default="")
     escalations = models.PositiveSmallIntegerField(_("升级次数"), default=0)
@@ -187,22 +187,23 @@ class Event(ScopedModel):
     merged_into = models.ForeignKey("self", verbose_name=_("合并到"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="merged_events")
     version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(_("上报时间"), db_index=True)
+    created_at = models.DateTimeField(_("上报时间"))
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("事件")
         verbose_name_plural = _("事件")
-        # Overdue first, then the nearest deadline, then the newest (see selectors.LIST_ORDER).
+        # Overdue first, then the nearest deadline, then the newest (see selectors.LIST_ORDER). Single
+        # columns are not indexed on their own: the composite indexes below serve every list and the
+        # worker, and each index costs every insert (one million at city scale).
         ordering = ["-overdue", "due_at", "-id"]
         indexes = [
             # Lists walk these in order and stop after a page: filters first, then the list order.
             models.Index(fields=["state", "category", "-overdue", "due_at", "-id"], name="event_list_state_cat"),
             models.Index(fields=["state", "-overdue", "due_at", "-id"], name="event_list_state"),
             models.Index(fields=["-overdue", "due_at", "-id"], name="event_list_order"),
-            # Small scopes (a grid, a community): the path range is short, sort what it finds.
-            models.Index(fields=["path", "state", "overdue", "due_at"], name="event_scope_state"),
+            # Small scopes (a grid, a community) use the path index (ScopedModel): a short range, sorted.
             # Duplicate suggestions: same category, recent.
             models.Index(fields=["category", "created_at"], name="event_category_time"),
         ]

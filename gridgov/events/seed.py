@@ -6,6 +6,7 @@ services (so their timelines are real). city: the same organisations for the who
 year of events — one million — bulk inserted (see `gridgov.events.bulk`).
 """
 
+import os
 from datetime import date, timedelta
 
 from django.contrib.auth.hashers import make_password
@@ -257,8 +258,17 @@ def seed_staff(ctx: SeedContext, orgs: list[Organisation], by_name: dict[str, Or
     return len(users)
 
 
-@transaction.atomic
 def seed(ctx: SeedContext) -> None:
+    seed_organisations_and_demo(ctx)
+    if ctx.is_city:
+        from gridgov.events.bulk import CITY_EVENTS, seed_city_events
+
+        # GRIDGOV_CITY_EVENTS overrides the million (e.g. for a quicker try of the city scale).
+        seed_city_events(ctx, int(os.environ.get("GRIDGOV_CITY_EVENTS", CITY_EVENTS)))
+
+
+@transaction.atomic
+def seed_organisations_and_demo(ctx: SeedContext) -> None:
     holidays = seed_holidays()
     categories = seed_catalog()
     by_name = seed_organisations(ctx)
