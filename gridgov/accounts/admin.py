@@ -28,6 +28,8 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     list_filter = ("is_active", "is_staff")
     search_fields = ("username", "full_name")
     ordering = ("username",)
+    list_per_page = 50
+    show_full_result_count = False
     limited_fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("个人信息"), {"fields": ("full_name", "email")}),
@@ -95,6 +97,8 @@ class RoleAssignmentAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin)
     search_fields = ("user__username", "user__full_name", "node__name", "node__code")
     list_select_related = ("user", "node")
     autocomplete_fields = ("user", "node")
+    list_per_page = 50
+    show_full_result_count = False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Moving a post to another person or place is a revoke plus a new assignment.
