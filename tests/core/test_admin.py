@@ -177,3 +177,23 @@ def test_auditor_reads_the_log_in_the_admin_superuser_does_not(login):
     page = client.get(f"/admin/audit/auditentry/{row.pk}/change/").content.decode()
     assert 'name="_save"' not in page
     assert login("sysadmin").get("/admin/audit/auditentry/").status_code == 403
+
+
+def test_add_police_beat_through_the_admin_takes_its_place_from_the_area(login, node):
+    community, grid = node("惠民社区"), node("惠民社区第一网格")
+    client = login("saihan_admin")
+    data = {"area": community.pk, "code": "JG-TEST-1", "name": "惠民二号警格", "station_name": "昭乌达派出所",
+            "officer_name": "测试警官", "officer_badge": "150999", "volunteer_police": 3, "grids": [grid.pk]}
+    response = client.post("/admin/hierarchy/policebeat/add/", {**data, "grids": [node("老缸房社区第一网格").pk]})
+    assert response.status_code == 200 and not PoliceBeat.objects.filter(code="JG-TEST-1").exists()
+    response = client.post("/admin/hierarchy/policebeat/add/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    beat = PoliceBeat.objects.get(code="JG-TEST-1")
+    assert beat.path == community.path and beat.county_code == community.county_code
+    assert list(beat.grids.all()) == [grid]
+    assert AuditEntry.objects.filter(action=Action.CREATE, object_type="hierarchy.policebeat", channel="admin",
+                                     path=community.path).exists()
+    # An area outside the admin's scope is not even offered.
+    response = client.post("/admin/hierarchy/policebeat/add/", {**data, "code": "JG-TEST-2",
+                                                                "area": node("老缸房社区").pk})
+    assert "area" in response.context["adminform"].form.errors
