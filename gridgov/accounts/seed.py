@@ -1,14 +1,18 @@
 """Demo users (one per level and role, listed in the README) and 1+1+1+N staff for every grid."""
 
+from collections.abc import Iterator
+from typing import Any
+
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from gridgov.accounts.models import RoleAssignment, User
 from gridgov.accounts.roles import Role
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.names import person_name
-from gridgov.core.seeding import DEMO_PASSWORD, SeedContext
+from gridgov.core.seeding import DEMO_PASSWORD, SeedContext, db_value, insert_rows
 from gridgov.hierarchy.models import Level, Node
 
 # username, full name, role, node name (None: superuser without a role). README lists these.
@@ -48,23 +52,33 @@ def seed(ctx: SeedContext) -> None:
                                           grants_special_groups=role in {Role.COMMUNITY_ADMIN, Role.GRID_WORKER}))
         taken.add((node.pk, role))
 
+    RoleAssignment.objects.bulk_create(assignments)
+
     # Every grid gets its chief, instructor, full-time worker and one or two part-time workers.
-    # Generated staff cannot log in (unusable password) until an administrator sets one.
-    staff: list[User] = []
-    pending: list[tuple[int, Node, str]] = []
+    # Generated staff cannot log in (unusable password) until an administrator sets one. At city
+    # scale these are tens of thousands of rows: plain INSERTs (see insert_rows).
+    now = db_value(User, "date_joined", timezone.now())
+    staff: list[tuple[str, Node, str]] = []
     grids = ctx.shared.get("grids") or list(Node.objects.filter(level=Level.GRID))
-    for grid in ctx.track(grids, "网格人员"):
-        roles = [Role.GRID_CHIEF, Role.GRID_INSTRUCTOR, Role.GRID_WORKER] + [Role.PART_TIME_WORKER] * ctx.rng.randint(1, 2)
-        for n, role in enumerate(roles):
-            if (grid.pk, role) in taken:
-                continue
-            staff.append(User(username=f"g{grid.code}{role[:2]}{n}", full_name=person_name(ctx.rng),
-                              password="!" + "unusable", is_staff=False))
-            pending.append((len(staff) - 1, grid, role))
-    User.objects.bulk_create(staff, batch_size=5000)
-    assignments.extend(RoleAssignment(user=staff[i], role=role, node=grid) for i, grid, role in pending)
-    RoleAssignment.objects.bulk_create(assignments, batch_size=5000)
+
+    def staff_rows() -> Iterator[tuple[Any, ...]]:
+        for grid in ctx.track(grids, "网格人员"):
+            extra = ctx.rng.randint(1, 2)
+            roles = [Role.GRID_CHIEF, Role.GRID_INSTRUCTOR, Role.GRID_WORKER] + [Role.PART_TIME_WORKER] * extra
+            for n, role in enumerate(roles):
+                if (grid.pk, role) in taken:
+                    continue
+                username = f"g{grid.code}{role[:2]}{n}"
+                staff.append((username, grid, str(role)))
+                yield ("!unusable", None, False, username, "", "", "", False, True, now, person_name(ctx.rng))
+
+    insert_rows(User, ["password", "last_login", "is_superuser", "username", "first_name", "last_name", "email",
+                       "is_staff", "is_active", "date_joined", "full_name"], staff_rows())
+    user_ids = dict(User.objects.filter(is_staff=False, username__startswith="g").values_list("username", "pk"))
+    count = insert_rows(RoleAssignment, ["user", "role", "node", "grants_special_groups", "created_at"],
+                        ((user_ids[username], role, grid.pk, False, now) for username, grid, role in staff))
     record(Action.COMMAND, object_type="accounts.user",
-           message=f"seed {ctx.scale}: {len(users)} demo users, {len(staff)} grid staff, {len(assignments)} assignments")
+           message=f"seed {ctx.scale}: {len(users)} demo users, {len(staff)} grid staff, "
+                   f"{len(assignments) + count} assignments")
     ctx.shared["users"] = users
     ctx.say(f"[green]Accounts:[/green] {len(users)} demo users, {len(staff)} grid staff")

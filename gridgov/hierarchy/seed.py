@@ -6,13 +6,15 @@ city: all townships, 5,880 grids in all, ~10 buildings per grid.
 """
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
-from gridgov.core.seeding import SeedContext
+from gridgov.core.seeding import SeedContext, db_value, insert_rows
 from gridgov.hierarchy.models import DedicatedKind, GridKind, Level, Node, PoliceBeat
 
 CITY = ("150100", "呼和浩特市")
@@ -43,6 +45,8 @@ DEDICATED = [(DedicatedKind.SCHOOL, "第{n}中学"), (DedicatedKind.HOSPITAL, "�
              (DedicatedKind.MARKET, "{w}农贸市场"), (DedicatedKind.PARK, "{w}工业园区"),
              (DedicatedKind.GOVERNMENT, "{w}机关大院"), (DedicatedKind.SCENIC, "{w}景区"),
              (DedicatedKind.ENTERPRISE, "{w}企业园"), (DedicatedKind.OTHER, "{w}专属区域")]
+NODE_COLUMNS = ["level", "code", "name", "parent", "grid_kind", "dedicated_kind", "boundary", "lng", "lat", "address",
+                "version", "created_at", "updated_at", "path", "county_code"]
 CITY_GRIDS = 5880
 CITY_COMMUNITIES_PER_TOWNSHIP = 10
 CN_DIGITS = "零一二三四五六七八九十"
@@ -160,21 +164,32 @@ def seed(ctx: SeedContext) -> None:
                 grid = _node(community, Level.GRID, f"{community.code}{k:03d}", f"{community.name}第{_ordinal(k)}网格",
                              grid_kind=GridKind.BASIC, boundary=_polygon(gbox), lng=lng, lat=lat)
             grids.append(grid)
-    Node.objects.bulk_create(grids, batch_size=2000)
+    # Grids and buildings are most of the rows: written with plain INSERTs (see insert_rows);
+    # values are plain str (not the Level enum) for the database drivers.
+    now = db_value(Node, "created_at", timezone.now())
+    insert_rows(Node, NODE_COLUMNS, (
+        (str(g.level), g.code, g.name, g.parent_id, g.grid_kind, g.dedicated_kind, db_value(Node, "boundary", g.boundary),
+         g.lng, g.lat, g.address, 1, now, now, g.path, g.county_code) for g in grids))
+    grid_ids = dict(Node.objects.filter(level=Level.GRID).values_list("code", "pk"))
+    for grid in grids:
+        grid.pk = grid_ids[grid.code]
+        grid._state.adding, grid._state.db = False, "default"
 
-    buildings: list[Node] = []
     per_grid = 10 if ctx.is_city else 4
-    for grid in ctx.track(grids, "楼栋"):
-        minx, miny, maxx, maxy = (grid.boundary or {})["coordinates"][0][0] + (grid.boundary or {})["coordinates"][0][2]
-        for b in range(1, per_grid + 1):
-            fx, fy = (b - 0.5) / per_grid, ctx.rng.uniform(0.2, 0.8)
-            buildings.append(_node(grid, Level.BUILDING, f"{grid.code}{b:03d}", f"{b}号楼",
-                                   lng=round(minx + (maxx - minx) * fx, 6), lat=round(miny + (maxy - miny) * fy, 6),
-                                   address=f"{grid.parent.name if grid.parent else ''}{b}号楼"))
-        if len(buildings) >= 5000:
-            Node.objects.bulk_create(buildings)
-            buildings = []
-    Node.objects.bulk_create(buildings)
+
+    def buildings() -> Iterator[tuple[Any, ...]]:
+        for grid in ctx.track(grids, "楼栋"):
+            minx, miny = (grid.boundary or {})["coordinates"][0][0]
+            maxx, maxy = (grid.boundary or {})["coordinates"][0][2]
+            street = grid.parent.name if grid.parent else ""
+            for b in range(1, per_grid + 1):
+                fx, fy = (b - 0.5) / per_grid, ctx.rng.uniform(0.2, 0.8)
+                code = f"{grid.code}{b:03d}"
+                yield ("building", code, f"{b}号楼", grid.pk, "", "", None,
+                       round(minx + (maxx - minx) * fx, 6), round(miny + (maxy - miny) * fy, 6), f"{street}{b}号楼",
+                       1, now, now, grid.path + code, grid.county_code)
+
+    building_count = insert_rows(Node, NODE_COLUMNS, buildings())
 
     beats = []
     grids_by_community: dict[int, list[Node]] = {}
@@ -192,12 +207,11 @@ def seed(ctx: SeedContext) -> None:
     PoliceBeat.objects.bulk_create(beats)
     through = PoliceBeat.grids.through
     beat_by_path = {b.path: b for b in beats}
-    through.objects.bulk_create(
-        [through(policebeat_id=beat_by_path[g.parent.path].pk, node_id=g.pk) for g in grids if g.parent],
-        batch_size=5000)
+    insert_rows(through, ["policebeat", "node"],
+                ((beat_by_path[g.parent.path].pk, g.pk) for g in grids if g.parent))
     total = 1 + len(counties) + len(townships) + len(communities) + len(grids)
     record(Action.COMMAND, city, message=f"seed {ctx.scale}: {total} nodes above buildings, {len(grids)} grids, "
-                                         f"{len(beats)} police beats")
+                                         f"{building_count} buildings, {len(beats)} police beats")
     ctx.shared.update(city=city, counties=counties, townships=townships, communities=communities, grids=grids)
     ctx.say(f"[green]Hierarchy:[/green] {len(counties)} counties, {len(townships)} townships, "
             f"{len(communities)} communities, {len(grids)} grids")
