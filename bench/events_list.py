@@ -4,8 +4,9 @@ The list every official opens: filtered by state and category, overdue first, th
 deadline, paged (20 a page), at city scope (city_admin) and county scope (saihan_admin, 赛罕区).
 It measures, in process against the configured database:
 
-- `selector`: `gridgov.events.selectors.list_events` — the scoped, filtered, ordered query and
-  the page's rows (what the API and the list page both call);
+- `selector`: `gridgov.events.selectors.list_event_rows` — the scoped, filtered, ordered query
+  and the page's rows (what the API's list calls; the list page calls `list_events`, the same
+  query with model instances);
 - `api`: `GET /api/v1/events?state=…&category=…&limit=20&offset=…` through Django's full request
   path (session auth, scope, serialisation) with the test client, no network.
 
@@ -67,8 +68,8 @@ def bench_selector(user: Any, work: list[tuple[str, str, int]]) -> list[float]:
     samples = []
     for state, category, offset in work:
         started = time.perf_counter()
-        page = selectors.list_events(user, selectors.EventFilter(state=state, category=category), limit=PAGE + 1,
-                                     offset=offset)
+        page = selectors.list_event_rows(user, selectors.EventFilter(state=state, category=category),
+                                         limit=PAGE + 1, offset=offset)
         samples.append((time.perf_counter() - started) * 1000)
         assert len(page) <= PAGE + 1
     return samples

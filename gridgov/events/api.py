@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
@@ -309,15 +309,25 @@ def report(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any
     return Status(201 if created else 200, detail)
 
 
+def _page(rows: list[dict[str, Any]], limit: int, offset: int) -> JsonResponse:
+    """A page of events as JSON, serialised directly: lists are the hot path, and re-validating
+    every row against the schema (which documents the shape) costs more than the query."""
+    for row in rows:
+        row["state_name"] = STATE_NAMES.get(row["state"], row["state"])
+    return JsonResponse({"items": rows[:limit], "limit": limit, "offset": offset,
+                         "next_offset": offset + limit if len(rows) > limit else None},
+                        json_dumps_params={"ensure_ascii": False})
+
+
 @router.get("/events", response=EventPage)
-def list_events(request: HttpRequest, filters: Query[EventFilterIn], limit: int = 20, offset: int = 0) -> dict[str, Any]:
-    """The user's events (scoped), overdue first, then the nearest deadline; paged by limit/offset."""
+def list_events(request: HttpRequest, filters: Query[EventFilterIn], limit: int = 20, offset: int = 0) -> HttpResponse:
+    """The user's events (scoped): open ones first, overdue first among them, then the nearest
+    deadline, then the newest; paged by limit (≤ 100) and offset."""
     limit, offset = max(1, min(limit, 100)), max(0, offset)
-    page = selectors.list_events(request.user, selectors.EventFilter(
+    rows = selectors.list_event_rows(request.user, selectors.EventFilter(
         state=filters.state or "", category=filters.category or "", overdue=filters.overdue, q=filters.q or "",
         node_id=filters.node_id), limit=limit + 1, offset=offset)
-    return {"items": [event_out(e) for e in page[:limit]], "limit": limit, "offset": offset,
-            "next_offset": offset + limit if len(page) > limit else None}
+    return _page(rows, limit, offset)
 
 
 @router.get("/events/duplicates", response=list[DuplicateOut])
@@ -394,10 +404,7 @@ def mark_read(request: HttpRequest, body: ReadIn) -> dict[str, int]:
 
 
 @router.get("/inbox/events", response=EventPage)
-def department_inbox(request: HttpRequest, limit: int = 20, offset: int = 0) -> dict[str, Any]:
+def department_inbox(request: HttpRequest, limit: int = 20, offset: int = 0) -> HttpResponse:
     """Events dispatched to the user's organisations and not yet handled by them, overdue first."""
     limit, offset = max(1, min(limit, 100)), max(0, offset)
-    page = list(selectors.inbox_for(request.user).select_related("category", "grid", "handling_node", "lead_org",
-                                                                   "merged_into")[offset: offset + limit + 1])
-    return {"items": [event_out(e) for e in page[:limit]], "limit": limit, "offset": offset,
-            "next_offset": offset + limit if len(page) > limit else None}
+    return _page(selectors.fetch_rows(selectors.inbox_for(request.user), limit=limit + 1, offset=offset), limit, offset)

@@ -10,7 +10,8 @@ class EventsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from gridgov.events.deadlines import invalidate_calendar
-        from gridgov.events.models import Holiday
+        from gridgov.events.models import Category, Holiday
+        from gridgov.events.selectors import invalidate_catalog
 
         def _calendar_changed(**_: object) -> None:
             invalidate_calendar()
@@ -18,3 +19,9 @@ class EventsConfig(AppConfig):
         # Deadlines must follow an edited holiday calendar at once, whichever door edited it.
         post_save.connect(_calendar_changed, sender=Holiday, dispatch_uid="events_holiday_saved", weak=False)
         post_delete.connect(_calendar_changed, sender=Holiday, dispatch_uid="events_holiday_deleted", weak=False)
+
+        def _catalog_changed(**_: object) -> None:
+            invalidate_catalog()
+
+        post_save.connect(_catalog_changed, sender=Category, dispatch_uid="events_category_saved", weak=False)
+        post_delete.connect(_catalog_changed, sender=Category, dispatch_uid="events_category_deleted", weak=False)

@@ -24,7 +24,7 @@ from gridgov.accounts.roles import Role
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.seeding import SeedContext
-from gridgov.events.models import Category, Event, Organisation, State, TimeBasis
+from gridgov.events.models import OPEN_STATES, Category, Event, Organisation, State, TimeBasis
 from gridgov.hierarchy.models import CODE_LENGTH, LEVEL_ORDER, Level, Node
 
 CITY_EVENTS = 1_000_000
@@ -32,7 +32,7 @@ BATCH = 20_000
 WORKING_FACTOR = 3.2  # calendar hours per working hour, roughly (7.5 h a day, 5 days a week)
 
 COLUMNS = ["path", "county_code", "number", "description", "severity", "state", "lng", "lat", "address", "channel",
-           "due_at", "resolve_due_at", "overdue", "paused_at", "supervision", "escalations", "escalated_at",
+           "due_at", "resolve_due_at", "overdue", "is_open", "paused_at", "supervision", "escalations", "escalated_at",
            "reopen_count", "satisfaction", "version", "created_at", "updated_at", "closed_at", "category_id", "grid_id",
            "handling_node_id", "merged_into_id", "reporter_id", "lead_org_id"]
 
@@ -157,7 +157,8 @@ def _rows(plan: _Plan, count: int, now: datetime, start_number: int) -> Iterator
         yield (
             grid.path, grid.county_code, f"SJ{created:%Y%m%d}Z{start_number + n:09d}", description, category.severity,
             state, round(lng, 6), round(lat, 6), grid.name, rng.choices(channels, cum_weights=channel_cum)[0],
-            adapt(due), adapt(resolve_due if state not in (S.REPORTED, S.RETURNED) else None), overdue, adapt(paused),
+            adapt(due), adapt(resolve_due if state not in (S.REPORTED, S.RETURNED) else None), overdue,
+            state in OPEN_STATES, adapt(paused),
             supervision, escalations, adapt(escalated), 1 if state == S.REOPENED else 0, satisfaction, 1,
             adapt(created), adapt(closed or created), adapt(closed), category.pk, grid.pk,
             plan.handling_node(grid, escalations), None, plan.workers.get(grid.pk), lead,

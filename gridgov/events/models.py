@@ -4,6 +4,8 @@ The workflow itself (which transition is legal, who may make it, deadlines) live
 `gridgov.events.workflow` and `gridgov.events.services`; these are the records it keeps.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -143,6 +145,12 @@ class State(models.TextChoices):
     MERGED = "merged", _("已合并")
 
 
+# States in which a centre still holds the event or a department is working on it (the list's
+# "open" filter and sort key; workflow.OPEN_STATES is this tuple).
+OPEN_STATES = (State.REPORTED, State.ACCEPTED, State.DISPATCHED, State.ACKNOWLEDGED, State.IN_PROGRESS,
+               State.SUSPENDED, State.REOPENED)
+
+
 class Supervision(models.TextChoices):
     NONE = "", _("无")
     YELLOW = "yellow", _("黄牌督办")
@@ -177,6 +185,9 @@ class Event(ScopedModel):
     due_at = models.DateTimeField(_("当前时限"), null=True, blank=True)
     resolve_due_at = models.DateTimeField(_("办结时限"), null=True, blank=True)
     overdue = models.BooleanField(_("已超期"), default=False)
+    # Kept equal to `state in OPEN_STATES` by save(): open events sort first and "open" is an
+    # indexed equality rather than an IN over seven states.
+    is_open = models.BooleanField(_("未办结"), default=True, editable=False)
     paused_at = models.DateTimeField(_("挂起时间"), null=True, blank=True)
     supervision = models.CharField(_("督办"), max_length=8, choices=Supervision.choices, blank=True, default="")
     escalations = models.PositiveSmallIntegerField(_("升级次数"), default=0)
@@ -197,12 +208,14 @@ class Event(ScopedModel):
         # Overdue first, then the nearest deadline, then the newest (see selectors.LIST_ORDER). Single
         # columns are not indexed on their own: the composite indexes below serve every list and the
         # worker, and each index costs every insert (one million at city scale).
-        ordering = ["-overdue", "due_at", "-id"]
+        ordering = ["-is_open", "-overdue", "due_at", "-id"]
         indexes = [
             # Lists walk these in order and stop after a page: filters first, then the list order.
-            models.Index(fields=["state", "category", "-overdue", "due_at", "-id"], name="event_list_state_cat"),
-            models.Index(fields=["state", "-overdue", "due_at", "-id"], name="event_list_state"),
-            models.Index(fields=["-overdue", "due_at", "-id"], name="event_list_order"),
+            models.Index(fields=["state", "category", "-is_open", "-overdue", "due_at", "-id"],
+                         name="event_list_state_cat"),
+            models.Index(fields=["state", "-is_open", "-overdue", "due_at", "-id"], name="event_list_state"),
+            models.Index(fields=["category", "-is_open", "-overdue", "due_at", "-id"], name="event_list_cat"),
+            models.Index(fields=["-is_open", "-overdue", "due_at", "-id"], name="event_list_order"),
             # Small scopes (a grid, a community) use the path index (ScopedModel): a short range, sorted.
             # Duplicate suggestions: same category, recent.
             models.Index(fields=["category", "created_at"], name="event_category_time"),
@@ -210,6 +223,13 @@ class Event(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.category.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.is_open = self.state in OPEN_STATES
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "state" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "is_open"}
+        super().save(*args, **kwargs)
 
 
 class AssignmentRole(models.TextChoices):

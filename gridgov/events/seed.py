@@ -181,6 +181,9 @@ def seed_catalog() -> int:
             Category(code=c, name=n, parent=parent, owner_kind=k, severity=s, ack_hours=a, resolve_hours=r,
                      time_basis=b, is_dispute=d) for c, n, k, s, a, r, b, d in children])
         count += 1 + len(children)
+    from gridgov.events.selectors import invalidate_catalog
+
+    invalidate_catalog()  # bulk_create sends no signals
     return count
 
 

@@ -298,14 +298,19 @@ def report_event(*, user: Any, category: Category | str | int, description: str,
 
 # --- who is acting ------------------------------------------------------------------------------
 
-def user_org_ids(user: Any) -> set[int]:
+def user_orgs(user: Any) -> dict[int, str]:
+    """The user's active organisations: {id: area path}, loaded once per user object."""
     if not _is_user(user):
-        return set()
-    cache: dict[str, set[int]] = user.__dict__.setdefault("_gridgov_orgs", {})
-    if "ids" not in cache:
-        cache["ids"] = set(OrgMember.objects.filter(user=user, organisation__active=True)
-                           .values_list("organisation_id", flat=True))
-    return cache["ids"]
+        return {}
+    cache: dict[str, dict[int, str]] = user.__dict__.setdefault("_gridgov_orgs", {})
+    if "orgs" not in cache:
+        cache["orgs"] = dict(OrgMember.objects.filter(user=user, organisation__active=True)
+                             .values_list("organisation_id", "organisation__path"))
+    return cache["orgs"]
+
+
+def user_org_ids(user: Any) -> set[int]:
+    return set(user_orgs(user))
 
 
 def actor_kinds(event: Event, user: Any) -> set[str]:

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _t
 from django.views.decorators.http import require_POST
@@ -153,9 +153,10 @@ def detail(request: HttpRequest, event_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def transition(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = _event(request, event_id)
+    event = _event(request, event_id)  # outside the user's scope: 404 before anything else
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     post = request.POST
     data: dict[str, Any] = {key: post.get(key) for key in ("lead_org_id", "result", "satisfaction", "grade", "hours",
                                                            "into", "organisation_id", "description") if post.get(key)}
@@ -185,8 +186,7 @@ def transition(request: HttpRequest, event_id: int) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     """The department inbox: events dispatched to the user's organisations, overdue first."""
     memberships = list(selectors.memberships_of(request.user))
-    events = list(selectors.inbox_for(request.user).select_related("category", "grid", "handling_node",
-                                                                     "lead_org")[:200])
+    events = selectors.fetch_page(selectors.inbox_for(request.user), limit=200, offset=0)
     return render(request, "events/inbox.html", {"memberships": memberships, "events": events,
                                                  "state_names": STATE_NAMES})
 

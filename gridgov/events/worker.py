@@ -42,7 +42,7 @@ class PassResult:
 
 
 def _mark_overdue(now: datetime, result: PassResult) -> None:
-    late = (Event.objects.filter(state__in=CLOCK_STATES, overdue=False, due_at__lt=now)
+    late = (Event.objects.filter(state__in=CLOCK_STATES, is_open=True, overdue=False, due_at__lt=now)
             .select_related("handling_node", "category").order_by("due_at")[:BATCH])
     for event in late:
         with transaction.atomic():
@@ -60,7 +60,7 @@ def _mark_overdue(now: datetime, result: PassResult) -> None:
 
 
 def _escalate(now: datetime, result: PassResult) -> None:
-    due = (Event.objects.filter(state__in=CLOCK_STATES, overdue=True, due_at__lt=now)
+    due = (Event.objects.filter(state__in=CLOCK_STATES, is_open=True, overdue=True, due_at__lt=now)
            .filter(Q(escalated_at__isnull=True) | Q(escalated_at__lt=F("due_at")))
            .exclude(handling_node__level=Level.CITY).order_by("due_at")[:BATCH])
     for event in due:

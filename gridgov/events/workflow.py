@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.events.models import State
+from gridgov.events.models import OPEN_STATES, State
 
 
 class Action(models.TextChoices):
@@ -72,8 +72,7 @@ S, A = State, Action
 CENTRE, SUPERIOR, LEAD, CO, REPORTER, SYSTEM = (Actor.CENTRE, Actor.SUPERIOR, Actor.LEAD, Actor.CO, Actor.REPORTER,
                                                  Actor.SYSTEM)
 
-# States in which a centre still holds the event or a department is working on it.
-OPEN_STATES = (S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.SUSPENDED, S.REOPENED)
+__all__ = ["OPEN_STATES"]  # re-exported: states in which the event is still being worked on
 # States whose clock runs (a suspended event's clock is paused).
 CLOCK_STATES = (S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED)
 WORKING_STATES = (S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS)

@@ -11,6 +11,7 @@ from gridgov.accounts.models import User
 from gridgov.events import services
 from gridgov.events.deadlines import invalidate_calendar
 from gridgov.events.models import Event, Organisation
+from gridgov.events.selectors import invalidate_catalog
 from gridgov.hierarchy.models import Node
 
 # 1x1 PNG and the smallest JPEG/WebP headers: the service checks magic bytes, not pixels.
@@ -29,8 +30,10 @@ def images() -> dict[str, bytes]:
 def _fresh_calendar() -> Iterator[None]:
     """Holiday rows added by a test are rolled back without signals: drop the cached calendar."""
     invalidate_calendar()
+    invalidate_catalog()
     yield
     invalidate_calendar()
+    invalidate_catalog()
 
 
 @pytest.fixture(autouse=True)
