@@ -27,15 +27,19 @@ run: deps
 	$(BIN)/gridgov seed --scale demo --if-empty
 	$(BIN)/gridgov serve --port $(PORT)
 
+# The browser tests drive the system Chromium; install it when missing (root, or sudo).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { \
+	    if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	    echo "installing chromium for the browser tests"; \
+	    $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium >/dev/null; }
 
 lint: deps
-	$(BIN)/ruff check gridgov tests bench
+	$(BIN)/ruff check gridgov tests $(wildcard bench)
 	$(BIN)/mypy gridgov
 
 unit: deps chromium
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --durations=10
 
 test: lint unit
 
