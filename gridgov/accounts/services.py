@@ -94,8 +94,10 @@ def set_active(*, user: Any, person: User, active: bool) -> User:
 
 
 def issue_token(person: User, label: str = "") -> tuple[ApiToken, str]:
+    """A login through the API: logged as one, so auditors see phone and browser logins together."""
     token, raw = ApiToken.issue(person, label)
-    record(Action.CREATE, token, object_repr=f"API token {token.prefix}… for {person.username}", user=person)
+    record(Action.LOGIN, person, user=person, changes={"api_token": [None, f"{token.prefix}…"]},
+           message=f"API token {token.prefix}… issued, expires {token.expires_at:%Y-%m-%d %H:%M}")
     return token, raw
 
 

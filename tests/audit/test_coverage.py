@@ -123,3 +123,12 @@ def test_auditors_see_the_log_of_their_subtree_only(user, node, head, api):
     everyone = visible(AuditEntry.objects.filter(seq__gt=head), user("auditor"), Cap.VIEW_AUDIT)
     assert {r.path[:12] for r in everyone} >= {"150100150105", "150100150102"}
     assert not visible(AuditEntry.objects.all(), user("gaobo"), Cap.VIEW_AUDIT).exists()
+
+
+def test_api_token_login_is_logged_as_a_login(client, password, head):
+    response = client.post("/api/v1/auth/token", {"username": "gaobo", "password": password},
+                           content_type="application/json", REMOTE_ADDR="10.7.7.7")
+    assert response.status_code == 200
+    row = next(r for r in rows_after(head) if r.action == Action.LOGIN)
+    assert (row.actor_name, row.channel, row.ip, row.success) == ("gaobo", "api", "10.7.7.7", True)
+    assert response.json()["token"] not in str(row.changes) + row.message  # only the prefix is logged
