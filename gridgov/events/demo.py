@@ -187,7 +187,7 @@ def _city_events(demo: _Demo) -> None:
     city_admin = demo.users.get("city_admin")
     if city_admin is None or not grids:
         return
-    chosen = rng.sample(grids, min(len(grids), 14))
+    chosen = rng.sample(grids, min(len(grids), 8))
     stops = ["report", "accept", "dispatch", "acknowledge", "start", "handle", "confirm"]
     for n, grid in enumerate(chosen):
         reporter = _grid_worker(grid)

@@ -354,13 +354,13 @@ _CENTRE_ROLES = [role for role, caps in ROLE_CAPS.items() if Cap.HANDLE_EVENT in
 
 def centre_users(node: Node) -> list[User]:
     """The people who staff the governance centre at `node` (its administrators)."""
-    ids = RoleAssignment.objects.filter(node=node, role__in=_CENTRE_ROLES).values_list("user_id", flat=True)
-    return list(User.objects.filter(pk__in=ids, is_active=True))
+    ids = RoleAssignment.objects.filter(node=node, role__in=_CENTRE_ROLES).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True).only("pk"))
 
 
 def org_users(org_ids: Iterable[int]) -> list[User]:
-    ids = OrgMember.objects.filter(organisation_id__in=list(org_ids)).values_list("user_id", flat=True)
-    return list(User.objects.filter(pk__in=ids, is_active=True))
+    ids = OrgMember.objects.filter(organisation_id__in=list(org_ids)).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True).only("pk"))
 
 
 def _notify(users: Iterable[Any], event: Event | None, message: str, *, exclude: Any = None) -> int:
