@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("gridgov.accounts.urls")),
     path("open311/", include("gridgov.open311.urls")),
     path("registry/", include("gridgov.registry.urls")),
+    path("search/", include("gridgov.search.urls")),
     path("events/", include("gridgov.events.urls")),
     path("disputes/", include("gridgov.disputes.urls")),
     path("audit/", include("gridgov.audit.urls")),

@@ -55,12 +55,14 @@ def _add_routers() -> None:
     from gridgov.events.api import router as events_router
     from gridgov.hierarchy.api import router as hierarchy_router
     from gridgov.registry.api import router as registry_router
+    from gridgov.search.api import router as search_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/", hierarchy_router)
     api.add_router("/", registry_router)
     api.add_router("/", events_router)
     api.add_router("/", disputes_router)
+    api.add_router("/", search_router)
 
 
 _add_routers()

@@ -1,5 +1,6 @@
 """Realistic synthetic Chinese and Mongolian personal names for generated data."""
 
+import itertools
 import random
 
 # The most common surnames with approximate shares (percent of the population).
@@ -39,3 +40,50 @@ def person_name(rng: random.Random, mongolian_share: float = 0.09) -> str:
     if rng.random() < mongolian_share:
         return rng.choice(MONGOLIAN_NAMES)
     return chinese_name(rng)
+
+
+# Given-name characters by sex, for generated residents (the registry checks sex against the ID).
+MALE_CHARS = ("伟强磊军洋勇杰涛明超刚平辉建国华斌鹏飞宇浩晨阳俊豪博文轩然志永德振海春林峰波宁亮"
+              "成龙凯旭东新立庆福生兵毅松涌诚坤锋鑫瑞睿哲铭昊天佑子墨一鸣思远嘉懿")
+FEMALE_CHARS = ("芳娜秀英敏静丽艳娟霞桂兰萍红玲燕凤洁梅琳素云莲真雪荣爱妹彩春菊淑惠珍"
+                "欣怡涵萱桐琪婷雅晓梦诗若曦可馨悦佳颖慧婉瑶妍蕾薇")
+# Mongolian personal names are written in Chinese characters as whole names (no surname); a
+# two-part name (e.g. 额尔敦巴特尔) is common, so combine parts for variety.
+MONGOLIAN_MALE = ("巴特尔", "额尔敦", "那仁", "苏和", "朝鲁", "哈斯", "阿拉坦", "宝音", "巴雅尔", "孟和", "布和",
+                  "白音", "达来", "特木尔", "满都拉", "桑布", "毕力格", "乌力吉", "额尔德尼", "朝克图", "吉日嘎拉",
+                  "巴图", "图门", "达布希拉图", "额日和木", "那顺", "胡日查", "格根", "伊德尔", "恩和")
+MONGOLIAN_FEMALE = ("其木格", "乌云", "斯琴", "格日勒", "乌日娜", "萨仁", "图雅", "敖登", "娜仁花", "乌兰",
+                    "其其格", "塔娜", "高娃", "苏日娜", "托娅", "阿茹娜", "萨日娜", "琪琪格", "乌仁", "娜日苏",
+                    "额尔敦其其格", "斯琴高娃", "乌云毕力格", "包格日乐", "赛音", "明花", "达古拉", "索布德")
+MONGOLIAN_PREFIXES = ("额尔敦", "斯琴", "阿拉坦", "乌云", "格日勒", "萨仁", "那仁", "孟和", "宝音", "苏和", "哈斯")
+
+
+def given_name(rng: random.Random, sex: str, length: int | None = None) -> str:
+    chars = MALE_CHARS if sex == "M" else FEMALE_CHARS
+    if length is None:
+        length = 1 if rng.random() < 0.3 else 2
+    return "".join(rng.choice(chars) for _ in range(length))
+
+
+_SURNAME_CUMULATIVE = list(itertools.accumulate(_SURNAME_WEIGHTS))
+
+
+def surname(rng: random.Random) -> str:
+    return rng.choices(_SURNAME_VALUES, cum_weights=_SURNAME_CUMULATIVE)[0]
+
+
+def mongolian_name(rng: random.Random, sex: str) -> str:
+    names = MONGOLIAN_MALE if sex == "M" else MONGOLIAN_FEMALE
+    name = rng.choice(names)
+    if rng.random() < 0.3:
+        prefix = rng.choice(MONGOLIAN_PREFIXES)
+        if not name.startswith(prefix):
+            name = prefix + name
+    return name
+
+
+def resident_name(rng: random.Random, sex: str, *, family_surname: str | None = None, mongolian: bool = False) -> str:
+    """A resident's name for their sex; children usually share the family's surname."""
+    if mongolian:
+        return mongolian_name(rng, sex)
+    return (family_surname or surname(rng)) + given_name(rng, sex)

@@ -1,14 +1,303 @@
-"""Keyword index of residents and households. (Being built: see the search helper's work.)
+"""The keyword index of residents and households: an inverted index kept by the database.
 
-Contract used by the registry's services:
-    reindex_households(household_ids: Iterable[int]) -> None
-        Rebuild the index entries of these households and all their members; called after
-        every write to a household or resident (inside the same transaction).
+Each resident and each household has one `SearchDoc` row holding its tokens (see
+gridgov.search.tokens). The database indexes those tokens together with *scope tokens* derived
+from the row's hierarchy path, so one index lookup answers "documents with this token under this
+node", and a query stops after one page (LIMIT) instead of counting every match:
+
+- SQLite: an FTS5 table (`search_fts`, contentless, detail=none, ascii tokenizer) kept by
+  triggers on `search_searchdoc`. Its keys: the tokens, plus `s<path prefix>` for the city,
+  county, township, community and grid. FTS5 walks doclists in rowid order and stops at LIMIT.
+- PostgreSQL: a GIN index on `search_doc_keys(tokens, path)`: every token prefixed with the
+  county code (so a county's posting lists are short and a city-wide search goes county by county,
+  stopping once a page is full), plus `s<path prefix>` for the township, community and grid.
+
+Contract used by the registry's services (inside their transaction):
+    reindex_households(household_ids) — rebuild the documents of these households and of every
+    resident who is in one of them or last left one of them.
 """
 
-from collections.abc import Iterable
+import contextlib
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from gridgov.hierarchy.models import CODE_LENGTH, LEVEL_ORDER, Level, Node
+from gridgov.search.models import household_doc_id, resident_doc_id
+from gridgov.search.tokens import Alternative, household_tokens, resident_tokens
+
+# Cumulative path lengths: city 6, county 12, township 24, community 36, grid 51, building 69.
+PATH_LENGTH: dict[str, int] = {}
+_end = 0
+for _level in LEVEL_ORDER:
+    _end += CODE_LENGTH[_level]
+    PATH_LENGTH[_level] = _end
+SQLITE_SCOPE_LENGTHS = tuple(PATH_LENGTH[lv] for lv in (Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.COMMUNITY,
+                                                         Level.GRID))
+PG_SCOPE_LENGTHS = tuple(PATH_LENGTH[lv] for lv in (Level.TOWNSHIP, Level.COMMUNITY, Level.GRID))
+COUNTY_LENGTH = PATH_LENGTH[Level.COUNTY]
+# What FTS5's ascii tokenizer keeps in one token: ASCII letters and digits and any non-ASCII
+# character. A query token with other characters cannot be in the index (searched literally).
+_TOKEN = re.compile(r"^[0-9a-z\u0080-\U0010ffff]+$")
+
+# Kept in step with migrations/0002 (the SQL there is frozen; this is what the code runs).
+SQLITE_KEYS_NEW = "new.tokens || " + " || ".join(f"' s' || substr(new.path, 1, {n})" for n in SQLITE_SCOPE_LENGTHS)
+PG_KEYS = '(search_doc_keys(tokens, path) COLLATE "C")'
+
+
+# --- building documents ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Doc:
+    id: int
+    path: str
+    county_code: str
+    tokens: str
+
+
+def resident_doc(resident: Any, id_number: str = "", phone: str = "") -> Doc:
+    return Doc(resident_doc_id(resident.pk), resident.path, resident.county_code,
+               resident_tokens(resident.name, phone=phone, id_number=id_number))
+
+
+def household_doc(household: Any, building_name: str, phone: str = "") -> Doc:
+    return Doc(household_doc_id(household.pk), household.path, household.county_code,
+               household_tokens(address=household.address, building=building_name,
+                                unit=household.unit, room=household.room, phone=phone))
+
+
+def _write(docs: Sequence[Doc], remove: Iterable[int] = ()) -> None:
+    """Replace these documents (raw SQL: no model signals, the database triggers keep the index)."""
+    ids = [d.id for d in docs] + list(remove)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM search_searchdoc WHERE id IN ({placeholders})", chunk)  # noqa: S608
+        if docs:
+            cursor.executemany("INSERT INTO search_searchdoc (id, path, county_code, tokens) VALUES (%s, %s, %s, %s)",
+                               [(d.id, d.path, d.county_code, d.tokens) for d in docs])
 
 
 def reindex_households(household_ids: Iterable[int]) -> None:
-    """Placeholder until the search index lands; the registry calls it after every write."""
-    list(household_ids)
+    """Rebuild the documents of these households and their (current and departed) members."""
+    from gridgov.registry import pii
+    from gridgov.registry.models import Household, Resident
+
+    ids = sorted({int(pk) for pk in household_ids if pk})
+    if not ids:
+        return
+    households = list(Household.objects.filter(pk__in=ids).select_related("building"))
+    docs = [household_doc(h, h.building.name if h.building_id else "", pii.household_phone_of(h)) for h in households]
+    gone = [household_doc_id(pk) for pk in set(ids) - {h.pk for h in households}]
+    members = Resident.objects.filter(Q(household_id__in=ids)
+                                      | Q(household__isnull=True, life_events__from_household_id__in=ids)).distinct()
+    docs.extend(resident_doc(r, pii.id_number_of(r), pii.resident_phone_of(r)) for r in members)
+    _write(docs, gone)
+
+
+def reindex_residents(resident_ids: Iterable[int]) -> None:
+    """Rebuild the documents of these residents (for writers that touch a person, not a household)."""
+    from gridgov.registry import pii
+    from gridgov.registry.models import Resident
+
+    ids = {int(pk) for pk in resident_ids if pk}
+    residents = list(Resident.objects.filter(pk__in=ids))
+    gone = [resident_doc_id(pk) for pk in ids - {r.pk for r in residents}]
+    _write([resident_doc(r, pii.id_number_of(r), pii.resident_phone_of(r)) for r in residents], gone)
+
+
+def rebuild_all(progress: Callable[[int], None] | None = None, batch: int = 2000) -> int:
+    """Rebuild every document from the registry (e.g. after a restore); returns the number written."""
+    from gridgov.registry.models import Household, Resident
+
+    written = 0
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM search_searchdoc")
+        for model in (Household, Resident):
+            pks = list(model.objects.order_by("pk").values_list("pk", flat=True))
+            for start in range(0, len(pks), batch):
+                chunk = pks[start:start + batch]
+                if model is Household:
+                    reindex_households(chunk)
+                else:
+                    reindex_residents(chunk)
+                written += len(chunk)
+                if progress:
+                    progress(len(chunk))
+    return written
+
+
+# --- bulk loading (seeding) --------------------------------------------------------------------
+
+@contextlib.contextmanager
+def bulk_loading() -> Iterator[Callable[[Iterable[Doc]], None]]:
+    """Load many documents fast: the index is dropped, the rows inserted, the index rebuilt once.
+
+    Yields a `load(docs)` function. Use inside one transaction on an otherwise idle database.
+    """
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        if vendor == "sqlite":
+            cursor.execute("SELECT max(id) FROM search_searchdoc")
+            before = cursor.fetchone()[0] or 0
+            for name in ("search_doc_insert", "search_doc_delete", "search_doc_update"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        else:
+            before = 0
+            cursor.execute("DROP INDEX IF EXISTS search_doc_keys_gin")
+
+    def load(docs: Iterable[Doc]) -> None:
+        with connection.cursor() as cursor:
+            if vendor == "postgresql":
+                with cursor.cursor.copy("COPY search_searchdoc (id, path, county_code, tokens) FROM STDIN") as copy:
+                    for d in docs:
+                        copy.write_row((d.id, d.path, d.county_code, d.tokens))
+            else:
+                cursor.executemany("INSERT INTO search_searchdoc (id, path, county_code, tokens) VALUES (%s, %s, %s, %s)",
+                                   [(d.id, d.path, d.county_code, d.tokens) for d in docs])
+
+    yield load
+    with connection.cursor() as cursor:
+        if vendor == "sqlite":
+            keys = SQLITE_KEYS_NEW.replace("new.", "d.")
+            cursor.execute(f"INSERT INTO search_fts (rowid, keys) SELECT d.id, {keys} FROM search_searchdoc d "  # noqa: S608
+                           "WHERE d.id > %s ORDER BY d.id", [before])
+            for statement in sqlite_triggers():
+                cursor.execute(statement)
+            cursor.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+        else:
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            cursor.execute(PG_CREATE_INDEX)
+            cursor.execute("ANALYZE search_searchdoc")
+
+
+def sqlite_triggers() -> list[str]:
+    old_keys = SQLITE_KEYS_NEW.replace("new.", "old.")
+    # Built from constants only (no user input anywhere in this module's SQL).
+    insert = f"INSERT INTO search_fts (rowid, keys) VALUES (new.id, {SQLITE_KEYS_NEW});"  # noqa: S608
+    delete = f"INSERT INTO search_fts (search_fts, rowid, keys) VALUES ('delete', old.id, {old_keys});"  # noqa: S608
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS search_doc_insert AFTER INSERT ON search_searchdoc BEGIN {insert} END",
+        f"CREATE TRIGGER IF NOT EXISTS search_doc_delete AFTER DELETE ON search_searchdoc BEGIN {delete} END",
+        "CREATE TRIGGER IF NOT EXISTS search_doc_update AFTER UPDATE OF path, tokens ON search_searchdoc "
+        f"BEGIN {delete} {insert} END",
+    ]
+
+
+SQLITE_CREATE_FTS = ("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
+                     "keys, content='', detail=none, tokenize='ascii')")
+PG_CREATE_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION search_doc_keys(tokens text, path text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT coalesce(array_agg(substr(path, 7, 6) || t), '{{}}'::text[])
+         || ARRAY[{", ".join(f"'s' || left(path, {n})" for n in PG_SCOPE_LENGTHS)}]
+  FROM unnest(string_to_array(tokens, ' ')) AS t
+$$"""  # noqa: S608
+PG_CREATE_INDEX = (f"CREATE INDEX IF NOT EXISTS search_doc_keys_gin ON search_searchdoc USING gin ({PG_KEYS}) "
+                   "WITH (fastupdate = off)")
+
+
+# --- querying ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScopePlan:
+    """Where to look: everything, or the subtrees under these paths."""
+
+    everything: bool
+    roots: tuple[str, ...]
+
+    def covers(self, path: str) -> bool:
+        return self.everything or any(path.startswith(root) for root in self.roots)
+
+
+def _scope_token(root: str, lengths: Sequence[int]) -> tuple[str, bool]:
+    """The scope token for a root and whether it is exact (deeper roots are checked afterwards)."""
+    usable = [n for n in lengths if n <= len(root)]
+    if not usable:
+        return "", False
+    n = max(usable)
+    return "s" + root[:n], n == len(root)
+
+
+def _valid(tokens: Iterable[str]) -> bool:
+    return all(_TOKEN.match(t) for t in tokens)
+
+
+def find(alt: Alternative, scope: ScopePlan, limit: int) -> list[int]:
+    """Document ids matching one alternative inside the scope, at most `limit`, in index order."""
+    if limit <= 0 or not alt.tokens or not _valid(alt.tokens):
+        return []
+    if not scope.everything and not scope.roots:
+        return []
+    if connection.vendor == "postgresql":
+        return _find_postgresql(alt, scope, limit)
+    return _find_sqlite(alt, scope, limit)
+
+
+def _find_sqlite(alt: Alternative, scope: ScopePlan, limit: int) -> list[int]:
+    match = " AND ".join(f'"{t}"' for t in alt.tokens)
+    if not scope.everything:
+        scopes = sorted({_scope_token(root, SQLITE_SCOPE_LENGTHS)[0] for root in scope.roots} - {""})
+        if not scopes:
+            return []
+        match = f"({match}) AND ({' OR '.join(f'{chr(34)}{s}{chr(34)}' for s in scopes)})"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH %s LIMIT %s", [match, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _counties_under(prefix: str) -> list[str]:
+    """County codes of the county nodes under a path shorter than a county's (the city)."""
+    nodes = Node.objects.filter(level=Level.COUNTY)
+    if prefix:
+        nodes = nodes.filter(path__under=prefix)
+    return sorted(set(nodes.values_list("code", flat=True)))
+
+
+def _county_groups(scope: ScopePlan) -> list[tuple[str, list[str] | None]]:
+    """[(county code, scope tokens inside it or None for the whole county)] in county order."""
+    groups: dict[str, list[str] | None] = {}
+    roots = ("",) if scope.everything else scope.roots
+    for root in roots:
+        if len(root) < COUNTY_LENGTH:
+            for county in _counties_under(root):
+                groups[county] = None
+            continue
+        county = root[6:COUNTY_LENGTH]
+        if len(root) == COUNTY_LENGTH:
+            groups[county] = None
+            continue
+        token, _exact = _scope_token(root, PG_SCOPE_LENGTHS)
+        if county in groups and groups[county] is None:
+            continue
+        groups.setdefault(county, [])
+        group = groups[county]
+        if group is not None and token not in group:
+            group.append(token)
+    return sorted(groups.items())
+
+
+def _find_postgresql(alt: Alternative, scope: ScopePlan, limit: int) -> list[int]:
+    found: list[int] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The planner may guess a sequential scan finds a common token quickly; it does not
+        # (every row's keys are computed), so the GIN index is the only path we allow.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for county, scopes in _county_groups(scope):
+            keys = [county + t for t in alt.tokens]
+            sql = f"SELECT id FROM search_searchdoc WHERE {PG_KEYS} @> %s::text[]"  # noqa: S608
+            params: list[Any] = [keys]
+            if scopes is not None:
+                sql += f" AND {PG_KEYS} && %s::text[]"
+                params.append(scopes)
+            cursor.execute(sql + " LIMIT %s", [*params, limit - len(found)])
+            found.extend(row[0] for row in cursor.fetchall())
+            if len(found) >= limit:
+                break
+    return found

@@ -1,0 +1,325 @@
+"""Keyword search over residents and households: one box, ranked, paged, scoped, masked.
+
+`search(user, q, page)` is what the page, the API and the benchmark call. It reads the query
+(gridgov.search.tokens), looks each interpretation up in the index tier by tier (exact, prefix,
+substring) until one page and one more hit are found — never counting every match — and shows
+each hit as the user may see it: ID numbers and phones masked, special-population tags only for
+users granted them. The scope is the user's own (`gridgov.accounts.scope`) plus any unexpired
+break-the-glass grant; searches that use a grant are written to the audit log.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from gridgov.accounts.roles import Cap, Role
+from gridgov.accounts.scope import Scope, scope_of, visible
+from gridgov.audit.models import Action
+from gridgov.audit.services import record
+from gridgov.registry import pii
+from gridgov.registry.choices import CareTag, SpecialTag
+from gridgov.registry.masking import mask_id_number, mask_phone
+from gridgov.registry.models import BreakGlassGrant, Household, Resident
+from gridgov.registry.rules import ACTIVE_STATUSES, may_see_special
+from gridgov.registry.validation import convert_15_to_18
+from gridgov.search import index
+from gridgov.search.models import HOUSEHOLD, RESIDENT, household_doc_id, resident_doc_id, split_doc_id
+from gridgov.search.tokens import EXACT, MAX_QUERY_LENGTH, Alternative, ParsedQuery, parse_query
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 50
+# Deep pages cost more (each is found by walking the ones before it); past this, refine the query.
+MAX_PAGE = 50
+CARE_LABELS = dict(CareTag.choices)
+SPECIAL_LABELS = dict(SpecialTag.choices)
+
+
+@dataclass
+class SearchPage:
+    query: str
+    page: int
+    page_size: int
+    has_next: bool = False
+    results: list[dict[str, Any]] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # how the query was read: name, pinyin, phone_tail, …
+    grants: list[BreakGlassGrant] = field(default_factory=list)
+
+
+# --- scope ------------------------------------------------------------------------------------
+
+def active_grants(user: Any) -> list[BreakGlassGrant]:
+    """The user's unexpired break-the-glass grants."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return list(BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now()).order_by("-granted_at"))
+
+
+def search_scope(user: Any) -> tuple[Scope, list[BreakGlassGrant]]:
+    """The user's search scope: their own view scope widened by their active grants."""
+    base = scope_of(user, Cap.VIEW)
+    grants = active_grants(user) if not base.everything else []
+    if not grants:
+        return base, []
+    roots = set(base.roots) | {g.path for g in grants}
+    ordered = sorted(roots, key=len)
+    kept: list[str] = []
+    for path in ordered:
+        if not any(path.startswith(root) for root in kept):
+            kept.append(path)
+    return Scope(roots=tuple(sorted(kept))), grants
+
+
+# --- the search -------------------------------------------------------------------------------
+
+def clean_query(q: Any) -> str:
+    text = "" if q is None else str(q)
+    if len(text) > MAX_QUERY_LENGTH:
+        raise ValidationError({"q": f"q too long：检索词最多 {MAX_QUERY_LENGTH} 个字符"})
+    return text
+
+
+def clean_page(page: Any, page_size: Any) -> tuple[int, int]:
+    try:
+        page = 1 if page in (None, "") else int(page)
+        page_size = PAGE_SIZE if page_size in (None, "") else int(page_size)
+    except (TypeError, ValueError):
+        raise ValidationError({"page": "页码必须是数字"}) from None
+    if page < 1 or page > MAX_PAGE:
+        raise ValidationError({"page": f"页码应在 1 到 {MAX_PAGE} 之间；结果太多时请输入更具体的检索词"})
+    if page_size < 1 or page_size > MAX_PAGE_SIZE:
+        raise ValidationError({"page_size": f"每页条数应在 1 到 {MAX_PAGE_SIZE} 之间"})
+    return page, page_size
+
+
+def search(user: Any, q: Any, page: Any = 1, page_size: Any = PAGE_SIZE) -> SearchPage:
+    """One page of residents and households matching `q`, ranked exact → prefix → substring."""
+    text = clean_query(q)
+    page, page_size = clean_page(page, page_size)
+    parsed = parse_query(text)
+    result = SearchPage(query=text.strip(), page=page, page_size=page_size,
+                        kinds=sorted({alt.kind for alt in parsed.alternatives}))
+    if parsed.empty:
+        return result
+    scope, grants = search_scope(user)
+    result.grants = grants
+    if scope.empty:
+        return result
+    want = page * page_size + 1
+    hits = find_hits(parsed, scope, want)
+    result.has_next = len(hits) > page * page_size
+    window = hits[(page - 1) * page_size: page * page_size]
+    result.results = present(window, user, scope)
+    if grants:
+        _audit_grant_search(user, grants, parsed, result)
+    return result
+
+
+def find_hits(parsed: ParsedQuery, scope: Scope, want: int) -> list[tuple[int, int, str]]:
+    """[(document id, tier, kind)] in rank order, at most `want`: exact registry lookups first,
+    then each alternative of the query in tier order until enough are found."""
+    plan = index.ScopePlan(everything=scope.everything, roots=scope.roots)
+    hits: dict[int, tuple[int, str]] = {}
+
+    def add(doc_ids: Iterable[int], tier: int, kind: str) -> None:
+        for doc_id in doc_ids:
+            if doc_id not in hits:
+                hits[doc_id] = (tier, kind)
+
+    for doc_ids, kind in _exact_lookups(parsed, scope, want):
+        add(doc_ids, EXACT, kind)
+    for alt in parsed.alternatives:
+        if len(hits) >= want:
+            break
+        needed = want - len(hits)
+        checked = bool(alt.name_contains or alt.address_contains)
+        found = index.find(alt, plan, needed + len(hits) if not checked else (needed + len(hits)) * 4)
+        if checked:
+            found = _confirm(found, alt)
+        add(found, alt.tier, alt.kind)
+    ordered = sorted(hits.items(), key=lambda item: item[1][0])  # stable: index order within a tier
+    return [(doc_id, tier, kind) for doc_id, (tier, kind) in ordered[:want]]
+
+
+def _exact_lookups(parsed: ParsedQuery, scope: Scope, want: int) -> list[tuple[list[int], str]]:
+    """Full ID numbers and phones through the registry's own blind indexes; household numbers
+    through its unique index. None of these is in the keyword index."""
+    out: list[tuple[list[int], str]] = []
+    where = scope.q("path")
+    if parsed.full_id:
+        value = convert_15_to_18(parsed.full_id) if len(parsed.full_id) == 15 else parsed.full_id
+        pks = Resident.objects.filter(where, id_number_hash=pii.id_number_hash(value)).values_list("pk", flat=True)
+        out.append(([resident_doc_id(pk) for pk in pks[:want]], "id_number"))
+    if parsed.full_phone:
+        digest = pii.phone_hash(parsed.full_phone)
+        residents = Resident.objects.filter(where, phone_hash=digest).order_by("pk").values_list("pk", flat=True)
+        households = Household.objects.filter(where, phone_hash=digest).order_by("pk").values_list("pk", flat=True)
+        out.append(([resident_doc_id(pk) for pk in residents[:want]]
+                    + [household_doc_id(pk) for pk in households[:want]], "phone"))
+    if parsed.number:
+        numbers = {parsed.number, parsed.number.lower()}
+        numbered = Household.objects.filter(where, number__in=numbers).values_list("pk", flat=True)
+        out.append(([household_doc_id(pk) for pk in numbered[:want]], "number"))
+    return out
+
+
+def _confirm(doc_ids: list[int], alt: Alternative) -> list[int]:
+    """Keep the hits whose name / address really contains the text (tokens over-approximate)."""
+    if alt.name_contains:
+        pks = [pk for kind, pk in map(split_doc_id, doc_ids) if kind == RESIDENT]
+        names = dict(Resident.objects.filter(pk__in=pks).values_list("pk", "name"))
+        wanted = alt.name_contains
+        return [d for d in doc_ids if d % 2 == RESIDENT and wanted in names.get(d // 2, "").replace("·", "")]
+    pks = [pk for kind, pk in map(split_doc_id, doc_ids) if kind == HOUSEHOLD]
+    addresses = dict(Household.objects.filter(pk__in=pks).values_list("pk", "address"))
+    return [d for d in doc_ids if d % 2 == HOUSEHOLD and alt.address_contains in addresses.get(d // 2, "")]
+
+
+# --- presenting hits --------------------------------------------------------------------------
+
+def _age(birth: datetime.date | None, today: datetime.date) -> int | None:
+    if birth is None:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def present(hits: list[tuple[int, int, str]], user: Any, scope: Scope) -> list[dict[str, Any]]:
+    """Hits as the user may see them (masked; special tags only where granted), in rank order."""
+    resident_pks = [pk for doc, _t, _k in hits for kind, pk in [split_doc_id(doc)] if kind == RESIDENT]
+    household_pks = [pk for doc, _t, _k in hits for kind, pk in [split_doc_id(doc)] if kind == HOUSEHOLD]
+    residents = {r.pk: r for r in Resident.objects.filter(pk__in=resident_pks).select_related("household")}
+    households = {h.pk: h for h in Household.objects.filter(pk__in=household_pks).select_related("head")}
+    counts = dict(Resident.objects.filter(household_id__in=household_pks, status__in=ACTIVE_STATUSES)
+                  .values("household_id").annotate(n=Count("pk")).values_list("household_id", "n")) \
+        if household_pks else {}
+    home = scope_of(user, Cap.VIEW)
+    today = timezone.localdate()
+    out: list[dict[str, Any]] = []
+    for doc_id, tier, kind in hits:
+        what, pk = split_doc_id(doc_id)
+        if what == RESIDENT:
+            resident = residents.get(pk)
+            if resident is None or not scope.covers(resident.path):
+                continue
+            out.append(_resident_row(resident, user, tier, kind, today, outside=not home.covers(resident.path)))
+        else:
+            household = households.get(pk)
+            if household is None or not scope.covers(household.path):
+                continue
+            out.append(_household_row(household, tier, kind, counts.get(pk, 0),
+                                      outside=not home.covers(household.path)))
+    return out
+
+
+def _resident_row(resident: Resident, user: Any, tier: int, kind: str, today: datetime.date,
+                  outside: bool) -> dict[str, Any]:
+    id_number = pii.id_number_of(resident) if resident.id_number_enc else ""
+    phone = pii.resident_phone_of(resident) if resident.phone_enc else ""
+    household = resident.household
+    row: dict[str, Any] = {
+        "type": "resident",
+        "id": resident.pk,
+        "url": f"/registry/residents/{resident.pk}/",
+        "tier": tier,
+        "match": kind,
+        "outside_scope": outside,
+        "name": resident.name,
+        "sex": resident.sex,
+        "sex_label": resident.get_sex_display() if resident.sex else "",
+        "age": _age(resident.birth_date, today),
+        "ethnicity": resident.ethnicity,
+        "id_number": mask_id_number(id_number),
+        "phone": mask_phone(phone),
+        "relation_label": resident.get_relation_display(),
+        "status": resident.status,
+        "status_label": resident.get_status_display(),
+        "household_id": resident.household_id,
+        "household_url": f"/registry/households/{resident.household_id}/" if resident.household_id else "",
+        "address": household.address if household is not None else "",
+        "care_tags": list(resident.care_tags or []),
+        "care_labels": [str(CARE_LABELS.get(t, t)) for t in resident.care_tags or []],
+    }
+    if may_see_special(user, resident.path):
+        tags = list(resident.special_tags or [])
+        row["special_tags"] = tags
+        row["special_labels"] = [str(SPECIAL_LABELS.get(t, t)) for t in tags]
+    return row
+
+
+def _household_row(household: Household, tier: int, kind: str, members: int, outside: bool) -> dict[str, Any]:
+    phone = pii.household_phone_of(household) if household.phone_enc else ""
+    return {
+        "type": "household",
+        "id": household.pk,
+        "url": f"/registry/households/{household.pk}/",
+        "tier": tier,
+        "match": kind,
+        "outside_scope": outside,
+        "number": household.number,
+        "address": household.address,
+        "kind": household.kind,
+        "kind_label": household.get_kind_display(),
+        "status": household.status,
+        "status_label": household.get_status_display(),
+        "head_name": household.head.name if household.head is not None else "",
+        "phone": mask_phone(phone),
+        "member_count": members,
+    }
+
+
+def _audit_grant_search(user: Any, grants: list[BreakGlassGrant], parsed: ParsedQuery, page: SearchPage) -> None:
+    """A search made while a break-the-glass grant widens the scope is always logged."""
+    shown = mask_query(parsed.text)
+    outside = sum(1 for r in page.results if r["outside_scope"])
+    grant = grants[0]
+    record(Action.BREAK_GLASS, grant, user=user,
+           changes={"query": shown, "grants": [g.pk for g in grants], "results": len(page.results),
+                    "outside_scope": outside, "page": page.page},
+           message=f"search under break-the-glass grant: {shown}")
+
+
+def mask_query(text: str) -> str:
+    """A query as the audit log keeps it: digits beyond the last four masked (IDs, phones)."""
+    digits = sum(c.isdigit() for c in text)
+    if digits <= 4:
+        return text
+    out, seen = [], 0
+    for c in text:
+        if c.isdigit():
+            seen += 1
+            out.append(c if seen > digits - 4 else "*")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+# --- break-the-glass lists --------------------------------------------------------------------
+
+def grants_supervised_by(user: Any) -> QuerySet[BreakGlassGrant]:
+    """Grants a supervisor sees: those of staff placed in their subtree, and those opening it."""
+    requesters = visible(BreakGlassGrant.objects.all(), user, Cap.MANAGE_STAFF, field="user__assignments__node__path")
+    opened = visible(BreakGlassGrant.objects.all(), user, Cap.MANAGE_STAFF)
+    return (BreakGlassGrant.objects.filter(Q(pk__in=requesters.values("pk")) | Q(pk__in=opened.values("pk")))
+            .select_related("user").order_by("-granted_at"))
+
+
+def supervisors_of(user: Any) -> list[Any]:
+    """Community and township administrators above the places where the user works."""
+    from gridgov.accounts.models import RoleAssignment
+
+    paths = list(user.assignments.values_list("node__path", flat=True))
+    prefixes = {p[:n] for p in paths for n in (index.PATH_LENGTH["community"], index.PATH_LENGTH["township"])
+                if len(p) >= n}
+    if not prefixes:
+        return []
+    admins = RoleAssignment.objects.filter(role__in=(Role.COMMUNITY_ADMIN, Role.TOWNSHIP_ADMIN),
+                                           node__path__in=prefixes).select_related("user")
+    seen: dict[int, Any] = {}
+    for assignment in admins:
+        if assignment.user.is_active and assignment.user_id != user.pk:
+            seen[assignment.user_id] = assignment.user
+    return list(seen.values())

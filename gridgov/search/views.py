@@ -1,0 +1,108 @@
+"""The mobile search page (results as you type, through htmx) and the break-the-glass pages."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from gridgov.accounts.roles import Cap
+from gridgov.accounts.scope import scope_of
+from gridgov.hierarchy.models import Level, Node
+from gridgov.registry.models import BreakGlassGrant
+from gridgov.search import selectors, services
+from gridgov.search.api import grants_out
+from gridgov.search.tokens import MAX_QUERY_LENGTH
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
+
+
+@login_required
+def search_page(request: HttpRequest) -> HttpResponse:
+    """GET /search/?q=…&page=…: the whole page, or (for htmx) just the results."""
+    q = request.GET.get("q", "")
+    context: dict[str, Any] = {"q": q[:MAX_QUERY_LENGTH], "max_length": MAX_QUERY_LENGTH, "errors": []}
+    try:
+        result = selectors.search(request.user, q, request.GET.get("page") or 1)
+    except ValidationError as exc:
+        context["errors"] = _errors(exc)
+        result = None
+    context["result"] = result
+    context["grants"] = grants_out(result.grants if result is not None else selectors.active_grants(request.user))
+    if result is not None and result.page > 1:
+        context["next_page"] = result.page + 1
+    elif result is not None:
+        context["next_page"] = 2
+    if request.headers.get("HX-Request"):
+        template = "search/_more.html" if result is not None and result.page > 1 else "search/_results.html"
+        return render(request, template, context)
+    context["can_supervise"] = not scope_of(request.user, Cap.MANAGE_STAFF).empty
+    return render(request, "search/search.html", context)
+
+
+def _wider_choices(request: HttpRequest) -> list[Node]:
+    """Where a user may ask to search: the places above where they work, nearest first."""
+    home = services.default_wider_node(request.user)
+    choices: list[Node] = []
+    node = home
+    own = scope_of(request.user, Cap.VIEW)
+    while node is not None:
+        if not own.covers(node.path) and node.level != Level.BUILDING:
+            choices.append(node)
+        node = node.parent
+    return choices
+
+
+@login_required
+def break_glass(request: HttpRequest) -> HttpResponse:
+    """Ask to search wider for two hours, stating why."""
+    choices = _wider_choices(request)
+    errors: dict[str, list[str]] = {}
+    reason = ""
+    if request.method == "POST":
+        reason = request.POST.get("reason", "")
+        node = next((n for n in choices if str(n.pk) == request.POST.get("node_id")), None)
+        try:
+            if request.POST.get("node_id") and node is None:
+                raise ValidationError({"node": _("请选择列表中的范围")})
+            grant = services.open_break_glass(user=request.user, reason=reason, node=node)
+        except ValidationError as exc:
+            errors = {key: [str(m) for m in ValidationError(value).messages]
+                      for key, value in getattr(exc, "error_dict", {"__all__": exc.error_list}).items()}
+        except PermissionDenied:
+            errors = {"__all__": [_("您没有检索权限")]}
+        else:
+            messages.success(request, _("已开启越权查询，%(hours)s 小时内有效；本次申请和期间的检索都会记录并通知您的上级。")
+                             % {"hours": services.GRANT_HOURS})
+            return redirect(f"/search/?grant={grant.pk}")
+    return render(request, "search/break_glass.html", {
+        "choices": choices, "errors": errors, "reason": reason, "hours": services.GRANT_HOURS,
+        "grants": grants_out(selectors.active_grants(request.user)),
+    })
+
+
+@login_required
+def grants_page(request: HttpRequest) -> HttpResponse:
+    """Supervisors: break-the-glass grants of their staff and grants opening their area."""
+    if scope_of(request.user, Cap.MANAGE_STAFF).empty:
+        raise Http404("not found")
+    grants = list(selectors.grants_supervised_by(request.user)[:200])
+    return render(request, "search/grants.html", {"grants": grants_out(grants)})
+
+
+@login_required
+def grant_close(request: HttpRequest, breakglassgrant_id: int) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    grant = BreakGlassGrant.objects.filter(pk=breakglassgrant_id).select_related("user").first()
+    if grant is None or (grant.user_id != request.user.pk
+                         and not selectors.grants_supervised_by(request.user).filter(pk=grant.pk).exists()):
+        raise Http404("not found")
+    services.close_break_glass(grant, user=request.user)
+    messages.success(request, _("越权查询已结束"))
+    return redirect("search:search" if grant.user_id == request.user.pk else "search:grants")
