@@ -72,3 +72,13 @@ def test_refused_form_posts_show_a_message_and_change_nothing(med, login):
     assert "只有本纠纷的调解团队" in response.content.decode()
     dispute.refresh_from_db()
     assert dispute.risk_level == "low"
+
+
+def test_detail_shows_system_steps(med, login, django_capture_on_commit_callbacks):
+    from gridgov.events import services as event_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event, _ = event_services.report_event(user=med["gaobo"], category="dispute.other",
+                                               description="有人扬言报复", grid=med.grid)
+    page = login("gaobo").get(f"/disputes/{event.dispute.pk}/")
+    assert page.status_code == 200 and "系统" in page.content.decode()
