@@ -176,7 +176,7 @@ def update_household(household: Household, *, user: Any, version: int | None, **
     phone_given = "phone" in changes
     phone_value = parse_optional_phone(changes.get("phone")) if phone_given else None
     with transaction.atomic():
-        locked = Household.objects.select_for_update().select_related("building").get(pk=household.pk)
+        locked = Household.objects.select_for_update(of=("self",)).select_related("building").get(pk=household.pk)
         _check_version(locked, version)
         changed = False
         for key, value in clean.items():
@@ -295,7 +295,7 @@ def create_resident(*, user: Any, household: Household, name: Any, id_number: An
         locked = Household.objects.select_for_update().get(pk=household.pk)
         existing = None
         if parsed is not None:
-            existing = Resident.objects.select_for_update().select_related("household").filter(
+            existing = Resident.objects.select_for_update(of=("self",)).select_related("household").filter(
                 id_number_hash=pii.id_number_hash(parsed.value)).first()
             if existing is not None and not (existing.status == ResidenceStatus.MOVED_OUT
                                              and existing.household_id is None):
@@ -383,7 +383,7 @@ def update_resident(resident: Resident, *, user: Any, version: int | None, **cha
     typed_sex = parse_sex(changes["sex"]) if "sex" in changes else ""
 
     with transaction.atomic():
-        locked = Resident.objects.select_for_update().select_related("household").get(pk=resident.pk)
+        locked = Resident.objects.select_for_update(of=("self",)).select_related("household").get(pk=resident.pk)
         _check_version(locked, version)
         if "status" in clean and locked.status not in ACTIVE_STATUSES and clean["status"] != locked.status:
             raise ValidationError({"status": f"该居民{_STATUS_LABELS[locked.status]}，不能改为"

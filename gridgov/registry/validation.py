@@ -13,8 +13,8 @@ from typing import Any
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils.translation import override
 from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as StdnumError
 
 from gridgov.registry.choices import (
     ETHNICITIES,
@@ -38,6 +38,8 @@ MIN_BIRTH_YEAR = 1900
 
 def to_halfwidth(value: str) -> str:
     """Full-width digits, X and punctuation to ASCII; every kind of space removed."""
+    if value.isascii():
+        return "".join(value.split())  # the common case, without normalisation
     return _SPACES.sub("", unicodedata.normalize("NFKC", value.translate(_FULLWIDTH)))
 
 
@@ -60,13 +62,17 @@ def convert_15_to_18(number15: str) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _area_valid(area: str, year: int) -> bool:
-    """Whether the area code existed in that year (stdnum's table); cached: imports repeat areas."""
-    try:
-        ric.get_birth_place(f"{area}{year:04d}01010000")
-    except StdnumError:
-        return False
-    return True
+def _area_valid(area: str) -> bool:
+    """Whether stdnum's table knows the six-digit area code (in any period).
+
+    ID numbers were assigned from 1984 on with the code then in force, so a person born in 1950
+    in 新城区 (150102, a code since 1983) is valid: unlike `ric.validate`, the birth year is not
+    compared with the code's period. Cached: imports repeat the same few areas.
+    """
+    from stdnum import numdb
+
+    info = {key for _part, props in numdb.get("cn/loc").info(area) for key in props}
+    return "county" in info
 
 
 def parse_id_number(raw: Any, *, field: str = "id_number", today: datetime.date | None = None) -> IdNumber:
@@ -94,8 +100,8 @@ def parse_id_number(raw: Any, *, field: str = "id_number", today: datetime.date 
     if not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
         raise _fail(field, "身份证号前 17 位必须是数字，最后一位是数字或 X")
     try:
-        birth = ric.get_birth_date(text)
-    except StdnumError:
+        birth = datetime.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
         raise _fail(field, f"身份证号中的出生日期 {text[6:14]} 不存在") from None
     today = today or datetime.date.today()
     if birth > today or birth.year < MIN_BIRTH_YEAR:
@@ -104,7 +110,7 @@ def parse_id_number(raw: Any, *, field: str = "id_number", today: datetime.date 
     if text[17] != expected:
         raise _fail(field, f"身份证号校验位错误：按前 17 位计算最后一位应为 {expected}，填写的是 {text[17]}；"
                            "请核对是否有数字录错")
-    if not _area_valid(text[:6], birth.year):
+    if not _area_valid(text[:6]):
         raise _fail(field, f"身份证号前 6 位地区代码 {text[:6]} 不是有效的行政区划代码")
     sex = Sex.MALE if int(text[16]) % 2 else Sex.FEMALE
     return IdNumber(value=text, birth_date=birth, sex=sex, converted_from_15=converted)
@@ -149,7 +155,7 @@ def check_against_id(id_number: IdNumber, *, birth_date: datetime.date | None = 
         raise _fail("birth_date", f"出生日期 {birth_date:%Y-%m-%d} 与身份证号不符（身份证号显示 "
                                   f"{id_number.birth_date:%Y-%m-%d}）；请核对出生日期或身份证号")
     if sex and sex != id_number.sex:
-        labels = dict(Sex.choices)
+        labels = {value: label for label, value in _labels(Sex)[1].items()}
         raise _fail("sex", f"性别“{labels[sex]}”与身份证号不符（身份证号第 17 位表示“{labels[id_number.sex]}”）；"
                            "请核对性别或身份证号")
 
@@ -171,6 +177,10 @@ class Phone:
 
 
 _LANDLINE_TYPES = {phonenumbers.PhoneNumberType.FIXED_LINE}
+# phonenumbers' own pattern of Chinese mobile numbers: the common case skips the full parse.
+_CN_MOBILE = re.compile(
+    phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern  # type: ignore[union-attr]
+    or r"1\d{10}")
 _MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
@@ -184,6 +194,8 @@ def parse_phone(raw: Any, *, field: str = "phone") -> Phone:
     text = to_halfwidth(str(raw or "")).strip()
     if not text:
         raise _fail(field, "电话不能为空")
+    if len(text) == 11 and text.startswith("1") and _CN_MOBILE.fullmatch(text):
+        return Phone(display=text, digits=text, e164=f"+86{text}", kind="mobile")
     if isinstance(raw, int) and len(text) in (10, 11) and not text.startswith("1"):
         # A landline in a number cell has lost its leading zero (4716123456).
         text = "0" + text
@@ -242,14 +254,25 @@ def parse_ethnicity(raw: Any, *, field: str = "ethnicity") -> str:
     raise _fail(field, f"民族“{raw}”不在 56 个民族之中，请填写如“汉族”“蒙古族”“回族”")
 
 
+@lru_cache(maxsize=64)
+def _labels(choices: Any) -> tuple[frozenset[str], dict[str, str], str, tuple[str, ...]]:
+    """(values, {Chinese label: value}, "label、label…", values in order) of a choices class.
+
+    Cached (imports call this for every cell); labels are the Chinese ones whatever the
+    request's language, since that is what people type and what sheets contain.
+    """
+    with override("zh-hans"):
+        by_label = {str(label): value for value, label in choices.choices}
+    return frozenset(choices.values), by_label, "、".join(by_label), tuple(choices.values)
+
+
 def _choice(raw: Any, choices: Any, *, field: str, what: str) -> str:
     text = to_halfwidth(str(raw or "")).strip()
-    by_label = {str(label): value for value, label in choices.choices}
-    if text in choices.values:
+    values, by_label, allowed, _order = _labels(choices)
+    if text in values:
         return text
     if text in by_label:
         return by_label[text]
-    allowed = "、".join(str(label) for _value, label in choices.choices)
     raise _fail(field, f"{what}“{raw}”无效，可选：{allowed}")
 
 
@@ -295,19 +318,17 @@ def _tags(raw: Any, choices: Any, *, field: str, what: str) -> list[str]:
     if raw is None or raw == "":
         return []
     items = re.split(r"[,，、;；/\s]+", raw) if isinstance(raw, str) else [str(item) for item in raw]
-    by_label = {str(label): value for value, label in choices.choices}
+    values, by_label, allowed, order = _labels(choices)
     found: list[str] = []
     for item in items:
         text = to_halfwidth(item).strip() if item else ""
         if not text:
             continue
-        value = text if text in choices.values else by_label.get(text)
+        value = text if text in values else by_label.get(text)
         if value is None:
-            allowed = "、".join(str(label) for _value, label in choices.choices)
             raise _fail(field, f"{what}“{item}”无效，可选：{allowed}")
         if value not in found:
             found.append(value)
-    order = list(choices.values)
     return sorted(found, key=order.index)
 
 

@@ -42,9 +42,9 @@ def errors_by_row(report):
 @pytest.fixture
 def good_rows(new_id, building1):
     return [
-        [building1.code, "1", "101", "户籍户", "王建国", new_id("19550101"), "户主", "13811112222", "汉族", "60岁以上"],
-        [building1.code, "1", "101", "户籍户", "刘秀英", new_id("19570303", female=True), "配偶", "", "汉族", ""],
-        ["1号楼", "2单元", "202室", "出租户", "其其格", new_id("19900909", female=True), "户主", "0471-6543210",
+        [building1.code, "71", "101", "户籍户", "王建国", new_id("19550101"), "户主", "13811112222", "汉族", "60岁以上"],
+        [building1.code, "71", "101", "户籍户", "刘秀英", new_id("19570303", female=True), "配偶", "", "汉族", ""],
+        ["1号楼", "72单元", "202室", "出租户", "其其格", new_id("19900909", female=True), "户主", "0471-6543210",
          "蒙古", "低保、独居"],
     ]
 
@@ -73,14 +73,14 @@ def test_commit_stores_households_heads_events_and_one_audit_row(user, good_rows
     audit_before = AuditEntry.objects.count()
     report = run(xlsx(good_rows), grid1, user("gaobo"), commit=True)
     assert report.committed and report.errors == []
-    household = Household.objects.get(number=f"{building1.code}-1-101")
+    household = Household.objects.get(number=f"{building1.code}-71-101")
     members = Resident.objects.filter(household=household)
     assert {m.name for m in members} == {"王建国", "刘秀英"}
     assert household.head.name == "王建国"
     wang = members.get(name="王建国")
     assert pii.resident_phone_of(wang) == "13811112222" and wang.care_tags == ["elderly"]
     assert wang.id_number_hash == pii.id_number_hash(good_rows[0][5])
-    other = Household.objects.get(number=f"{building1.code}-2-202")
+    other = Household.objects.get(number=f"{building1.code}-72-202")
     assert other.kind == "renting" and other.head.ethnicity == "蒙古族"
     assert LifeEvent.objects.filter(resident__household__in=[household, other], kind=LifeEventKind.MOVE_IN).count() == 3
     new_audit = AuditEntry.objects.filter(seq__gt=audit_before)
@@ -93,10 +93,10 @@ def test_commit_stores_households_heads_events_and_one_audit_row(user, good_rows
 def test_every_bad_row_listed_with_column_problem_fix(user, new_id, building1, grid1):
     good = new_id("19800101")
     rows = [
-        [building1.code, "1", "101", "", "张三", good, "户主", "13811112222", "汉族", ""],
-        [building1.code, "1", "102", "", "李四", "110101198001011234", "户主", "12345", "火星族", "宠物"],
+        [building1.code, "71", "101", "", "张三", good, "户主", "13811112222", "汉族", ""],
+        [building1.code, "71", "102", "", "李四", "110101198001011234", "户主", "12345", "火星族", "宠物"],
         ["99号楼", "1", "103", "", "", new_id(), "", "", "", ""],
-        [building1.code, "1", "104", "", "王五", new_id("19800101"), "户主", "", "", ""],
+        [building1.code, "71", "104", "", "王五", new_id("19800101"), "户主", "", "", ""],
     ]
     rows[3].append("")
     report = run(xlsx(rows), grid1, user("gaobo"), commit=True)
@@ -116,10 +116,10 @@ def test_id_numbers_stored_as_numbers(user, new_id, building1, grid1):
     legacy15 = "110101830303125"
     exact = new_id("19820202")
     rows = [
-        [building1.code, "1", "1", "", "甲", int(exact[:17] + "1"), "", "", "", ""],  # written as 1.1E+17 by Excel
-        [building1.code, "1", "2", "", "乙", 1.50102199001011e17, "", "", "", ""],
-        [building1.code, "1", "3", "", "丙", int(legacy15), "", 13800001111, "", ""],
-        [building1.code, "1", "4", "", "丁", float("110101830404127"), "", "", "", ""],
+        [building1.code, "71", "1", "", "甲", int(exact[:17] + "1"), "", "", "", ""],  # written as 1.1E+17 by Excel
+        [building1.code, "71", "2", "", "乙", 1.50102199001011e17, "", "", "", ""],
+        [building1.code, "71", "3", "", "丙", int(legacy15), "", 13800001111, "", ""],
+        [building1.code, "71", "4", "", "丁", float("110101830404127"), "", "", "", ""],
     ]
     report = run(xlsx(rows), grid1, user("gaobo"))
     found = errors_by_row(report)
@@ -142,14 +142,14 @@ def test_fullwidth_spaces_and_15_digit_numbers(user, new_id, building1, grid1):
     number = new_id("19750505")
     fullwidth = " ".join(chr(ord(c) + 0xFEE0) for c in number)
     rows = [
-        [building1.code, "１", "３０１", "", "赵六", fullwidth, "户主", "１３８ ００００ ２２２２", "", ""],
-        [building1.code, "1", "302", "", "钱七", "110101 750606 127", "户主", "", "", ""],
+        [building1.code, "７１", "３０１", "", "赵六", fullwidth, "户主", "１３８ ００００ ２２２２", "", ""],
+        [building1.code, "71", "302", "", "钱七", "110101 750606 127", "户主", "", "", ""],
     ]
     report = run(xlsx(rows), grid1, user("gaobo"), commit=True)
     assert report.errors == [] and report.committed
     zhao = Resident.objects.get(name="赵六")
     assert pii.id_number_of(zhao) == number.upper() and pii.resident_phone_of(zhao) == "13800002222"
-    assert zhao.household.room == "301" and zhao.household.unit == "1"
+    assert zhao.household.room == "301" and zhao.household.unit == "71"
     qian = Resident.objects.get(name="钱七")
     assert len(pii.id_number_of(qian)) == 18 and pii.id_number_of(qian).startswith("11010119750606127")
 
@@ -157,9 +157,9 @@ def test_fullwidth_spaces_and_15_digit_numbers(user, new_id, building1, grid1):
 def test_duplicates_in_file_and_against_database(user, new_id, building1, grid1, family):
     number = new_id()
     rows = [
-        [building1.code, "1", "1", "", "甲", number, "", "", "", ""],
-        [building1.code, "1", "2", "", "乙", number.lower(), "", "", "", ""],
-        [building1.code, "1", "3", "", "丙", pii.id_number_of(family["head"]), "", "", "", ""],
+        [building1.code, "71", "1", "", "甲", number, "", "", "", ""],
+        [building1.code, "71", "2", "", "乙", number.lower(), "", "", "", ""],
+        [building1.code, "71", "3", "", "丙", pii.id_number_of(family["head"]), "", "", "", ""],
     ]
     report = run(xlsx(rows), grid1, user("gaobo"))
     found = errors_by_row(report)
@@ -172,7 +172,7 @@ def test_duplicate_against_database_not_named_outside_scope(user, new_id, family
     from gridgov.hierarchy.models import Level, Node
     grid = node("老缸房社区第一网格")
     building = Node.objects.filter(parent=grid, level=Level.BUILDING).first()
-    rows = [[building.code, "1", "1", "", "丙", pii.id_number_of(family["head"]), "", "", "", ""]]
+    rows = [[building.code, "71", "1", "", "丙", pii.id_number_of(family["head"]), "", "", "", ""]]
     report = run(xlsx(rows), grid, user("laogangfang_worker"))
     assert family["household"].number not in report.errors[0].problem
 
@@ -192,7 +192,7 @@ def test_merged_title_and_two_row_header(user, new_id, building1, grid1):
     sheet.merge_cells("F2:H2")
     for col, value in zip("ABCFGH", ["楼栋", "单元", "房号", "与户主关系", "联系电话", "民族"], strict=True):
         sheet[f"{col}3"] = value
-    sheet.append([building1.code, 3, 301, "孙八", new_id("19880808"), "户主", 13900003333, "回族"])
+    sheet.append([building1.code, 73, 301, "孙八", new_id("19880808"), "户主", 13900003333, "回族"])
     sheet.append([None] * 8)  # a blank row
     sheet.append([None, None, None, "孙小八", new_id("20150101"), "子女", None, "回族"])  # address merged above
     buffer = io.BytesIO()
@@ -206,8 +206,8 @@ def test_merged_title_and_two_row_header(user, new_id, building1, grid1):
 
 def test_second_head_in_household(user, new_id, building1, grid1):
     rows = [
-        [building1.code, "1", "1", "", "甲", new_id(), "户主", "", "", ""],
-        [building1.code, "1", "1", "", "乙", new_id(), "户主", "", "", ""],
+        [building1.code, "71", "1", "", "甲", new_id(), "户主", "", "", ""],
+        [building1.code, "71", "1", "", "乙", new_id(), "户主", "", "", ""],
     ]
     report = run(xlsx(rows), grid1, user("gaobo"))
     assert report.errors[0].row == 3 and "已有户主（第 2 行）" in report.errors[0].problem
@@ -277,7 +277,7 @@ def test_import_page_dry_run_then_commit(login, good_rows, grid1):
 
 def test_import_page_lists_errors_and_rejects_non_excel(login, grid1, building1):
     client = login("gaobo")
-    content = xlsx([[building1.code, "1", "1", "", "张三", "123", "", "", "", ""]])
+    content = xlsx([[building1.code, "71", "1", "", "张三", "123", "", "", "", ""]])
     response = client.post(reverse("registry:import"), {"grid": grid1.code, "commit": "1",
                                                         "file": SimpleUploadedFile("a.xlsx", content)})
     body = response.content.decode()

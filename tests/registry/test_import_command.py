@@ -29,8 +29,8 @@ def call(*args, **kwargs):
 
 def test_dry_run_then_commit(tmp_path, new_id, building1, grid1):
     path = write_xlsx(tmp_path / "ok.xlsx", [
-        [building1.code, "1", "101", "", "周一", new_id("19700101"), "户主", "13800001234", "汉族", ""],
-        [building1.code, "1", "101", "", "周二", new_id("19720101", female=True), "配偶", "", "", ""],
+        [building1.code, "71", "101", "", "周一", new_id("19700101"), "户主", "13800001234", "汉族", ""],
+        [building1.code, "71", "101", "", "周二", new_id("19720101", female=True), "配偶", "", "", ""],
     ])
     out, _ = call(path, grid=grid1.code)
     assert "Dry run OK" in out and "2 rows" in out
@@ -45,8 +45,8 @@ def test_dry_run_then_commit(tmp_path, new_id, building1, grid1):
 def test_bad_rows_listed_and_nothing_stored(tmp_path, new_id, building1, grid1):
     good = new_id("19700101")
     path = write_xlsx(tmp_path / "bad.xlsx", [
-        [building1.code, "1", "101", "", "周一", good, "户主", "", "", ""],
-        [building1.code, "1", "102", "", "周二", "123456", "", "12", "", ""],
+        [building1.code, "71", "101", "", "周一", good, "户主", "", "", ""],
+        [building1.code, "71", "102", "", "周二", "123456", "", "12", "", ""],
     ])
     with pytest.raises(CommandError) as exc:
         call(path, grid=grid1.code, commit=True)
@@ -76,7 +76,7 @@ def test_non_excel_and_missing_file(tmp_path, grid1):
 
 
 def test_user_scope_applies(tmp_path, new_id, building1, grid1):
-    path = write_xlsx(tmp_path / "ok.xlsx", [[building1.code, "1", "1", "", "周三", new_id(), "", "", "", ""]])
+    path = write_xlsx(tmp_path / "ok.xlsx", [[building1.code, "71", "1", "", "周三", new_id(), "", "", "", ""]])
     with pytest.raises(CommandError) as exc:
         call(path, grid=grid1.code, user="laogangfang_worker", commit=True)
     assert "scope" in str(exc.value)

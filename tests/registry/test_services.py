@@ -17,19 +17,19 @@ def _errors(exc: ValidationError) -> dict:
 # --- households ---------------------------------------------------------------------------------
 
 def test_create_household_copies_grid_path_and_generates_number(user, building1, grid1):
-    household = services.create_household(user=user("gaobo"), building=building1, unit="2单元", room="301",
+    household = services.create_household(user=user("gaobo"), building=building1, unit="72单元", room="301",
                                           kind="出租户", phone="0471 6123456")
     assert household.grid_id == grid1.pk
     assert household.path == building1.path and household.county_code == building1.county_code
-    assert household.number == f"{building1.code}-2-301"
-    assert household.unit == "2" and household.room == "301"
+    assert household.number == f"{building1.code}-72-301"
+    assert household.unit == "72" and household.room == "301"
     assert household.kind == "renting"
-    assert "2单元301室" in household.address
+    assert "72单元301室" in household.address
     assert pii.household_phone_of(household) == "0471-6123456"
     assert household.phone_hash == pii.phone_hash("04716123456")
     # Same address again: a second household there gets a distinct number.
-    again = services.create_household(user=user("gaobo"), building=building1, unit="2", room="301")
-    assert again.number == f"{building1.code}-2-301-2"
+    again = services.create_household(user=user("gaobo"), building=building1, unit="72", room="301")
+    assert again.number == f"{building1.code}-72-301-2"
 
 
 def test_household_under_building_outside_scope_is_refused_and_logged(user, outside_building, building2):
