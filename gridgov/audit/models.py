@@ -33,6 +33,11 @@ class Action(models.TextChoices):
     BREAK_GLASS = "break_glass", _("越权查询申请")
 
 
+# The fields a row's hash covers, in the order `gridgov audit verify` reads them.
+HASHED_FIELDS = ("seq", "at", "actor_id", "actor_name", "channel", "ip", "request_id", "action", "object_type",
+                 "object_id", "object_repr", "path", "changes", "success", "message")
+
+
 class AppendOnlyQuerySet(models.QuerySet["AuditEntry"]):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("The audit log is append-only.")
@@ -86,27 +91,19 @@ class AuditEntry(models.Model):
         raise PermissionError("The audit log is append-only.")
 
     def content(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "at": self.at.isoformat(),
-            "actor_id": self.actor_id,
-            "actor_name": self.actor_name,
-            "channel": self.channel,
-            "ip": self.ip,
-            "request_id": self.request_id,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "object_repr": self.object_repr,
-            "path": self.path,
-            "changes": self.changes,
-            "success": self.success,
-            "message": self.message,
-        }
+        """What the row's hash covers (everything but the two hashes)."""
+        return {name: getattr(self, name) for name in HASHED_FIELDS}
 
     def compute_hash(self) -> str:
-        body = json.dumps(self.content(), sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256((self.prev_hash + body).encode("utf-8")).hexdigest()
+        return chain_hash(self.prev_hash, self.content())
+
+
+def chain_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    """SHA-256 over the previous row's hash and this row's content (canonical JSON)."""
+    if not isinstance(content["at"], str):
+        content = {**content, "at": content["at"].isoformat()}
+    body = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
 class ChainHead(models.Model):

@@ -15,7 +15,7 @@ The first problem found is reported; nothing is written.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gridgov.audit.models import AuditEntry, ChainHead
+from gridgov.audit.models import HASHED_FIELDS, AuditEntry, ChainHead, chain_hash
 
 GENESIS_HASH = "0" * 64
 BATCH_SIZE = 5000
@@ -45,20 +45,26 @@ def verify_chain(batch_size: int = BATCH_SIZE, progress: Callable[[int], None] |
 
     expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
     # Keyset pagination on seq: each batch is an index range scan, never an OFFSET.
+    # Plain tuples, not model instances: a third faster over millions of rows.
+    columns = (*HASHED_FIELDS, "prev_hash", "hash")
     while True:
-        batch = list(AuditEntry.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch_size])
+        batch = list(AuditEntry.objects.filter(seq__gte=expected_seq).order_by("seq")
+                     .values_list(*columns)[:batch_size])
         if not batch:
             break
-        for entry in batch:
-            if entry.seq != expected_seq:
+        for row in batch:
+            content = dict(zip(HASHED_FIELDS, row[:-2], strict=True))
+            row_prev_hash, row_hash = row[-2], row[-1]
+            seq = content["seq"]
+            if seq != expected_seq:
                 return broken(expected_seq, f"row(s) removed or renumbered: expected seq {expected_seq}, "
-                                            f"the next row is seq {entry.seq}", checked)
-            if entry.prev_hash != prev_hash:
-                return broken(entry.seq, "link to the previous row is broken (a row was inserted, "
-                                         "reordered, re-hashed or removed before it)", checked)
-            if entry.compute_hash() != entry.hash:
-                return broken(entry.seq, "row content was edited: its hash does not match its content", checked)
-            prev_hash = entry.hash
+                                            f"the next row is seq {seq}", checked)
+            if row_prev_hash != prev_hash:
+                return broken(seq, "link to the previous row is broken (a row was inserted, "
+                                   "reordered, re-hashed or removed before it)", checked)
+            if chain_hash(row_prev_hash, content) != row_hash:
+                return broken(seq, "row content was edited: its hash does not match its content", checked)
+            prev_hash = row_hash
             expected_seq += 1
             checked += 1
         if progress is not None:

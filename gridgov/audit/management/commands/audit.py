@@ -12,9 +12,10 @@ class Command(BaseCommand):
     help = "Audit log tools. `gridgov audit verify` checks the hash chain and exits non-zero if it is broken."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{verify}")
-        verify = sub.add_parser("verify", help="recompute every row's hash and check the chain and its head")
-        verify.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="rows read per query")
+        # A positional choice rather than sub-parsers, so `gridgov audit verify -v 0` works too.
+        parser.add_argument("subcommand", choices=["verify"],
+                            help="verify: recompute every row's hash and check the chain and its head")
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="rows read per query (verify)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "verify":
