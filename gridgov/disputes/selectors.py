@@ -187,12 +187,17 @@ def warnings_for(user: Any, *, under_path: str = "", limit: int = 200) -> list[W
         if dispute.risk_override:
             reasons = f"人工调整：{dispute.risk_override_reason}" + (f"；{reasons}" if reasons else "")
         item.detail = reasons or item.detail
-    dispute_by_event = {d.event_id: d for d in Dispute.objects.filter(event__in=events.filter(
-        Q(overdue=True) | Q(state=State.REOPENED)).exclude(state__in=FINAL_STATES).values("pk"))}
-    for event in events.filter(overdue=True).exclude(state__in=FINAL_STATES).select_related("category")[:limit]:
+    # Overdue first by how long overdue, then reopened: each list bounded before its disputes are looked up.
+    # (is_open, overdue, due_at, id) is the events list index: both walk it and stop at `limit`.
+    overdue = list(events.filter(is_open=True, overdue=True).select_related("category")
+                   .order_by("-is_open", "-overdue", "due_at", "-id")[:limit])
+    reopened = list(events.filter(is_open=True, reopen_count__gt=0).select_related("category")
+                    .order_by("-is_open", "-overdue", "due_at", "-id")[:limit])
+    ids = {e.pk for e in overdue} | {e.pk for e in reopened}
+    dispute_by_event = {d.event_id: d for d in Dispute.objects.filter(event_id__in=ids)}
+    for event in overdue:
         entry(event, dispute_by_event.get(event.pk)).flags.append("overdue")
-    reopened = events.filter(Q(state=State.REOPENED) | Q(reopen_count__gt=0)).exclude(state__in=FINAL_STATES)
-    for event in reopened.select_related("category")[:limit]:
+    for event in reopened:
         entry(event, dispute_by_event.get(event.pk)).flags.append("reopened")
     due = disputes.filter(follow_up_due__lte=timezone.localdate()).select_related("event", "event__category")
     for dispute in due[:limit]:

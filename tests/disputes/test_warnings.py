@@ -48,7 +48,7 @@ def test_overdue_and_reopened_events_are_listed(med):
         assert "reopened" in _by_event(items, reopened).flags
     Event.objects.filter(pk=late.pk).update(state="reopened", reopen_count=1)
     assert {"overdue", "reopened"} <= set(_by_event(selectors.warnings_for(admin), late).flags)
-    Event.objects.filter(pk=late.pk).update(state="closed")
+    Event.objects.filter(pk=late.pk).update(state="closed", is_open=False)
     assert _by_event(selectors.warnings_for(admin), late) is None
 
 
