@@ -75,8 +75,13 @@ class HouseholdForm(ConcurrencyMixin):
 
     keep_if_blank: tuple[str, ...] = ("phone",)
 
-    def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, creating: bool = False, buildings: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if buildings:
+            # Registering from a grid (or above): choose the building first.
+            self.fields["building"] = forms.ChoiceField(
+                label=_("楼栋"), choices=[(str(b.pk), b.address or b.name) for b in buildings])
+            self.order_fields(["building"])
         if creating:
             for name in ("version", "seen"):
                 self.fields[name].required = False

@@ -123,6 +123,10 @@ def children_with_counts(node: Node, user: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def buildings_under(node: Node, user: Any, cap: str = Cap.VIEW) -> QuerySet[Node]:
+    return visible(Node.objects.filter(level=Level.BUILDING, path__under=node.path), user, cap).order_by("path")
+
+
 def start_nodes(user: Any) -> list[Node]:
     """Where a user's registry browsing starts: the roots of their scope (their grid for a grid worker)."""
     scope = scope_of(user)

@@ -93,11 +93,15 @@ def household_reveal(request: HttpRequest, household_id: int) -> HttpResponse:
 
 @login_required
 def household_create(request: HttpRequest, node_id: int) -> HttpResponse:
-    """Register a new household in a building."""
-    building = selectors.get_node(request.user, node_id, Cap.EDIT_REGISTRY)
-    form = HouseholdForm(request.POST or None, creating=True)
+    """Register a new household in a building (or, from a grid or above, in a building chosen there)."""
+    node = selectors.get_node(request.user, node_id, Cap.EDIT_REGISTRY)
+    buildings = [] if node.level == Level.BUILDING else list(
+        selectors.buildings_under(node, request.user, Cap.EDIT_REGISTRY)[:500])
+    form = HouseholdForm(request.POST or None, creating=True, buildings=buildings)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k not in {"version", "seen"}}
+        data = {k: v for k, v in form.cleaned_data.items() if k not in {"version", "seen", "building"}}
+        building = node if node.level == Level.BUILDING else next(
+            (b for b in buildings if str(b.pk) == form.cleaned_data.get("building")), None)
         try:
             household = services.create_household(user=request.user, building=building, **data)
         except ValidationError as exc:
@@ -106,8 +110,8 @@ def household_create(request: HttpRequest, node_id: int) -> HttpResponse:
             messages.success(request, _("已登记新户 %(number)s") % {"number": household.number})
             return redirect("registry:household", household_id=household.pk)
     return render(request, "registry/household_form.html", {
-        "form": form, "building": building, "crumbs": _crumbs(request, building), "title": _("登记新户"),
-        "cancel": reverse("registry:node", kwargs={"node_id": building.pk}),
+        "form": form, "building": node, "crumbs": _crumbs(request, node), "title": _("登记新户"),
+        "cancel": reverse("registry:node", kwargs={"node_id": node.pk}),
     })
 
 

@@ -273,3 +273,17 @@ def test_seen_snapshot_is_json_in_the_form(login, family):
     response = login("gaobo").get(reverse("registry:resident_edit", kwargs={"resident_id": family["head"].pk}))
     seen = json.loads(response.context["form"]["seen"].value())
     assert seen["phone"] == "138****5678" and "13812345678" not in response.content.decode()
+
+
+def test_create_household_from_grid_page_chooses_building(login, grid1, building1, building2):
+    client = login("gaobo")
+    url = reverse("registry:household_create", kwargs={"node_id": grid1.pk})
+    page = client.get(url)
+    assert page.status_code == 200 and f'value="{building1.pk}"' in page.content.decode()
+    assert f'value="{building2.pk}"' not in page.content.decode()
+    response = client.post(url, {"building": building1.pk, "unit": "74", "room": "1", "kind": "registered"})
+    assert response.status_code == 302
+    assert Household.objects.filter(number=f"{building1.code}-74-1").exists()
+    # A building of another grid is not a choice.
+    response = client.post(url, {"building": building2.pk, "unit": "74", "room": "2", "kind": "registered"})
+    assert response.status_code == 200 and "building" in response.context["form"].errors
