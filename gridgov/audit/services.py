@@ -95,8 +95,12 @@ def record(
     if user is not None:
         actor_id = user.pk if getattr(user, "pk", None) else None
         actor_name = getattr(user, "username", "") or actor_name
-    with transaction.atomic():
-        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+    # Joins the caller's transaction without a savepoint: if this append fails, the write it
+    # logs must fail with it. Locking the head row orders concurrent appends (gap-free seq).
+    with transaction.atomic(savepoint=False):
+        head = ChainHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:  # an empty database (the migration creates the row; a flush removes it)
+            head, _ = ChainHead.objects.get_or_create(pk=1)
         entry = AuditEntry(
             seq=head.seq + 1,
             at=timezone.now(),
