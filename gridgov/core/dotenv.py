@@ -17,7 +17,10 @@ def load_dotenv(path: Path | None) -> None:
         if not line or line.startswith("#") or "=" not in line:
             continue
         key, _, value = line.partition("=")
-        os.environ.setdefault(key.strip(), value.strip())
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]  # KEY="value" as shells and docker write it
+        os.environ.setdefault(key.removeprefix("export ").strip(), value)
 
 
 def ensure_local_env(path: Path) -> None:

@@ -124,3 +124,24 @@ def test_production_profile_passes_the_deployment_checklist():
                      ALLOWED_HOSTS="gridgov.example.org")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_dotenv_fills_only_what_the_environment_lacks(tmp_path, monkeypatch):
+    from gridgov.core.dotenv import ensure_local_env, load_dotenv
+
+    env_file = tmp_path / ".env"
+    env_file.write_text("# comment\nGG_A=from-file\nexport GG_B=\"quoted value\"\nGG_C='x'\nnot a line\n")
+    monkeypatch.setenv("GG_A", "from-environment")
+    for key in ("GG_B", "GG_C"):  # unset now, and unset again after the test
+        monkeypatch.setenv(key, "")
+        monkeypatch.delenv(key)
+    load_dotenv(env_file)
+    assert (os.environ["GG_A"], os.environ["GG_B"], os.environ["GG_C"]) == ("from-environment", "quoted value", "x")
+
+    generated = tmp_path / "generated.env"
+    ensure_local_env(generated)
+    text = generated.read_text()
+    assert "SECRET_KEY=" in text and "GRIDGOV_DATA_KEY=" in text
+    assert oct(generated.stat().st_mode & 0o777) == "0o600"
+    ensure_local_env(generated)  # never overwrites existing keys
+    assert generated.read_text() == text
