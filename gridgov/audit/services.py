@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -133,11 +133,30 @@ def record_failure(action: str, obj: models.Model | None = None, *, message: str
     return record(action, obj, success=False, message=message, **kwargs)
 
 
+def failure_logged() -> bool:
+    """Whether an unsuccessful row (denied, failed) of the current request or command is in the log.
+
+    A row written inside a transaction that then rolled back is gone again, as with a refusal
+    inside an atomic service; the caller then logs the failure itself, outside the transaction.
+    """
+    ctx = current_actor()
+    if not ctx.failures:
+        return False
+    return AuditEntry.objects.filter(seq__in=ctx.failures, request_id=ctx.request_id, success=False).exists()
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _target(args: tuple[Any, ...], kwargs: dict[str, Any]) -> models.Model | None:
+    """The object a service call is about: its first model argument other than the acting user."""
+    candidates = [*args, *(value for key, value in kwargs.items() if key != "user")]
+    return next((value for value in candidates if isinstance(value, models.Model)), None)
+
+
 def logs_failures(action: str) -> Callable[[F], F]:
-    """Decorate a write service so that a ValidationError it raises is logged as a failed write.
+    """Decorate a write service so that a ValidationError it raises is logged as a failed write,
+    and a PermissionDenied as a denied access.
 
     Put it outside `@transaction.atomic`: the failure row is written after the service's own
     transaction has rolled back, so the row survives whichever door the call came through (a
@@ -150,9 +169,13 @@ def logs_failures(action: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 return service(*args, **kwargs)
+            except PermissionDenied as exc:
+                # The scope helper logged the refusal, but inside the service's transaction.
+                if not failure_logged():
+                    record_denied(_target(args, kwargs), message=f"{service.__name__}: {exc}")
+                raise
             except ValidationError as exc:
-                target = next((value for value in [*args, *(v for k, v in kwargs.items() if k != "user")]
-                               if isinstance(value, models.Model)), None)
+                target = _target(args, kwargs)
                 errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
                 record_failure(action, target, changes={"errors": errors},
                                object_repr=f"{service.__name__}: {target}" if target is not None else service.__name__,

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from gridgov.core.context import ActorContext, _current, current_actor
+from gridgov.core.context import ActorContext, _current
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
@@ -47,12 +47,21 @@ def _detail(response: HttpResponse) -> str:
     return ""
 
 
+def _failure_logged() -> bool:
+    from gridgov.audit.services import failure_logged
+
+    return failure_logged()
+
+
 def log_failed_write(request: HttpRequest, response: HttpResponse) -> None:
     """A write that did not succeed (4xx/5xx) and that nothing else logged: record it as failed."""
     from gridgov.audit.models import Action
     from gridgov.audit.services import record_failure
 
-    action = {"DELETE": Action.DELETE, "POST": Action.CREATE}.get(request.method or "", Action.UPDATE)
+    if response.status_code in {401, 403}:
+        action = Action.DENIED
+    else:
+        action = {"DELETE": Action.DELETE, "POST": Action.CREATE}.get(request.method or "", Action.UPDATE)
     match = getattr(request, "resolver_match", None)
     detail = _detail(response)
     record_failure(
@@ -83,8 +92,7 @@ class RequestContextMiddleware:
         token = _current.set(ctx)
         try:
             response = self.get_response(request)
-            if (request.method not in _SAFE_METHODS and response.status_code >= 400
-                    and not current_actor().failures):
+            if request.method not in _SAFE_METHODS and response.status_code >= 400 and not _failure_logged():
                 log_failed_write(request, response)
         finally:
             _current.reset(token)

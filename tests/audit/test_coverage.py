@@ -14,7 +14,7 @@ from gridgov.accounts.scope import visible
 from gridgov.accounts.services import assign_role
 from gridgov.audit.models import Action, AuditEntry, ChainHead
 from gridgov.hierarchy import services as hierarchy
-from gridgov.hierarchy.models import Level
+from gridgov.hierarchy.models import Level, Node
 
 
 def rows_after(seq):
@@ -132,3 +132,15 @@ def test_api_token_login_is_logged_as_a_login(client, password, head):
     row = next(r for r in rows_after(head) if r.action == Action.LOGIN)
     assert (row.actor_name, row.channel, row.ip, row.success) == ("gaobo", "api", "10.7.7.7", True)
     assert response.json()["token"] not in str(row.changes) + row.message  # only the prefix is logged
+
+
+def test_auditor_cannot_write_business_data_through_the_api(api, node, head):
+    client = api("auditor")
+    grid = node("惠民社区第一网格")
+    assert client.get(f"/api/v1/nodes/{grid.pk}").status_code == 200  # reads are fine
+    assert client.patch(f"/api/v1/nodes/{grid.pk}", {"name": "改名"}, content_type="application/json").status_code == 403
+    assert client.post("/api/v1/nodes", {"level": "building", "name": "9号楼", "parent_id": grid.pk},
+                       content_type="application/json").status_code == 403
+    node_rows = [r for r in rows_after(head) if r.object_type == "hierarchy.node"]
+    assert [r.action for r in node_rows] == [Action.DENIED, Action.DENIED]
+    assert Node.objects.get(pk=grid.pk).name == grid.name
