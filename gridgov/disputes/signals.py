@@ -18,7 +18,8 @@ def _event_saved(sender: type[Event], instance: Event, created: bool, raw: bool 
     from gridgov.disputes.services import ensure_dispute_after_commit
 
     event_id = instance.pk
-    transaction.on_commit(lambda: ensure_dispute_after_commit(event_id))
+    # robust: a failure here is logged and must not turn the committed report into an HTTP 500.
+    transaction.on_commit(lambda: ensure_dispute_after_commit(event_id), robust=True)
 
 
 post_save.connect(_event_saved, sender=Event, dispatch_uid="disputes_event_saved")
