@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import http.client
 import json
+import math
 import os
 import random
 import shlex
@@ -336,8 +337,9 @@ def verify(keys: set[str], results: Results) -> dict[str, Any]:
 
 
 def percentile(values: list[float], pct: float) -> float:
+    """Nearest rank: the smallest value with at least pct % of the values at or below it."""
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    index = min(len(ordered) - 1, max(0, math.ceil(pct / 100 * len(ordered)) - 1))
     return ordered[index]
 
 
