@@ -318,9 +318,9 @@ class Generator:
 
     def families(self, building: dict[str, Any], count: int, floors: int,
                  taken: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset()) -> Iterator[Family]:
-        for unit, room in _rooms(count + len(taken), floors):
-            if (unit, room) not in taken:
-                yield self.family(building, unit, room)
+        free = [(unit, room) for unit, room in _rooms(count + len(taken), floors) if (unit, room) not in taken]
+        for unit, room in free[:count]:
+            yield self.family(building, unit, room)
 
 
 def _rooms(count: int, floors: int) -> list[tuple[str, str]]:

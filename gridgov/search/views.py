@@ -72,10 +72,9 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                 raise ValidationError({"node": _("请选择列表中的范围")})
             grant = services.open_break_glass(user=request.user, reason=reason, node=node)
         except ValidationError as exc:
-            errors = {key: [str(m) for m in ValidationError(value).messages]
-                      for key, value in getattr(exc, "error_dict", {"__all__": exc.error_list}).items()}
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"general": exc.messages}
         except PermissionDenied:
-            errors = {"__all__": [_("您没有检索权限")]}
+            errors = {"general": [_("您没有检索权限")]}
         else:
             messages.success(request, _("已开启越权查询，%(hours)s 小时内有效；本次申请和期间的检索都会记录并通知您的上级。")
                              % {"hours": services.GRANT_HOURS})
