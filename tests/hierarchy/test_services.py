@@ -283,3 +283,18 @@ def test_api_bad_input_names_the_field(api, node, unchanged):
         response = client.post("/api/v1/nodes", {"level": "grid", "name": "坏", "parent_id": node("惠民社区").pk,
                                                  "boundary": BOWTIE}, content_type="application/json")
     assert response.status_code == 400 and "Self-intersection" in response.json()["errors"]["boundary"][0]
+
+
+def test_every_scoped_row_of_every_app_follows_a_move_across_counties(user, node):
+    """Households, residents, events, disputes, … (whatever ScopedModel rows the demo has under
+    the moved community) keep belonging to it: same rows under the new path, new county code."""
+    community = node("惠民社区")
+    before = {model: set(model._default_manager.filter(path__under=community.path).values_list("pk", flat=True))
+              for model in services.scoped_models()}
+    moved = services.move_node(community, node("东街街道"), user=user("city_admin"), new_code="150102001099")
+    for model, pks in before.items():
+        rows = model._default_manager.filter(pk__in=pks)
+        assert set(rows.filter(path__under=moved.path).values_list("pk", flat=True)) == pks, model
+        assert set(rows.values_list("county_code", flat=True)) <= {"150102"}, model
+    assert sum(len(pks) for pks in before.values()) > 3 * 4  # grids and buildings at least
+    assert_tree_consistent()
