@@ -21,7 +21,7 @@ from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404
 from gridgov.events import selectors, services
 from gridgov.events.models import Category, Event, EventAssignment, Notification
-from gridgov.events.workflow import ACTION_NAMES, STATE_NAMES
+from gridgov.events.workflow import STATE_NAMES
 
 router = Router(tags=["events"])
 
@@ -218,13 +218,17 @@ def assignment_out(assignment: EventAssignment) -> dict[str, Any]:
             "result": assignment.result}
 
 
+def _step_out(entry: selectors.TimelineEntry) -> dict[str, Any]:
+    step = entry.step
+    return {"at": step.at, "event_number": entry.event_number, "merged": entry.merged, "action": step.action,
+            "action_name": entry.action_name, "from_state": step.from_state, "to_state": step.to_state,
+            "actor": (step.actor.full_name or step.actor.username) if step.actor else None,
+            "organisation": step.organisation.name if step.organisation_id and step.organisation else None,
+            "note": step.note, "data": step.data}
+
+
 def event_detail(event: Event, user: Any) -> dict[str, Any]:
-    steps = [{"at": entry.step.at, "event_number": entry.event_number, "merged": entry.merged,
-              "action": entry.step.action, "action_name": ACTION_NAMES.get(entry.step.action, entry.step.action),
-              "from_state": entry.step.from_state, "to_state": entry.step.to_state,
-              "actor": (entry.step.actor.full_name or entry.step.actor.username) if entry.step.actor else None,
-              "organisation": entry.step.organisation.name if entry.step.organisation else None,
-              "note": entry.step.note, "data": entry.step.data} for entry in selectors.timeline(event)]
+    steps = [_step_out(entry) for entry in selectors.timeline(event)]
     return {
         **event_out(event),
         "reporter": (event.reporter.full_name or event.reporter.username) if event.reporter else None,
@@ -304,9 +308,19 @@ def report(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any
         channel="api")
     if not created:
         response["Idempotent-Replayed"] = "true"
-    detail = event_detail(_load(request, event.pk), request.user)
-    detail["duplicates"] = duplicate_out(selectors.duplicates_of(event, request.user))
-    return Status(201 if created else 200, detail)
+        return Status(200, event_detail(_load(request, event.pk), request.user))
+    # A new event: answer from the object just written (phones report in bursts; no reload).
+    step = event.steps.select_related("actor").first()
+    detail = {
+        **event_out(event),
+        "reporter": (request.user.full_name or request.user.username),  # type: ignore[union-attr]
+        "timeline": [_step_out(selectors.TimelineEntry(step, event.number, False))] if step else [],
+        "assignments": [],
+        "allowed_actions": services.allowed_actions(event, request.user),
+        "duplicates": duplicate_out(selectors.duplicates_of(event, request.user)),
+        "photos": [photo.image.url for photo in event.photos.all()] if photos else [],
+    }
+    return Status(201, detail)
 
 
 def _page(rows: list[dict[str, Any]], limit: int, offset: int) -> JsonResponse:

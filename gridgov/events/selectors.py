@@ -118,31 +118,50 @@ class EventFilter:
 
 
 class _CatalogCache:
+    """The event catalog by code and by id, with each category's sub-categories. Cached per
+    process for a minute and dropped when a category is saved: every report and every list
+    looks a category up, and the catalog changes a few times a year."""
+
     lock = threading.Lock()
-    ids: dict[str, list[int]] | None = None
+    categories: dict[str, Category] | None = None
+    ids: dict[str, list[int]] = {}
     loaded_at = 0.0
+
+    @classmethod
+    def load(cls) -> None:
+        if cls.categories is not None and time.monotonic() - cls.loaded_at < 60:
+            return
+        rows = list(Category.objects.all())
+        by_key: dict[str, Category] = {}
+        ids: dict[str, list[int]] = {}
+        for category in rows:
+            by_key[category.code] = by_key[str(category.pk)] = category
+            ids[category.code] = ids[str(category.pk)] = [category.pk]
+        for category in rows:
+            if category.parent_id is not None:
+                parent = next(c for c in rows if c.pk == category.parent_id)
+                ids[parent.code].append(category.pk)
+        cls.categories, cls.ids, cls.loaded_at = by_key, ids, time.monotonic()
 
 
 def invalidate_catalog() -> None:
     with _CatalogCache.lock:
-        _CatalogCache.ids = None
+        _CatalogCache.categories = None
 
 
 def category_ids(code_or_id: str | int) -> list[int]:
-    """A category and its sub-categories, by code or id (cached: the catalog changes rarely, and
-    every list filters by it)."""
+    """A category and its sub-categories, by code or id."""
     with _CatalogCache.lock:
-        if _CatalogCache.ids is None or time.monotonic() - _CatalogCache.loaded_at > 60:
-            rows = list(Category.objects.values_list("pk", "code", "parent_id"))
-            ids: dict[str, list[int]] = {}
-            for pk, code, _parent in rows:
-                ids[code] = ids[str(pk)] = [pk]
-            for pk, _code, parent in rows:
-                if parent is not None:
-                    parent_code = next(c for p, c, _x in rows if p == parent)
-                    ids[parent_code].append(pk)
-            _CatalogCache.ids, _CatalogCache.loaded_at = ids, time.monotonic()
+        _CatalogCache.load()
         return list(_CatalogCache.ids.get(str(code_or_id).strip(), []))
+
+
+def category_by_key(code_or_id: str) -> Category | None:
+    """A category by code, or by id given as digits (callers check `active`)."""
+    with _CatalogCache.lock:
+        _CatalogCache.load()
+        assert _CatalogCache.categories is not None
+        return _CatalogCache.categories.get(code_or_id)
 
 
 def filter_events(queryset: QuerySet[Event], filters: EventFilter, user: Any = None) -> QuerySet[Event]:

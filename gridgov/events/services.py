@@ -9,6 +9,8 @@ import hashlib
 import json
 import math
 import secrets
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -54,7 +56,7 @@ from gridgov.events.workflow import (
     actions_from,
     rule_for,
 )
-from gridgov.hierarchy.geo import locate_grid
+from gridgov.hierarchy.geo import GridLocator
 from gridgov.hierarchy.models import Level, Node
 from gridgov.registry.models import Household, Resident
 
@@ -142,10 +144,9 @@ def resolve_category(category: Category | str | int | None) -> Category:
     elif category in (None, ""):
         raise ValidationError({"category": "请选择事件分类"})
     else:
-        text = str(category).strip()
-        found = Category.objects.filter(code=text).first()
-        if found is None and text.isdigit():
-            found = Category.objects.filter(pk=int(text)).first()
+        from gridgov.events.selectors import category_by_key
+
+        found = category_by_key(str(category).strip())
     if found is None or not found.active:
         raise ValidationError({"category": f"未知的事件分类：{category}"})
     return found
@@ -153,7 +154,7 @@ def resolve_category(category: Category | str | int | None) -> Category:
 
 def _resolve_grid(grid: Node | int | None, lng: float | None, lat: float | None) -> Node:
     if grid is not None:
-        node = grid if isinstance(grid, Node) else Node.objects.filter(pk=grid).first()
+        node = grid if isinstance(grid, Node) else _grid_node(int(grid))
         if node is None or node.level != Level.GRID:
             raise ValidationError({"grid": "网格不存在"})
         return node
@@ -165,10 +166,53 @@ def _resolve_grid(grid: Node | int | None, lng: float | None, lat: float | None)
         raise ValidationError({"location": "经纬度必须是数字"}) from None
     if not (math.isfinite(lng) and math.isfinite(lat) and -180 <= lng <= 180 and -90 <= lat <= 90):
         raise ValidationError({"location": "经纬度超出范围（经度 -180~180，纬度 -90~90）"})
-    located = locate_grid(lng, lat)
+    grid_id = GridLocator.grid_id_at(lng, lat)
+    located = _grid_node(grid_id) if grid_id is not None else None
     if located is None:
         raise ValidationError({"location": f"位置（{lng:.6f}, {lat:.6f}）不在本市任何网格内"})
     return located
+
+
+class _TTLCache:
+    """A small per-process cache for rows that rarely change and are read on every report
+    (grid nodes with their community, the people of a centre); entries live a minute, like
+    the grid locator's polygons."""
+
+    def __init__(self, seconds: float = 60) -> None:
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.values: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any, load: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        with self.lock:
+            hit = self.values.get(key)
+            if hit is not None and now - hit[0] < self.seconds:
+                return hit[1]
+        value = load()
+        with self.lock:
+            if len(self.values) > 20_000:
+                self.values.clear()
+            self.values[key] = (now, value)
+        return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.values.clear()
+
+
+_GRIDS = _TTLCache()
+_CENTRES = _TTLCache()
+
+
+def _grid_node(grid_id: int) -> Node | None:
+    return _GRIDS.get(grid_id, lambda: Node.objects.select_related("parent").filter(pk=grid_id).first())
+
+
+def forget_cached_rows() -> None:
+    """Drop cached grids and centre staff (tests; role changes call it through a signal)."""
+    _GRIDS.clear()
+    _CENTRES.clear()
 
 
 def _body_hash(body: Any) -> str:
@@ -253,12 +297,6 @@ def report_event(*, user: Any, category: Category | str | int, description: str,
     written: list[str] = []
     try:
         with transaction.atomic():
-            claim = None
-            if key is not None:
-                # Claim the key first: a concurrent retry blocks here (PostgreSQL) or fails on the
-                # unique constraint, and then replays the winner's event below.
-                claim = IdempotencyKey.objects.create(key=key, user=user if _is_user(user) else None,
-                                                      scope="event", body_hash=body_hash)
             community = grid_node.parent or grid_node
             event = Event.objects.create(
                 number=new_event_number(now), category=category_obj, description=text,
@@ -278,10 +316,13 @@ def report_event(*, user: Any, category: Category | str | int, description: str,
                                             action="report", from_state="", to_state=State.REPORTED,
                                             note=f"通过{channel}上报", data={"channel": channel})
             _store_photos(event, step, checked, user, written)
-            if claim is not None:
-                claim.event = event
-                claim.save(update_fields=["event"])
-            _notify(centre_users(community), event, f"新事件待受理：{event.number} {category_obj.name}")
+            _notify(centre_user_ids(community), event, f"新事件待受理：{event.number} {category_obj.name}")
+            if key is not None:
+                # The key is claimed last, in one INSERT: a concurrent retry that got here first
+                # makes this fail on the unique constraint (PostgreSQL waits for its COMMIT), the
+                # whole transaction rolls back, and the winner's event is replayed below.
+                IdempotencyKey.objects.create(key=key, user=user if _is_user(user) else None, scope="event",
+                                              body_hash=body_hash, event=event)
     except IntegrityError:
         _remove_files(written)
         if key is None:
@@ -358,19 +399,27 @@ def centre_users(node: Node) -> list[User]:
     return list(User.objects.filter(pk__in=ids, is_active=True).only("pk"))
 
 
+def centre_user_ids(node: Node) -> list[int]:
+    """Ids of centre_users(node), cached for a minute (every report notifies them)."""
+    return list(_CENTRES.get(node.pk, lambda: [u.pk for u in centre_users(node)]))
+
+
 def org_users(org_ids: Iterable[int]) -> list[User]:
     ids = OrgMember.objects.filter(organisation_id__in=list(org_ids)).values("user_id")
     return list(User.objects.filter(pk__in=ids, is_active=True).only("pk"))
 
 
 def _notify(users: Iterable[Any], event: Event | None, message: str, *, exclude: Any = None) -> int:
+    """One notification per person (users or user ids), not to `exclude` (who acted)."""
     seen: set[int] = set()
     rows = []
+    skip = getattr(exclude, "pk", None)
     for person in users:
-        if person is None or person.pk in seen or (exclude is not None and person.pk == getattr(exclude, "pk", None)):
+        pk = person if isinstance(person, int) else getattr(person, "pk", None)
+        if pk is None or pk in seen or pk == skip:
             continue
-        seen.add(person.pk)
-        rows.append(Notification(user=person, event=event, message=message[:300]))
+        seen.add(pk)
+        rows.append(Notification(user_id=pk, event=event, message=message[:300]))
     Notification.objects.bulk_create(rows)
     return len(rows)
 

@@ -12,6 +12,7 @@ from gridgov.events import services
 from gridgov.events.deadlines import invalidate_calendar
 from gridgov.events.models import Event, Organisation
 from gridgov.events.selectors import invalidate_catalog
+from gridgov.events.services import forget_cached_rows
 from gridgov.hierarchy.models import Node
 
 # 1x1 PNG and the smallest JPEG/WebP headers: the service checks magic bytes, not pixels.
@@ -31,9 +32,11 @@ def _fresh_calendar() -> Iterator[None]:
     """Holiday rows added by a test are rolled back without signals: drop the cached calendar."""
     invalidate_calendar()
     invalidate_catalog()
+    forget_cached_rows()
     yield
     invalidate_calendar()
     invalidate_catalog()
+    forget_cached_rows()
 
 
 @pytest.fixture(autouse=True)
