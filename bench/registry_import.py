@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/registry_import.py /tmp/import-100k.xlsx --rows 100000 --grid 150105001001001
 
-Rows use the grid's buildings ("1号楼" …), three to four residents per household, valid and
-unique ID numbers (Hohhot area codes), phones, ethnicities and care tags.
+Rows use the grid's buildings ("1号楼" …) from unit 51 up (clear of the demo population's
+households), two to four residents per household, valid and unique ID numbers (Hohhot area
+codes), phones, ethnicities and care tags.
 """
 
 import argparse
@@ -40,7 +41,7 @@ def main() -> None:
     while written < args.rows:
         household += 1
         building = household % args.buildings + 1
-        unit, room = household // 2000 + 1, household % 2000 + 1
+        unit, room = household // 2000 + 51, household % 2000 + 1
         for member in range(min(rng.randint(2, 4), args.rows - written)):
             while True:
                 birth = start + datetime.timedelta(days=rng.randint(0, 32000))

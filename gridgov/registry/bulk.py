@@ -1,9 +1,10 @@
 """Fast multi-row inserts for imports, on SQLite and PostgreSQL.
 
 `bulk_create` spends most of a 100,000-row import preparing values through the ORM's compiler
-(and SQLite's 999-parameter limit cuts it into ~1,700 statements). Here one prepared INSERT runs
-with `executemany` over plain tuples, and ids are reserved up front so rows can point at each
-other (foreign keys are DEFERRABLE INITIALLY DEFERRED on both databases, checked at commit).
+(and SQLite's 999-parameter limit cuts it into ~1,700 statements). Here plain tuples go in with
+one prepared INSERT under `executemany` (SQLite) or COPY (PostgreSQL), and ids are reserved up
+front so rows can point at each other (foreign keys are DEFERRABLE INITIALLY DEFERRED on both
+databases, checked at commit).
 
 Like bulk_create, this bypasses model signals: callers write their own audit summary row.
 Must run inside a transaction (on SQLite, the write lock taken by BEGIN IMMEDIATE keeps the
@@ -82,6 +83,17 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     iterator = iter(rows)
     written = 0
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: several times faster than INSERTs on PostgreSQL, constraints still checked.
+            names = ", ".join(quote(str(f.column)) for f in columns)
+            with cursor.cursor.copy(f"COPY {quote(opts.db_table)} ({names}) FROM STDIN") as copy:
+                for row in iterator:
+                    values = list(row)
+                    for index, convert in converters:
+                        values[index] = convert(values[index])
+                    copy.write_row(values)
+                    written += 1
+            return written
         while batch := [list(row) for row in islice(iterator, BATCH)]:
             for values in batch:
                 for index, convert in converters:

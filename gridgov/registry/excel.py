@@ -38,6 +38,7 @@ from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import can, get_visible_or_404, scope_of, visible
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
+from gridgov.core.crypto import encrypt
 from gridgov.hierarchy.models import Level, Node
 from gridgov.registry import bulk, pii
 from gridgov.registry.choices import (
@@ -543,7 +544,7 @@ def _store(people: list[_Person], *, grid: Node, buildings: dict[int, Node],
             for person, pk in zip(people, resident_ids, strict=True):
                 household_id, path, county = places[person.household_key]
                 phone_enc, phone_hash = pii.seal_phone(person.phone)
-                id_enc, _ = pii.seal_id_number(person.id_number)
+                id_enc = encrypt(person.id_number, pii.ID_NUMBER_CONTEXT)  # its blind index is person.id_hash
                 yield (pk, path, county, household_id, person.name, id_enc, person.id_hash, person.birth_date,
                        person.sex, phone_enc, phone_hash, person.ethnicity, person.relation, person.status,
                        person.care_tags, person.special_tags, person.note, 1, now, now)

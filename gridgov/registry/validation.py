@@ -29,6 +29,8 @@ from gridgov.registry.choices import (
 # Full-width digits and letters (what Chinese input methods often produce) to ASCII.
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ＸｘＬｌ－＋（）", "0123456789XxLl-+()")
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b]+")
+# Characters NFKC changes that people type: full-width forms, odd spaces, compatibility digits.
+_NEEDS_NFKC = re.compile(r"[\s\u00a0-\u00ff\u2000-\u206f\u2460-\u24ff\u3000\uff00-\uffef]")
 # "1.50102E+17": what a spreadsheet shows for an 18-digit number stored as a number.
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 _SEX_LABELS = {"男": Sex.MALE, "女": Sex.FEMALE, "m": Sex.MALE, "f": Sex.FEMALE, "male": Sex.MALE,
@@ -40,6 +42,8 @@ def to_halfwidth(value: str) -> str:
     """Full-width digits, X and punctuation to ASCII; every kind of space removed."""
     if value.isascii():
         return "".join(value.split())  # the common case, without normalisation
+    if not _NEEDS_NFKC.search(value):
+        return value  # plain Chinese text
     return _SPACES.sub("", unicodedata.normalize("NFKC", value.translate(_FULLWIDTH)))
 
 
@@ -239,18 +243,33 @@ def phone_digits(raw: str) -> str:
         return re.sub(r"\D", "", to_halfwidth(raw))
 
 
+# What people write for a relation besides the labels themselves.
+_RELATION_ALIASES: dict[str, str] = {
+    "本人": Relation.HEAD, "妻": Relation.SPOUSE, "夫": Relation.SPOUSE, "妻子": Relation.SPOUSE,
+    "丈夫": Relation.SPOUSE, "子": Relation.CHILD, "女": Relation.CHILD, "儿子": Relation.CHILD,
+    "女儿": Relation.CHILD, "父亲": Relation.PARENT, "母亲": Relation.PARENT, "父": Relation.PARENT,
+    "母": Relation.PARENT, "孙子": Relation.GRANDCHILD, "孙女": Relation.GRANDCHILD,
+    "外孙": Relation.GRANDCHILD, "外孙女": Relation.GRANDCHILD, "祖父": Relation.GRANDPARENT,
+    "祖母": Relation.GRANDPARENT, "兄": Relation.SIBLING, "弟": Relation.SIBLING, "姐": Relation.SIBLING,
+    "妹": Relation.SIBLING, "租客": Relation.TENANT,
+}
+_KIND_ALIASES: dict[str, str] = {"户籍": HouseholdKind.REGISTERED, "流动": HouseholdKind.NONLOCAL,
+                                 "出租": HouseholdKind.RENTING}
+_ETHNICITY_SHORT = {"汉": "汉族", "蒙": "蒙古族", "回": "回族", "满": "满族", "藏": "藏族", "维": "维吾尔族"}
+_ETHNICITY_SET = frozenset(ETHNICITIES)
+
+
 def parse_ethnicity(raw: Any, *, field: str = "ethnicity") -> str:
     """One of the 56 groups; "蒙古" and "蒙" style short forms are accepted for the common ones."""
     text = to_halfwidth(str(raw or "")).strip()
     if not text:
         return ""
-    if text in ETHNICITIES:
+    if text in _ETHNICITY_SET:
         return text
-    if text + "族" in ETHNICITIES:
+    if text + "族" in _ETHNICITY_SET:
         return text + "族"
-    short = {"汉": "汉族", "蒙": "蒙古族", "回": "回族", "满": "满族", "藏": "藏族", "维": "维吾尔族"}
-    if text in short:
-        return short[text]
+    if text in _ETHNICITY_SHORT:
+        return _ETHNICITY_SHORT[text]
     raise _fail(field, f"民族“{raw}”不在 56 个民族之中，请填写如“汉族”“蒙古族”“回族”")
 
 
@@ -280,15 +299,8 @@ def parse_relation(raw: Any, *, field: str = "relation") -> str:
     text = to_halfwidth(str(raw or "")).strip()
     if not text:
         return Relation.OTHER
-    aliases = {"本人": Relation.HEAD, "妻": Relation.SPOUSE, "夫": Relation.SPOUSE, "妻子": Relation.SPOUSE,
-               "丈夫": Relation.SPOUSE, "子": Relation.CHILD, "女": Relation.CHILD, "儿子": Relation.CHILD,
-               "女儿": Relation.CHILD, "父亲": Relation.PARENT, "母亲": Relation.PARENT, "父": Relation.PARENT,
-               "母": Relation.PARENT, "孙子": Relation.GRANDCHILD, "孙女": Relation.GRANDCHILD,
-               "外孙": Relation.GRANDCHILD, "外孙女": Relation.GRANDCHILD, "祖父": Relation.GRANDPARENT,
-               "祖母": Relation.GRANDPARENT, "兄": Relation.SIBLING, "弟": Relation.SIBLING, "姐": Relation.SIBLING,
-               "妹": Relation.SIBLING, "租客": Relation.TENANT}
-    if text in aliases:
-        return aliases[text]
+    if text in _RELATION_ALIASES:
+        return _RELATION_ALIASES[text]
     return _choice(text, Relation, field=field, what="与户主关系")
 
 
@@ -296,9 +308,8 @@ def parse_household_kind(raw: Any, *, field: str = "kind") -> str:
     text = to_halfwidth(str(raw or "")).strip()
     if not text:
         return HouseholdKind.REGISTERED
-    aliases = {"户籍": HouseholdKind.REGISTERED, "流动": HouseholdKind.NONLOCAL, "出租": HouseholdKind.RENTING}
-    if text in aliases:
-        return aliases[text]
+    if text in _KIND_ALIASES:
+        return _KIND_ALIASES[text]
     return _choice(text, HouseholdKind, field=field, what="户类型")
 
 
