@@ -149,7 +149,7 @@ def _rows(plan: _Plan, count: int, now: datetime, start_number: int) -> Iterator
         supervision = ""
         if overdue:
             escalations = rng.choices([0, 1, 2, 3], [50, 30, 15, 5])[0]
-            escalated = now if escalations else None
+            escalated = now  # as if the worker had already taken each one as far as it goes
             supervision = rng.choices(["", "yellow", "red"], [70, 22, 8])[0]
         description = f"{grid.name}：{category.name}（第{start_number + n}号）"
         lng = (grid.lng or 0) + rng.uniform(-0.002, 0.002)
