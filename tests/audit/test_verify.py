@@ -130,3 +130,15 @@ def test_database_trigger_refuses_update_and_delete(chain):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [chain[0]])
     assert verify() is None
+
+
+def test_system_administrator_cannot_change_or_delete_audit_rows_in_the_admin(chain, login):
+    client = login("sysadmin")
+    entry = AuditEntry.objects.get(seq=chain[0])
+    for url, data in ((f"/admin/audit/auditentry/{entry.pk}/change/", {"message": "changed"}),
+                      (f"/admin/audit/auditentry/{entry.pk}/delete/", {"post": "yes"}),
+                      ("/admin/audit/auditentry/add/", {"seq": 10**9, "message": "forged"})):
+        assert client.post(url, data).status_code in {302, 403}, url
+    assert AuditEntry.objects.get(seq=chain[0]).message == entry.message
+    assert not AuditEntry.objects.filter(seq=10**9).exists()
+    assert verify() is None
