@@ -27,8 +27,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--buildings", type=int, default=4, help="buildings of the grid (1号楼 … N号楼)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--areas", default=",".join(AREAS),
+                        help="area codes of the ID numbers (another set makes a second file that cannot clash)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    areas = args.areas.split(",")
     # A normal workbook writes shared strings, as Excel does (write-only mode writes inline strings).
     workbook = Workbook()
     sheet = workbook.active
@@ -45,7 +48,7 @@ def main() -> None:
         for member in range(min(rng.randint(2, 4), args.rows - written)):
             while True:
                 birth = start + datetime.timedelta(days=rng.randint(0, 32000))
-                body = f"{rng.choice(AREAS)}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
+                body = f"{rng.choice(areas)}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
                 number = body + ric.calc_check_digit(body + "0")
                 if number not in used:
                     used.add(number)
