@@ -46,7 +46,12 @@ _TOKEN = re.compile(r"^[0-9a-z\u0080-\U0010ffff]+$")
 
 # Kept in step with migrations/0002 (the SQL there is frozen; this is what the code runs).
 SQLITE_KEYS_NEW = "new.tokens || " + " || ".join(f"' s' || substr(new.path, 1, {n})" for n in SQLITE_SCOPE_LENGTHS)
-PG_KEYS = '(search_doc_keys(tokens, path) COLLATE "C")'
+# Every token prefixed with the county code (chars 7-12 of the path), then the scope tokens. Only
+# built-in immutable functions, so the index needs no function of ours (and builds ~25% faster).
+PG_KEYS = ("((string_to_array(substr(replace(' ' || tokens, ' ', ' ' || substr(path, 7, 6)), 2), ' ') || ARRAY["
+           + ", ".join(f"'s' || left(path, {n})" for n in PG_SCOPE_LENGTHS) + ']) COLLATE "C")')
+# Two partial indexes (halves by primary key), so a bulk load builds them on two cores at once.
+PG_HALVES = (("search_doc_keys_a", "id % 4 < 2"), ("search_doc_keys_b", "id % 4 >= 2"))
 
 
 # --- building documents ------------------------------------------------------------------------
@@ -136,11 +141,14 @@ def rebuild_all(progress: Callable[[int], None] | None = None, batch: int = 2000
 # --- bulk loading (seeding) --------------------------------------------------------------------
 
 @contextlib.contextmanager
-def bulk_loading() -> Iterator[Callable[[Iterable[Doc]], None]]:
+def bulk_loading(rebuild: Iterable[str] = ()) -> Iterator[Callable[[Iterable[Doc]], None]]:
     """Load many documents fast: the index is dropped, the rows inserted, the index rebuilt once.
 
-    Yields a `load(docs)` function. Use inside one transaction on an otherwise idle database.
+    Yields a `load(docs)` function; call it inside the caller's transactions. `rebuild`: other
+    CREATE INDEX statements (indexes the caller dropped for its own load) to run with ours at the
+    end — on PostgreSQL two at a time, on two connections.
     """
+    extra = list(rebuild)
     vendor = connection.vendor
     with connection.cursor() as cursor:
         if vendor == "sqlite":
@@ -150,9 +158,14 @@ def bulk_loading() -> Iterator[Callable[[Iterable[Doc]], None]]:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
         else:
             before = 0
-            cursor.execute("DROP INDEX IF EXISTS search_doc_keys_gin")
+            for name, _where in PG_HALVES:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
 
     def load(docs: Iterable[Doc]) -> None:
+        docs = list(docs)
+        if vendor == "sqlite" and any(d.id <= before for d in docs):
+            # The FTS rows are built at the end for ids above `before` only.
+            raise ValueError("bulk_loading loads new documents only (ids above the existing ones)")
         with connection.cursor() as cursor:
             if vendor == "postgresql":
                 with cursor.cursor.copy("COPY search_searchdoc (id, path, county_code, tokens) FROM STDIN") as copy:
@@ -162,22 +175,28 @@ def bulk_loading() -> Iterator[Callable[[Iterable[Doc]], None]]:
                 cursor.executemany("INSERT INTO search_searchdoc (id, path, county_code, tokens) VALUES (%s, %s, %s, %s)",
                                    [(d.id, d.path, d.county_code, d.tokens) for d in docs])
 
-    yield load
-    with connection.cursor() as cursor:
+    try:
+        yield load
+    finally:
         if vendor == "sqlite":
-            keys = SQLITE_KEYS_NEW.replace("new.", "d.")
-            cursor.execute(f"INSERT INTO search_fts (rowid, keys) SELECT d.id, {keys} FROM search_searchdoc d "  # noqa: S608
-                           "WHERE d.id > %s ORDER BY d.id", [before])
-            for statement in sqlite_triggers():
-                cursor.execute(statement)
-            cursor.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+            with connection.cursor() as cursor:
+                keys = SQLITE_KEYS_NEW.replace("new.", "d.")
+                # No incremental merging while loading: one merge ("optimize") at the end is cheaper.
+                cursor.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 0)")
+                cursor.execute(f"INSERT INTO search_fts (rowid, keys) SELECT d.id, {keys} "  # noqa: S608
+                               "FROM search_searchdoc d WHERE d.id > %s ORDER BY d.id", [before])
+                for statement in sqlite_triggers():
+                    cursor.execute(statement)
+                cursor.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+                cursor.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 4)")
+                for statement in extra:
+                    cursor.execute(statement)
         else:
-            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            cursor.execute(PG_CREATE_INDEX)
-            cursor.execute("ANALYZE search_searchdoc")
+            build_pg_indexes(pg_index_statements() + extra)
 
 
 def sqlite_triggers() -> list[str]:
+    """The triggers that keep the FTS table in step with search_searchdoc (as migration 0002)."""
     old_keys = SQLITE_KEYS_NEW.replace("new.", "old.")
     # Built from constants only (no user input anywhere in this module's SQL).
     insert = f"INSERT INTO search_fts (rowid, keys) VALUES (new.id, {SQLITE_KEYS_NEW});"  # noqa: S608
@@ -190,17 +209,48 @@ def sqlite_triggers() -> list[str]:
     ]
 
 
-SQLITE_CREATE_FTS = ("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
-                     "keys, content='', detail=none, tokenize='ascii')")
-PG_CREATE_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION search_doc_keys(tokens text, path text) RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT coalesce(array_agg(substr(path, 7, 6) || t), '{{}}'::text[])
-         || ARRAY[{", ".join(f"'s' || left(path, {n})" for n in PG_SCOPE_LENGTHS)}]
-  FROM unnest(string_to_array(tokens, ' ')) AS t
-$$"""  # noqa: S608
-PG_CREATE_INDEX = (f"CREATE INDEX IF NOT EXISTS search_doc_keys_gin ON search_searchdoc USING gin ({PG_KEYS}) "
-                   "WITH (fastupdate = off)")
+def pg_index_statements() -> list[str]:
+    return [f"CREATE INDEX IF NOT EXISTS {name} ON search_searchdoc USING gin ({PG_KEYS}) "
+            f"WITH (fastupdate = off) WHERE {where}" for name, where in PG_HALVES]
+
+
+def build_pg_indexes(statements: list[str], memory: str = "512MB") -> None:
+    """Run CREATE INDEX statements on two connections at once, in the order given (longest first:
+    a GIN build uses one core, PostgreSQL 15 cannot parallelise it), then ANALYZE."""
+    import queue
+    import threading
+
+    from django.db import connections
+
+    todo: queue.Queue[str] = queue.Queue()
+    for statement in statements:
+        todo.put(statement)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute(f"SET maintenance_work_mem = '{memory}'")
+                while not errors:
+                    try:
+                        statement = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    cursor.execute(statement)
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_searchdoc")
 
 
 # --- querying ----------------------------------------------------------------------------------
@@ -291,12 +341,12 @@ def _find_postgresql(alt: Alternative, scope: ScopePlan, limit: int) -> list[int
         cursor.execute("SET LOCAL enable_seqscan = off")
         for county, scopes in _county_groups(scope):
             keys = [county + t for t in alt.tokens]
-            sql = f"SELECT id FROM search_searchdoc WHERE {PG_KEYS} @> %s::text[]"  # noqa: S608
-            params: list[Any] = [keys]
-            if scopes is not None:
-                sql += f" AND {PG_KEYS} && %s::text[]"
-                params.append(scopes)
-            cursor.execute(sql + " LIMIT %s", [*params, limit - len(found)])
+            match = f"{PG_KEYS} @> %s::text[]" + ("" if scopes is None else f" AND {PG_KEYS} && %s::text[]")
+            params: list[Any] = [keys] if scopes is None else [keys, scopes]
+            # One branch per partial index (the planner ORs their bitmaps); built from constants only.
+            where = " OR ".join(f"({half.replace('%', '%%')} AND {match})" for _name, half in PG_HALVES)
+            cursor.execute(f"SELECT id FROM search_searchdoc WHERE {where} LIMIT %s",  # noqa: S608
+                           [*params * len(PG_HALVES), limit - len(found)])
             found.extend(row[0] for row in cursor.fetchall())
             if len(found) >= limit:
                 break

@@ -9,23 +9,34 @@ break-the-glass grant; searches that use a grant are written to the audit log.
 """
 
 import datetime
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from gridgov.accounts.roles import Cap, Role
 from gridgov.accounts.scope import Scope, scope_of, visible
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
+from gridgov.core.crypto import decrypt
 from gridgov.registry import pii
-from gridgov.registry.choices import CareTag, SpecialTag
+from gridgov.registry.choices import (
+    CareTag,
+    HouseholdKind,
+    HouseholdStatus,
+    Relation,
+    ResidenceStatus,
+    Sex,
+    SpecialTag,
+)
 from gridgov.registry.masking import mask_id_number, mask_phone
 from gridgov.registry.models import BreakGlassGrant, Household, Resident
-from gridgov.registry.rules import ACTIVE_STATUSES, may_see_special
+from gridgov.registry.rules import ACTIVE_STATUSES
 from gridgov.registry.validation import convert_15_to_18
 from gridgov.search import index
 from gridgov.search.models import HOUSEHOLD, RESIDENT, household_doc_id, resident_doc_id, split_doc_id
@@ -59,10 +70,21 @@ def active_grants(user: Any) -> list[BreakGlassGrant]:
     return list(BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now()).order_by("-granted_at"))
 
 
+def _has_active_grant(user: Any) -> bool:
+    """Cheap check run on every search (plain SQL: no ORM compile on the hot path)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    table = BreakGlassGrant._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE user_id = %s AND expires_at > %s LIMIT 1",  # noqa: S608
+                       [user.pk, timezone.now()])
+        return cursor.fetchone() is not None
+
+
 def search_scope(user: Any) -> tuple[Scope, list[BreakGlassGrant]]:
     """The user's search scope: their own view scope widened by their active grants."""
     base = scope_of(user, Cap.VIEW)
-    grants = active_grants(user) if not base.everything else []
+    grants = active_grants(user) if not base.everything and _has_active_grant(user) else []
     if not grants:
         return base, []
     roots = set(base.roots) | {g.path for g in grants}
@@ -160,7 +182,7 @@ def _exact_lookups(parsed: ParsedQuery, scope: Scope, want: int) -> list[tuple[l
         households = Household.objects.filter(where, phone_hash=digest).order_by("pk").values_list("pk", flat=True)
         out.append(([resident_doc_id(pk) for pk in residents[:want]]
                     + [household_doc_id(pk) for pk in households[:want]], "phone"))
-    if parsed.number:
+    if parsed.number and any(c.isdigit() for c in parsed.number) and (len(parsed.number) >= 7 or "-" in parsed.number):
         numbers = {parsed.number, parsed.number.lower()}
         numbered = Household.objects.filter(where, number__in=numbers).values_list("pk", flat=True)
         out.append(([household_doc_id(pk) for pk in numbered[:want]], "number"))
@@ -187,87 +209,135 @@ def _age(birth: datetime.date | None, today: datetime.date) -> int | None:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
+_SEX = dict(Sex.choices)
+_RELATION = dict(Relation.choices)
+_RESIDENCE = dict(ResidenceStatus.choices)
+_HOUSEHOLD_KIND = dict(HouseholdKind.choices)
+_HOUSEHOLD_STATUS = dict(HouseholdStatus.choices)
+
+
+def _in(values: list[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _json_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = json.loads(value or "[]")
+    return list(value or [])
+
+
+def _date(value: Any) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value))
+
+
+def _load_residents(pks: list[int]) -> dict[int, dict[str, Any]]:
+    """The columns a hit shows, in one plain query (the ORM's compile time would dominate a search)."""
+    if not pks:
+        return {}
+    r, h = Resident._meta.db_table, Household._meta.db_table
+    # Table names from model metadata; every value is a parameter.
+    sql = (f"SELECT r.id, r.path, r.name, r.sex, r.birth_date, r.ethnicity, r.relation, r.status, r.household_id, "  # noqa: S608
+           f"r.id_number_enc, r.phone_enc, r.care_tags, r.special_tags, h.address FROM {r} r "
+           f"LEFT JOIN {h} h ON h.id = r.household_id WHERE r.id IN ({_in(pks)})")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, pks)
+        keys = ("id", "path", "name", "sex", "birth_date", "ethnicity", "relation", "status", "household_id",
+                "id_number_enc", "phone_enc", "care_tags", "special_tags", "address")
+        return {row[0]: dict(zip(keys, row, strict=True)) for row in cursor.fetchall()}
+
+
+def _load_households(pks: list[int]) -> dict[int, dict[str, Any]]:
+    if not pks:
+        return {}
+    r, h = Resident._meta.db_table, Household._meta.db_table
+    statuses = [str(status) for status in ACTIVE_STATUSES]
+    sql = (f"SELECT h.id, h.path, h.number, h.address, h.kind, h.status, h.phone_enc, head.name, "  # noqa: S608
+           f"(SELECT count(*) FROM {r} m WHERE m.household_id = h.id AND m.status IN ({_in(statuses)})) "
+           f"FROM {h} h LEFT JOIN {r} head ON head.id = h.head_id WHERE h.id IN ({_in(pks)})")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*statuses, *pks])
+        keys = ("id", "path", "number", "address", "kind", "status", "phone_enc", "head_name", "members")
+        return {row[0]: dict(zip(keys, row, strict=True)) for row in cursor.fetchall()}
+
+
 def present(hits: list[tuple[int, int, str]], user: Any, scope: Scope) -> list[dict[str, Any]]:
     """Hits as the user may see them (masked; special tags only where granted), in rank order."""
-    resident_pks = [pk for doc, _t, _k in hits for kind, pk in [split_doc_id(doc)] if kind == RESIDENT]
-    household_pks = [pk for doc, _t, _k in hits for kind, pk in [split_doc_id(doc)] if kind == HOUSEHOLD]
-    residents = {r.pk: r for r in Resident.objects.filter(pk__in=resident_pks).select_related("household")}
-    households = {h.pk: h for h in Household.objects.filter(pk__in=household_pks).select_related("head")}
-    counts = dict(Resident.objects.filter(household_id__in=household_pks, status__in=ACTIVE_STATUSES)
-                  .values("household_id").annotate(n=Count("pk")).values_list("household_id", "n")) \
-        if household_pks else {}
+    resident_pks = [doc // 2 for doc, _t, _k in hits if doc % 2 == RESIDENT]
+    household_pks = [doc // 2 for doc, _t, _k in hits if doc % 2 == HOUSEHOLD]
+    residents = _load_residents(resident_pks)
+    households = _load_households(household_pks)
     home = scope_of(user, Cap.VIEW)
+    special = scope_of(user, Cap.SEE_SPECIAL_GROUPS)
     today = timezone.localdate()
     out: list[dict[str, Any]] = []
     for doc_id, tier, kind in hits:
         what, pk = split_doc_id(doc_id)
+        row = residents.get(pk) if what == RESIDENT else households.get(pk)
+        if row is None or not scope.covers(row["path"]):
+            continue
+        outside = not home.covers(row["path"])
         if what == RESIDENT:
-            resident = residents.get(pk)
-            if resident is None or not scope.covers(resident.path):
-                continue
-            out.append(_resident_row(resident, user, tier, kind, today, outside=not home.covers(resident.path)))
+            out.append(_resident_row(row, tier, kind, today, outside, special.covers(row["path"])))
         else:
-            household = households.get(pk)
-            if household is None or not scope.covers(household.path):
-                continue
-            out.append(_household_row(household, tier, kind, counts.get(pk, 0),
-                                      outside=not home.covers(household.path)))
+            out.append(_household_row(row, tier, kind, outside))
     return out
 
 
-def _resident_row(resident: Resident, user: Any, tier: int, kind: str, today: datetime.date,
-                  outside: bool) -> dict[str, Any]:
-    id_number = pii.id_number_of(resident) if resident.id_number_enc else ""
-    phone = pii.resident_phone_of(resident) if resident.phone_enc else ""
-    household = resident.household
+def _resident_row(r: dict[str, Any], tier: int, kind: str, today: datetime.date, outside: bool,
+                  may_see_special: bool) -> dict[str, Any]:
+    id_number = decrypt(r["id_number_enc"], pii.ID_NUMBER_CONTEXT) if r["id_number_enc"] else ""
+    phone = decrypt(r["phone_enc"], pii.RESIDENT_PHONE_CONTEXT) if r["phone_enc"] else ""
+    care = _json_list(r["care_tags"])
     row: dict[str, Any] = {
         "type": "resident",
-        "id": resident.pk,
-        "url": f"/registry/residents/{resident.pk}/",
+        "id": r["id"],
+        "url": f"/registry/residents/{r['id']}/",
         "tier": tier,
         "match": kind,
         "outside_scope": outside,
-        "name": resident.name,
-        "sex": resident.sex,
-        "sex_label": resident.get_sex_display() if resident.sex else "",
-        "age": _age(resident.birth_date, today),
-        "ethnicity": resident.ethnicity,
+        "name": r["name"],
+        "sex": r["sex"],
+        "sex_label": str(_SEX.get(r["sex"], "")),
+        "age": _age(_date(r["birth_date"]), today),
+        "ethnicity": r["ethnicity"],
         "id_number": mask_id_number(id_number),
         "phone": mask_phone(phone),
-        "relation_label": resident.get_relation_display(),
-        "status": resident.status,
-        "status_label": resident.get_status_display(),
-        "household_id": resident.household_id,
-        "household_url": f"/registry/households/{resident.household_id}/" if resident.household_id else "",
-        "address": household.address if household is not None else "",
-        "care_tags": list(resident.care_tags or []),
-        "care_labels": [str(CARE_LABELS.get(t, t)) for t in resident.care_tags or []],
+        "relation_label": str(_RELATION.get(r["relation"], r["relation"])),
+        "status": r["status"],
+        "status_label": str(_RESIDENCE.get(r["status"], r["status"])),
+        "household_id": r["household_id"],
+        "household_url": f"/registry/households/{r['household_id']}/" if r["household_id"] else "",
+        "address": r["address"] or "",
+        "care_tags": care,
+        "care_labels": [str(CARE_LABELS.get(t, t)) for t in care],
     }
-    if may_see_special(user, resident.path):
-        tags = list(resident.special_tags or [])
+    if may_see_special:
+        tags = _json_list(r["special_tags"])
         row["special_tags"] = tags
         row["special_labels"] = [str(SPECIAL_LABELS.get(t, t)) for t in tags]
     return row
 
 
-def _household_row(household: Household, tier: int, kind: str, members: int, outside: bool) -> dict[str, Any]:
-    phone = pii.household_phone_of(household) if household.phone_enc else ""
+def _household_row(h: dict[str, Any], tier: int, kind: str, outside: bool) -> dict[str, Any]:
+    phone = decrypt(h["phone_enc"], pii.HOUSEHOLD_PHONE_CONTEXT) if h["phone_enc"] else ""
     return {
         "type": "household",
-        "id": household.pk,
-        "url": f"/registry/households/{household.pk}/",
+        "id": h["id"],
+        "url": f"/registry/households/{h['id']}/",
         "tier": tier,
         "match": kind,
         "outside_scope": outside,
-        "number": household.number,
-        "address": household.address,
-        "kind": household.kind,
-        "kind_label": household.get_kind_display(),
-        "status": household.status,
-        "status_label": household.get_status_display(),
-        "head_name": household.head.name if household.head is not None else "",
+        "number": h["number"],
+        "address": h["address"],
+        "kind": h["kind"],
+        "kind_label": str(_HOUSEHOLD_KIND.get(h["kind"], h["kind"])),
+        "status": h["status"],
+        "status_label": str(_HOUSEHOLD_STATUS.get(h["status"], h["status"])),
+        "head_name": h["head_name"] or "",
         "phone": mask_phone(phone),
-        "member_count": members,
+        "member_count": h["members"],
     }
 
 

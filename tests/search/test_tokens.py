@@ -131,3 +131,16 @@ def test_metacharacters_and_blanks_match_nothing(q):
 
 def test_household_number_is_looked_up_as_typed():
     assert parse_query("150105001001001001-2-301").number == "150105001001001001-2-301"
+
+
+def test_bulk_tokenizer_matches_the_plain_functions():
+    from gridgov.search.tokens import BulkTokenizer
+
+    bulk = BulkTokenizer()
+    for name, phone, id_number in [("张伟", "13904711234", "15010019780315501X"), ("欧阳娜娜", "", "150105200101016021"),
+                                   ("巴特尔", "0471-6612345", "150121195001016011")]:
+        assert bulk.resident(name, phone, id_number) == resident_tokens(name, phone, id_number)
+    for address, building, unit, room, phone in [("惠民社区3号楼2单元301室", "3号楼", "2", "301", "0471-6123456"),
+                                                 ("东营村12号楼1单元1802室", "12号楼", "1", "1802", "")]:
+        assert bulk.household(address, building, unit, room, phone) == household_tokens(
+            address=address, building=building, unit=unit, room=room, phone=phone)
