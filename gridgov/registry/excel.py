@@ -13,15 +13,21 @@ Export: the residents of a subtree, masked by role (full ID numbers and phones o
 with SEE_PII who ask for them), special tags only for users granted them; audited.
 """
 
+import contextlib
 import datetime
 import io
 import itertools
 import math
+import os
 import re
+import secrets
+import tempfile
+import time
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -602,14 +608,51 @@ def import_upload(upload: Any, *, grid: Node, user: Any, commit: bool) -> Import
     return import_rows(read_rows(upload), grid=grid, user=user, commit=commit, source_name=name)
 
 
-def import_path(path: str, *, grid: Node, commit: bool, user: Any = None) -> ImportReport:
+def import_path(path: str | Path, *, grid: Node, commit: bool, user: Any = None, source_name: str = "") -> ImportReport:
     with open(path, "rb") as handle:
         handle.seek(0, 2)
         size = handle.tell()
         handle.seek(0)
-        check_upload(path, size, handle.read(8))
+        check_upload(str(path), size, handle.read(8))
         handle.seek(0)
-        return import_rows(read_rows(handle), grid=grid, user=user, commit=commit, source_name=path)
+        return import_rows(read_rows(handle), grid=grid, user=user, commit=commit,
+                           source_name=source_name or str(path))
+
+
+# A file that passed its dry run waits here for the user's "导入" (so it is not uploaded twice).
+# Private to the server: never under MEDIA_ROOT; removed after the commit or after an hour.
+PENDING_DIR = Path(tempfile.gettempdir()) / "gridgov-imports"
+PENDING_SECONDS = 3600
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+def keep_pending(upload: Any) -> str:
+    PENDING_DIR.mkdir(mode=0o700, exist_ok=True)
+    cutoff = time.time() - PENDING_SECONDS
+    for old in PENDING_DIR.glob("*.xlsx"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+    token = secrets.token_urlsafe(24)
+    upload.seek(0)
+    descriptor = os.open(PENDING_DIR / f"{token}.xlsx", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
+            handle.write(chunk)
+    return token
+
+
+def pending_file(token: str) -> Path | None:
+    if not _TOKEN.match(token or ""):
+        return None
+    path = PENDING_DIR / f"{token}.xlsx"
+    return path if path.exists() and path.stat().st_mtime >= time.time() - PENDING_SECONDS else None
+
+
+def discard_pending(token: str) -> None:
+    if _TOKEN.match(token or ""):
+        with contextlib.suppress(OSError):
+            (PENDING_DIR / f"{token}.xlsx").unlink()
 
 
 # --- template and export ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from gridgov.accounts.roles import Cap
@@ -110,17 +111,18 @@ def grids_in_scope(user: Any, cap: str = Cap.VIEW) -> QuerySet[Node]:
 
 
 def children_with_counts(node: Node, user: Any) -> list[dict[str, Any]]:
-    """The node's children in scope, each with its number of active households."""
-    children = visible(Node.objects.filter(parent=node), user).order_by("code")
+    """The node's children in scope, each with its number of active households (one grouped query:
+    children's paths have the same length, so households group by that prefix of their path)."""
+    children = list(visible(Node.objects.filter(parent=node), user).order_by("code"))
+    if not children:
+        return []
+    width = len(children[0].path)
     counts = dict(
         households_for(user).filter(path__under=node.path, status=HouseholdStatus.ACTIVE)
-        .values_list("path").annotate(n=Count("pk")).values_list("path", "n")
+        .annotate(prefix=Substr("path", 1, width)).values("prefix").annotate(n=Count("pk"))
+        .values_list("prefix", "n")
     )
-    rows = []
-    for child in children:
-        total = sum(n for path, n in counts.items() if path.startswith(child.path))
-        rows.append({"node": child, "households": total})
-    return rows
+    return [{"node": child, "households": counts.get(child.path, 0)} for child in children]
 
 
 def buildings_under(node: Node, user: Any, cap: str = Cap.VIEW) -> QuerySet[Node]:

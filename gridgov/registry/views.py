@@ -364,30 +364,63 @@ def _import_grids(request: HttpRequest) -> Any:
 
 @login_required
 def import_page(request: HttpRequest) -> HttpResponse:
-    """Upload → dry run (every bad row listed) → commit (all or nothing)."""
+    """Upload → dry run (every bad row listed) → commit (all or nothing).
+
+    A file whose dry run is clean is kept (privately, for an hour) so "导入" commits that very
+    file without uploading it again.
+    """
     if scope_of(request.user, Cap.IMPORT_EXPORT).empty:
         raise PermissionDenied("no permission: import_export")
     grids = _import_grids(request)
+    pending = request.session.get(PENDING_KEY) or {}
+    if request.method == "POST" and request.POST.get("pending"):
+        return _commit_pending(request, pending, grids)
     form = ImportForm(request.POST or None, request.FILES or None, grids=grids,
                       initial={"grid": request.GET.get("grid", "")})
     report = None
     file_error = ""
     commit = request.POST.get("commit") == "1"
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
             grid = excel.grid_for_import(request.user, form.cleaned_data["grid"])
-            report = excel.import_upload(form.cleaned_data["file"], grid=grid, user=request.user, commit=commit)
+            report = excel.import_upload(upload, grid=grid, user=request.user, commit=commit)
         except excel.ExcelFileError as exc:
             file_error = exc.message
         if report is not None and report.committed:
             messages.success(request, _("导入完成：新增 %(h)s 户、%(r)s 人") % {"h": report.households, "r": report.residents})
             return redirect("registry:node", node_id=grid.pk)
+        if report is not None and not report.errors:
+            excel.discard_pending(pending.get("token", ""))
+            pending = {"token": excel.keep_pending(upload), "grid": grid.code, "name": upload.name}
+            request.session[PENDING_KEY] = pending
     elif request.method == "POST" and "file" in form.errors:
         file_error = " ".join(str(e) for e in form.errors["file"])
     return render(request, "registry/import.html", {
-        "form": form, "report": report, "file_error": file_error, "commit": commit,
-        "grids": grids,
+        "form": form, "report": report, "file_error": file_error, "commit": commit, "grids": grids,
+        "pending": pending if report is not None and not report.errors else None,
     }, status=400 if file_error else 200)
+
+
+PENDING_KEY = "registry_import_pending"
+
+
+def _commit_pending(request: HttpRequest, pending: dict[str, str], grids: Any) -> HttpResponse:
+    token = request.POST.get("pending", "")
+    path = excel.pending_file(token) if token == pending.get("token") else None
+    if path is None:
+        messages.error(request, _("待导入的文件已过期，请重新选择文件并检查"))
+        return redirect("registry:import")
+    grid = excel.grid_for_import(request.user, pending["grid"])
+    report = excel.import_path(path, grid=grid, commit=True, user=request.user, source_name=pending.get("name", ""))
+    excel.discard_pending(token)
+    request.session.pop(PENDING_KEY, None)
+    if report.committed:
+        messages.success(request, _("导入完成：新增 %(h)s 户、%(r)s 人") % {"h": report.households, "r": report.residents})
+        return redirect("registry:node", node_id=grid.pk)
+    # Something changed since the dry run (e.g. someone registered one of these people meanwhile).
+    form = ImportForm(grids=grids, initial={"grid": grid.code})
+    return render(request, "registry/import.html", {"form": form, "report": report, "commit": True, "grids": grids})
 
 
 @login_required

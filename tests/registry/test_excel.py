@@ -275,6 +275,24 @@ def test_import_page_dry_run_then_commit(login, good_rows, grid1):
     assert Resident.objects.filter(name="王建国").exists()
 
 
+def test_import_page_commits_the_checked_file_without_a_second_upload(login, good_rows, grid1):
+    client = login("gaobo")
+    response = client.post(reverse("registry:import"), {"grid": grid1.code, "commit": "0",
+                                                        "file": SimpleUploadedFile("a.xlsx", xlsx(good_rows))})
+    token = response.context["pending"]["token"]
+    assert excel.pending_file(token) is not None
+    # Another user's session cannot use the token.
+    other = login("huimin_chief").post(reverse("registry:import"), {"pending": token})
+    assert other.status_code == 302 and not Resident.objects.filter(name="王建国").exists()
+    response = client.post(reverse("registry:import"), {"pending": token})
+    assert response.status_code == 302
+    assert Resident.objects.filter(name="王建国").count() == 1
+    assert excel.pending_file(token) is None
+    # The token is spent.
+    client.post(reverse("registry:import"), {"pending": token})
+    assert Resident.objects.filter(name="王建国").count() == 1
+
+
 def test_import_page_lists_errors_and_rejects_non_excel(login, grid1, building1):
     client = login("gaobo")
     content = xlsx([[building1.code, "71", "1", "", "张三", "123", "", "", "", ""]])
