@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from gridgov.accounts.roles import Cap
+from gridgov.accounts.roles import ROLE_CAPS, Cap
 from gridgov.accounts.scope import scope_of
 from gridgov.events.models import (
     Category,
@@ -36,6 +36,9 @@ def _org_ids(user: Any) -> list[int]:
     return sorted(user_org_ids(user))
 
 
+_HANDLERS_REPORT = all(Cap.REPORT_EVENT in caps for caps in ROLE_CAPS.values() if Cap.HANDLE_EVENT in caps)
+
+
 def events_for(user: Any) -> QuerySet[Event]:
     """The events `user` may see.
 
@@ -46,7 +49,8 @@ def events_for(user: Any) -> QuerySet[Event]:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return Event.objects.none()
     report_scope = scope_of(user, Cap.REPORT_EVENT)
-    handle_scope = scope_of(user, Cap.HANDLE_EVENT)
+    # Every role that handles events also reports them; then one scope query is enough.
+    handle_scope = report_scope if _HANDLERS_REPORT else scope_of(user, Cap.HANDLE_EVENT)
     if report_scope.everything or handle_scope.everything:
         return Event.objects.all()
     roots = _minimal(tuple(set(report_scope.roots) | set(handle_scope.roots)))
