@@ -272,7 +272,10 @@ def test_import_page_dry_run_then_commit(login, good_rows, grid1):
     response = client.post(reverse("registry:import"), {"grid": grid1.code, "commit": "1",
                                                         "file": SimpleUploadedFile("a.xlsx", content)})
     assert response.status_code == 302
-    assert Resident.objects.filter(name="王建国").exists()
+    wang = Resident.objects.get(name="王建国")
+    # The imported records show on the pages (history included).
+    page = client.get(reverse("registry:household", kwargs={"household_id": wang.household_id}))
+    assert page.status_code == 200 and "Excel 导入" in page.content.decode()
 
 
 def test_import_page_commits_the_checked_file_without_a_second_upload(login, good_rows, grid1):
