@@ -292,6 +292,8 @@ def create_household(request: HttpRequest, response: HttpResponse, body: Househo
 @router.patch("/households/{household_id}", response={200: HouseholdOut, 428: ErrorOut})
 def update_household(request: HttpRequest, response: HttpResponse, household_id: int,
                      body: HouseholdPatch) -> Any:
+    """Change the fields sent. Requires `If-Match: "<version>"` (the ETag of the detail; `*` for
+    an unconditional write): 428 without it, 412 with the current version if someone saved first."""
     household = selectors.get_household(request.user, household_id)
     present, version = if_match(request)
     if not present:
@@ -373,6 +375,9 @@ def create_resident(request: HttpRequest, response: HttpResponse, body: Resident
 
 @router.patch("/residents/{resident_id}", response={200: ResidentOut, 428: ErrorOut}, exclude_unset=True)
 def update_resident(request: HttpRequest, response: HttpResponse, resident_id: int, body: ResidentPatch) -> Any:
+    """Change the fields sent. Requires `If-Match: "<version>"` (the ETag of the detail; `*` for
+    an unconditional write): 428 without it, 412 with the current version if someone saved first.
+    `special_tags` is ignored for users not granted special groups."""
     resident = selectors.get_resident(request.user, resident_id)
     present, version = if_match(request)
     if not present:
