@@ -26,17 +26,13 @@ class EventsConfig(AppConfig):
         post_save.connect(_catalog_changed, sender=Category, dispatch_uid="events_category_saved", weak=False)
         post_delete.connect(_catalog_changed, sender=Category, dispatch_uid="events_category_deleted", weak=False)
 
-        from gridgov.accounts.models import RoleAssignment
         from gridgov.hierarchy.models import Node
 
-        def _people_or_places_changed(**_: object) -> None:
+        def _places_changed(**_: object) -> None:
             from gridgov.events.services import forget_cached_rows
 
             forget_cached_rows()
 
-        # Who staffs a centre, and where a grid hangs, are cached for reporting; drop them on change.
-        for model in (RoleAssignment, Node):
-            post_save.connect(_people_or_places_changed, sender=model, weak=False,
-                              dispatch_uid=f"events_forget_{model._meta.label_lower}_saved")
-            post_delete.connect(_people_or_places_changed, sender=model, weak=False,
-                                dispatch_uid=f"events_forget_{model._meta.label_lower}_deleted")
+        # Grid nodes (with their community) are cached for reporting; drop them when the tree changes.
+        post_save.connect(_places_changed, sender=Node, weak=False, dispatch_uid="events_forget_node_saved")
+        post_delete.connect(_places_changed, sender=Node, weak=False, dispatch_uid="events_forget_node_deleted")

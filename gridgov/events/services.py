@@ -175,8 +175,7 @@ def _resolve_grid(grid: Node | int | None, lng: float | None, lat: float | None)
 
 class _TTLCache:
     """A small per-process cache for rows that rarely change and are read on every report
-    (grid nodes with their community, the people of a centre); entries live a minute, like
-    the grid locator's polygons."""
+    (grid nodes with their community); entries live a minute, like the grid locator's polygons."""
 
     def __init__(self, seconds: float = 60) -> None:
         self.seconds = seconds
@@ -201,8 +200,9 @@ class _TTLCache:
             self.values.clear()
 
 
+# Grid nodes only: their ids are never reused. (People are not cached: a cached id of an account
+# that a rolled-back transaction created would break the notification's foreign key.)
 _GRIDS = _TTLCache()
-_CENTRES = _TTLCache()
 
 
 def _grid_node(grid_id: int) -> Node | None:
@@ -210,9 +210,8 @@ def _grid_node(grid_id: int) -> Node | None:
 
 
 def forget_cached_rows() -> None:
-    """Drop cached grids and centre staff (tests; role changes call it through a signal)."""
+    """Drop cached grids (tests; node changes call it through a signal)."""
     _GRIDS.clear()
-    _CENTRES.clear()
 
 
 def _body_hash(body: Any) -> str:
@@ -354,8 +353,9 @@ def user_org_ids(user: Any) -> set[int]:
     return set(user_orgs(user))
 
 
-def actor_kinds(event: Event, user: Any) -> set[str]:
-    """Which of the workflow's actors `user` is for this event."""
+def actor_kinds(event: Event, user: Any, *, co: bool = True) -> set[str]:
+    """Which of the workflow's actors `user` is for this event (`co=False` skips the one query
+    that finds out whether they co-handle it, for actions no co-handler may take)."""
     if user is None:
         return {Actor.SYSTEM}
     if not _is_user(user) or not user.is_active:
@@ -372,7 +372,7 @@ def actor_kinds(event: Event, user: Any) -> set[str]:
     if orgs:
         if event.lead_org_id in orgs:
             kinds.add(Actor.LEAD)
-        if event.assignments.filter(active=True, role=AssignmentRole.CO, organisation_id__in=orgs).exists():
+        if co and event.assignments.filter(active=True, role=AssignmentRole.CO, organisation_id__in=orgs).exists():
             kinds.add(Actor.CO)
     return kinds
 
@@ -395,18 +395,23 @@ _CENTRE_ROLES = [role for role, caps in ROLE_CAPS.items() if Cap.HANDLE_EVENT in
 
 def centre_users(node: Node) -> list[User]:
     """The people who staff the governance centre at `node` (its administrators)."""
-    ids = RoleAssignment.objects.filter(node=node, role__in=_CENTRE_ROLES).values("user_id")
-    return list(User.objects.filter(pk__in=ids, is_active=True).only("pk"))
+    return list(User.objects.filter(pk__in=centre_user_ids(node)))
 
 
 def centre_user_ids(node: Node) -> list[int]:
-    """Ids of centre_users(node), cached for a minute (every report notifies them)."""
-    return list(_CENTRES.get(node.pk, lambda: [u.pk for u in centre_users(node)]))
+    """Ids of the active administrators at `node`, in one query (notifications need no more)."""
+    return list(RoleAssignment.objects.filter(node=node, role__in=_CENTRE_ROLES, user__is_active=True)
+                .values_list("user_id", flat=True).distinct())
 
 
 def org_users(org_ids: Iterable[int]) -> list[User]:
-    ids = OrgMember.objects.filter(organisation_id__in=list(org_ids)).values("user_id")
-    return list(User.objects.filter(pk__in=ids, is_active=True).only("pk"))
+    return list(User.objects.filter(pk__in=org_user_ids(org_ids)))
+
+
+def org_user_ids(org_ids: Iterable[int]) -> list[int]:
+    """Ids of the active members of these organisations, in one query."""
+    return list(OrgMember.objects.filter(organisation_id__in=list(org_ids), user__is_active=True)
+                .values_list("user_id", flat=True).distinct())
 
 
 def _notify(users: Iterable[Any], event: Event | None, message: str, *, exclude: Any = None) -> int:
@@ -523,9 +528,9 @@ def _on_dispatch(step: _Step) -> None:
     event.lead_org = lead
     step.step_data.update(lead_org=lead.pk, lead_org_name=lead.name, co_orgs=[o.pk for o in co_orgs],
                           co_org_names=[o.name for o in co_orgs])
-    step.notify.append((org_users([lead.pk]), f"新派遣（主办）：{event.number} {category.name}，请及时签收"))
+    step.notify.append((org_user_ids([lead.pk]), f"新派遣（主办）：{event.number} {category.name}，请及时签收"))
     if co_orgs:
-        step.notify.append((org_users([o.pk for o in co_orgs]), f"新派遣（协办）：{event.number} {category.name}"))
+        step.notify.append((org_user_ids([o.pk for o in co_orgs]), f"新派遣（协办）：{event.number} {category.name}"))
 
 
 def _on_decline(step: _Step) -> None:
@@ -535,7 +540,7 @@ def _on_decline(step: _Step) -> None:
     event.assignments.filter(active=True).update(active=False)
     event.lead_org = None
     event.due_at = _deadline(event, step.now, event.category.ack_hours)
-    step.notify.append((centre_users(event.handling_node), f"{event.number} 被主办单位退回，请重新派遣"))
+    step.notify.append((centre_user_ids(event.handling_node), f"{event.number} 被主办单位退回，请重新派遣"))
 
 
 def _on_acknowledge(step: _Step) -> None:
@@ -577,7 +582,7 @@ def _on_handle(step: _Step) -> None:
         step.step_data["co_pending"] = pending
     recipients = [event.reporter] if event.reporter else []
     step.notify.append((recipients, f"{event.number} 已处置，请确认办结或重办"))
-    step.notify.append((centre_users(event.handling_node), f"{event.number} 已处置：{result[:60]}"))
+    step.notify.append((centre_user_ids(event.handling_node), f"{event.number} 已处置：{result[:60]}"))
 
 
 def _co_assignment(step: _Step) -> EventAssignment:
@@ -617,7 +622,7 @@ def _on_co_handle(step: _Step) -> None:
     assignment.save(update_fields=["acknowledged_at", "handled_at", "result"])
     step.step_data["result"] = result
     step.keep_overdue = True
-    step.notify.append((org_users([step.event.lead_org_id] if step.event.lead_org_id else []),
+    step.notify.append((org_user_ids([step.event.lead_org_id] if step.event.lead_org_id else []),
                         f"{step.event.number} 协办单位 {assignment.organisation.name} 已报告处置结果"))
 
 
@@ -657,7 +662,7 @@ def _on_resubmit(step: _Step) -> None:
             raise ValidationError({"description": f"事件描述最长 {MAX_DESCRIPTION} 字"})
         event.description = description
     event.due_at = _deadline(event, step.now, event.category.ack_hours)
-    step.notify.append((centre_users(event.handling_node), f"{event.number} 已重新上报，请受理"))
+    step.notify.append((centre_user_ids(event.handling_node), f"{event.number} 已重新上报，请受理"))
 
 
 def _on_accept(step: _Step) -> None:
@@ -680,9 +685,9 @@ def _on_reopen(step: _Step) -> None:
     event.closed_at = None
     event.assignments.filter(active=True).update(active=False)
     event.due_at = _deadline(event, step.now, event.category.ack_hours)
-    step.notify.append((centre_users(event.handling_node), f"{event.number} 被要求重办：{step.note[:80]}"))
+    step.notify.append((centre_user_ids(event.handling_node), f"{event.number} 被要求重办：{step.note[:80]}"))
     if event.lead_org_id:
-        step.notify.append((org_users([event.lead_org_id]), f"{event.number} 被要求重办：{step.note[:80]}"))
+        step.notify.append((org_user_ids([event.lead_org_id]), f"{event.number} 被要求重办：{step.note[:80]}"))
 
 
 def escalate_node(event: Event) -> Node:
@@ -704,7 +709,7 @@ def _on_escalate(step: _Step) -> None:
         event.due_at = _deadline(event, step.now, event.category.ack_hours)
     step.keep_overdue = True
     why = "超期自动上报" if step.user is None else "上报"
-    step.notify.append((centre_users(upper), f"{event.number} {why}至{upper.name}：{event.category.name}"))
+    step.notify.append((centre_user_ids(upper), f"{event.number} {why}至{upper.name}：{event.category.name}"))
 
 
 def _on_supervise(step: _Step) -> None:
@@ -719,9 +724,9 @@ def _on_supervise(step: _Step) -> None:
     step.keep_overdue = True
     step.step_data["grade"] = grade
     label = Supervision(grade).label
-    recipients = centre_users(event.handling_node)
+    recipients = centre_user_ids(event.handling_node)
     if event.lead_org_id:
-        recipients += org_users([event.lead_org_id])
+        recipients += org_user_ids([event.lead_org_id])
     step.notify.append((recipients, f"{event.number} 被{label}：{step.note[:80]}"))
 
 
@@ -729,9 +734,9 @@ def _pending(event: Event, kind: str) -> ClockRequest | None:
     return event.clock_requests.filter(kind=kind, status=RequestStatus.PENDING).order_by("pk").first()
 
 
-def _superiors(event: Event) -> list[User]:
+def _superiors(event: Event) -> list[int]:
     node = event.handling_node
-    return centre_users(node) + (centre_users(node.parent) if node.parent else [])
+    return centre_user_ids(node) + (centre_user_ids(node.parent) if node.parent else [])
 
 
 def _on_request(step: _Step, kind: str) -> None:
@@ -909,7 +914,9 @@ def _check(event: Event, action: str, user: Any) -> str:
     """Resolve the action (a co-handler's acknowledge/handle) and raise 409/403 if not allowed."""
     if action not in ACTION_NAMES:
         raise ValidationError({"action": f"未知动作：{action}"})
-    kinds = actor_kinds(event, user)
+    rule = rule_for(event.state, action)
+    needs_co = action in (Action.ACKNOWLEDGE, Action.HANDLE) or (rule is not None and Actor.CO in rule.who)
+    kinds = actor_kinds(event, user, co=needs_co)
     if action in (Action.ACKNOWLEDGE, Action.HANDLE) and Actor.LEAD not in kinds and Actor.CO in kinds:
         action = Action.CO_ACKNOWLEDGE if action == Action.ACKNOWLEDGE else Action.CO_HANDLE
     rule = rule_for(event.state, action)

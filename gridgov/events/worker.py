@@ -52,9 +52,9 @@ def _mark_overdue(now: datetime, result: PassResult) -> None:
             if not changed:
                 continue
             record(AuditAction.UPDATE, event, changes={"overdue": [False, True]}, message="worker: deadline passed")
-            recipients = services.centre_users(event.handling_node)
+            recipients = services.centre_user_ids(event.handling_node)
             if event.lead_org_id:
-                recipients += services.org_users([event.lead_org_id])
+                recipients += services.org_user_ids([event.lead_org_id])
             services._notify(recipients, event, f"{event.number} 已超期：{event.category.name}")
         result.marked_overdue.append(event.number)
 
@@ -80,7 +80,7 @@ def _remind_co_handlers(now: datetime, result: PassResult) -> None:
         message = f"{assignment.event.number} 协办签收已超期：{assignment.organisation.name}"
         if Notification.objects.filter(event=assignment.event, message=message).exists():
             continue
-        result.reminded_co_handlers += services._notify(services.org_users([assignment.organisation_id]),
+        result.reminded_co_handlers += services._notify(services.org_user_ids([assignment.organisation_id]),
                                                         assignment.event, message)
 
 

@@ -635,8 +635,10 @@ def _seed_city(ctx: SeedContext, writer: RegistryWriter, buildings: list[dict[st
                 advance(counter.value)
             if not done:
                 time.sleep(0.5)
-        ctx.say(f"Registry rows written in {time.monotonic() - started:.0f} s; building the keyword index and the "
+        written = time.monotonic()
+        ctx.say(f"Registry rows written in {written - started:.0f} s; building the keyword index and the "
                 f"registry's {len(indexes)} secondary indexes…")
+    ctx.say(f"Indexes built in {time.monotonic() - written:.0f} s")
     with transaction.atomic():
         _reset_sequences()
         _record(ctx, writer, started)

@@ -19,6 +19,7 @@ Contract used by the registry's services (inside their transaction):
 
 import contextlib
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -302,12 +303,26 @@ def _find_sqlite(alt: Alternative, scope: ScopePlan, limit: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+_COUNTIES: dict[str, tuple[float, list[str]]] = {}
+COUNTY_CACHE_SECONDS = 60.0
+
+
 def _counties_under(prefix: str) -> list[str]:
-    """County codes of the county nodes under a path shorter than a county's (the city)."""
+    """County codes of the county nodes under a path shorter than a county's (the city).
+
+    Cached for a minute: a city-wide search asks for every alternative of the query, and counties
+    are created about once a decade.
+    """
+    now = time.monotonic()
+    cached = _COUNTIES.get(prefix)
+    if cached is not None and cached[0] > now:
+        return cached[1]
     nodes = Node.objects.filter(level=Level.COUNTY)
     if prefix:
         nodes = nodes.filter(path__under=prefix)
-    return sorted(set(nodes.values_list("code", flat=True)))
+    counties = sorted(set(nodes.values_list("code", flat=True)))
+    _COUNTIES[prefix] = (now + COUNTY_CACHE_SECONDS, counties)
+    return counties
 
 
 def _county_groups(scope: ScopePlan) -> list[tuple[str, list[str] | None]]:
