@@ -63,7 +63,11 @@ def scope_of(user: Any, cap: str = Cap.VIEW) -> Scope:
         scope = Scope(everything=True)
     else:
         paths: set[str] = set()
-        for role, path, special in user.assignments.values_list("role", "node__path", "grants_special_groups"):
+        if "_gridgov_assignments" not in user.__dict__:
+            # One query per user object, whatever the number of capabilities asked about.
+            user.__dict__["_gridgov_assignments"] = list(
+                user.assignments.values_list("role", "node__path", "grants_special_groups"))
+        for role, path, special in user.__dict__["_gridgov_assignments"]:
             if cap in ROLE_CAPS.get(role, set()) or (cap == Cap.SEE_SPECIAL_GROUPS and special):
                 paths.add(path)
         scope = Scope(roots=_minimal(paths))
@@ -73,6 +77,7 @@ def scope_of(user: Any, cap: str = Cap.VIEW) -> Scope:
 
 def forget_scopes(user: Any) -> None:
     user.__dict__.pop("_gridgov_scopes", None)
+    user.__dict__.pop("_gridgov_assignments", None)
 
 
 def visible(queryset: models.QuerySet[M], user: Any, cap: str = Cap.VIEW, field: str = "path") -> models.QuerySet[M]:

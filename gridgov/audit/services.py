@@ -1,10 +1,12 @@
 """The one place that writes the audit log."""
 
+import contextlib
 import functools
 import ipaddress
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
@@ -82,6 +84,9 @@ def record(
     `user` overrides the context's actor (used at login, before the request has a user).
     A row with no place of its own (a system command, a failed login of an unknown name)
     belongs to the whole city, so the city's auditors see it.
+
+    Inside `appended_together()` the row is only prepared; it gets its `seq` and hash when the
+    block ends.
     """
     ctx = current_actor()
     if obj is not None:
@@ -95,37 +100,77 @@ def record(
     if user is not None:
         actor_id = user.pk if getattr(user, "pk", None) else None
         actor_name = getattr(user, "username", "") or actor_name
-    # Joins the caller's transaction without a savepoint: if this append fails, the write it
-    # logs must fail with it. Locking the head row orders concurrent appends (gap-free seq).
+    entry = AuditEntry(
+        actor_id=actor_id,
+        actor_name=actor_name[:150],
+        channel=ctx.channel,
+        ip=_normalized_ip(ctx.ip),
+        request_id=ctx.request_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id[:64],
+        object_repr=object_repr[:200],
+        path=path,
+        changes=_jsonable(changes or {}),
+        success=success,
+        message=message[:500],
+    )
+    pending = _pending.get()
+    if pending is not None:
+        pending.append(entry)
+    else:
+        _append([entry])
+    return entry
+
+
+# Rows prepared inside `appended_together()`, appended to the chain when it ends.
+_pending: ContextVar[list[AuditEntry] | None] = ContextVar("gridgov_audit_pending", default=None)
+
+
+@contextlib.contextmanager
+def appended_together() -> Iterator[None]:
+    """Append the audit rows written inside the block to the chain together, at its end.
+
+    Use it as the last thing inside a transaction that writes several audited rows (an event
+    with its first step): every append locks the chain head until COMMIT, so appending at the
+    end holds that lock (which every writer of the city waits for on PostgreSQL) only for the
+    final statements, and the rows go in with one INSERT. If the block raises, its rows are
+    dropped with the transaction they belonged to. Nested blocks join the outermost one.
+    """
+    if _pending.get() is not None:
+        yield
+        return
+    rows: list[AuditEntry] = []
+    token = _pending.set(rows)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    if rows:
+        _append(rows)
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    """Chain `entries` behind the head and insert them, in the caller's transaction.
+
+    Joins the caller's transaction without a savepoint: if this append fails, the write it logs
+    must fail with it. Locking the head row orders concurrent appends (gap-free seq).
+    """
     with transaction.atomic(savepoint=False):
         head = ChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:  # an empty database (the migration creates the row; a flush removes it)
             head, _ = ChainHead.objects.get_or_create(pk=1)
-        entry = AuditEntry(
-            seq=head.seq + 1,
-            at=timezone.now(),
-            actor_id=actor_id,
-            actor_name=actor_name[:150],
-            channel=ctx.channel,
-            ip=_normalized_ip(ctx.ip),
-            request_id=ctx.request_id,
-            action=action,
-            object_type=object_type,
-            object_id=object_id[:64],
-            object_repr=object_repr[:200],
-            path=path,
-            changes=_jsonable(changes or {}),
-            success=success,
-            message=message[:500],
-            prev_hash=head.hash,
-        )
-        entry.hash = entry.compute_hash()
-        entry.save()
-        head.seq, head.hash = entry.seq, entry.hash
+        now = timezone.now()
+        seq, prev_hash = head.seq, head.hash
+        for entry in entries:
+            seq += 1
+            entry.seq, entry.at, entry.prev_hash = seq, now, prev_hash
+            entry.hash = prev_hash = entry.compute_hash()
+        AuditEntry.objects.append(entries)
+        head.seq, head.hash = seq, prev_hash
         head.save(update_fields=["seq", "hash"])
-    if not success:
-        ctx.failures.append(entry.seq)
-    return entry
+    failures = current_actor().failures
+    failures.extend(entry.seq for entry in entries if not entry.success)
 
 
 def record_failure(action: str, obj: models.Model | None = None, *, message: str, **kwargs: Any) -> AuditEntry:

@@ -255,8 +255,9 @@ def _distance_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
 
 def possible_duplicates(*, category: Category, lng: float | None, lat: float | None, at: datetime | None = None,
                         radius_m: float = 200, hours: float = 24, exclude: Event | None = None,
-                        queryset: QuerySet[Event] | None = None) -> list[tuple[Event, float]]:
-    """Open events of the same category within `radius_m` and `hours` of a point: (event, metres)."""
+                        queryset: QuerySet[Event] | None = None, limit: int = 10) -> list[tuple[Event, float]]:
+    """Open events of the same category within `radius_m` and `hours` of a point, the nearest
+    `limit` of them: (event, metres), nearest first."""
     if lng is None or lat is None:
         return []
     at = at or timezone.now()
@@ -265,27 +266,28 @@ def possible_duplicates(*, category: Category, lng: float | None, lat: float | N
     candidates = (queryset if queryset is not None else Event.objects.all()).filter(
         category=category, created_at__gte=at - timedelta(hours=hours), created_at__lte=at + timedelta(hours=1),
         lng__range=(lng - degrees_lng, lng + degrees_lng), lat__range=(lat - degrees_lat, lat + degrees_lat),
-    ).exclude(state__in=[State.MERGED, State.CLOSED, State.RETURNED]).select_related("grid")
+    ).exclude(state__in=[State.MERGED, State.CLOSED, State.RETURNED])
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
-    found: list[tuple[Event, float]] = []
-    for event in candidates[:50]:
-        if event.lng is None or event.lat is None:
+    # Coordinates first (a burst of reports of one pipe can put hundreds in the box), then the
+    # nearest few events in full.
+    nearest: list[tuple[float, int]] = []
+    for pk, event_lng, event_lat in candidates.values_list("pk", "lng", "lat")[:500]:
+        if event_lng is None or event_lat is None:
             continue
-        distance = _distance_m(lng, lat, event.lng, event.lat)
+        distance = _distance_m(lng, lat, event_lng, event_lat)
         if distance <= radius_m:
-            found.append((event, round(distance)))
-    found.sort(key=lambda pair: pair[1])
-    return found
+            nearest.append((round(distance), pk))
+    nearest = sorted(nearest)[:limit]
+    if not nearest:
+        return []
+    events = Event.objects.select_related("grid").in_bulk([pk for _d, pk in nearest])
+    return [(events[pk], distance) for distance, pk in nearest if pk in events]
 
 
 def duplicates_of(event: Event, user: Any = None) -> list[tuple[Event, float]]:
     return possible_duplicates(category=event.category, lng=event.lng, lat=event.lat, at=event.created_at,
                                exclude=event, queryset=events_for(user) if user is not None else None)
-
-
-# Timeline steps that are not workflow actions.
-STEP_NAMES = {"report": "上报", "merged_in": "合并重复事件"}
 
 
 @dataclass(frozen=True)
@@ -296,9 +298,7 @@ class TimelineEntry:
 
     @property
     def action_name(self) -> str:
-        from gridgov.events.workflow import ACTION_NAMES
-
-        return STEP_NAMES.get(self.step.action) or ACTION_NAMES.get(self.step.action, self.step.action)
+        return self.step.action_name
 
     @property
     def from_name(self) -> str:

@@ -27,7 +27,7 @@ from gridgov.accounts.models import RoleAssignment, User
 from gridgov.accounts.roles import ROLE_CAPS, Cap
 from gridgov.accounts.scope import can, require, visible
 from gridgov.api.errors import ConflictError
-from gridgov.audit.services import record_denied
+from gridgov.audit.services import appended_together, record_denied
 from gridgov.events.deadlines import add_hours, hours_between
 from gridgov.events.models import (
     AssignmentRole,
@@ -295,7 +295,8 @@ def report_event(*, user: Any, category: Category | str | int, description: str,
 
     written: list[str] = []
     try:
-        with transaction.atomic():
+        # The audit rows go to the chain last, after the key is claimed (see appended_together).
+        with transaction.atomic(), appended_together():
             community = grid_node.parent or grid_node
             event = Event.objects.create(
                 number=new_event_number(now), category=category_obj, description=text,
@@ -944,7 +945,7 @@ def transition(event: Event, action: str, *, user: Any, note: str = "", now: dat
     now = now or timezone.now()
     note = (note or "").strip()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), appended_together():
             locked = (Event.objects.select_for_update(of=("self",))
                       .select_related("category", "handling_node", "grid", "lead_org").get(pk=event.pk))
             action = _check(locked, action, user)
