@@ -111,7 +111,8 @@ def dispute_detail(d: Dispute, user: Any) -> dict[str, Any]:
                        "visitors": [_user_label(u) for u in v.visitors.all()], "others_present": v.others_present,
                        "summary": v.summary, "recorded_by": _user_label(v.recorded_by)}
                       for v in selectors.visits_of(d)]
-    data["timeline"] = [{"at": s.at, "action": s.action, "from_state": s.from_state, "to_state": s.to_state,
+    data["timeline"] = [{"at": s.at, "action": s.action, "action_name": s.action_name,
+                         "from_state": s.from_state, "to_state": s.to_state,
                          "actor": s.actor.username if s.actor else "", "note": s.note,
                          "organisation": s.organisation.name if s.organisation else ""}
                         for s in selectors.timeline_of(d)]

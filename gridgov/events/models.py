@@ -284,6 +284,13 @@ class EventStep(models.Model):
     def __str__(self) -> str:
         return f"{self.event.number} {self.action}"
 
+    @property
+    def action_name(self) -> str:
+        """The action's label for the timeline (workflow actions and the other steps alike)."""
+        from gridgov.events.workflow import step_name
+
+        return step_name(self.action)
+
 
 class EventPhoto(models.Model):
     event = models.ForeignKey(Event, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="photos")

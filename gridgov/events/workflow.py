@@ -129,6 +129,33 @@ ACTION_NAMES: dict[str, str] = {str(k): str(v) for k, v in Action.choices}
 STATE_NAMES: dict[str, str] = {str(k): str(v) for k, v in State.choices}
 ACTOR_NAMES: dict[str, str] = {str(k): str(v) for k, v in Actor.choices}
 
+# Timeline steps that are not workflow actions (the state does not change, except on report):
+# the report itself, the mark left on the event a duplicate was merged into, and the mediation
+# steps gridgov.disputes writes on the event's timeline (actions "dispute_*"). Every action that
+# can appear on a timeline is either here or in ACTION_NAMES (tests/events/test_workflow.py
+# checks every EventStep the code writes).
+STEP_NAMES: dict[str, str] = {
+    "report": "上报",
+    "merged_in": "合并重复事件",
+    "dispute_registered": "登记矛盾纠纷",
+    "dispute_risk_assessed": "风险研判",
+    "dispute_risk_override": "人工调整风险等级",
+    "dispute_alert": "风险预警",
+    "dispute_parties": "登记当事人",
+    "dispute_type": "调整纠纷类型",
+    "dispute_team": "邀请调解团队成员",
+    "dispute_team_removed": "调解团队成员退出",
+    "dispute_visit": "联合走访调解",
+    "dispute_follow_up": "回访",
+    "dispute_outcome": "登记化解结果",
+}
+TIMELINE_NAMES: dict[str, str] = {**ACTION_NAMES, **STEP_NAMES}
+
+
+def step_name(action: str) -> str:
+    """The zh-Hans label of a timeline step's action (the code itself if it is unknown)."""
+    return TIMELINE_NAMES.get(action, action)
+
 
 def rule_for(state: str, action: str) -> Rule | None:
     return TABLE.get((state, action))

@@ -1,7 +1,9 @@
 """The state machine: every legal transition (by the right actor, and refused for a wrong one) and
 every illegal (state, action) pair, plus the rules around them."""
 
+import ast
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +13,16 @@ from django.utils import timezone
 from gridgov.api.errors import ConflictError
 from gridgov.audit.models import AuditEntry
 from gridgov.events.models import ClockRequest, Event, EventStep, State
-from gridgov.events.workflow import ACTION_NAMES, STATE_NAMES, TABLE, Action, Actor, actions_from
+from gridgov.events.workflow import (
+    ACTION_NAMES,
+    STATE_NAMES,
+    STEP_NAMES,
+    TABLE,
+    TIMELINE_NAMES,
+    Action,
+    Actor,
+    actions_from,
+)
 
 ACTOR_USER = {Actor.CENTRE: "huimin_admin", Actor.SUPERIOR: "zhaowuda_admin", Actor.LEAD: "heating_staff",
               Actor.CO: "huimin_security", Actor.REPORTER: "gaobo", Actor.SYSTEM: None}
@@ -305,3 +316,134 @@ def test_merge_keeps_both_timelines(story: Any) -> None:
     other = story.report(dx=0.0006)
     with pytest.raises(ConflictError):
         story.act(other, "merge", "huimin_admin", into=closed.number)
+
+
+# ------------------------------------------------------------------------- timeline step labels
+
+GRIDGOV = Path(__file__).resolve().parents[2] / "gridgov"
+
+
+def _is_step_write(call: ast.Call) -> bool:
+    """`EventStep.objects.create(...)` or `EventStep(...)` (e.g. for bulk_create)."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id == "EventStep"
+    return (isinstance(func, ast.Attribute) and func.attr == "create" and isinstance(func.value, ast.Attribute)
+            and func.value.attr == "objects" and isinstance(func.value.value, ast.Name)
+            and func.value.value.id == "EventStep")
+
+
+def _passes_through(value: ast.expr, name: str) -> bool:
+    """`x = check(x, …)`: a call that vets `x` and gives it back; `x` is resolved as it came in."""
+    return isinstance(value, ast.Call) and any(isinstance(a, ast.Name) and a.id == name for a in value.args)
+
+
+class _StepActions:
+    """Every action value a module can write on an EventStep, found in its source: string
+    literals, `Action.X`, conditionals, local variables, and parameters of helpers (followed to
+    their callers in the module). A parameter of a function nobody in the module calls is
+    reported as unresolved ("path:function(parameter)")."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.relative_to(GRIDGOV.parent).as_posix()
+        self.tree = ast.parse(path.read_text(encoding="utf-8"))
+        self.parents: dict[ast.AST, ast.AST] = {}
+        for parent in ast.walk(self.tree):
+            for child in ast.iter_child_nodes(parent):
+                self.parents[child] = parent
+        self.found: set[str] = set()
+        self.unresolved: set[str] = set()
+
+    def _function(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        while node in self.parents:
+            node = self.parents[node]
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                return node
+        return None
+
+    def _resolve(self, expr: ast.expr, where: ast.AST, seen: frozenset[str] = frozenset()) -> None:
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            self.found.add(expr.value)
+        elif isinstance(expr, ast.IfExp):
+            self._resolve(expr.body, where, seen)
+            self._resolve(expr.orelse, where, seen)
+        elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "Action":
+            self.found.add(Action[expr.attr].value)
+        elif isinstance(expr, ast.Name):
+            self._resolve_name(expr.id, where, seen)
+        else:
+            self.unresolved.add(f"{self.path}:{ast.unparse(expr)}")
+
+    def _resolve_name(self, name: str, where: ast.AST, seen: frozenset[str]) -> None:
+        function = self._function(where)
+        if function is None or f"{function.name}.{name}" in seen:
+            return
+        seen = seen | {f"{function.name}.{name}"}
+        assigned = [node.value for node in ast.walk(function) if isinstance(node, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+                    and not _passes_through(node.value, name)]
+        for value in assigned:
+            self._resolve(value, value, seen)
+        params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+        if name not in params and name not in [a.arg for a in function.args.kwonlyargs]:
+            if not assigned:
+                self.unresolved.add(f"{self.path}:{function.name}:{name}")
+            return
+        callers = [node for node in ast.walk(self.tree) if isinstance(node, ast.Call)
+                   and isinstance(node.func, ast.Name) and node.func.id == function.name]
+        if not callers:
+            self.unresolved.add(f"{self.path}:{function.name}({name})")
+        for call in callers:
+            given = [k.value for k in call.keywords if k.arg == name]
+            if not given and name in params and params.index(name) < len(call.args):
+                given = [call.args[params.index(name)]]
+            for value in given:
+                self._resolve(value, call, seen)
+
+    def scan(self) -> "_StepActions":
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call) and _is_step_write(node):
+                for keyword in node.keywords:
+                    if keyword.arg == "action":
+                        self._resolve(keyword.value, node)
+        return self
+
+
+def step_actions_in_code() -> tuple[set[str], set[str]]:
+    found: set[str] = set()
+    unresolved: set[str] = set()
+    for path in sorted(GRIDGOV.rglob("*.py")):
+        if "migrations" in path.parts or "EventStep" not in path.read_text(encoding="utf-8"):
+            continue
+        scanned = _StepActions(path).scan()
+        found |= scanned.found
+        unresolved |= scanned.unresolved
+    return found, unresolved
+
+
+def test_every_action_written_on_a_timeline_has_a_chinese_label() -> None:
+    found, unresolved = step_actions_in_code()
+    # The scan sees the report, the merge mark and every mediation step of gridgov.disputes…
+    assert {"report", "merged_in", "dispute_registered", "dispute_alert", "dispute_visit", "dispute_follow_up",
+            "dispute_outcome"} <= found
+    # …and the one open-ended writer is the workflow, which refuses actions not in ACTION_NAMES
+    # (test_unknown_action_is_a_validation_error).
+    assert unresolved == {"gridgov/events/services.py:transition(action)"}
+    missing = sorted(action for action in found | set(Action.values) if action not in TIMELINE_NAMES)
+    assert missing == [], f"timeline actions without a label in gridgov.events.workflow: {missing}"
+    for action in found | set(Action.values):
+        label = TIMELINE_NAMES[action]
+        assert label != action and all("\u4e00" <= ch <= "\u9fff" for ch in label), (action, label)
+    # Labels are not kept for steps nothing writes any more.
+    assert set(STEP_NAMES) <= found
+
+
+def test_seeded_timelines_show_labels_not_codes(api: Any) -> None:
+    actions = set(EventStep.objects.values_list("action", flat=True).distinct())
+    assert {"report", "dispute_registered", "dispute_alert"} <= actions  # the demo city has disputes
+    assert sorted(a for a in actions if a not in TIMELINE_NAMES) == []
+    event = EventStep.objects.filter(action="dispute_alert").order_by("pk").first().event
+    body = api("city_admin").get(f"/api/v1/events/{event.pk}").json()
+    names = {step["action"]: step["action_name"] for step in body["timeline"]}
+    assert names["dispute_alert"] == "风险预警" and names["report"] == "上报"
+    assert all(name != action for action, name in names.items()), names
