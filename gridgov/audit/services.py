@@ -17,8 +17,12 @@ from django.utils import timezone
 from gridgov.audit.models import Action, AuditEntry, ChainHead
 from gridgov.core.context import current_actor
 
-# Fields never copied into the log in clear (their change is recorded, not their value).
-SECRET_FIELDS = {"password", "token_hash", "id_number_enc", "phone_enc", "last_login"}
+# Fields never copied into the log: they appear as "***" (set or not), so a save that only
+# replaces one secret value with another logs no change. Password and key hashes, and every
+# encrypted (`*_enc`) field — ID numbers and phones (registry, dispute parties) and the Open311
+# submitter's contact; tests/audit/test_services.py checks that every BinaryField and `*_enc`
+# field of every model is listed.
+SECRET_FIELDS = {"password", "token_hash", "key_hash", "id_number_enc", "phone_enc", "contact_enc", "last_login"}
 
 
 def _jsonable(value: Any) -> Any:

@@ -61,3 +61,66 @@ def test_a_failure_row_appended_together_is_found_for_its_request(db):
         with transaction.atomic(), appended_together():
             record(Action.DENIED, object_type="test", success=False, message="refused")
         assert failure_logged()
+
+
+# ------------------------------------------------------------------ secret fields never logged
+
+def test_every_encrypted_or_hashed_secret_field_of_every_model_is_masked():
+    from django.apps import apps
+    from django.db import models
+
+    from gridgov.audit.services import SECRET_FIELDS
+
+    secret = {(m._meta.label_lower, f.name) for m in apps.get_models() for f in m._meta.concrete_fields
+              if isinstance(f, models.BinaryField) or f.name.endswith("_enc")}
+    assert ("open311.servicerequest", "contact_enc") in secret and ("registry.resident", "id_number_enc") in secret
+    assert sorted(field for field in secret if field[1] not in SECRET_FIELDS) == []
+
+
+def test_an_audited_save_of_an_open311_request_does_not_copy_the_contact_into_the_log(db):
+    import json
+
+    from gridgov.core.crypto import encrypt
+    from gridgov.events.services import report_event
+    from gridgov.hierarchy.models import Node
+    from gridgov.open311.models import Client, ServiceRequest
+    from gridgov.open311.services import CONTACT_CONTEXT
+
+    client = Client.objects.select_related("user").get(key_prefix="gridgov-")
+    grid = Node.objects.get(name="惠民社区第一网格")
+    head = ChainHead.objects.get().seq
+    with acting_as(client.user, channel="api"):
+        event, _ = report_event(user=client.user, category="water.outage", description="停水", lng=grid.lng,
+                                lat=grid.lat, channel="open311", check_scope=False)
+        contact = encrypt(json.dumps({"email": "citizen@example.cn", "phone": "13904718888"}), CONTACT_CONTEXT)
+        request = ServiceRequest.objects.create(event=event, client=client, token="t" * 32, contact_enc=contact)
+        # A later save that changes the contact (and something else) logs neither value either.
+        request.contact_enc = encrypt(json.dumps({"email": "other@example.cn"}), CONTACT_CONTEXT)
+        request.address_string = "惠民社区5号楼"
+        request.save()
+    rows = list(AuditEntry.objects.filter(seq__gt=head, object_type="open311.servicerequest",
+                                          object_id=str(request.pk)).order_by("seq"))
+    assert [r.action for r in rows] == [Action.CREATE, Action.UPDATE]
+    assert rows[0].changes["contact_enc"] == [None, "***"]
+    assert rows[1].changes == {"address_string": ["", "惠民社区5号楼"]}
+    logged = json.dumps([r.changes for r in rows], ensure_ascii=False)
+    for value in (contact, request.contact_enc):
+        assert str(bytes(value)) not in logged and bytes(value).hex() not in logged
+    assert "citizen@example.cn" not in logged and "other@example.cn" not in logged
+
+
+def test_an_open311_clients_key_hash_is_not_logged(db):
+    import json
+
+    from gridgov.hierarchy.models import Node
+    from gridgov.open311.models import Client, hash_api_key
+
+    demo = Client.objects.select_related("user").get(key_prefix="gridgov-")
+    head = ChainHead.objects.get().seq
+    with acting_as(None, channel="command", username="system:test"):
+        client = Client(name="测试客户端", user=demo.user, area=Node.objects.get(parent=None))
+        raw = client.set_key()
+        client.save()
+    row = AuditEntry.objects.get(seq__gt=head, object_type="open311.client", object_id=str(client.pk))
+    assert row.changes["key_hash"] == [None, "***"]
+    assert hash_api_key(raw) not in json.dumps(row.changes) and raw not in json.dumps(row.changes)
