@@ -175,3 +175,8 @@ LOGGING = {
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 GRIDGOV_CITY_CODE = env_str("GRIDGOV_CITY_CODE", "150100")
+
+# Open311 rate limits per one-minute window (gridgov.open311.ratelimit; 0 turns one off). The
+# counters are kept in the cache above, which is per process: see that module about sharing it.
+OPEN311_RATE_LIMIT_POST_PER_KEY = env_int("OPEN311_RATE_LIMIT_POST_PER_KEY", 60, minimum=0)
+OPEN311_RATE_LIMIT_PER_IP = env_int("OPEN311_RATE_LIMIT_PER_IP", 600, minimum=0)

@@ -21,6 +21,17 @@ def _cheap_password_hashing() -> Any:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Any:
+    """Each test starts with an empty cache (Open311 rate-limit counters, …): the LocMemCache
+    lives as long as the process, across tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(_cheap_password_hashing: Any, django_db_setup: Any, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock(), acting_as(None, channel="command", username="system:test-seed"):

@@ -92,7 +92,9 @@ class RequestContextMiddleware:
         token = _current.set(ctx)
         try:
             response = self.get_response(request)
-            if request.method not in _SAFE_METHODS and response.status_code >= 400 and not _failure_logged():
+            # 429 is left to the rate limiter, which logs the first refusal of a window only.
+            if (request.method not in _SAFE_METHODS and response.status_code >= 400 and response.status_code != 429
+                    and not _failure_logged()):
                 log_failed_write(request, response)
         finally:
             _current.reset(token)

@@ -2,7 +2,8 @@
 and GET), one request, tokens; `.json` or `.xml`; errors as [{code, description}].
 
 One jurisdiction (the city, settings.GRIDGOV_CITY_CODE): `jurisdiction_id` is optional, and any
-other value is 404. POST needs an `api_key` (403 without a valid one).
+other value is 404. POST needs an `api_key` (403 without a valid one). Too many requests from one
+client IP, or POSTs with one api_key, in a minute get 429 with Retry-After (gridgov.open311.ratelimit).
 """
 
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from gridgov.api.errors import ConflictError
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.context import set_user
-from gridgov.open311 import selectors
+from gridgov.open311 import ratelimit, selectors
 from gridgov.open311.models import Client
 from gridgov.open311.render import error, respond
 from gridgov.open311.services import Open311Error, Submission, submit
@@ -38,12 +39,18 @@ def _param(request: HttpRequest, name: str) -> str:
 
 
 def open311_view(methods: tuple[str, ...]) -> Callable[[View], View]:
-    """Method check, the jurisdiction, and Open311Error → [{code, description}] in the right format."""
+    """Rate limits, method check, the jurisdiction, and Open311Error → [{code, description}] in
+    the right format."""
 
     def decorate(view: View) -> View:
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, format: str, **kwargs: Any) -> HttpResponse:
+            exceeded = ratelimit.check(request, _param(request, "api_key"))
+            if exceeded is not None:
+                response = error(429, exceeded.description, format)
+                response["Retry-After"] = str(exceeded.retry_after)
+                return response
             if request.method not in methods:
                 response = error(405, f"method {request.method} not allowed; use {' or '.join(methods)}", format)
                 response["Allow"] = ", ".join(methods)
