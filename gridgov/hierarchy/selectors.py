@@ -218,10 +218,30 @@ def _area_features(areas: list[Node]) -> list[dict[str, Any]]:
     } for area in areas if area.boundary]
 
 
+# Shown (and sent as `gridgov.note`) when no polygon at all can be drawn for the area.
+NO_BOUNDARY_NOTE = "该区域暂无边界数据"
+
+
+def _place_features(places: list[Node]) -> list[dict[str, Any]]:
+    """Points for areas that have no polygon to draw, at their own coordinates."""
+    levels = dict(Level.choices)
+    return [{
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [place.lng, place.lat]},
+        "properties": {"id": place.pk, "kind": "place", "name": place.name, "code": place.code,
+                       "level": place.level, "level_label": str(levels[place.level]), "note": NO_BOUNDARY_NOTE,
+                       "url": f"/nodes/{place.pk}/"},
+    } for place in places if place.lng is not None and place.lat is not None]
+
+
 def map_layer(user: Any, node: Node | None = None) -> dict[str, Any]:
     """GeoJSON for the map: every grid polygon of the user's subtree (or of `node`'s), or, where
     that would be too many, the polygons of the areas one level down with their grid counts,
-    to drill into. Buildings appear as points when a single grid is shown."""
+    to drill into. Buildings appear as points when a single grid is shown.
+
+    Areas and grids without a boundary are left out; if that leaves no polygon at all, the area
+    itself is shown as a point at its coordinates (kind "place") and `gridgov.note` says that
+    it has no boundary data."""
     if node is not None and node.level == Level.BUILDING and node.parent is not None:
         node = node.parent
     tops: list[Node] = [node] if node is not None else list(top_nodes(user))
@@ -247,6 +267,10 @@ def map_layer(user: Any, node: Node | None = None) -> dict[str, Any]:
         mode = "areas"
         areas = list(children_of(node, user)) if node is not None else tops
         features = _area_features(areas)
+    note = ""
+    if not any(f["properties"]["kind"] in ("grid", "area") for f in features):
+        note = NO_BOUNDARY_NOTE
+        features = _place_features([node] if node is not None else tops) + features
     parent = None
     if node is not None and node.parent_id is not None:
         up = nodes_for(user).filter(pk=node.parent_id).first()
@@ -257,5 +281,5 @@ def map_layer(user: Any, node: Node | None = None) -> dict[str, Any]:
         "features": features,
         "gridgov": {"mode": mode, "grid_count": grid_count,
                     "node": {"id": node.pk, "name": node.name, "level": node.level} if node is not None else None,
-                    "parent": parent},
+                    "parent": parent, "note": note},
     }

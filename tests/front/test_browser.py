@@ -51,3 +51,34 @@ def test_grid_worker_on_a_phone_logs_in_sees_the_map_and_opens_the_grid(shared_l
             assert not errors, errors  # no CSP violation, no script error
         finally:
             browser.close()
+
+
+def test_an_area_without_boundary_shows_a_marker_and_a_note(shared_live_server, node, password):
+    from playwright.sync_api import expect, sync_playwright
+
+    from gridgov.hierarchy.models import Node
+    from tests.front.conftest import CHROMIUM_ARGS
+
+    grid = node("惠民社区第一网格")
+    Node.objects.filter(pk=grid.pk).update(boundary=None)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(locale="zh-CN").new_page()
+            page.set_default_timeout(5000)
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(f"{shared_live_server}/accounts/login/")
+            page.fill("#id_username", "gaobo")
+            page.fill("#id_password", password)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{shared_live_server}/nodes/{grid.pk}/")
+            page.goto(f"{shared_live_server}/map/?node={grid.pk}")
+            page.wait_for_selector("#map[data-loaded='1']")
+            expect(page.locator("#map-note")).to_be_visible()
+            expect(page.locator("#map-note")).to_have_text("该区域暂无边界数据")
+            # The grid's own marker and its four buildings, no polygon.
+            expect(page.locator("path.leaflet-interactive")).to_have_count(5)
+            assert not errors, errors
+        finally:
+            browser.close()

@@ -74,3 +74,77 @@ def test_outsider_gets_404_for_another_subtree(login, node):
 def test_map_requires_login(client, url):
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+# ------------------------------------------------------------------ areas without boundary data
+
+NOTE = "该区域暂无边界数据"
+
+
+def _new_community(name, code, *, lng=111.71, lat=40.79, user="zhaowuda_admin"):
+    """A community made through the service, without a boundary (and so without grids yet)."""
+    from gridgov.accounts.models import User
+    from gridgov.core.context import acting_as
+    from gridgov.hierarchy import services
+
+    admin = User.objects.get(username=user)
+    with acting_as(admin, channel="page"):
+        return services.create_node(user=admin, level=Level.COMMUNITY, name=name, code=code,
+                                    parent=Node.objects.get(name="昭乌达南路街道"), lng=lng, lat=lat)
+
+
+def test_an_area_without_boundary_or_grids_is_a_point_at_its_coordinates_with_a_note(login, node):
+    community = _new_community("新建无边界社区", "150105001098")
+    assert community.boundary is None
+    data = geojson(login("zhaowuda_admin"), community)
+    assert data["gridgov"]["note"] == NOTE and data["gridgov"]["grid_count"] == 0
+    [place] = data["features"]
+    assert place["geometry"] == {"type": "Point", "coordinates": [111.71, 40.79]}
+    props = place["properties"]
+    assert (props["kind"], props["id"], props["name"], props["note"]) == ("place", community.pk, "新建无边界社区", NOTE)
+    assert props["level_label"] == "村/社区" and props["url"] == f"/nodes/{community.pk}/"
+
+
+def test_an_area_without_boundary_draws_its_grids_that_have_one(login, node):
+    community = node("惠民社区")
+    *drawn, bare = community.children.filter(level=Level.GRID).order_by("code")
+    Node.objects.filter(pk__in=[community.pk, bare.pk]).update(boundary=None)
+    data = geojson(login("huimin_admin"), community)
+    assert data["gridgov"]["note"] == "" and data["gridgov"]["grid_count"] == 3
+    assert {f["properties"]["kind"] for f in data["features"]} == {"grid"}
+    assert [f["properties"]["id"] for f in data["features"]] == [g.pk for g in drawn]
+
+
+def test_a_grid_without_boundary_is_a_point_with_its_buildings(login, node):
+    grid = node("惠民社区第一网格")
+    Node.objects.filter(pk=grid.pk).update(boundary=None)
+    data = geojson(login("gaobo"))
+    assert data["gridgov"]["note"] == NOTE
+    kinds = [f["properties"]["kind"] for f in data["features"]]
+    assert kinds == ["place"] + ["building"] * 4
+    assert data["features"][0]["geometry"]["coordinates"] == [grid.lng, grid.lat]
+
+
+def test_areas_mode_with_no_child_boundary_falls_back_to_the_top_node(login, node, monkeypatch):
+    monkeypatch.setattr(selectors, "MAP_GRID_LIMIT", 20)
+    Node.objects.filter(level=Level.COUNTY).update(boundary=None)
+    city = node("呼和浩特市")
+    data = geojson(login("city_admin"))
+    assert data["gridgov"]["mode"] == "areas" and data["gridgov"]["note"] == NOTE
+    [place] = data["features"]
+    assert place["properties"]["id"] == city.pk and place["geometry"]["coordinates"] == [city.lng, city.lat]
+    # With some counties drawn again, only those show, without the note.
+    Node.objects.filter(pk=node("赛罕区").pk).update(boundary=node("呼和浩特市").boundary)
+    data = geojson(login("city_admin"))
+    assert data["gridgov"]["note"] == "" and [f["properties"]["name"] for f in data["features"]] == ["赛罕区"]
+
+
+def test_an_area_without_boundary_or_coordinates_gets_only_the_note(login, node):
+    community = _new_community("无坐标社区", "150105001097", lng=None, lat=None)
+    data = geojson(login("zhaowuda_admin"), community)
+    assert data["features"] == [] and data["gridgov"]["note"] == NOTE
+
+
+def test_the_map_page_has_a_place_for_the_note(login, node):
+    page = login("zhaowuda_admin").get(f"/map/?node={node('惠民社区').pk}").content.decode()
+    assert '<p class="map-note" id="map-note" role="status" hidden></p>' in page

@@ -1,5 +1,6 @@
 /* The grid map: grid polygons of the user's subtree on a blank base (no online tiles).
- * Large subtrees come as areas (counties, townships…) that drill down on click.
+ * Large subtrees come as areas (counties, townships…) that drill down on click. An area with
+ * no polygon to draw comes as a point ("place") with a note saying it has no boundary data.
  * Data: GET /map/grids.geojson?node=<id> (scoped on the server). CSP: no inline scripts,
  * and popups are built as DOM nodes (names are never parsed as HTML). */
 (function () {
@@ -12,13 +13,14 @@
   var titleNode = document.getElementById("map-title");
   var upLink = document.getElementById("map-up");
   var nodeLink = document.getElementById("map-node-link");
+  var noteNode = document.getElementById("map-note");
 
   var map = L.map(mapNode, { zoomControl: true, attributionControl: false, minZoom: 5, maxZoom: 19 });
   map.setView([40.84, 111.75], 9);
   var layer = null;
   var current = config.node;
 
-  var COLORS = { basic: "#0b5cad", dedicated: "#b54708", area: "#1f7a5c", gap: "#b42318" };
+  var COLORS = { basic: "#0b5cad", dedicated: "#b54708", area: "#1f7a5c", gap: "#b42318", place: "#7a4b00" };
 
   function el(tag, text, className) {
     var node = document.createElement(tag);
@@ -78,6 +80,16 @@
     return box;
   }
 
+  function placePopup(p) {
+    var box = el("div", null, "map-popup");
+    box.appendChild(el("strong", p.name));
+    box.appendChild(el("div", p.level_label + " · " + p.note, "muted"));
+    var open = el("a", "节点详情 ›");
+    open.href = p.url;
+    box.appendChild(open);
+    return box;
+  }
+
   function buildingPopup(p) {
     var box = el("div", null, "map-popup");
     box.appendChild(el("strong", p.name));
@@ -107,6 +119,9 @@
     layer = L.geoJSON(data, {
       style: style,
       pointToLayer: function (feature, latlng) {
+        if (feature.properties.kind === "place") {
+          return L.circleMarker(latlng, { radius: 10, color: COLORS.place, weight: 2, fillColor: "#f5c26b", fillOpacity: 0.9 });
+        }
         return L.circleMarker(latlng, { radius: 6, color: "#1f2933", weight: 1, fillColor: "#fbbf24", fillOpacity: 0.9 });
       },
       onEachFeature: function (feature, item) {
@@ -114,14 +129,23 @@
         item.bindTooltip(p.name, { sticky: true });
         if (p.kind === "grid") { item.bindPopup(function () { return gridPopup(p); }); }
         else if (p.kind === "area") { item.bindPopup(function () { return areaPopup(p); }); }
+        else if (p.kind === "place") { item.bindPopup(function () { return placePopup(p); }); }
         else { item.bindPopup(function () { return buildingPopup(p); }); }
       }
     }).addTo(map);
-    var bounds = layer.getBounds();
-    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [12, 12] }); }
-
     var meta = data.gridgov || {};
-    var polygons = data.features.filter(function (f) { return f.properties.kind !== "building"; }).length;
+    var polygons = data.features.filter(function (f) {
+      return f.properties.kind === "grid" || f.properties.kind === "area";
+    }).length;
+    var bounds = layer.getBounds();
+    if (bounds.isValid()) {
+      // Points only (an area without boundary data): do not zoom in to the street.
+      map.fitBounds(bounds, polygons ? { padding: [12, 12] } : { padding: [12, 12], maxZoom: 14 });
+    }
+    if (noteNode) {
+      noteNode.textContent = meta.note || "";
+      noteNode.hidden = !meta.note;
+    }
     if (meta.mode === "areas") {
       statusNode.textContent = "共 " + meta.grid_count + " 个网格，按下一级区域显示 " + polygons + " 个区域；点击区域进入。";
     } else {
