@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from gridgov.front import views
 
 app_name = "front"
-urlpatterns: list = []
+urlpatterns = [
+    path("favicon.ico", views.favicon, name="favicon"),
+]
