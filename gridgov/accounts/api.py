@@ -1,6 +1,6 @@
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from gridgov.accounts import services
 from gridgov.accounts.roles import Role
@@ -41,23 +41,23 @@ class MeOut(Schema):
 
 
 @router.post("/token", auth=None, response={200: TokenOut, 401: Error})
-def create_token(request: HttpRequest, body: TokenIn) -> tuple[int, dict[str, str]]:
+def create_token(request: HttpRequest, body: TokenIn) -> Status[dict[str, str]]:
     """Exchange a username and password for a bearer token that expires (and can be revoked)."""
     user = authenticate(request, username=body.username, password=body.password)
     if user is None:
         locked = getattr(request, "gridgov_locked_out", False)
-        return 401, {"detail": "account locked after repeated failures; try later" if locked
-                     else "username or password is wrong"}
+        return Status(401, {"detail": "account locked after repeated failures; try later" if locked
+                            else "username or password is wrong"})
     set_user(user)
     token, raw = services.issue_token(user, body.label)
-    return 200, {"token": raw, "expires_at": token.expires_at.isoformat(), "username": user.username}
+    return Status(200, {"token": raw, "expires_at": token.expires_at.isoformat(), "username": user.username})
 
 
 @router.delete("/token", auth=BearerToken(), response={204: None})
-def revoke_token(request: HttpRequest) -> tuple[int, None]:
+def revoke_token(request: HttpRequest) -> Status[None]:
     """Revoke the token this request was made with."""
     services.revoke_token(request.api_token)  # type: ignore[attr-defined]
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut)

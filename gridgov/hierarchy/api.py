@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from gridgov.accounts.models import User
 from gridgov.accounts.roles import Cap
@@ -114,12 +114,12 @@ def node_children(request: HttpRequest, node_id: int) -> Any:
 
 
 @router.post("/nodes", response={201: NodeDetailOut})
-def create_node(request: HttpRequest, body: NodeIn) -> tuple[int, Node]:
+def create_node(request: HttpRequest, body: NodeIn) -> Status[Node]:
     parent = None
     if body.parent_id is not None:
         parent = get_visible_or_404(Node.objects.all(), request.user, pk=body.parent_id)
     data = body.dict(exclude={"parent_id"})
-    return 201, services.create_node(user=request.user, parent=parent, **data)
+    return Status(201, services.create_node(user=request.user, parent=parent, **data))
 
 
 @router.patch("/nodes/{node_id}", response=NodeDetailOut)
@@ -142,17 +142,18 @@ def locate(request: HttpRequest, lng: float, lat: float) -> Any:
     """The grid containing a WGS84 point, if it is in the caller's scope."""
     grid = locate_grid(lng, lat)
     if grid is None or not selectors.nodes_for(request.user).filter(pk=grid.pk).exists():
-        return 404, {"detail": "no grid in your scope contains this point"}
-    return 200, grid
+        return Status(404, {"detail": "no grid in your scope contains this point"})
+    return Status(200, grid)
 
 
 @router.post("/assignments", response={201: AssignOut})
-def create_assignment(request: HttpRequest, body: AssignIn) -> tuple[int, dict[str, Any]]:
+def create_assignment(request: HttpRequest, body: AssignIn) -> Status[dict[str, Any]]:
     node = get_visible_or_404(Node.objects.all(), request.user, Cap.MANAGE_STAFF, pk=body.node_id)
     person = get_object_or_404(User, username=body.username)
     assignment = assign_role(user=request.user, person=person, role=body.role, node=node,
                              grants_special_groups=body.grants_special_groups)
-    return 201, {"id": assignment.pk, "username": person.username, "role": assignment.role, "node_id": node.pk}
+    return Status(201, {"id": assignment.pk, "username": person.username, "role": assignment.role,
+                        "node_id": node.pk})
 
 
 @router.get("/staffing-gaps", response=list[GapOut])

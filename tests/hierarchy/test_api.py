@@ -1,0 +1,50 @@
+"""The hierarchy API (/api/v1/nodes, grids/locate, assignments): explicit statuses, declared in
+the OpenAPI schema, without django-ninja's deprecated (status, body) tuples."""
+
+import json
+
+import pytest
+
+from gridgov.accounts.models import User
+from gridgov.api import api as ninja_api
+
+pytestmark = pytest.mark.filterwarnings("error::DeprecationWarning")
+
+
+def send(client, method, url, body):
+    return getattr(client, method)(url, json.dumps(body), content_type="application/json")
+
+
+def test_create_node_answers_201_with_the_node(api, node):
+    community = node("惠民社区")
+    response = send(api("huimin_admin"), "post", "/api/v1/nodes",
+                    {"level": "grid", "name": "API新网格", "parent_id": community.pk})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["name"] == "API新网格" and body["parent_id"] == community.pk and body["version"] == 1
+    assert body["path"].startswith(community.path) and "boundary" in body
+
+
+def test_locate_answers_200_inside_the_scope_and_404_outside(api, node):
+    grid = node("惠民社区第一网格")
+    found = api("gaobo").get("/api/v1/grids/locate", {"lng": grid.lng, "lat": grid.lat})
+    assert found.status_code == 200 and found.json()["id"] == grid.pk
+    missing = api("gaobo").get("/api/v1/grids/locate", {"lng": 100.0, "lat": 30.0})
+    assert missing.status_code == 404 and missing.json() == {"detail": "no grid in your scope contains this point"}
+
+
+def test_create_assignment_answers_201(api, node, db):
+    User.objects.create(username="api_new_worker", full_name="新兼职网格员")
+    grid = node("惠民社区第一网格")
+    response = send(api("huimin_admin"), "post", "/api/v1/assignments",
+                    {"username": "api_new_worker", "role": "part_time_worker", "node_id": grid.pk})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["username"], body["role"], body["node_id"]) == ("api_new_worker", "part_time_worker", grid.pk)
+
+
+def test_openapi_declares_the_responses():
+    paths = ninja_api.get_openapi_schema()["paths"]
+    assert set(paths["/api/v1/nodes"]["post"]["responses"]) == {201}
+    assert set(paths["/api/v1/grids/locate"]["get"]["responses"]) == {200, 404}
+    assert set(paths["/api/v1/assignments"]["post"]["responses"]) == {201}
