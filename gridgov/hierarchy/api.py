@@ -49,12 +49,18 @@ class NodeIn(Schema):
 
 
 class NodePatch(Schema):
-    version: int | None = None
+    version: int | None = Field(None, description="the version the client read; a stale one gets 412")
     name: str | None = None
     grid_kind: str | None = None
     dedicated_kind: str | None = None
     boundary: dict[str, Any] | None = None
     address: str | None = None
+
+
+class StaleOut(Schema):
+    detail: str
+    current_version: int
+    seen_version: int
 
 
 class MoveIn(Schema):
@@ -122,8 +128,11 @@ def create_node(request: HttpRequest, body: NodeIn) -> Status[Node]:
     return Status(201, services.create_node(user=request.user, parent=parent, **data))
 
 
-@router.patch("/nodes/{node_id}", response=NodeDetailOut)
+@router.patch("/nodes/{node_id}", response={200: NodeDetailOut, 412: StaleOut})
 def update_node(request: HttpRequest, node_id: int, body: NodePatch) -> Node:
+    """Change the fields sent. With `version` (the one read), someone else's save in between
+    answers 412 with the current version instead of overwriting it; without it the write is
+    unconditional."""
     node = get_visible_or_404(Node.objects.all(), request.user, pk=node_id)
     changes = body.dict(exclude_unset=True)
     version = changes.pop("version", None)

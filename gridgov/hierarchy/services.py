@@ -10,6 +10,7 @@ from django.db.models.functions import Concat, Length, Substr
 
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import require
+from gridgov.api.errors import PreconditionFailed
 from gridgov.audit.models import Action
 from gridgov.audit.services import logs_failures, record
 from gridgov.hierarchy.geo import GridLocator, parse_boundary
@@ -28,6 +29,20 @@ from gridgov.hierarchy.models import (
 # How many leading digits of a real administrative code repeat its parent's code.
 _PARENT_PREFIX: dict[str, int] = {Level.COUNTY: 4, Level.TOWNSHIP: 6, Level.COMMUNITY: 9}
 _LEVEL_NAMES = dict(Level.choices)
+
+
+class StaleNode(PreconditionFailed, ValidationError):  # type: ignore[misc]  # both declare `message` (a str here)
+    """The node changed since the client read it: HTTP 412 on the API (a PreconditionFailed, like
+    the registry's StaleVersion, with both versions), and still a ValidationError on `version`,
+    so the edit page shows it on the form and `logs_failures` logs the refused write."""
+
+    def __init__(self, current: Node, seen: int) -> None:
+        message = f"该节点已被他人修改（您看到的是第 {seen} 版，现在是第 {current.version} 版），请刷新后重试"
+        # ConflictError sets `message` and `extra` (the 412 body); then the error is put on `version`.
+        PreconditionFailed.__init__(self, message, current_version=current.version, seen_version=seen)
+        ValidationError.__init__(self, {"version": [message]})
+        self.current = current
+        self.seen = seen
 
 
 def inherited_prefix(level: str) -> int:
@@ -142,7 +157,7 @@ def update_node(node: Node, *, user: Any, version: int | None = None, **changes:
     require(user, Cap.MANAGE_HIERARCHY, node.path, node)
     node = Node.objects.select_for_update().get(pk=node.pk)
     if version is not None and version != node.version:
-        raise ValidationError({"version": "该节点已被他人修改，请刷新后重试"}, code="conflict")
+        raise StaleNode(node, version)
     allowed = {"name", "grid_kind", "dedicated_kind", "boundary", "lng", "lat", "address"}
     unknown = set(changes) - allowed
     if unknown:

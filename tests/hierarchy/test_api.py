@@ -48,3 +48,35 @@ def test_openapi_declares_the_responses():
     assert set(paths["/api/v1/nodes"]["post"]["responses"]) == {201}
     assert set(paths["/api/v1/grids/locate"]["get"]["responses"]) == {200, 404}
     assert set(paths["/api/v1/assignments"]["post"]["responses"]) == {201}
+
+
+# ------------------------------------------------------------------ optimistic concurrency: 412
+
+def test_a_stale_version_gets_412_with_both_versions_and_changes_nothing(api, node):
+    from gridgov.audit.models import Action, AuditEntry, ChainHead
+
+    grid = node("惠民社区第二网格")
+    url, seen = f"/api/v1/nodes/{grid.pk}", grid.version
+    first = send(api("huimin_admin"), "patch", url, {"version": seen, "name": "第一个人改的名"})
+    assert first.status_code == 200 and first.json()["version"] == seen + 1
+    second = api("zhaowuda_admin")
+    head = ChainHead.objects.get().seq
+    stale = send(second, "patch", url, {"version": seen, "name": "第二个人改的名"})
+    assert stale.status_code == 412, stale.content
+    body = stale.json()
+    assert "已被他人修改" in body["detail"] and f"第 {seen} 版" in body["detail"]
+    assert (body["current_version"], body["seen_version"]) == (seen + 1, seen)
+    grid.refresh_from_db()
+    assert (grid.name, grid.version) == ("第一个人改的名", seen + 1)
+    # The refused write is in the audit log once, as a failed update of the node.
+    rows = list(AuditEntry.objects.filter(seq__gt=head))
+    assert [(r.action, r.success, r.object_id) for r in rows] == [(Action.UPDATE, False, str(grid.pk))]
+    # With the current version, or without one (unconditional), the write goes through.
+    assert send(second, "patch", url, {"version": seen + 1, "name": "再改"}).status_code == 200
+    assert send(second, "patch", url, {"name": "无条件"}).status_code == 200
+
+
+def test_openapi_declares_412_on_patch():
+    responses = ninja_api.get_openapi_schema()["paths"]["/api/v1/nodes/{node_id}"]["patch"]["responses"]
+    assert set(responses) == {200, 412}
+    assert responses[412]["content"]["application/json"]["schema"]["$ref"].endswith("/StaleOut")

@@ -4,6 +4,7 @@ and bad input that is refused with a clear message while nothing stored changes.
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from gridgov.api.errors import PreconditionFailed
 from gridgov.hierarchy import services
 from gridgov.hierarchy.models import Level, Node, PoliceBeat
 
@@ -149,8 +150,11 @@ def test_rename_keeps_codes_and_bumps_version(admin, node):
 def test_stale_version_is_refused(admin, node, unchanged):
     grid = node("惠民社区第二网格")
     services.update_node(grid, user=admin, version=grid.version, name="第一次")
-    with unchanged(), pytest.raises(ValidationError, match="已被他人修改"):
+    with unchanged(), pytest.raises(ValidationError, match="已被他人修改") as caught:
         services.update_node(grid, user=admin, version=grid.version, name="第二次")
+    # A ValidationError on `version` for pages and the failure log, a PreconditionFailed (412) for the API.
+    assert isinstance(caught.value, PreconditionFailed) and list(caught.value.message_dict) == ["version"]
+    assert caught.value.extra == {"current_version": grid.version + 1, "seen_version": grid.version}
 
 
 def test_code_and_path_cannot_be_edited_directly(admin, node, unchanged):
