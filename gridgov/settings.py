@@ -81,7 +81,8 @@ TEMPLATES = [
 
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'gridgov.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Django's SQLite backend, with write transactions queued on a file lock (see its docstring).
+    DATABASES["default"]["ENGINE"] = "gridgov.core.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server read while the worker writes; IMMEDIATE avoids
         # "database is locked" upgrades from read to write mid-transaction.

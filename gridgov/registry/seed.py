@@ -604,9 +604,6 @@ def _seed_city(ctx: SeedContext, writer: RegistryWriter, buildings: list[dict[st
     tasks = [CountyTask(county, n, len(counties), f"{base_seed}:{county}", by_county[county], taken, today, vendor,
                         now, first_household + 1000 + n * block_h, first_resident + 1000 + n * block_h * 6)
              for n, county in enumerate(counties)]
-    if vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA cache_size = -1000000")
     counter = multiprocessing.Value("l", 0)
     fixed_rows = RowBuilder(vendor, now, first_household, first_resident).rows(fixed)
     # Secondary indexes are dropped for the load and built again at the end, with the search index:
@@ -619,6 +616,7 @@ def _seed_city(ctx: SeedContext, writer: RegistryWriter, buildings: list[dict[st
     connection.close()
     context = multiprocessing.get_context("fork")
     with context.Pool(CITY_WORKERS, initializer=_init_worker, initargs=(counter,)) as pool, \
+            _sqlite_bulk_load(), \
             index.bulk_loading([sql for _name, sql in indexes]) as load_docs, \
             _progress_bar(ctx, len(buildings)) as advance:
         with transaction.atomic():
@@ -642,6 +640,36 @@ def _seed_city(ctx: SeedContext, writer: RegistryWriter, buildings: list[dict[st
     with transaction.atomic():
         _reset_sequences()
         _record(ctx, writer, started)
+
+
+@contextlib.contextmanager
+def _sqlite_bulk_load() -> Iterator[None]:
+    """On SQLite, load without foreign-key enforcement and with a large page cache.
+
+    Households name their head, a resident written after them, and the index on `head_id` is
+    dropped for the load: with enforcement on, every resident row made SQLite scan the whole
+    household table for rows waiting on it (quadratic; hours for the city). The generator writes
+    consistent keys, and `PRAGMA foreign_key_check` proves it once the indexes are back.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA foreign_keys = OFF")
+        cursor.execute("PRAGMA cache_size = -1000000")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -64000")
+            cursor.execute("PRAGMA foreign_keys = ON")
+    with connection.cursor() as cursor:
+        for model in (Household, Resident):
+            cursor.execute(f"PRAGMA foreign_key_check({model._meta.db_table})")
+            broken = cursor.fetchmany(5)
+            if broken:
+                raise RuntimeError(f"city seed wrote rows with dangling foreign keys in {model._meta.db_table}: "
+                                   f"{broken}")
 
 
 def _secondary_indexes(model: type[models.Model]) -> list[tuple[str, str]]:
