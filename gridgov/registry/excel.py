@@ -75,7 +75,7 @@ from gridgov.registry.validation import (
     parse_unit_room,
     to_halfwidth,
 )
-from gridgov.search.index import reindex_households
+from gridgov.search.index import NewHousehold, NewResident, index_new_records
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -573,13 +573,20 @@ def _store(people: list[_Person], *, grid: Node, buildings: dict[int, Node],
                 cursor.executemany(f"UPDATE {table} SET head_id = %s, version = version + 1 WHERE id = %s",  # noqa: S608
                                    existing_heads)
 
-        touched = sorted({places[p.household_key][0] for p in people})
         record(Action.IMPORT, grid, changes={"file": source_name, "rows": report.rows,
                                              "households_created": len(household_rows),
                                              "residents_created": len(people)},
                message=f"Excel import into {grid.name}: {len(household_rows)} households, {len(people)} residents",
                user=actor)
-        reindex_households(touched)
+        # New households, and new residents (in new or existing households): indexed from the
+        # values in hand. An existing household's own document does not depend on its members.
+        index_new_records(
+            [NewHousehold(household_ids[key], buildings[key[0]].path, buildings[key[0]].county_code,
+                          household_address(buildings[key[0]], key[1], key[2]), buildings[key[0]].name,
+                          key[1], key[2]) for key in new_list],
+            [NewResident(pk, places[p.household_key][1], places[p.household_key][2], p.name,
+                         p.phone.display if p.phone else "",
+                         p.id_number or "") for p, pk in zip(people, resident_ids, strict=True)])
 
 
 def grid_for_import(user: Any, grid: str) -> Node:

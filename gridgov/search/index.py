@@ -29,7 +29,7 @@ from django.db.models import Q
 
 from gridgov.hierarchy.models import CODE_LENGTH, LEVEL_ORDER, Level, Node
 from gridgov.search.models import household_doc_id, resident_doc_id
-from gridgov.search.tokens import Alternative, household_tokens, resident_tokens
+from gridgov.search.tokens import Alternative, BulkTokenizer, household_tokens, resident_tokens
 
 # Cumulative path lengths: city 6, county 12, township 24, community 36, grid 51, building 69.
 PATH_LENGTH: dict[str, int] = {}
@@ -104,6 +104,44 @@ def reindex_households(household_ids: Iterable[int]) -> None:
                                       | Q(household__isnull=True, life_events__from_household_id__in=ids)).distinct()
     docs.extend(resident_doc(r, pii.id_number_of(r), pii.resident_phone_of(r)) for r in members)
     _write(docs, gone)
+
+
+@dataclass(frozen=True)
+class NewHousehold:
+    pk: int
+    path: str
+    county_code: str
+    address: str
+    building: str
+    unit: str
+    room: str
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class NewResident:
+    pk: int
+    path: str
+    county_code: str
+    name: str
+    phone: str = ""
+    id_number: str = ""
+
+
+def index_new_records(households: Iterable[NewHousehold], residents: Iterable[NewResident]) -> int:
+    """Index records the caller has just created from clear, validated values (an Excel import):
+    the same documents `reindex_households` would build, without reading back and decrypting
+    what was just written, and with the tokenizer's caches. Returns the number of documents."""
+    tokens = BulkTokenizer()
+    docs = [Doc(household_doc_id(h.pk), h.path, h.county_code,
+                tokens.household(h.address, h.building, h.unit, h.room, h.phone)) for h in households]
+    docs.extend(Doc(resident_doc_id(r.pk), r.path, r.county_code, tokens.resident(r.name, r.phone, r.id_number))
+                for r in residents)
+    if docs:
+        with connection.cursor() as cursor:
+            cursor.executemany("INSERT INTO search_searchdoc (id, path, county_code, tokens) VALUES (%s, %s, %s, %s)",
+                               [(d.id, d.path, d.county_code, d.tokens) for d in docs])
+    return len(docs)
 
 
 def reindex_residents(resident_ids: Iterable[int]) -> None:

@@ -9,6 +9,9 @@ from gridgov.audit.models import Action, AuditEntry
 from gridgov.registry import excel, pii
 from gridgov.registry.choices import LifeEventKind
 from gridgov.registry.models import Household, LifeEvent, Resident
+from gridgov.search.index import reindex_households
+from gridgov.search.models import SearchDoc, household_doc_id, resident_doc_id
+from gridgov.search.selectors import search
 
 HEADER = ["楼栋编码", "单元", "室", "户类型", "姓名", "身份证号", "与户主关系", "电话", "民族", "关爱标签"]
 
@@ -67,9 +70,14 @@ def test_dry_run_stores_nothing(user, good_rows, grid1):
     assert Resident.objects.count() == before
 
 
-def test_commit_stores_households_heads_events_and_one_audit_row(user, good_rows, grid1, building1, monkeypatch):
-    calls = []
-    monkeypatch.setattr(excel, "reindex_households", lambda ids: calls.append(list(ids)))
+def _documents(household_ids):
+    """The search documents of these households and their residents: {doc id: (path, tokens)}."""
+    resident_ids = Resident.objects.filter(household_id__in=household_ids).values_list("pk", flat=True)
+    ids = [household_doc_id(pk) for pk in household_ids] + [resident_doc_id(pk) for pk in resident_ids]
+    return {d.pk: (d.path, d.county_code, d.tokens) for d in SearchDoc.objects.filter(pk__in=ids)}
+
+
+def test_commit_stores_households_heads_events_and_one_audit_row(user, good_rows, grid1, building1):
     audit_before = AuditEntry.objects.count()
     report = run(xlsx(good_rows), grid1, user("gaobo"), commit=True)
     assert report.committed and report.errors == []
@@ -87,7 +95,15 @@ def test_commit_stores_households_heads_events_and_one_audit_row(user, good_rows
     assert new_audit.count() == 1
     entry = new_audit.get()
     assert entry.action == Action.IMPORT and entry.changes["residents_created"] == 3
-    assert calls == [sorted([household.pk, other.pk])]
+    # Indexed from the values in hand: exactly the documents a rebuild from the stored (encrypted)
+    # rows gives, for both households and all three residents.
+    indexed = _documents([household.pk, other.pk])
+    assert len(indexed) == 5
+    reindex_households([household.pk, other.pk])
+    assert _documents([household.pk, other.pk]) == indexed
+    assert [r["name"] for r in search(user("gaobo"), "其其格").results if r["type"] == "resident"] == ["其其格"]
+    found = search(user("gaobo"), f"{other.building.name}72单元202室").results
+    assert [r["id"] for r in found if r["type"] == "household"] == [other.pk]
 
 
 def test_every_bad_row_listed_with_column_problem_fix(user, new_id, building1, grid1):
@@ -215,10 +231,15 @@ def test_second_head_in_household(user, new_id, building1, grid1):
 
 def test_rows_join_an_existing_household(user, new_id, family, grid1):
     household = family["household"]
-    rows = [[household.building.code, household.unit, household.room, "", "新成员", new_id(), "子女", "", "", ""]]
+    rows = [[household.building.code, household.unit, household.room, "", "新成员", new_id(), "子女", "13912345678",
+             "", ""]]
     report = run(xlsx(rows), grid1, user("gaobo"), commit=True)
     assert report.committed and report.households == 0
     assert Resident.objects.get(name="新成员").household_id == household.pk
+    indexed = _documents([household.pk])
+    reindex_households([household.pk])
+    assert _documents([household.pk]) == indexed
+    assert [r["name"] for r in search(user("gaobo"), "新成员").results] == ["新成员"]
 
 
 def test_special_tags_column_ignored_unless_granted(user, new_id, building1, grid1):
