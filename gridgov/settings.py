@@ -83,6 +83,9 @@ DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'va
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's SQLite backend, with write transactions queued on a file lock (see its docstring).
     DATABASES["default"]["ENGINE"] = "gridgov.core.sqlite"
+    # Tests on SQLite use an in-memory database, as with Django's own engine name (pytest-django
+    # recognises only that name and would otherwise derive a file name per xdist worker).
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server read while the worker writes; IMMEDIATE avoids
         # "database is locked" upgrades from read to write mid-transaction.

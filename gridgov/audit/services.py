@@ -161,18 +161,18 @@ def _append(entries: list[AuditEntry]) -> None:
     must fail with it. Locking the head row orders concurrent appends (gap-free seq).
     """
     with transaction.atomic(savepoint=False):
-        head = ChainHead.objects.select_for_update().filter(pk=1).first()
+        head = ChainHead.objects.select_for_update().filter(pk=1).values_list("seq", "hash").first()
         if head is None:  # an empty database (the migration creates the row; a flush removes it)
-            head, _ = ChainHead.objects.get_or_create(pk=1)
+            created, _ = ChainHead.objects.get_or_create(pk=1)
+            head = (created.seq, created.hash)
         now = timezone.now()
-        seq, prev_hash = head.seq, head.hash
+        seq, prev_hash = head
         for entry in entries:
             seq += 1
             entry.seq, entry.at, entry.prev_hash = seq, now, prev_hash
             entry.hash = prev_hash = entry.compute_hash()
         AuditEntry.objects.append(entries)
-        head.seq, head.hash = seq, prev_hash
-        head.save(update_fields=["seq", "hash"])
+        ChainHead.objects.filter(pk=1).update(seq=seq, hash=prev_hash)
     failures = current_actor().failures
     failures.extend(entry.seq for entry in entries if not entry.success)
 

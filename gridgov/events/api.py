@@ -205,9 +205,10 @@ def event_out(event: Event) -> dict[str, Any]:
     }
 
 
-def duplicate_out(pairs: list[tuple[Event, float]]) -> list[dict[str, Any]]:
-    return [{"id": e.pk, "number": e.number, "state": e.state, "distance_m": d, "description": e.description[:100],
-             "created_at": e.created_at} for e, d in pairs]
+def duplicate_out(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of `selectors.nearby_open_rows` as the API shows them."""
+    return [{"id": row["id"], "number": row["number"], "state": row["state"], "distance_m": row["distance_m"],
+             "description": row["description"][:100], "created_at": row["created_at"]} for row in rows]
 
 
 def assignment_out(assignment: EventAssignment) -> dict[str, Any]:
@@ -235,7 +236,7 @@ def event_detail(event: Event, user: Any) -> dict[str, Any]:
         "timeline": steps,
         "assignments": [assignment_out(a) for a in selectors.assignments_of(event)],
         "allowed_actions": services.allowed_actions(event, user),
-        "duplicates": duplicate_out(selectors.duplicates_of(event, user)) if event.state == "reported" else [],
+        "duplicates": duplicate_out(selectors.duplicate_rows_of(event, user)) if event.state == "reported" else [],
         "photos": [photo.image.url for photo in event.photos.all()],
     }
 
@@ -317,7 +318,7 @@ def report(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any
         "timeline": [_step_out(selectors.TimelineEntry(step, event.number, False))] if step else [],
         "assignments": [],
         "allowed_actions": services.allowed_actions(event, request.user),
-        "duplicates": duplicate_out(selectors.duplicates_of(event, request.user)),
+        "duplicates": duplicate_out(selectors.duplicate_rows_of(event, request.user)),
         "photos": [photo.image.url for photo in event.photos.all()] if photos else [],
     }
     return Status(201, detail)
@@ -348,7 +349,7 @@ def list_events(request: HttpRequest, filters: Query[EventFilterIn], limit: int 
 def suggest_duplicates(request: HttpRequest, category: str, lng: float, lat: float) -> list[dict[str, Any]]:
     """Open events of the same category within 200 m reported in the last 24 h (before reporting)."""
     category_obj = services.resolve_category(category)
-    return duplicate_out(selectors.possible_duplicates(category=category_obj, lng=lng, lat=lat,
+    return duplicate_out(selectors.nearby_open_rows(category=category_obj, lng=lng, lat=lat,
                                                        queryset=selectors.events_for(request.user)))
 
 

@@ -253,11 +253,12 @@ def _distance_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
     return 2 * radius * math.asin(math.sqrt(a))
 
 
-def possible_duplicates(*, category: Category, lng: float | None, lat: float | None, at: datetime | None = None,
-                        radius_m: float = 200, hours: float = 24, exclude: Event | None = None,
-                        queryset: QuerySet[Event] | None = None, limit: int = 10) -> list[tuple[Event, float]]:
+def nearby_open_rows(*, category: Category, lng: float | None, lat: float | None, at: datetime | None = None,
+                     radius_m: float = 200, hours: float = 24, exclude: Event | None = None,
+                     queryset: QuerySet[Event] | None = None, limit: int = 10) -> list[dict[str, Any]]:
     """Open events of the same category within `radius_m` and `hours` of a point, the nearest
-    `limit` of them: (event, metres), nearest first."""
+    `limit` of them, as plain rows (id, number, state, description, created_at, distance_m),
+    nearest first: one query, no model instances (every report answers with them)."""
     if lng is None or lat is None:
         return []
     at = at or timezone.now()
@@ -269,20 +270,34 @@ def possible_duplicates(*, category: Category, lng: float | None, lat: float | N
     ).exclude(state__in=[State.MERGED, State.CLOSED, State.RETURNED])
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
-    # Coordinates first (a burst of reports of one pipe can put hundreds in the box), then the
-    # nearest few events in full.
-    nearest: list[tuple[float, int]] = []
-    for pk, event_lng, event_lat in candidates.values_list("pk", "lng", "lat")[:500]:
+    found: list[dict[str, Any]] = []
+    # A burst of reports of one burst pipe can put hundreds in the box: the first 500 are enough.
+    for pk, number, state, description, created_at, event_lng, event_lat in candidates.values_list(
+            "id", "number", "state", "description", "created_at", "lng", "lat")[:500]:
         if event_lng is None or event_lat is None:
             continue
         distance = _distance_m(lng, lat, event_lng, event_lat)
         if distance <= radius_m:
-            nearest.append((round(distance), pk))
-    nearest = sorted(nearest)[:limit]
-    if not nearest:
-        return []
-    events = Event.objects.select_related("grid").in_bulk([pk for _d, pk in nearest])
-    return [(events[pk], distance) for distance, pk in nearest if pk in events]
+            found.append({"id": pk, "number": number, "state": state, "description": description,
+                          "created_at": created_at, "distance_m": round(distance)})
+    found.sort(key=lambda row: (row["distance_m"], row["id"]))
+    return found[:limit]
+
+
+def possible_duplicates(*, category: Category, lng: float | None, lat: float | None, at: datetime | None = None,
+                        radius_m: float = 200, hours: float = 24, exclude: Event | None = None,
+                        queryset: QuerySet[Event] | None = None, limit: int = 10) -> list[tuple[Event, float]]:
+    """`nearby_open_rows` as (event, metres) pairs, for pages that show more of each event."""
+    rows = nearby_open_rows(category=category, lng=lng, lat=lat, at=at, radius_m=radius_m, hours=hours,
+                            exclude=exclude, queryset=queryset, limit=limit)
+    events = Event.objects.select_related("grid").in_bulk([row["id"] for row in rows])
+    return [(events[row["id"]], row["distance_m"]) for row in rows if row["id"] in events]
+
+
+def duplicate_rows_of(event: Event, user: Any = None) -> list[dict[str, Any]]:
+    """`nearby_open_rows` around an event (itself excluded), among those `user` may see."""
+    return nearby_open_rows(category=event.category, lng=event.lng, lat=event.lat, at=event.created_at,
+                            exclude=event, queryset=events_for(user) if user is not None else None)
 
 
 def duplicates_of(event: Event, user: Any = None) -> list[tuple[Event, float]]:

@@ -226,14 +226,17 @@ def _body_hash(body: Any) -> str:
 
 def _replay(user: Any, key: str, body_hash: str) -> Event | None:
     """The event already created for this key and body; ConflictError if the body differs."""
+    # Plain values first: nearly every key is new, and then there is nothing to load.
     found = IdempotencyKey.objects.filter(user=user if _is_user(user) else None, scope="event", key=key)\
-        .select_related("event").first()
+        .values_list("body_hash", "event_id").first()
     if found is None:
         return None
-    if found.body_hash != body_hash:
+    stored_hash, event_id = found
+    event = Event.objects.filter(pk=event_id).first() if event_id else None
+    if stored_hash != body_hash:
         raise ConflictError("Idempotency-Key 已用于另一次内容不同的提交；请为新事件使用新的键",
-                            idempotency_key=key, event_number=found.event.number if found.event else None)
-    return found.event
+                            idempotency_key=key, event_number=event.number if event else None)
+    return event
 
 
 def new_event_number(at: datetime) -> str:
