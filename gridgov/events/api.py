@@ -311,7 +311,7 @@ def report(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any
         response["Idempotent-Replayed"] = "true"
         return Status(200, event_detail(_load(request, event.pk), request.user))
     # A new event: answer from the object just written (phones report in bursts; no reload).
-    step = event.steps.select_related("actor").first()
+    step = event.report_step
     detail = {
         **event_out(event),
         "reporter": (request.user.full_name or request.user.username),  # type: ignore[union-attr]

@@ -201,6 +201,8 @@ class Event(ScopedModel):
     created_at = models.DateTimeField(_("上报时间"))
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    # Not a column: the "report" step of an event `report_event` has just created (None otherwise).
+    report_step: "EventStep | None" = None
 
     class Meta:
         verbose_name = _("事件")

@@ -318,6 +318,8 @@ def report_event(*, user: Any, category: Category | str | int, description: str,
             step = EventStep.objects.create(event=event, at=now, actor=user if _is_user(user) else None,
                                             action="report", from_state="", to_state=State.REPORTED,
                                             note=f"通过{channel}上报", data={"channel": channel})
+            # The answer to the report shows this step: spare the caller reading it back.
+            event.report_step = step
             _store_photos(event, step, checked, user, written)
             _notify(centre_user_ids(community), event, f"新事件待受理：{event.number} {category_obj.name}")
             if key is not None:
@@ -372,7 +374,9 @@ def actor_kinds(event: Event, user: Any, *, co: bool = True) -> set[str]:
         kinds.add(Actor.CENTRE)
     if node.parent_id is not None and can(user, Cap.HANDLE_EVENT, node.path[: len(node.path) - len(node.code)]):
         kinds.add(Actor.SUPERIOR)
-    orgs = user_org_ids(user)
+    # Without a lead organisation an event has no active assignment (dispatch makes them together;
+    # decline and reopen end them all), so organisation membership cannot matter: no query.
+    orgs = user_org_ids(user) if event.lead_org_id is not None else set()
     if orgs:
         if event.lead_org_id in orgs:
             kinds.add(Actor.LEAD)
