@@ -113,8 +113,9 @@ def seed_and_issue_tokens(max_reporters: int) -> list[Reporter]:
     return reporters
 
 
-def start_server(port: int, workers: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "gridgov", "serve", "--no-worker", "--port", str(port), "--workers", str(workers)]
+def start_server(port: int, workers: int, threads: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "gridgov", "serve", "--no-worker", "--port", str(port), "--workers", str(workers),
+               "--threads", str(threads)]
     with log.open("wb") as out:
         server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                   start_new_session=True)
@@ -354,6 +355,7 @@ def main() -> None:
     parser.add_argument("--storm-size", type=int, default=12)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--reporters", type=int, default=100, help="grid workers with tokens")
     parser.add_argument("--seed", type=int, default=311)
     parser.add_argument("--keep", action="store_true", help="keep the database (PostgreSQL) afterwards")
@@ -372,7 +374,7 @@ def main() -> None:
     t0 = time.perf_counter()
     reporters = seed_and_issue_tokens(args.reporters)
     say(f"seeded the demo city and issued {len(reporters)} tokens in {time.perf_counter() - t0:.1f} s")
-    server = start_server(args.port, args.workers, env, tmp / "server.log")
+    server = start_server(args.port, args.workers, args.threads, env, tmp / "server.log")
     try:
         warm = make_submissions(reporters, args.warmup, rng)
         run_load(args.port, [[s] for s in warm], args.concurrency)
@@ -393,7 +395,7 @@ def main() -> None:
         "backend": "postgresql" if url.startswith("postgres") else "sqlite",
         "command": " ".join(shlex.quote(a) for a in [".venv/bin/python", "bench/intake.py", *sys.argv[1:]]),
         "cores": os.cpu_count(),
-        "server": {"workers": args.workers, "threads": 4, "worker_class": "gthread"},
+        "server": {"workers": args.workers, "threads": args.threads, "worker_class": "gthread"},
         "concurrency": args.concurrency,
         "events": len(subs),
         "requests": requests,

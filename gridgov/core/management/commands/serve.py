@@ -15,6 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+        parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
         parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         server = subprocess.Popen([
             sys.executable, "-m", "gunicorn", "gridgov.wsgi:application",
             "--bind", f"{options['host']}:{options['port']}", "--workers", str(options["workers"]),
-            "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-", "--timeout", "60",
+            "--worker-class", "gthread", "--threads", str(options["threads"]), "--access-logfile", "-", "--timeout", "60",
         ])
         children.append(server)
         self.stdout.write(f"gridgov serving on http://{options['host']}:{options['port']}/")
