@@ -30,12 +30,12 @@ from gridgov.hierarchy.models import Node
 
 # Public by design: logging in and out, the API's description and token exchange, Open311
 # (whose reads the GeoReport v2 spec makes public; the open311 tests cover what they reveal),
-# and Django's admin login and catch-all.
+# Django's admin login and catch-all, and the browser's /favicon.ico (a redirect to the static icon).
 PUBLIC = [
     r"^accounts/login/$", r"^accounts/logout/$",
     r"^admin/login/$", r"^admin/logout/$", r"^admin/\(\?P<url>",
     r"^api/v1/openapi\.json$", r"^api/v1/docs$", r"^api/v1/auth/token$", r"^api/v1/$",
-    r"^open311/",
+    r"^open311/", r"^favicon\.ico$",
 ]
 # Kwargs that are not object ids, with a value to call the URL with.
 SAMPLE_KWARGS: dict[str, str] = {"field": "id_number", "app_label": "hierarchy", "format": "json"}
