@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from gridgov.events import services
 from gridgov.events.models import Event, Notification
 
 
@@ -75,6 +76,19 @@ def test_detail_shows_timeline_and_the_users_actions(story: Any, login: Any) -> 
     assert 'value="acknowledge"' not in centre and 'value="escalate"' in centre
     assert login("laogangfang_worker").get(f"/events/{event.pk}/").status_code == 404
     assert login("water_staff").get(f"/events/{event.pk}/").status_code == 404
+
+
+def test_detail_of_a_system_step_and_an_event_without_a_reporter(story: Any, login: Any) -> None:
+    # The worker escalates with no user; an Open311 client reports with none: the page still renders.
+    event = story.in_state("accepted")
+    story.act(event, "escalate", None, "超期自动上报")
+    html = login("saihan_admin").get(f"/events/{event.pk}/").content.decode()
+    assert "超期自动上报" in html and "系统" in html
+    anonymous, _ = services.report_event(user=None, category="city.garbage", description="垃圾堆了三天",
+                                         grid=story.grid, channel="open311", check_scope=False)
+    response = login("huimin_admin").get(f"/events/{anonymous.pk}/")
+    assert response.status_code == 200
+    assert re.search(r"上报人</th><td>—", response.content.decode())
 
 
 def test_transition_from_the_page(story: Any, login: Any) -> None:
