@@ -82,3 +82,11 @@ def test_detail_shows_system_steps(med, login, django_capture_on_commit_callback
                                                description="有人扬言报复", grid=med.grid)
     page = login("gaobo").get(f"/disputes/{event.dispute.pk}/")
     assert page.status_code == 200 and "系统" in page.content.decode()
+
+
+def test_every_demo_dispute_page_renders_for_the_city(login):
+    client = login("city_admin")
+    disputes = list(Dispute.objects.values_list("pk", flat=True))
+    assert disputes
+    for pk in disputes:
+        assert client.get(f"/disputes/{pk}/").status_code == 200, pk

@@ -91,6 +91,15 @@ def test_detail_of_a_system_step_and_an_event_without_a_reporter(story: Any, log
     assert re.search(r"上报人</th><td>—", response.content.decode())
 
 
+def test_every_demo_event_page_renders_for_the_city(login: Any) -> None:
+    # The demo city has events in every state, disputes among them: each page renders.
+    client = login("city_admin")
+    events = list(Event.objects.values_list("pk", "state"))
+    assert {state for _pk, state in events} >= {"reported", "dispatched", "handled", "closed"}
+    for pk, state in events:
+        assert client.get(f"/events/{pk}/").status_code == 200, (pk, state)
+
+
 def test_transition_from_the_page(story: Any, login: Any) -> None:
     event = story.report()
     centre = login("huimin_admin")
