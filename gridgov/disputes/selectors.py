@@ -18,7 +18,7 @@ from gridgov.core.crypto import decrypt
 from gridgov.disputes import risk
 from gridgov.disputes.access import can_work_on
 from gridgov.disputes.models import RISK_RANK, Dispute, Party, RiskLevel
-from gridgov.events.models import Event, EventStep, OrgKind, OrgMember, Severity, State
+from gridgov.events.models import Event, EventAssignment, EventStep, OrgKind, OrgMember, Severity, State
 from gridgov.registry.masking import mask_phone
 from gridgov.registry.pii import resident_phone_of
 
@@ -35,9 +35,20 @@ def _events_for(user: Any) -> QuerySet[Event]:
 def disputes_for(user: Any) -> QuerySet[Dispute]:
     """Disputes whose event the user may see, those whose mediation team they are on, and — for
     police station staff — the high-risk disputes they were alerted to in the station's area."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    from gridgov.events.selectors import event_scope
+
+    scope = event_scope(user)
+    if scope is None:
         return Dispute.objects.none()
-    query = Q(event__in=_events_for(user).values("pk")) | Q(team__user=user)
+    if scope.everything:
+        return Dispute.objects.all()
+    # The events_for condition, on the dispute's own row where it can be (its path is its event's):
+    # a subquery over every event of the city took 0.2 s a query at city scale.
+    query = Q(event__reporter=user) | Q(team__user=user)
+    for root in scope.roots:
+        query |= Q(path__under=root)
+    if scope.orgs:
+        query |= Q(event_id__in=EventAssignment.objects.filter(organisation_id__in=scope.orgs).values("event_id"))
     stations = OrgMember.objects.filter(user=user, organisation__kind=OrgKind.POLICE, organisation__active=True)
     for path in stations.values_list("organisation__path", flat=True):
         query |= Q(path__under=path, alerted_level__in=[RiskLevel.HIGH, RiskLevel.CRITICAL])

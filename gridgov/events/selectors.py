@@ -39,6 +39,34 @@ def _org_ids(user: Any) -> list[int]:
 _HANDLERS_REPORT = all(Cap.REPORT_EVENT in caps for caps in ROLE_CAPS.values() if Cap.HANDLE_EVENT in caps)
 
 
+@dataclass(frozen=True)
+class EventScope:
+    """What `events_for` lets a user see: everything, or the events under `roots`, plus those
+    dispatched to `orgs` (outside those roots), plus the user's own reports."""
+
+    everything: bool = False
+    roots: tuple[str, ...] = ()
+    orgs: tuple[int, ...] = ()
+
+
+def event_scope(user: Any) -> EventScope | None:
+    """The user's event scope (None: an anonymous or inactive user, who sees nothing)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    report_scope = scope_of(user, Cap.REPORT_EVENT)
+    # Every role that handles events also reports them; then one scope query is enough.
+    handle_scope = report_scope if _HANDLERS_REPORT else scope_of(user, Cap.HANDLE_EVENT)
+    if report_scope.everything or handle_scope.everything:
+        return EventScope(everything=True)
+    roots = _minimal(tuple(set(report_scope.roots) | set(handle_scope.roots)))
+    # An organisation's events lie inside its area; where the user's subtree already covers that
+    # area (a centre's administrator), the extra clause would only slow the list down.
+    from gridgov.events.services import user_orgs
+
+    orgs = sorted(pk for pk, path in user_orgs(user).items() if not any(path.startswith(root) for root in roots))
+    return EventScope(roots=tuple(roots), orgs=tuple(orgs))
+
+
 def events_for(user: Any) -> QuerySet[Event]:
     """The events `user` may see.
 
@@ -46,25 +74,17 @@ def events_for(user: Any) -> QuerySet[Event]:
     only what was dispatched to their organisation (their inbox), not their area's subtree;
     everyone sees what they reported themselves.
     """
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    scope = event_scope(user)
+    if scope is None:
         return Event.objects.none()
-    report_scope = scope_of(user, Cap.REPORT_EVENT)
-    # Every role that handles events also reports them; then one scope query is enough.
-    handle_scope = report_scope if _HANDLERS_REPORT else scope_of(user, Cap.HANDLE_EVENT)
-    if report_scope.everything or handle_scope.everything:
+    if scope.everything:
         return Event.objects.all()
-    roots = _minimal(tuple(set(report_scope.roots) | set(handle_scope.roots)))
     query = Q(pk__in=[])
-    for root in roots:
+    for root in scope.roots:
         query |= subtree_q(root)
-    # An organisation's events lie inside its area; where the user's subtree already covers that
-    # area (a centre's administrator), the extra clause would only slow the list down.
-    from gridgov.events.services import user_orgs
-
-    orgs = sorted(pk for pk, path in user_orgs(user).items() if not any(path.startswith(root) for root in roots))
-    if orgs:
+    if scope.orgs:
         # An IN subquery is evaluated once, not per row as a correlated EXISTS would be.
-        query |= Q(pk__in=EventAssignment.objects.filter(organisation_id__in=orgs).values("event_id"))
+        query |= Q(pk__in=EventAssignment.objects.filter(organisation_id__in=scope.orgs).values("event_id"))
     query |= Q(reporter=user)
     return Event.objects.filter(query)
 
