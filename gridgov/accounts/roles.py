@@ -41,6 +41,9 @@ class Cap(models.TextChoices):
     """Capabilities. A user has a capability on a subtree if a role assignment there grants it."""
 
     VIEW = "view", _("查看")
+    # Residents and households (personal data): not department staff or auditors, who see
+    # what is dispatched to them and the log, not the population.
+    VIEW_REGISTRY = "view_registry", _("查看人口房屋")
     MANAGE_HIERARCHY = "manage_hierarchy", _("管理层级")
     MANAGE_STAFF = "manage_staff", _("分配人员")
     EDIT_REGISTRY = "edit_registry", _("维护人口房屋")
@@ -53,7 +56,7 @@ class Cap(models.TextChoices):
     IMPORT_EXPORT = "import_export", _("导入导出")
 
 
-_ADMIN: set[str] = {Cap.VIEW, Cap.MANAGE_HIERARCHY, Cap.MANAGE_STAFF, Cap.EDIT_REGISTRY, Cap.SEE_PII,
+_ADMIN: set[str] = {Cap.VIEW, Cap.VIEW_REGISTRY, Cap.MANAGE_HIERARCHY, Cap.MANAGE_STAFF, Cap.EDIT_REGISTRY, Cap.SEE_PII,
           Cap.REPORT_EVENT, Cap.HANDLE_EVENT, Cap.IMPORT_EXPORT}
 
 ROLE_CAPS: dict[str, set[str]] = {
@@ -61,10 +64,10 @@ ROLE_CAPS: dict[str, set[str]] = {
     Role.COUNTY_ADMIN: _ADMIN,
     Role.TOWNSHIP_ADMIN: _ADMIN,
     Role.COMMUNITY_ADMIN: _ADMIN,
-    Role.GRID_CHIEF: {Cap.VIEW, Cap.EDIT_REGISTRY, Cap.SEE_PII, Cap.REPORT_EVENT, Cap.IMPORT_EXPORT},
-    Role.GRID_INSTRUCTOR: {Cap.VIEW, Cap.REPORT_EVENT},
-    Role.GRID_WORKER: {Cap.VIEW, Cap.EDIT_REGISTRY, Cap.SEE_PII, Cap.REPORT_EVENT, Cap.IMPORT_EXPORT},
-    Role.PART_TIME_WORKER: {Cap.VIEW, Cap.REPORT_EVENT},
+    Role.GRID_CHIEF: {Cap.VIEW, Cap.VIEW_REGISTRY, Cap.EDIT_REGISTRY, Cap.SEE_PII, Cap.REPORT_EVENT, Cap.IMPORT_EXPORT},
+    Role.GRID_INSTRUCTOR: {Cap.VIEW, Cap.VIEW_REGISTRY, Cap.REPORT_EVENT},
+    Role.GRID_WORKER: {Cap.VIEW, Cap.VIEW_REGISTRY, Cap.EDIT_REGISTRY, Cap.SEE_PII, Cap.REPORT_EVENT, Cap.IMPORT_EXPORT},
+    Role.PART_TIME_WORKER: {Cap.VIEW, Cap.VIEW_REGISTRY, Cap.REPORT_EVENT},
     Role.DEPARTMENT_STAFF: {Cap.VIEW, Cap.DEPARTMENT_WORK},
     # Auditors read the log and the structure; they cannot change business data.
     Role.AUDITOR: {Cap.VIEW, Cap.VIEW_AUDIT},

@@ -258,7 +258,7 @@ def _clean_parties(user: Any, parties: Sequence[dict[str, Any]]) -> list[dict[st
         note = (raw.get("note") or "").strip()[:200]
         phone = (raw.get("phone") or "").strip()
         if resident_id:
-            resident = visible(Resident.objects.all(), user).filter(pk=resident_id).first()
+            resident = visible(Resident.objects.all(), user, Cap.VIEW_REGISTRY).filter(pk=resident_id).first()
             if resident is None:
                 raise ValidationError({"parties": f"第{n}位当事人：居民 #{resident_id} 不存在或不在您的辖区内"})
             identity = f"r:{resident.pk}"

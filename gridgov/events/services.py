@@ -275,11 +275,11 @@ def report_event(*, user: Any, category: Category | str | int, description: str,
     checked = check_photos(photos)
     resident_ids = sorted({int(pk) for pk in resident_ids or ()})
     household_ids = sorted({int(pk) for pk in household_ids or ()})
-    residents = list(visible(Resident.objects.filter(pk__in=resident_ids), user)) if resident_ids else []
+    residents = list(visible(Resident.objects.filter(pk__in=resident_ids), user, Cap.VIEW_REGISTRY)) if resident_ids else []
     if len(residents) != len(resident_ids):
         missing = sorted(set(resident_ids) - {r.pk for r in residents})
         raise ValidationError({"resident_ids": f"居民不存在或不在您的范围内：{missing}"})
-    households = list(visible(Household.objects.filter(pk__in=household_ids), user)) if household_ids else []
+    households = list(visible(Household.objects.filter(pk__in=household_ids), user, Cap.VIEW_REGISTRY)) if household_ids else []
     if len(households) != len(household_ids):
         missing = sorted(set(household_ids) - {h.pk for h in households})
         raise ValidationError({"household_ids": f"户不存在或不在您的范围内：{missing}"})

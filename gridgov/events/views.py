@@ -69,7 +69,7 @@ def _report_choices(user: Any) -> tuple[list[tuple[int, str]], list[tuple[int, s
     if len(grid_choices) == 1:
         # A grid worker's own grid: offer its residents by name (no ID numbers on this page).
         residents = [(r.pk, f"{r.name}（{r.household.address if r.household else ''}）") for r in
-                     visible(Resident.objects.filter(path__under=grids[0].path), user)
+                     visible(Resident.objects.filter(path__under=grids[0].path), user, Cap.VIEW_REGISTRY)
                      .select_related("household").order_by("name")[:300]]
     return grid_choices, residents
 

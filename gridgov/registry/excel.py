@@ -462,7 +462,7 @@ def import_rows(rows: Iterable[tuple[int, dict[str, Any]]], *, grid: Node, user:
             people.append(person)
             continue
         where = ""
-        if clash.household is not None and (user is None or can(user, Cap.VIEW, clash.household.path)):
+        if clash.household is not None and (user is None or can(user, Cap.VIEW_REGISTRY, clash.household.path)):
             where = f"（{clash.household.address}，户编号 {clash.household.number}）"
         if clash.status == ResidenceStatus.MOVED_OUT and clash.household_id is None:
             report.add(person.row, "id_number", "此人曾在本市登记并已迁出", "请在系统中对该户办理“迁入”，或删除此行")

@@ -40,28 +40,28 @@ CARE_LABELS = dict(CareTag.choices)
 SPECIAL_LABELS = dict(SpecialTag.choices)
 
 
-def households_for(user: Any, cap: str = Cap.VIEW) -> QuerySet[Household]:
+def households_for(user: Any, cap: str = Cap.VIEW_REGISTRY) -> QuerySet[Household]:
     return visible(Household.objects.select_related("building", "grid"), user, cap)
 
 
-def residents_for(user: Any, cap: str = Cap.VIEW) -> QuerySet[Resident]:
+def residents_for(user: Any, cap: str = Cap.VIEW_REGISTRY) -> QuerySet[Resident]:
     return visible(Resident.objects.select_related("household"), user, cap)
 
 
-def get_household(user: Any, household_id: int, cap: str = Cap.VIEW) -> Household:
+def get_household(user: Any, household_id: int, cap: str = Cap.VIEW_REGISTRY) -> Household:
     return get_visible_or_404(Household.objects.select_related("building", "grid", "head"), user, cap, pk=household_id)
 
 
-def get_resident(user: Any, resident_id: int, cap: str = Cap.VIEW) -> Resident:
+def get_resident(user: Any, resident_id: int, cap: str = Cap.VIEW_REGISTRY) -> Resident:
     return get_visible_or_404(Resident.objects.select_related("household"), user, cap, pk=resident_id)
 
 
-def get_node(user: Any, node_id: int, cap: str = Cap.VIEW) -> Node:
+def get_node(user: Any, node_id: int, cap: str = Cap.VIEW_REGISTRY) -> Node:
     return get_visible_or_404(Node.objects.select_related("parent"), user, cap, pk=node_id)
 
 
 def household_list(user: Any, *, node: Node | None = None, grid: Node | None = None, building: Node | None = None,
-                   status: str | None = None, cap: str = Cap.VIEW) -> QuerySet[Household]:
+                   status: str | None = None, cap: str = Cap.VIEW_REGISTRY) -> QuerySet[Household]:
     """Households in scope, optionally under a node / in a grid / in a building."""
     households = households_for(user, cap)
     if node is not None:
@@ -76,7 +76,7 @@ def household_list(user: Any, *, node: Node | None = None, grid: Node | None = N
 
 
 def resident_list(user: Any, *, node: Node | None = None, household: Household | None = None,
-                  status: str | None = None, cap: str = Cap.VIEW) -> QuerySet[Resident]:
+                  status: str | None = None, cap: str = Cap.VIEW_REGISTRY) -> QuerySet[Resident]:
     residents = residents_for(user, cap)
     if node is not None:
         residents = residents.filter(path__under=node.path)
@@ -106,7 +106,7 @@ def resident_history(resident: Resident) -> QuerySet[LifeEvent]:
         "-date", "-pk")
 
 
-def grids_in_scope(user: Any, cap: str = Cap.VIEW) -> QuerySet[Node]:
+def grids_in_scope(user: Any, cap: str = Cap.VIEW_REGISTRY) -> QuerySet[Node]:
     return visible(Node.objects.filter(level=Level.GRID), user, cap).order_by("path")
 
 
@@ -125,7 +125,7 @@ def children_with_counts(node: Node, user: Any) -> list[dict[str, Any]]:
     return [{"node": child, "households": counts.get(child.path, 0)} for child in children]
 
 
-def buildings_under(node: Node, user: Any, cap: str = Cap.VIEW) -> QuerySet[Node]:
+def buildings_under(node: Node, user: Any, cap: str = Cap.VIEW_REGISTRY) -> QuerySet[Node]:
     return visible(Node.objects.filter(level=Level.BUILDING, path__under=node.path), user, cap).order_by("path")
 
 

@@ -214,11 +214,11 @@ def update_household(household: Household, *, user: Any, version: int | None, **
 def _already_registered(existing: Resident, user: Any) -> ValidationError:
     """A person is in one household at a time; name the other household only if the user may see it."""
     household = existing.household
-    if household is not None and can(user, Cap.VIEW, household.path):
+    if household is not None and can(user, Cap.VIEW_REGISTRY, household.path):
         return ValidationError({"id_number": f"此身份证号的居民（{existing.name}）已登记在 {household.address}"
                                              f"（户编号 {household.number}），一人不能同时在两户；"
                                              "如确已搬家，请在原户办理“市内迁移”"})
-    if existing.status == ResidenceStatus.DECEASED and can(user, Cap.VIEW, existing.path):
+    if existing.status == ResidenceStatus.DECEASED and can(user, Cap.VIEW_REGISTRY, existing.path):
         return ValidationError({"id_number": f"此身份证号的居民（{existing.name}）已登记死亡，不能再登记"})
     return ValidationError({"id_number": "此身份证号已登记在其他户，一人不能同时在两户；"
                                          "请联系其原所在网格办理迁出或市内迁移"})

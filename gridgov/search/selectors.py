@@ -83,7 +83,7 @@ def _has_active_grant(user: Any) -> bool:
 
 def search_scope(user: Any) -> tuple[Scope, list[BreakGlassGrant]]:
     """The user's search scope: their own view scope widened by their active grants."""
-    base = scope_of(user, Cap.VIEW)
+    base = scope_of(user, Cap.VIEW_REGISTRY)
     grants = active_grants(user) if not base.everything and _has_active_grant(user) else []
     if not grants:
         return base, []
@@ -268,7 +268,7 @@ def present(hits: list[tuple[int, int, str]], user: Any, scope: Scope) -> list[d
     household_pks = [doc // 2 for doc, _t, _k in hits if doc % 2 == HOUSEHOLD]
     residents = _load_residents(resident_pks)
     households = _load_households(household_pks)
-    home = scope_of(user, Cap.VIEW)
+    home = scope_of(user, Cap.VIEW_REGISTRY)
     special = scope_of(user, Cap.SEE_SPECIAL_GROUPS)
     today = timezone.localdate()
     out: list[dict[str, Any]] = []

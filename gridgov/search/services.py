@@ -48,7 +48,7 @@ def open_break_glass(*, user: Any, reason: str, node: Node | None = None) -> Bre
     """Grant `user` search access to `node`'s subtree for GRANT_HOURS, with a stated reason."""
     if user is None or not getattr(user, "is_authenticated", False):
         raise PermissionDenied("login required")
-    home = scope_of(user, Cap.VIEW)
+    home = scope_of(user, Cap.VIEW_REGISTRY)
     if home.everything:
         raise ValidationError({"node": "您已可以检索全部范围，无需申请"})
     if home.empty:

@@ -50,7 +50,7 @@ def _wider_choices(request: HttpRequest) -> list[Node]:
     home = services.default_wider_node(request.user)
     choices: list[Node] = []
     node = home
-    own = scope_of(request.user, Cap.VIEW)
+    own = scope_of(request.user, Cap.VIEW_REGISTRY)
     while node is not None:
         if not own.covers(node.path) and node.level != Level.BUILDING:
             choices.append(node)

@@ -60,6 +60,22 @@ def test_object_urls_are_404_outside_scope(login, family, name, kind):
     assert login("laogangfang_worker").post(url, {}).status_code == 404
 
 
+@pytest.mark.parametrize("username", ["heating_staff", "auditor"])
+def test_department_staff_and_auditors_do_not_see_the_population(login, api, family, username):
+    # Both hold a city-wide role (to receive dispatched events, to read the log), not the registry.
+    client = login(username)
+    for name, kind in [("registry:household", "household"), ("registry:resident", "resident")]:
+        obj = family["household"] if kind == "household" else family["head"]
+        assert client.get(reverse(name, kwargs={f"{kind}_id": obj.pk})).status_code == 404
+    head_url = f"/registry/residents/{family['head'].pk}/"
+    assert head_url not in client.get("/search/?q=张伟").content.decode()
+    found = api(username).get("/api/v1/search", {"q": "张伟"})
+    assert found.status_code != 200 or found.json()["results"] == []
+    assert api(username).get(f"/api/v1/households/{family['household'].pk}").status_code == 404
+    # The grid worker still finds the same family.
+    assert head_url in login("gaobo").get("/search/?q=张伟").content.decode()
+
+
 def test_reveal_url_404_outside_scope(login, family):
     url = reverse("registry:resident_reveal", kwargs={"resident_id": family["head"].pk, "field": "id_number"})
     assert login("laogangfang_worker").post(url).status_code == 404
