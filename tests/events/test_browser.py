@@ -22,7 +22,7 @@ def test_report_from_a_phone_with_gps(shared_live_server: str, story: Any, passw
             context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                           locale="zh-CN", geolocation={"longitude": lng, "latitude": lat},
                                           permissions=["geolocation"])
-            context.set_default_timeout(8000)
+            context.set_default_timeout(15000)
             page = context.new_page()
             errors: list[str] = []
             page.on("console", lambda msg: errors.append(msg.text)

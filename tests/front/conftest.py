@@ -17,6 +17,11 @@ from django.core.servers.basehttp import WSGIServer
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connections
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+from playwright.sync_api import expect
+
+# Upper bounds, not delays (the page timeouts in the tests are the same): a 2-core CI machine
+# running two test processes can take more than Playwright's default 5 s to answer.
+expect.set_options(timeout=15_000)
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]

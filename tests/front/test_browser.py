@@ -17,7 +17,7 @@ def test_grid_worker_on_a_phone_logs_in_sees_the_map_and_opens_the_grid(shared_l
         try:
             context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                           device_scale_factor=2, locale="zh-CN")
-            context.set_default_timeout(5000)
+            context.set_default_timeout(15000)
             page = context.new_page()
             errors: list[str] = []
             # No exception for the favicon: the pages link an icon that exists.
@@ -69,7 +69,7 @@ def test_an_area_without_boundary_shows_a_marker_and_a_note(shared_live_server, 
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(locale="zh-CN").new_page()
-            page.set_default_timeout(5000)
+            page.set_default_timeout(15000)
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(f"{shared_live_server}/accounts/login/")

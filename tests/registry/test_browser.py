@@ -19,7 +19,7 @@ def test_grid_worker_reveals_an_id_and_corrects_a_phone(shared_live_server, fami
         try:
             context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                           locale="zh-CN")
-            context.set_default_timeout(5000)
+            context.set_default_timeout(15000)
             page = context.new_page()
             errors: list[str] = []
             page.on("console", lambda msg: errors.append(msg.text)
