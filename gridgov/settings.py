@@ -184,3 +184,7 @@ GRIDGOV_CITY_CODE = env_str("GRIDGOV_CITY_CODE", "150100")
 # counters are kept in the cache above, which is per process: see that module about sharing it.
 OPEN311_RATE_LIMIT_POST_PER_KEY = env_int("OPEN311_RATE_LIMIT_POST_PER_KEY", 60, minimum=0)
 OPEN311_RATE_LIMIT_PER_IP = env_int("OPEN311_RATE_LIMIT_PER_IP", 600, minimum=0)
+
+# Residents in one Excel export, built within the request (about 5,000 a second): larger scopes
+# are exported area by area.
+REGISTRY_EXPORT_MAX_ROWS = env_int("REGISTRY_EXPORT_MAX_ROWS", 100_000, minimum=1)

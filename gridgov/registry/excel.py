@@ -30,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.http import Http404, HttpResponse
@@ -773,6 +774,17 @@ def export_response(user: Any, top: Node | None = None, *, reveal: bool = False)
         raise PermissionDenied("no permission: import_export")
     if reveal and scope_of(user, Cap.SEE_PII).empty:
         raise PermissionDenied("no permission: see_pii")
+    # A file is built within the request: a county (hundreds of thousands of residents) took two
+    # minutes, past the server's timeout. Say so up front instead.
+    limit = settings.REGISTRY_EXPORT_MAX_ROWS
+    residents = visible(Resident.objects.filter(status__in=ACTIVE_STATUSES), user, Cap.IMPORT_EXPORT)
+    if top is not None:
+        residents = residents.filter(path__under=top.path)
+    count = residents.count()
+    if count > limit:
+        where = top.name if top is not None else "您的范围"
+        raise ValidationError({"node": f"{where}共有 {count} 名居民，超过单次导出上限 {limit} 名；"
+                                       "请进入下级街道、社区或网格分别导出"})
     content, _count = export_bytes(user, top, reveal=reveal)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return _xlsx_response(content, f"registry-{top.code if top else 'scope'}-{stamp}.xlsx")

@@ -434,4 +434,8 @@ def import_template(request: HttpRequest) -> HttpResponse:
 def node_export(request: HttpRequest, node_id: int) -> HttpResponse:
     """A subtree's residents as .xlsx, masked unless ?reveal=1 (SEE_PII); audited."""
     node = selectors.get_node(request.user, node_id, Cap.IMPORT_EXPORT)
-    return excel.export_response(request.user, node, reveal=request.GET.get("reveal") == "1")
+    try:
+        return excel.export_response(request.user, node, reveal=request.GET.get("reveal") == "1")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("registry:node", node_id=node.pk)

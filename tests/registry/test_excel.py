@@ -9,6 +9,7 @@ from gridgov.audit.models import Action, AuditEntry
 from gridgov.registry import excel, pii
 from gridgov.registry.choices import LifeEventKind
 from gridgov.registry.models import Household, LifeEvent, Resident
+from gridgov.registry.rules import ACTIVE_STATUSES
 from gridgov.search.index import reindex_households
 from gridgov.search.models import SearchDoc, household_doc_id, resident_doc_id
 from gridgov.search.selectors import search
@@ -399,3 +400,18 @@ def test_export_masked_by_role_and_audited(login, api, family, grid1):
 
 def test_export_refused_without_import_export(login, grid1):
     assert login("huimin_volunteer").get(reverse("registry:export", kwargs={"node_id": grid1.pk})).status_code == 404
+
+
+def test_export_of_an_area_over_the_limit_is_refused_with_a_message(login, api, family, grid1, settings):
+    in_grid = Resident.objects.filter(path__startswith=grid1.path, status__in=ACTIVE_STATUSES).count()
+    settings.REGISTRY_EXPORT_MAX_ROWS = in_grid - 1
+    before = AuditEntry.objects.filter(action=Action.EXPORT).count()
+    response = login("gaobo").get(reverse("registry:export", kwargs={"node_id": grid1.pk}), follow=True)
+    assert response.redirect_chain and response.redirect_chain[-1][0] == reverse("registry:node",
+                                                                                kwargs={"node_id": grid1.pk})
+    assert f"超过单次导出上限 {in_grid - 1} 名" in response.content.decode()
+    refused = api("gaobo").get("/api/v1/registry/export.xlsx", {"node": grid1.pk})
+    assert refused.status_code == 400 and "请进入下级街道、社区或网格分别导出" in refused.json()["detail"]
+    assert AuditEntry.objects.filter(action=Action.EXPORT).count() == before  # no file, no export row
+    settings.REGISTRY_EXPORT_MAX_ROWS = in_grid
+    assert login("gaobo").get(reverse("registry:export", kwargs={"node_id": grid1.pk})).status_code == 200
