@@ -3,6 +3,7 @@
 from typing import Any
 
 from gridgov.events.models import Category
+from gridgov.hierarchy.models import Node
 
 
 def test_city_admin_edits_the_catalog(login: Any, db: Any) -> None:
@@ -30,3 +31,17 @@ def test_organisations_are_scoped_in_the_admin(login: Any, db: Any) -> None:
     assert "昭乌达南路派出所" in listing and "东街派出所" not in listing
     outside = Organisation.objects.get(name="东街派出所")
     assert client.get(f"/admin/events/organisation/{outside.pk}/change/").status_code in (302, 403, 404)
+
+
+def test_event_list_in_the_admin_is_the_users_subtree(login: Any, db: Any) -> None:
+    from gridgov.events.models import Event
+
+    community = Node.objects.get(name="惠民社区")
+    inside = Event.objects.filter(path__startswith=community.path)
+    outside = Event.objects.exclude(path__startswith=community.path)
+    assert inside.exists() and outside.exists()
+    html = login("huimin_admin").get("/admin/events/event/?all=").content.decode()
+    assert all(e.number in html for e in inside)
+    assert not any(e.number in html for e in outside)
+    city = login("city_admin").get("/admin/events/event/?all=").content.decode()
+    assert all(e.number in city for e in Event.objects.all())
