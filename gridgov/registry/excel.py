@@ -780,10 +780,10 @@ def export_response(user: Any, top: Node | None = None, *, reveal: bool = False)
     residents = visible(Resident.objects.filter(status__in=ACTIVE_STATUSES), user, Cap.IMPORT_EXPORT)
     if top is not None:
         residents = residents.filter(path__under=top.path)
-    count = residents.count()
-    if count > limit:
+    # Counting stops just past the limit: a city's 3.5 million took 1.7 s to count in full.
+    if residents[: limit + 1].count() > limit:
         where = top.name if top is not None else "您的范围"
-        raise ValidationError({"node": f"{where}共有 {count} 名居民，超过单次导出上限 {limit} 名；"
+        raise ValidationError({"node": f"{where}的居民超过单次导出上限 {limit} 名；"
                                        "请进入下级街道、社区或网格分别导出"})
     content, _count = export_bytes(user, top, reveal=reveal)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
