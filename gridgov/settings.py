@@ -188,3 +188,7 @@ OPEN311_RATE_LIMIT_PER_IP = env_int("OPEN311_RATE_LIMIT_PER_IP", 600, minimum=0)
 # Residents in one Excel export, built within the request (about 5,000 a second): larger scopes
 # are exported area by area.
 REGISTRY_EXPORT_MAX_ROWS = env_int("REGISTRY_EXPORT_MAX_ROWS", 100_000, minimum=1)
+# Larger exports are built by the background worker into this private folder (never served as
+# media) and kept this many hours for the person who asked.
+GRIDGOV_PRIVATE_DIR = Path(env_str("GRIDGOV_PRIVATE_DIR", str(BASE_DIR / "var" / "private")))
+REGISTRY_EXPORT_KEEP_HOURS = env_int("REGISTRY_EXPORT_KEEP_HOURS", 24, minimum=1)

@@ -13,13 +13,13 @@ import datetime
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gridgov.accounts.roles import Cap
 from gridgov.hierarchy.models import Node
-from gridgov.registry import excel, selectors, services
+from gridgov.registry import excel, exports, selectors, services
 from gridgov.registry.models import Household, LifeEvent
 
 router = Router(tags=["registry"])
@@ -439,9 +439,68 @@ def import_households(request: HttpRequest, file: File[UploadedFile], grid: Form
     return Status(200, report.as_dict())
 
 
-@router.get("/registry/export.xlsx", response={200: None})
+@router.get("/registry/export.xlsx", response={200: None, 400: ErrorOut})
 def export_households(request: HttpRequest, node: int | None = None) -> HttpResponse:
-    """Residents of a subtree (default: the whole scope) as .xlsx, masked by role; audited."""
+    """Residents of a subtree (default: the whole scope) as .xlsx, masked by role; audited.
+
+    An area over REGISTRY_EXPORT_MAX_ROWS residents gets 400: ask for a background export
+    (`POST /registry/exports`) instead."""
     top = selectors.get_node(request.user, node, Cap.IMPORT_EXPORT) if node else None
     return excel.export_response(request.user, top)
+
+
+class ExportIn(Schema):
+    node: int | None = Field(None, description="the node whose subtree to export (default: the whole scope)")
+    reveal: bool = Field(False, description="full ID numbers and phones (needs see_pii; audited)")
+
+
+class ExportJobOut(Schema):
+    id: int
+    node: int | None
+    node_name: str | None
+    reveal: bool
+    status: str
+    rows: int
+    error: str
+    created_at: datetime.datetime
+    finished_at: datetime.datetime | None
+    file_url: str | None = Field(None, description="the .xlsx, once done (only for the person who asked)")
+
+
+def _job_out(job: Any) -> dict[str, Any]:
+    return {"id": job.pk, "node": job.node_id, "node_name": job.node.name if job.node else None,
+            "reveal": job.reveal, "status": job.status, "rows": job.rows, "error": job.error,
+            "created_at": job.created_at, "finished_at": job.finished_at,
+            "file_url": f"/api/v1/registry/exports/{job.pk}/file" if job.status == "done" else None}
+
+
+@router.post("/registry/exports", response={202: ExportJobOut})
+def create_export(request: HttpRequest, body: ExportIn) -> Status[dict[str, Any]]:
+    """Queue a background export (any size); the worker builds it and the inbox says when.
+    Poll `GET /registry/exports/{id}` for `file_url`."""
+    top = selectors.get_node(request.user, body.node, Cap.IMPORT_EXPORT) if body.node else None
+    return Status(202, _job_out(exports.request_export(user=request.user, node=top, reveal=body.reveal)))
+
+
+@router.get("/registry/exports", response=list[ExportJobOut])
+def list_exports(request: HttpRequest) -> list[dict[str, Any]]:
+    """Your own background exports, newest first."""
+    return [_job_out(job) for job in exports.jobs_for(request.user)[:50]]
+
+
+@router.get("/registry/exports/{job_id}", response=ExportJobOut)
+def get_export(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    return _job_out(exports.get_job_or_404(request.user, job_id))
+
+
+@router.get("/registry/exports/{job_id}/file", response={200: None})
+def export_file(request: HttpRequest, job_id: int) -> FileResponse:
+    """The finished .xlsx (404 until it is done, and after it is removed); audited."""
+    job = exports.get_job_or_404(request.user, job_id)
+    path = exports.file_of(job)
+    if path is None:
+        raise Http404("the file is not ready or no longer kept")
+    exports.record_download(job)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=exports.download_name(job),
+                        content_type=excel.XLSX_MIME)
 

@@ -722,7 +722,15 @@ def template_response(user: Any) -> HttpResponse:
 
 
 def export_bytes(user: Any, top: Node | None = None, *, reveal: bool = False) -> tuple[bytes, int]:
-    """Current residents of the subtree (or the whole scope) in the template's columns.
+    """`write_export` into memory: (the .xlsx, the number of residents)."""
+    buffer = io.BytesIO()
+    count = write_export(user, top, reveal=reveal, out=buffer)
+    return buffer.getvalue(), count
+
+
+def write_export(user: Any, top: Node | None = None, *, reveal: bool, out: IO[bytes]) -> int:
+    """Current residents of the subtree (or the whole scope) in the template's columns, written
+    to `out` as .xlsx; returns their number. The export is audited.
 
     ID numbers and phones are masked unless `reveal` and the user has SEE_PII over that row;
     special tags are present only for rows the user may see them on (the column only if any).
@@ -760,13 +768,27 @@ def export_bytes(user: Any, top: Node | None = None, *, reveal: bool = False) ->
         }
         sheet.append([str(values[c.key]) for c in columns])
         count += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    workbook.save(out)
     record(Action.EXPORT, top, object_type="registry.resident" if top is None else "",
            changes={"rows": count, "full_pii": bool(reveal), "special_tags": any(c.key == "special_tags" for c in columns)},
            message=f"Excel export of {count} residents" + (" with full ID numbers and phones" if reveal else ""),
            user=user if getattr(user, "is_authenticated", False) else None)
-    return buffer.getvalue(), count
+    return count
+
+
+def export_too_large(user: Any, top: Node | None) -> bool:
+    """Whether the area has more residents than one request may export.
+
+    A file is built within the request: a county (hundreds of thousands of residents) took two
+    minutes, past the server's timeout. Larger areas go to the background worker
+    (gridgov.registry.exports). Counting stops just past the limit (a city's 3.5 million took
+    1.7 s to count in full).
+    """
+    limit = settings.REGISTRY_EXPORT_MAX_ROWS
+    residents = visible(Resident.objects.filter(status__in=ACTIVE_STATUSES), user, Cap.IMPORT_EXPORT)
+    if top is not None:
+        residents = residents.filter(path__under=top.path)
+    return residents[: limit + 1].count() > limit
 
 
 def export_response(user: Any, top: Node | None = None, *, reveal: bool = False) -> HttpResponse:
@@ -774,17 +796,11 @@ def export_response(user: Any, top: Node | None = None, *, reveal: bool = False)
         raise PermissionDenied("no permission: import_export")
     if reveal and scope_of(user, Cap.SEE_PII).empty:
         raise PermissionDenied("no permission: see_pii")
-    # A file is built within the request: a county (hundreds of thousands of residents) took two
-    # minutes, past the server's timeout. Say so up front instead.
-    limit = settings.REGISTRY_EXPORT_MAX_ROWS
-    residents = visible(Resident.objects.filter(status__in=ACTIVE_STATUSES), user, Cap.IMPORT_EXPORT)
-    if top is not None:
-        residents = residents.filter(path__under=top.path)
-    # Counting stops just past the limit: a city's 3.5 million took 1.7 s to count in full.
-    if residents[: limit + 1].count() > limit:
+    if export_too_large(user, top):
         where = top.name if top is not None else "您的范围"
-        raise ValidationError({"node": f"{where}的居民超过单次导出上限 {limit} 名；"
-                                       "请进入下级街道、社区或网格分别导出"})
+        raise ValidationError({"node": f"{where}的居民超过单次导出上限 {settings.REGISTRY_EXPORT_MAX_ROWS} 名，"
+                                       "无法直接下载；请申请后台导出（POST /api/v1/registry/exports），"
+                                       "或进入下级街道、社区或网格分别导出"})
     content, _count = export_bytes(user, top, reveal=reveal)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return _xlsx_response(content, f"registry-{top.code if top else 'scope'}-{stamp}.xlsx")

@@ -124,3 +124,41 @@ class BreakGlassGrant(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.user} {self.granted_at:%Y-%m-%d %H:%M}"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+    EXPIRED = "expired", _("已过期")
+
+
+class ExportJob(models.Model):
+    """An Excel export too large to build within a request, built by the background worker.
+
+    The file is private to the person who asked (never under MEDIA_ROOT), kept for
+    REGISTRY_EXPORT_KEEP_HOURS, then removed. What it holds is decided when it is built, with the
+    person's rights at that moment (gridgov.registry.excel.write_export).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.CASCADE,
+                             related_name="registry_exports")
+    node = models.ForeignKey(Node, verbose_name=_("范围"), null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="+")
+    reveal = models.BooleanField(_("完整身份证号和电话"), default=False)
+    status = models.CharField(_("状态"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING,
+                              db_index=True)
+    rows = models.PositiveIntegerField(_("居民数"), default=0)
+    file_name = models.CharField(max_length=100, blank=True, editable=False)
+    error = models.CharField(_("错误"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("后台导出")
+        verbose_name_plural = _("后台导出")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.node or '全部范围'} {self.get_status_display()}"

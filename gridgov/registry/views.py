@@ -3,11 +3,12 @@
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import can, scope_of
 from gridgov.hierarchy import selectors as hierarchy_selectors
 from gridgov.hierarchy.models import Level, Node
-from gridgov.registry import excel, selectors, services
+from gridgov.registry import excel, exports, selectors, services
 from gridgov.registry.forms import HouseholdForm, ImportForm, LifeEventForm, ResidentForm, add_service_errors
 from gridgov.registry.models import Household, Resident
 from gridgov.registry.rules import may_see_special
@@ -434,8 +435,34 @@ def import_template(request: HttpRequest) -> HttpResponse:
 def node_export(request: HttpRequest, node_id: int) -> HttpResponse:
     """A subtree's residents as .xlsx, masked unless ?reveal=1 (SEE_PII); audited."""
     node = selectors.get_node(request.user, node_id, Cap.IMPORT_EXPORT)
-    try:
-        return excel.export_response(request.user, node, reveal=request.GET.get("reveal") == "1")
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-        return redirect("registry:node", node_id=node.pk)
+    reveal = request.GET.get("reveal") == "1"
+    if excel.export_too_large(request.user, node):
+        # Too large to build now: offer the background export (a POST queues it).
+        return render(request, "registry/export_confirm.html", {
+            "node": node, "reveal": reveal, "limit": settings.REGISTRY_EXPORT_MAX_ROWS})
+    return excel.export_response(request.user, node, reveal=reveal)
+
+
+@login_required
+def export_jobs(request: HttpRequest) -> HttpResponse:
+    """The person's background exports; POST node=<id> (reveal=1) queues one."""
+    if request.method == "POST":
+        node = selectors.get_node(request.user, int(request.POST.get("node") or 0), Cap.IMPORT_EXPORT)
+        exports.request_export(user=request.user, node=node, reveal=request.POST.get("reveal") == "1")
+        messages.success(request, _("已加入后台导出，完成后会在通知中提醒您"))
+        return redirect("registry:export_jobs")
+    jobs = list(exports.jobs_for(request.user)[:50])
+    return render(request, "registry/export_jobs.html", {
+        "jobs": jobs, "keep_hours": settings.REGISTRY_EXPORT_KEEP_HOURS,
+        "working": any(job.status in ("pending", "running") for job in jobs)})
+
+
+@login_required
+def export_job_file(request: HttpRequest, job_id: int) -> FileResponse:
+    job = exports.get_job_or_404(request.user, job_id)
+    path = exports.file_of(job)
+    if path is None:
+        raise Http404("the file is not ready or no longer kept")
+    exports.record_download(job)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=exports.download_name(job),
+                        content_type=excel.XLSX_MIME)

@@ -1,0 +1,138 @@
+"""Excel exports too large for one request (a county, the city): the background worker builds them.
+
+A person asks (page or API) → an `ExportJob` is queued → `gridgov worker` builds the file with
+that person's rights at that moment (`excel.write_export`: scoped, masked unless they asked for
+full values and may see them, audited) into the private folder → their inbox says it is ready →
+only they can download it, for REGISTRY_EXPORT_KEEP_HOURS; then the file is removed.
+"""
+
+import contextlib
+import os
+import secrets
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from gridgov.accounts.roles import Cap
+from gridgov.accounts.scope import scope_of
+from gridgov.audit.models import Action
+from gridgov.audit.services import record
+from gridgov.core.context import acting_as
+from gridgov.events.models import Notification
+from gridgov.hierarchy.models import Node
+from gridgov.registry import excel
+from gridgov.registry.models import ExportJob, ExportStatus
+
+
+def _folder() -> Path:
+    folder = Path(settings.GRIDGOV_PRIVATE_DIR) / "exports"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def request_export(*, user: Any, node: Node | None, reveal: bool = False) -> ExportJob:
+    """Queue an export of `node`'s subtree (None: the user's whole scope); the node is one the
+    caller has already looked up within the user's IMPORT_EXPORT scope."""
+    if scope_of(user, Cap.IMPORT_EXPORT).empty:
+        raise PermissionDenied("no permission: import_export")
+    if reveal and scope_of(user, Cap.SEE_PII).empty:
+        raise PermissionDenied("no permission: see_pii")
+    waiting = ExportJob.objects.filter(user=user, node=node, reveal=reveal,
+                                       status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]).first()
+    if waiting is not None:  # a second click while the first is queued
+        return waiting
+    return ExportJob.objects.create(user=user, node=node, reveal=reveal)
+
+
+def jobs_for(user: Any) -> QuerySet[ExportJob]:
+    """A person's own exports (nobody else's: the files hold what that person may see)."""
+    if not getattr(user, "is_authenticated", False):
+        return ExportJob.objects.none()
+    return ExportJob.objects.filter(user=user).select_related("node")
+
+
+def get_job_or_404(user: Any, job_id: int) -> ExportJob:
+    job = jobs_for(user).filter(pk=job_id).first()
+    if job is None:
+        raise Http404("no such export")
+    return job
+
+
+def file_of(job: ExportJob) -> Path | None:
+    """The finished file, while it is kept."""
+    if job.status != ExportStatus.DONE or not job.file_name:
+        return None
+    path = _folder() / job.file_name
+    return path if path.exists() else None
+
+
+def download_name(job: ExportJob) -> str:
+    stamp = timezone.localtime(job.finished_at or job.created_at).strftime("%Y%m%d-%H%M")
+    return f"registry-{job.node.code if job.node else 'scope'}-{stamp}.xlsx"
+
+
+def record_download(job: ExportJob) -> None:
+    record(Action.EXPORT, job, changes={"rows": job.rows, "full_pii": job.reveal},
+           message=f"downloaded background export #{job.pk}", user=job.user)
+
+
+def run_pending(now: datetime | None = None, limit: int = 5) -> dict[str, int]:
+    """One worker pass: build up to `limit` queued exports, oldest first, and remove the files
+    kept past their time. Returns counts for the worker's log."""
+    now = now or timezone.now()
+    built = failed = 0
+    for job in ExportJob.objects.filter(status=ExportStatus.PENDING).select_related("user", "node")[:limit]:
+        if _build(job):
+            built += 1
+        else:
+            failed += 1
+    return {"exports_built": built, "exports_failed": failed, "exports_expired": _expire(now)}
+
+
+def _build(job: ExportJob) -> bool:
+    # Claim it (another worker may be running): only one UPDATE moves it out of pending.
+    if not ExportJob.objects.filter(pk=job.pk, status=ExportStatus.PENDING).update(status=ExportStatus.RUNNING):
+        return False
+    user, name = job.user, f"{job.pk}-{secrets.token_urlsafe(12)}.xlsx"
+    path = _folder() / name
+    try:
+        with acting_as(user, channel="worker"):
+            if not user.is_active or scope_of(user, Cap.IMPORT_EXPORT).empty:
+                raise PermissionDenied("申请人已无导出权限")
+            reveal = job.reveal and not scope_of(user, Cap.SEE_PII).empty
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                rows = excel.write_export(user, job.node, reveal=reveal, out=handle)
+            job.status, job.rows, job.file_name, job.reveal = ExportStatus.DONE, rows, name, reveal
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "rows", "file_name", "reveal", "finished_at"])
+            hours = settings.REGISTRY_EXPORT_KEEP_HOURS
+            Notification.objects.create(user=user, message=(
+                f"Excel 导出已完成：{job.node.name if job.node else '全部范围'}，{rows} 名居民；"
+                f"{hours} 小时内可在“后台导出”中下载"))
+        return True
+    except Exception as exc:  # the job records why; the worker goes on with the next one
+        with contextlib.suppress(OSError):
+            path.unlink()
+        job.status, job.error, job.finished_at = ExportStatus.FAILED, str(exc)[:300], timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+        Notification.objects.create(user=user, message=f"Excel 导出失败：{job.error}")
+        return False
+
+
+def _expire(now: datetime) -> int:
+    cutoff = now - timedelta(hours=settings.REGISTRY_EXPORT_KEEP_HOURS)
+    expired = 0
+    for job in ExportJob.objects.filter(status=ExportStatus.DONE, finished_at__lt=cutoff):
+        with contextlib.suppress(OSError):
+            (_folder() / job.file_name).unlink()
+        job.status, job.file_name = ExportStatus.EXPIRED, ""
+        job.save(update_fields=["status", "file_name"])
+        expired += 1
+    return expired
