@@ -96,7 +96,23 @@ def run_pending(now: datetime | None = None, limit: int = 1) -> dict[str, int]:
             built += 1
         else:
             failed += 1
-    return {"exports_built": built, "exports_failed": failed, "exports_expired": _expire(now)}
+    return {"exports_built": built, "exports_failed": failed + _fail_interrupted(now), "exports_expired": _expire(now)}
+
+
+# A county takes about two minutes; a job still "running" after this was cut off (the worker was
+# stopped or killed mid-way) and would otherwise wait forever.
+INTERRUPTED_AFTER = timedelta(hours=2)
+
+
+def _fail_interrupted(now: datetime) -> int:
+    stale = ExportJob.objects.filter(status=ExportStatus.RUNNING, created_at__lt=now - INTERRUPTED_AFTER)
+    count = 0
+    for job in stale:
+        job.status, job.error, job.finished_at = ExportStatus.FAILED, "导出中断，请重新申请", now
+        job.save(update_fields=["status", "error", "finished_at"])
+        Notification.objects.create(user_id=job.user_id, message=f"Excel 导出失败：{job.error}")
+        count += 1
+    return count
 
 
 def _build(job: ExportJob) -> bool:

@@ -120,3 +120,15 @@ def test_the_api_queues_reports_and_serves_the_file(api, family, grid1, small_li
     assert len(rows) == small_limit + 1
     assert [j["id"] for j in client.get("/api/v1/registry/exports").json()] == [job_id]
     assert api("huimin_admin").get(f"/api/v1/registry/exports/{job_id}").status_code == 404
+
+
+def test_a_job_cut_off_mid_way_is_failed_later_so_it_can_be_asked_again(user, grid1, small_limit):
+    gaobo = user("gaobo")
+    job = exports.request_export(user=gaobo, node=grid1)
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING)  # the worker died here
+    assert exports.run_pending()["exports_failed"] == 0  # a fresh one may still be running
+    later = timezone.now() + exports.INTERRUPTED_AFTER + timedelta(minutes=1)
+    assert exports.run_pending(later)["exports_failed"] == 1
+    job.refresh_from_db()
+    assert job.status == ExportStatus.FAILED and "中断" in job.error
+    assert exports.request_export(user=gaobo, node=grid1).pk != job.pk
