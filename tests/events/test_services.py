@@ -150,7 +150,10 @@ def test_possible_duplicates_nearby_same_category_recent(story: Any) -> None:
     assert 30 <= distances[first.pk] <= 60
 
 
-def test_department_staff_see_only_their_inbox(story: Any) -> None:
+@pytest.mark.parametrize("few", [1000, 0], ids=["ids named", "subquery"])
+def test_department_staff_see_only_their_inbox(story: Any, monkeypatch: Any, few: int) -> None:
+    # Both ways of naming an organisation's events (few: a list of ids; many: a subquery).
+    monkeypatch.setattr(selectors, "FEW_EVENTS", few)
     event = story.in_state("dispatched")
     other = story.report("water.leak", "漏水")
     heating = selectors.events_for(story["heating_staff"])
