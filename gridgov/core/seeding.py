@@ -84,6 +84,20 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     return total
 
 
+def secondary_indexes(model: type[models.Model]) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of a table's indexes that no constraint depends on: what a bulk
+    load may drop and build again from its own definition afterwards."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
+                           "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)", [table, table])
+        else:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                           "AND sql IS NOT NULL", [table])
+        return [(name, sql) for name, sql in cursor.fetchall()]
+
+
 def db_value(model: type[models.Model], field_name: str, value: Any) -> Any:
     """A value as its field hands it to the database (a datetime, a JSON document, …)."""
     return cast(models.Field, model._meta.get_field(field_name)).get_db_prep_save(value, connection)

@@ -23,7 +23,7 @@ from gridgov.accounts.models import RoleAssignment
 from gridgov.accounts.roles import Role
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
-from gridgov.core.seeding import SeedContext
+from gridgov.core.seeding import SeedContext, secondary_indexes
 from gridgov.events.models import OPEN_STATES, Category, Event, Organisation, State, TimeBasis
 from gridgov.hierarchy.models import CODE_LENGTH, LEVEL_ORDER, Level, Node
 
@@ -179,19 +179,6 @@ def _insert(rows: list[tuple[Any, ...]]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
-def _secondary_indexes() -> list[tuple[str, str]]:
-    """(name, CREATE statement) of the event table's indexes that no constraint depends on."""
-    table = Event._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
-                           "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)", [table, table])
-        else:
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                           "AND sql IS NOT NULL", [table])
-        return [(name, sql) for name, sql in cursor.fetchall()]
-
-
 def seed_city_events(ctx: SeedContext, count: int = CITY_EVENTS, now: datetime | None = None) -> int:
     """Insert `count` events spread over the past year; returns how many were inserted.
 
@@ -205,7 +192,7 @@ def seed_city_events(ctx: SeedContext, count: int = CITY_EVENTS, now: datetime |
     started = time.monotonic()
     rows = _rows(plan, count, now, start_number=Event.objects.count() + 1)
     batches = math.ceil(count / BATCH)
-    indexes = _secondary_indexes()
+    indexes = secondary_indexes(Event)
     with connection.cursor() as cursor:
         for name, _sql in indexes:
             cursor.execute(f'DROP INDEX "{name}"')

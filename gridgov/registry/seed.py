@@ -42,7 +42,7 @@ from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core import crypto
 from gridgov.core.names import mongolian_name, resident_name, surname
-from gridgov.core.seeding import SeedContext
+from gridgov.core.seeding import SeedContext, secondary_indexes
 from gridgov.hierarchy.models import Level, Node
 from gridgov.registry import pii
 from gridgov.registry.choices import (
@@ -608,7 +608,7 @@ def _seed_city(ctx: SeedContext, writer: RegistryWriter, buildings: list[dict[st
     fixed_rows = RowBuilder(vendor, now, first_household, first_resident).rows(fixed)
     # Secondary indexes are dropped for the load and built again at the end, with the search index:
     # much faster than updating them row by row.
-    indexes = _secondary_indexes(Household) + _secondary_indexes(Resident)
+    indexes = secondary_indexes(Household) + secondary_indexes(Resident)
     with connection.cursor() as cursor:
         for name, _sql in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
@@ -670,19 +670,6 @@ def _sqlite_bulk_load() -> Iterator[None]:
             if broken:
                 raise RuntimeError(f"city seed wrote rows with dangling foreign keys in {model._meta.db_table}: "
                                    f"{broken}")
-
-
-def _secondary_indexes(model: type[models.Model]) -> list[tuple[str, str]]:
-    """(name, CREATE statement) of a table's indexes that no constraint depends on."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
-                           "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)", [table, table])
-        else:
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                           "AND sql IS NOT NULL", [table])
-        return [(name, sql) for name, sql in cursor.fetchall()]
 
 
 @contextlib.contextmanager
