@@ -13,7 +13,7 @@ import datetime
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -496,11 +496,5 @@ def get_export(request: HttpRequest, job_id: int) -> dict[str, Any]:
 @router.get("/registry/exports/{job_id}/file", response={200: None})
 def export_file(request: HttpRequest, job_id: int) -> FileResponse:
     """The finished .xlsx (404 until it is done, and after it is removed); audited."""
-    job = exports.get_job_or_404(request.user, job_id)
-    path = exports.file_of(job)
-    if path is None:
-        raise Http404("the file is not ready or no longer kept")
-    exports.record_download(job)
-    return FileResponse(path.open("rb"), as_attachment=True, filename=exports.download_name(job),
-                        content_type=excel.XLSX_MIME)
+    return exports.download(request.user, job_id)
 

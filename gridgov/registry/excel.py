@@ -33,6 +33,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
@@ -735,10 +736,8 @@ def write_export(user: Any, top: Node | None = None, *, reveal: bool, out: IO[by
     ID numbers and phones are masked unless `reveal` and the user has SEE_PII over that row;
     special tags are present only for rows the user may see them on (the column only if any).
     """
-    residents = visible(Resident.objects.filter(status__in=ACTIVE_STATUSES), user, Cap.IMPORT_EXPORT)
-    if top is not None:
-        residents = residents.filter(path__under=top.path)
-    residents = residents.select_related("household", "household__building").order_by("path", "household_id", "pk")
+    residents = _export_residents(user, top).select_related("household", "household__building")\
+        .order_by("path", "household_id", "pk")
     columns = columns_for(user, top.path if top else None)
     pii_scope = scope_of(user, Cap.SEE_PII)
     special_scope = scope_of(user, Cap.SEE_SPECIAL_GROUPS)
@@ -785,10 +784,13 @@ def export_too_large(user: Any, top: Node | None) -> bool:
     1.7 s to count in full).
     """
     limit = settings.REGISTRY_EXPORT_MAX_ROWS
+    return _export_residents(user, top)[: limit + 1].count() > limit
+
+
+def _export_residents(user: Any, top: Node | None) -> QuerySet[Resident]:
+    """The current residents an export of `top` (None: the whole scope) holds for `user`."""
     residents = visible(Resident.objects.filter(status__in=ACTIVE_STATUSES), user, Cap.IMPORT_EXPORT)
-    if top is not None:
-        residents = residents.filter(path__under=top.path)
-    return residents[: limit + 1].count() > limit
+    return residents.filter(path__under=top.path) if top is not None else residents
 
 
 def export_response(user: Any, top: Node | None = None, *, reveal: bool = False) -> HttpResponse:

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.utils import timezone
 
 from gridgov.accounts.roles import Cap
@@ -72,14 +72,18 @@ def file_of(job: ExportJob) -> Path | None:
     return path if path.exists() else None
 
 
-def download_name(job: ExportJob) -> str:
-    stamp = timezone.localtime(job.finished_at or job.created_at).strftime("%Y%m%d-%H%M")
-    return f"registry-{job.node.code if job.node else 'scope'}-{stamp}.xlsx"
-
-
-def record_download(job: ExportJob) -> None:
+def download(user: Any, job_id: int) -> FileResponse:
+    """The person's own finished file as an attachment (404 until it is done, and after it is
+    removed); each download is audited. The page and the API both answer with this."""
+    job = get_job_or_404(user, job_id)
+    path = file_of(job)
+    if path is None:
+        raise Http404("the file is not ready or no longer kept")
     record(Action.EXPORT, job, changes={"rows": job.rows, "full_pii": job.reveal},
            message=f"downloaded background export #{job.pk}", user=job.user)
+    stamp = timezone.localtime(job.finished_at or job.created_at).strftime("%Y%m%d-%H%M")
+    return FileResponse(path.open("rb"), as_attachment=True, content_type=excel.XLSX_MIME,
+                        filename=f"registry-{job.node.code if job.node else 'scope'}-{stamp}.xlsx")
 
 
 def run_pending(now: datetime | None = None, limit: int = 1) -> dict[str, int]:

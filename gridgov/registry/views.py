@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -459,10 +459,4 @@ def export_jobs(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def export_job_file(request: HttpRequest, job_id: int) -> FileResponse:
-    job = exports.get_job_or_404(request.user, job_id)
-    path = exports.file_of(job)
-    if path is None:
-        raise Http404("the file is not ready or no longer kept")
-    exports.record_download(job)
-    return FileResponse(path.open("rb"), as_attachment=True, filename=exports.download_name(job),
-                        content_type=excel.XLSX_MIME)
+    return exports.download(request.user, job_id)
