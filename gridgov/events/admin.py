@@ -10,14 +10,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import can, scope_of
 from gridgov.core.admin import ScopedAdminMixin
 from gridgov.events.models import Category, Event, EventStep, Holiday, Organisation, OrgMember
-from gridgov.events.selectors import subtree_q
+from gridgov.events.selectors import subtrees_q
 
 
 def is_city_admin(user: Any) -> bool:
@@ -107,12 +107,7 @@ class EventAdmin(ScopedAdminMixin, admin.ModelAdmin):
         # sorted a city's million events for every page (2 s).
         scope = scope_of(request.user, self.view_cap)
         queryset = admin.ModelAdmin.get_queryset(self, request)
-        if scope.everything:
-            return queryset
-        query = Q(pk__in=[])
-        for root in scope.roots:
-            query |= subtree_q(root)
-        return queryset.filter(query)
+        return queryset if scope.everything else queryset.filter(subtrees_q(scope.roots))
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

@@ -3,6 +3,7 @@
 import math
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -79,9 +80,7 @@ def events_for(user: Any) -> QuerySet[Event]:
         return Event.objects.none()
     if scope.everything:
         return Event.objects.all()
-    query = Q(pk__in=[])
-    for root in scope.roots:
-        query |= subtree_q(root)
+    query = subtrees_q(scope.roots)
     if scope.orgs:
         # An IN subquery is evaluated once, not per row as a correlated EXISTS would be.
         assigned: Any = EventAssignment.objects.filter(organisation_id__in=scope.orgs).values("event_id")
@@ -117,6 +116,14 @@ def subtree_q(path: str) -> Q:
     if len(path) <= LARGE_SUBTREE_PATH:
         return Q(path__startswith=path)
     return Q(path__under=path)
+
+
+def subtrees_q(roots: Iterable[str]) -> Q:
+    """Events under any of these node paths (none: no event), each written as `subtree_q` does."""
+    query = Q(pk__in=[])
+    for root in roots:
+        query |= subtree_q(root)
+    return query
 
 
 def _minimal(paths: tuple[str, ...]) -> tuple[str, ...]:
