@@ -84,7 +84,13 @@ def _write(docs: Sequence[Doc], remove: Iterable[int] = ()) -> None:
             chunk = ids[start:start + 500]
             placeholders = ", ".join(["%s"] * len(chunk))
             cursor.execute(f"DELETE FROM search_searchdoc WHERE id IN ({placeholders})", chunk)  # noqa: S608
-        if docs:
+    _insert(docs)
+
+
+def _insert(docs: Sequence[Doc]) -> None:
+    """Add documents that are not in the index yet."""
+    if docs:
+        with connection.cursor() as cursor:
             cursor.executemany("INSERT INTO search_searchdoc (id, path, county_code, tokens) VALUES (%s, %s, %s, %s)",
                                [(d.id, d.path, d.county_code, d.tokens) for d in docs])
 
@@ -137,10 +143,7 @@ def index_new_records(households: Iterable[NewHousehold], residents: Iterable[Ne
                 tokens.household(h.address, h.building, h.unit, h.room, h.phone)) for h in households]
     docs.extend(Doc(resident_doc_id(r.pk), r.path, r.county_code, tokens.resident(r.name, r.phone, r.id_number))
                 for r in residents)
-    if docs:
-        with connection.cursor() as cursor:
-            cursor.executemany("INSERT INTO search_searchdoc (id, path, county_code, tokens) VALUES (%s, %s, %s, %s)",
-                               [(d.id, d.path, d.county_code, d.tokens) for d in docs])
+    _insert(docs)
     return len(docs)
 
 
