@@ -6,45 +6,29 @@ from typing import Any
 import pytest
 
 from gridgov.events.models import Event
-from tests.front.conftest import CHROMIUM_ARGS, shared_live_server  # noqa: F401  (fixture)
+from tests.front.conftest import PHONE, browser_page, log_in, shared_live_server  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
 
 def test_report_from_a_phone_with_gps(shared_live_server: str, story: Any, password: str) -> None:  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     earlier = story.report(description="先报的：6号楼供热管道爆裂")  # a likely duplicate nearby
     lng, lat = story.grid.lng, story.grid.lat
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                          locale="zh-CN", geolocation={"longitude": lng, "latitude": lat},
-                                          permissions=["geolocation"])
-            context.set_default_timeout(15000)
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("console", lambda msg: errors.append(msg.text)
-                    if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico") else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-
-            page.goto(f"{shared_live_server}/accounts/login/")
-            page.fill("#id_username", "gaobo")
-            page.fill("#id_password", password)
-            page.click("button[type=submit]")
-            page.wait_for_load_state()
-            page.goto(f"{shared_live_server}/events/new/")
-            expect(page.locator("#geo-status")).to_contain_text("已定位")
-            page.select_option("select[name=category]", "heating.pipe_burst")
-            expect(page.locator("#duplicates")).to_contain_text(earlier.number)
-            page.fill("textarea[name=description]", "浏览器上报：6号楼地下室暖气管漏水")
-            page.click("#report-form button[type=submit]")
-            page.wait_for_url("**/events/*/")
-            expect(page.locator("h1")).to_contain_text("供热管道爆裂")
-            expect(page.locator(".timeline")).to_contain_text("上报")
-            assert not errors, errors  # no CSP violation, no script error
-        finally:
-            browser.close()
+    with browser_page(**PHONE, geolocation={"longitude": lng, "latitude": lat},
+                      permissions=["geolocation"]) as (page, errors):
+        log_in(page, f"{shared_live_server}/accounts/login/", "gaobo", password)
+        page.wait_for_load_state()
+        page.goto(f"{shared_live_server}/events/new/")
+        expect(page.locator("#geo-status")).to_contain_text("已定位")
+        page.select_option("select[name=category]", "heating.pipe_burst")
+        expect(page.locator("#duplicates")).to_contain_text(earlier.number)
+        page.fill("textarea[name=description]", "浏览器上报：6号楼地下室暖气管漏水")
+        page.click("#report-form button[type=submit]")
+        page.wait_for_url("**/events/*/")
+        expect(page.locator("h1")).to_contain_text("供热管道爆裂")
+        expect(page.locator(".timeline")).to_contain_text("上报")
+        assert not errors, errors  # no CSP violation, no script error
     event = Event.objects.get(description="浏览器上报：6号楼地下室暖气管漏水")
     assert event.grid == story.grid and abs((event.lng or 0) - lng) < 1e-5 and event.channel == "web"

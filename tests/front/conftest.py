@@ -7,6 +7,7 @@ the browser reads the seeded city and everything it writes is rolled back with t
 Requests are served one at a time so the shared connection is never used concurrently.
 """
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +26,37 @@ expect.set_options(timeout=15_000)
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
+# A phone-sized touch screen.
+PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@contextlib.contextmanager
+def browser_page(**context_options: Any) -> Iterator[tuple[Any, list[str]]]:
+    """(page, errors): a page of Debian's Chromium in a zh-CN context (with `context_options`);
+    `errors` collects script errors and console errors (CSP violations, failed loads)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(locale="zh-CN", **context_options)
+            context.set_default_timeout(15000)
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("console", lambda msg: errors.append(f"{msg.text} {msg.location.get('url', '')}")
+                    if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            yield page, errors
+        finally:
+            browser.close()
+
+
+def log_in(page: Any, login_url: str, username: str, password: str) -> None:
+    """Submit the login form at `login_url`; the caller waits for where it leads."""
+    page.goto(login_url)
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
 
 
 class _SerialWSGIServer(WSGIServer):
