@@ -113,9 +113,10 @@ def seed_and_issue_tokens(max_reporters: int) -> list[Reporter]:
     return reporters
 
 
-def start_server(port: int, workers: int, threads: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "gridgov", "serve", "--no-worker", "--port", str(port), "--workers", str(workers),
-               "--threads", str(threads)]
+def start_server(port: int, workers: int, threads: int, env: dict[str, str], log: Path,
+                 worker: bool = False) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "gridgov", "serve", "--port", str(port), "--workers", str(workers),
+               "--threads", str(threads), *([] if worker else ["--no-worker"])]
     with log.open("wb") as out:
         server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                   start_new_session=True)
@@ -175,6 +176,7 @@ class Results:
     errors: list[str] = field(default_factory=list)
     created: dict[str, str] = field(default_factory=dict)   # key → event number (201)
     replayed: dict[str, set[str]] = field(default_factory=dict)  # key → numbers seen on 200
+    accepted: dict[str, int] = field(default_factory=dict)  # key → receipts (202) seen, when queued
     reconnects: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -215,11 +217,13 @@ def schedule(subs: list[Submission], retry_share: float, storm_keys: int, storm_
     return batches
 
 
-def send(conn: http.client.HTTPConnection, port: int, sub: Submission, results: Results) -> None:
+def send(conn: http.client.HTTPConnection, port: int, sub: Submission, results: Results, queued: bool) -> None:
     """One POST. A keep-alive connection the server has closed is reopened and the request sent
     again (what a phone does; the idempotency key makes it safe), counted as a reconnect."""
     headers = {"Authorization": f"Bearer {sub.token}", "Idempotency-Key": sub.key,
                "Content-Type": "application/json", "Connection": "keep-alive"}
+    if queued:
+        headers["Prefer"] = "respond-async"
     started = time.perf_counter()
     for attempt in range(2):
         try:
@@ -240,10 +244,13 @@ def send(conn: http.client.HTTPConnection, port: int, sub: Submission, results: 
             return
     elapsed = (time.perf_counter() - started) * 1000
     number = ""
-    if status in (200, 201):
+    if status in (200, 201, 202):
         try:
-            number = json.loads(payload)["number"]
+            answer = json.loads(payload)
+            number = answer["number"] if status != 202 else answer["key"]
         except (ValueError, KeyError):
+            status = -1
+        if status == 202 and number != sub.key:
             status = -1
     with results.lock:
         results.latencies_ms.append(elapsed)
@@ -252,13 +259,15 @@ def send(conn: http.client.HTTPConnection, port: int, sub: Submission, results: 
             if sub.key in results.created:
                 results.errors.append(f"key {sub.key} created twice")
             results.created[sub.key] = number
+        elif status == 202:
+            results.accepted[sub.key] = results.accepted.get(sub.key, 0) + 1
         elif status == 200:
             results.replayed.setdefault(sub.key, set()).add(number)
         else:
             results.errors.append(f"HTTP {status}: {payload[:200]!r}")
 
 
-def run_load(port: int, batches: list[list[Submission]], concurrency: int) -> tuple[Results, float]:
+def run_load(port: int, batches: list[list[Submission]], concurrency: int, queued: bool) -> tuple[Results, float]:
     """Closed loop: `concurrency` connections take the next batch; a batch of k is sent by k
     connections at the same moment (they meet at a barrier)."""
     results = Results()
@@ -294,7 +303,7 @@ def run_load(port: int, batches: list[list[Submission]], concurrency: int) -> tu
             if barrier is not None:
                 with contextlib.suppress(threading.BrokenBarrierError):
                     barrier.wait()
-            send(conn, port, sub, results)
+            send(conn, port, sub, results, queued)
         conn.close()
 
     threads = [threading.Thread(target=loop, daemon=True) for _ in range(concurrency)]
@@ -309,12 +318,26 @@ def run_load(port: int, batches: list[list[Submission]], concurrency: int) -> tu
 
 # ------------------------------------------------------------------------------------ checks
 
-def verify(keys: set[str], results: Results) -> dict[str, Any]:
-    """In the database: each key has one idempotency row pointing at one event, and every event
-    the load made belongs to exactly one key."""
-    import django
+def wait_for_queue(timeout: float = 300) -> float:
+    """Seconds until the worker has written every queued report (polled every 20 ms)."""
+    from django.db import connections
 
-    django.setup()
+    from gridgov.events.models import IdempotencyKey
+
+    started = time.perf_counter()
+    while IdempotencyKey.objects.filter(payload__isnull=False).exists():
+        if time.perf_counter() - started > timeout:
+            raise SystemExit(f"the worker left reports queued after {timeout:.0f} s")
+        time.sleep(0.02)
+    waited = time.perf_counter() - started
+    connections.close_all()
+    return waited
+
+
+def verify(keys: set[str], measured: set[str], results: Results) -> dict[str, Any]:
+    """In the database: each key has one idempotency row pointing at one event, every event the
+    load made belongs to exactly one key, and every answer named that key's event. For the
+    measured keys also: how long after acceptance each event was written (queued reports)."""
     from django.db import connections
     from django.db.models import Count
 
@@ -324,15 +347,21 @@ def verify(keys: set[str], results: Results) -> dict[str, Any]:
     per_key = rows.values("key").annotate(n=Count("pk")).filter(n__gt=1).count()
     events = Event.objects.filter(channel="api")
     made = events.count()
-    claimed = rows.exclude(event__isnull=True).values("event").distinct().count()
-    answered_numbers = set(results.created.values())
-    replay_mismatch = sum(1 for key, numbers in results.replayed.items()
-                          if key in results.created and numbers != {results.created[key]}
-                          or key not in results.created and len(numbers) > 1)
+    numbers = dict(rows.exclude(event__isnull=True).values_list("key", "event__number"))
+    claimed = len(set(numbers.values()))
+    replay_mismatch = sum(1 for key, seen in results.replayed.items() if seen != {numbers.get(key)})
+    created_mismatch = sum(1 for key, number in results.created.items() if numbers.get(key) != number)
+    lags = sorted((updated - created).total_seconds() * 1000 for created, updated in
+                  Event.objects.filter(number__in=[numbers[k] for k in measured if k in numbers])
+                  .values_list("created_at", "updated_at"))
     out = {"keys": len(keys), "key_rows": rows.count(), "keys_with_two_rows": per_key, "events_in_db": made,
            "events_claimed_by_keys": claimed, "duplicates": max(0, made - len(keys)) + per_key,
-           "answered_created": len(answered_numbers), "replay_mismatches": replay_mismatch,
-           "keys_without_event": len(keys) - claimed}
+           "answered_created": len(results.created), "answered_queued": len(results.accepted),
+           "replay_mismatches": replay_mismatch + created_mismatch,
+           "keys_without_event": len(keys) - len(numbers), "failed_in_queue": rows.exclude(error="").count(),
+           "measured_events_in_db": sum(1 for k in measured if k in numbers),
+           "write_lag_ms": {"p50": round(percentile(lags, 50), 1), "p99": round(percentile(lags, 99), 1),
+                            "max": round(lags[-1], 1)} if lags else None}
     connections.close_all()
     return out
 
@@ -360,6 +389,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=311)
     parser.add_argument("--keep", action="store_true", help="keep the database (PostgreSQL) afterwards")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--queued", action="store_true",
+                        help="send `Prefer: respond-async`: 202 and a receipt; the server's worker writes the events, "
+                             "and the clock runs until the last one is written")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="gridgov-intake-"))
@@ -374,39 +406,50 @@ def main() -> None:
     t0 = time.perf_counter()
     reporters = seed_and_issue_tokens(args.reporters)
     say(f"seeded the demo city and issued {len(reporters)} tokens in {time.perf_counter() - t0:.1f} s")
-    server = start_server(args.port, args.workers, args.threads, env, tmp / "server.log")
+    server = start_server(args.port, args.workers, args.threads, env, tmp / "server.log", worker=args.queued)
+    drain_s = 0.0
     try:
         warm = make_submissions(reporters, args.warmup, rng)
-        run_load(args.port, [[s] for s in warm], args.concurrency)
+        run_load(args.port, [[s] for s in warm], args.concurrency, args.queued)
+        if args.queued:
+            wait_for_queue()
         subs = make_submissions(reporters, args.events, rng)
         batches = schedule(subs, args.retry_share, args.storms, args.storm_size, rng)
         say(f"sending {sum(len(b) for b in batches)} requests for {len(subs)} keys over {args.concurrency} connections")
         cpu0, server0 = time.process_time(), server_cpu_seconds(server)
         load0 = os.getloadavg()[0]
-        results, elapsed = run_load(args.port, batches, args.concurrency)
+        results, elapsed = run_load(args.port, batches, args.concurrency, args.queued)
+        if args.queued:
+            # Throughput counts events written, not reports accepted: wait for the worker.
+            drain_s = wait_for_queue()
         client_cpu, server_cpu = time.process_time() - cpu0, server_cpu_seconds(server) - server0
         load1 = os.getloadavg()[0]
     finally:
         stop_server(server)
-    checks = verify({s.key for s in warm} | {s.key for s in subs}, results)
+    checks = verify({s.key for s in warm} | {s.key for s in subs}, {s.key for s in subs}, results)
     lat = results.latencies_ms
     requests = len(lat) + len(results.errors)
     figures = {
         "backend": "postgresql" if url.startswith("postgres") else "sqlite",
         "command": " ".join(shlex.quote(a) for a in [".venv/bin/python", "bench/intake.py", *sys.argv[1:]]),
         "cores": os.cpu_count(),
-        "server": {"workers": args.workers, "threads": args.threads, "worker_class": "gthread"},
+        "mode": "queued (Prefer: respond-async)" if args.queued else "synchronous",
+        "server": {"workers": args.workers, "threads": args.threads, "worker_class": "gthread",
+                   "background_worker": args.queued},
         "concurrency": args.concurrency,
         "events": len(subs),
         "requests": requests,
         "retries": requests - len(subs),
-        "duration_s": round(elapsed, 2),
-        "events_per_s": round(len(results.created.keys() & {s.key for s in subs}) / elapsed, 1),
+        # Until the last event was written: the load, then (queued) the worker finishing the queue.
+        "duration_s": round(elapsed + drain_s, 2),
+        "queue_drain_after_load_s": round(drain_s, 2),
+        "events_per_s": round(checks["measured_events_in_db"] / (elapsed + drain_s), 1),
         "requests_per_s": round(requests / elapsed, 1),
         "latency_ms": {"p50": round(statistics.median(lat), 1), "p95": round(percentile(lat, 95), 1),
                        "p99": round(percentile(lat, 99), 1), "max": round(max(lat), 1)},
         "statuses": {str(k): v for k, v in sorted(results.statuses.items())},
-        "errors": len(results.errors) + sum(v for k, v in results.statuses.items() if k not in (200, 201)),
+        "errors": len(results.errors) + sum(v for k, v in results.statuses.items()
+                                            if k not in ((200, 202) if args.queued else (200, 201))),
         "error_samples": results.errors[:5],
         "duplicates": checks["duplicates"],
         "db_check": checks,
@@ -422,7 +465,8 @@ def main() -> None:
     }
     figures["target_met"] = bool(figures["events_per_s"] >= 300 and figures["latency_ms"]["p99"] <= 200
                                  and figures["errors"] == 0 and figures["duplicates"] == 0
-                                 and checks["keys_without_event"] == 0 and checks["replay_mismatches"] == 0)
+                                 and checks["keys_without_event"] == 0 and checks["replay_mismatches"] == 0
+                                 and checks["failed_in_queue"] == 0)
     if not args.keep:
         drop_database(url)
     if figures["errors"] or args.keep:

@@ -61,7 +61,7 @@ class LoginFailure(models.Model):
         return f"{self.username} {self.at:%Y-%m-%d %H:%M:%S}"
 
 
-def _hash_token(raw: str) -> str:
+def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -94,16 +94,32 @@ class ApiToken(models.Model):
     def issue(cls, user: User, label: str = "") -> tuple["ApiToken", str]:
         raw = secrets.token_urlsafe(32)
         token = cls.objects.create(
-            user=user, token_hash=_hash_token(raw), prefix=raw[:8], label=label,
+            user=user, token_hash=hash_token(raw), prefix=raw[:8], label=label,
             expires_at=timezone.now() + timedelta(seconds=settings.API_TOKEN_LIFETIME),
         )
         return token, raw
 
     @classmethod
     def find(cls, raw: str) -> "ApiToken | None":
-        return cls.objects.live().select_related("user").filter(token_hash=_hash_token(raw)).first()
+        return cls.objects.live().select_related("user").filter(token_hash=hash_token(raw)).first()
 
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
 
+
+
+class AccessStamp(models.Model):
+    """One row whose counter moves, in the same transaction, whenever who may do what changes: a
+    token revoked, an account saved, a role assignment granted or withdrawn, a node moved.
+
+    Every API request authenticates by token and needs the user's role assignments. Each server
+    process keeps those per token (`gridgov.accounts.access`) and compares this counter on every
+    request instead of reading them again: one indexed read of one row, and a change made by any
+    process or machine is seen by the next request everywhere.
+    """
+
+    generation = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"access generation {self.generation}"

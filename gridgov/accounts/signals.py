@@ -2,14 +2,16 @@ from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.contrib.sessions.models import Session
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
-from gridgov.accounts.models import LoginFailure, User
+from gridgov.accounts import access
+from gridgov.accounts.models import ApiToken, LoginFailure, RoleAssignment, User
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
+from gridgov.hierarchy.models import Node
 
 
 @receiver(user_logged_in)
@@ -48,3 +50,27 @@ def _end_sessions_of_disabled(sender: Any, instance: User, **_: Any) -> None:
         if str(session.get_decoded().get("_auth_user_id")) == str(instance.pk):
             session.delete()
     instance.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+# --- the access generation (gridgov.accounts.access): what cached tokens and roles depend on ----
+
+def _user_saved(sender: Any, instance: User, update_fields: Any = None, **_: Any) -> None:
+    # A login only stamps last_login: nothing a token or a role depends on.
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    access.bump()
+
+
+def _changed(sender: Any, instance: Any, created: bool = False, **_: Any) -> None:
+    # A new token or node changes nothing cached (a token is cached once used, a node's path
+    # only reaches the cache through a role assignment, which bumps when it is made).
+    if created and sender in (ApiToken, Node):
+        return
+    access.bump()
+
+
+post_save.connect(_user_saved, sender=User, dispatch_uid="access_user_saved")
+post_delete.connect(_changed, sender=User, dispatch_uid="access_user_deleted")
+for _model in (ApiToken, RoleAssignment, Node):
+    post_save.connect(_changed, sender=_model, dispatch_uid=f"access_{_model.__name__}_saved")
+    post_delete.connect(_changed, sender=_model, dispatch_uid=f"access_{_model.__name__}_deleted")

@@ -16,7 +16,7 @@ from gridgov.audit.models import Action, AuditEntry, ChainHead
 
 _SKIP = {AuditEntry, ChainHead}
 _SKIP_LABELS = {"sessions.session", "contenttypes.contenttype", "auth.permission", "admin.logentry",
-                "accounts.loginfailure", "accounts.apitoken", "registry.searchtoken",
+                "accounts.loginfailure", "accounts.apitoken", "accounts.accessstamp", "registry.searchtoken",
                 "events.idempotencykey", "audit.auditentry", "audit.chainhead", "migrations.migration"}
 
 

@@ -45,6 +45,16 @@ def acting_as(user: Any = None, *, channel: str, ip: str | None = None, request_
         _current.reset(token)
 
 
+@contextlib.contextmanager
+def using_context(ctx: ActorContext) -> Iterator[ActorContext]:
+    """Run a block as a context captured earlier (the worker writing a report queued by a request)."""
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)
+
+
 def set_user(user: Any) -> None:
     """Attach the authenticated user to the current context (after auth middleware / token auth)."""
     ctx = _current.get()

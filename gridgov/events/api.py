@@ -6,6 +6,13 @@ unique string up to 100 characters, e.g. a UUID made when the report is first sa
 phone) and reuse it on every retry: the same key and body answer 200 with the event already made
 (header `Idempotent-Replayed: true`), the same key with a different body answers 409. Requests
 authenticated by bearer token without the header are refused (400).
+
+In a burst (a storm knocks out heating across a district and hundreds of workers report at
+once) a phone may ask for the report to be queued: send `Prefer: respond-async` (RFC 7240). The
+report is checked as usual (every bad field is still a 400/403 at once), then accepted with
+202, `Preference-Applied: respond-async` and a receipt whose `Location` is
+`/api/v1/events/receipts/<key>`; the worker writes it as the same event within about a second.
+A retry of a queued report answers the receipt again (202), and once written the event (200).
 """
 
 import json
@@ -13,12 +20,13 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404
+from gridgov.api.errors import ConflictError
 from gridgov.events import selectors, services
 from gridgov.events.models import Category, Event, EventAssignment, Notification
 from gridgov.events.workflow import STATE_NAMES
@@ -189,6 +197,25 @@ class Error(Schema):
     detail: str
 
 
+class ReceiptOut(Schema):
+    key: str
+    state: str = Field(description="queued | created | failed")
+    accepted_at: datetime
+    receipt_url: str
+    event_id: int | None
+    event_number: str | None
+    event_url: str | None
+    error: str
+
+
+def receipt_out(receipt: services.Receipt) -> dict[str, Any]:
+    event = receipt.event
+    return {"key": receipt.key, "state": receipt.state, "accepted_at": receipt.accepted_at,
+            "receipt_url": f"/api/v1/events/receipts/{receipt.key}", "event_id": event.pk if event else None,
+            "event_number": event.number if event else None,
+            "event_url": f"/api/v1/events/{event.pk}" if event else None, "error": receipt.error}
+
+
 def event_out(event: Event) -> dict[str, Any]:
     return {
         "id": event.pk, "number": event.number, "category": event.category.code,
@@ -287,26 +314,49 @@ def _ids(value: Any, name: str) -> list[int]:
         raise ValidationError({name: f"{name} 必须是整数列表"}) from None
 
 
-@router.post("/events", response={200: EventDetailOut, 201: EventDetailOut, 400: Error, 403: Error, 409: Error},
+def _wants_async(request: HttpRequest) -> bool:
+    """RFC 7240: `Prefer: respond-async` (among other preferences, any case)."""
+    prefer = request.headers.get("Prefer", "")
+    return any(part.split("=")[0].strip().lower() == "respond-async"
+               for item in prefer.split(",") for part in item.split(";")[:1])
+
+
+@router.post("/events", response={200: EventDetailOut, 201: EventDetailOut, 202: ReceiptOut, 400: Error, 403: Error,
+                                  409: Error},
              openapi_extra={"requestBody": {"content": {"application/json": {"schema": _REPORT_BODY},
                                                         "multipart/form-data": {"schema": _MULTIPART_BODY}}},
                             "parameters": [{"in": "header", "name": "Idempotency-Key", "required": False,
                                             "schema": {"type": "string", "maxLength": 100},
-                                            "description": "required with bearer tokens (phones); reuse on retry"}]})
+                                            "description": "required with bearer tokens (phones); reuse on retry"},
+                                           {"in": "header", "name": "Prefer", "required": False,
+                                            "schema": {"type": "string", "enum": ["respond-async"]},
+                                            "description": "queue the report: 202 with a receipt (see the module doc)"}]})
 def report(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any]]:
-    """Report an event (JSON, or multipart with `photos`). See the module doc on Idempotency-Key."""
+    """Report an event (JSON, or multipart with `photos`). See the module doc on Idempotency-Key
+    and on `Prefer: respond-async`."""
     key = request.headers.get("Idempotency-Key")
     if not key and getattr(request, "api_token", None) is not None:
         raise ValidationError({"idempotency_key": "手机端提交必须带 Idempotency-Key 请求头（重试时复用同一个值）"})
     fields, photos = _report_input(request)
     grid_id = fields.get("grid_id")
-    event, created = services.report_event(
+    report_fields: dict[str, Any] = dict(
         user=request.user, category=fields.get("category") or "", description=str(fields.get("description") or ""),
         lng=_number(fields.get("lng"), "lng"), lat=_number(fields.get("lat"), "lat"),
         grid=int(str(grid_id)) if str(grid_id or "").isdigit() else None, address=str(fields.get("address") or ""),
         photos=photos, resident_ids=_ids(fields.get("resident_ids"), "resident_ids"),
-        household_ids=_ids(fields.get("household_ids"), "household_ids"), idempotency_key=key,
-        channel="api")
+        household_ids=_ids(fields.get("household_ids"), "household_ids"), idempotency_key=key, channel="api")
+    if _wants_async(request):
+        receipt = services.queue_report(**report_fields)
+        if receipt.event is not None:
+            response["Idempotent-Replayed"] = "true"
+            return Status(200, event_detail(_load(request, receipt.event.pk), request.user))
+        if receipt.state == "failed":
+            raise ConflictError(f"这次上报未能写入：{receipt.error}", idempotency_key=receipt.key, state="failed")
+        body = receipt_out(receipt)
+        response["Preference-Applied"] = "respond-async"
+        response["Location"] = body["receipt_url"]
+        return Status(202, body)
+    event, created = services.report_event(**report_fields)
     if not created:
         response["Idempotent-Replayed"] = "true"
         return Status(200, event_detail(_load(request, event.pk), request.user))
@@ -360,6 +410,16 @@ def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
              "owner_kind": c.owner_kind, "severity": c.severity, "ack_hours": c.ack_hours,
              "resolve_hours": c.resolve_hours, "time_basis": c.time_basis, "is_dispute": c.is_dispute}
             for c in Category.objects.filter(active=True).select_related("parent").order_by("code")]
+
+
+@router.get("/events/receipts/{key}", response={200: ReceiptOut, 404: Error})
+def get_receipt(request: HttpRequest, key: str) -> dict[str, Any]:
+    """What became of a report sent with this Idempotency-Key (your own keys only): queued, created
+    (with the event's number and address) or failed (with the reason)."""
+    receipt = services.receipt_for(request.user, key)
+    if receipt is None:
+        raise Http404
+    return receipt_out(receipt)
 
 
 @router.get("/events/{event_id}", response=EventDetailOut)

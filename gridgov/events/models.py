@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.hierarchy.models import Node, ScopedModel
@@ -355,10 +356,16 @@ class IdempotencyKey(models.Model):
     scope = models.CharField(max_length=32, default="event")
     body_hash = models.CharField(max_length=64)
     event = models.ForeignKey(Event, null=True, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # A report accepted for later writing (`services.queue_report`): what was checked, until the
+    # worker writes the event (then it is cleared) or finds it cannot (then `error` says why).
+    payload = models.JSONField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "scope", "key"], name="unique_idempotency_key")]
+        # The queue: the few rows still waiting, oldest first.
+        indexes = [models.Index(fields=["id"], condition=models.Q(payload__isnull=False), name="idempotency_queued")]
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"

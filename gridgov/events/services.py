@@ -21,13 +21,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from gridgov.accounts.models import RoleAssignment, User
 from gridgov.accounts.roles import ROLE_CAPS, Cap
 from gridgov.accounts.scope import can, require, visible
 from gridgov.api.errors import ConflictError
-from gridgov.audit.services import appended_together, record_denied
+from gridgov.audit.models import Action as AuditAction
+from gridgov.audit.services import appended_together, record_denied, record_failure
+from gridgov.core.context import ActorContext, current_actor, using_context
 from gridgov.events.deadlines import add_hours, hours_between
 from gridgov.events.models import (
     AssignmentRole,
@@ -224,19 +227,195 @@ def _body_hash(body: Any) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def _replay(user: Any, key: str, body_hash: str) -> Event | None:
-    """The event already created for this key and body; ConflictError if the body differs."""
+@dataclass
+class _Report:
+    """A checked report, ready to be written (now, or later by the worker from the queue)."""
+
+    user: Any                 # the reporter (None or an anonymous user for trusted channels)
+    category: Category
+    text: str
+    grid: Node
+    lng: float | None
+    lat: float | None
+    address: str
+    resident_ids: list[int]
+    household_ids: list[int]
+    photos: list[CheckedPhoto]
+    channel: str
+    at: datetime
+    # (name, content type, size) of the photo files, once stored.
+    stored: list[tuple[str, str, int]] = field(default_factory=list)
+    # Whose the audit rows are when the worker writes a queued report (None: the current actor).
+    actor: ActorContext | None = None
+    reporter_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.reporter_id is None and _is_user(self.user):
+            self.reporter_id = self.user.pk
+
+
+def _check_report(*, user: Any, category: Category | str | int, description: str, lng: float | None,
+                  lat: float | None, grid: Node | int | None, address: str, photos: Iterable[Any],
+                  resident_ids: Iterable[int], household_ids: Iterable[int], channel: str, now: datetime,
+                  check_scope: bool) -> _Report:
+    """Everything a report needs, checked; raises ValidationError / PermissionDenied naming the field."""
+    category_obj = resolve_category(category)
+    text = (description or "").strip()
+    if not text:
+        raise ValidationError({"description": "请填写事件描述"})
+    if len(text) > MAX_DESCRIPTION:
+        raise ValidationError({"description": f"事件描述最长 {MAX_DESCRIPTION} 字"})
+    grid_node = _resolve_grid(grid, lng, lat)
+    if check_scope:
+        try:
+            require(user, Cap.REPORT_EVENT, grid_node.path, grid_node)
+        except PermissionDenied:
+            raise PermissionDenied(f"{grid_node.name} 不在您的上报范围内") from None
+    checked = check_photos(photos)
+    resident_ids = sorted({int(pk) for pk in resident_ids or ()})
+    household_ids = sorted({int(pk) for pk in household_ids or ()})
+    if resident_ids:
+        found = set(visible(Resident.objects.filter(pk__in=resident_ids), user, Cap.VIEW_REGISTRY)
+                    .values_list("pk", flat=True))
+        if len(found) != len(resident_ids):
+            raise ValidationError({"resident_ids": f"居民不存在或不在您的范围内：{sorted(set(resident_ids) - found)}"})
+    if household_ids:
+        found = set(visible(Household.objects.filter(pk__in=household_ids), user, Cap.VIEW_REGISTRY)
+                    .values_list("pk", flat=True))
+        if len(found) != len(household_ids):
+            raise ValidationError({"household_ids": f"户不存在或不在您的范围内：{sorted(set(household_ids) - found)}"})
+    return _Report(user=user, category=category_obj, text=text, grid=grid_node,
+                   lng=float(lng) if lng is not None else None, lat=float(lat) if lat is not None else None,
+                   address=(address or "").strip()[:200], resident_ids=resident_ids, household_ids=household_ids,
+                   photos=checked, channel=channel[:16], at=now)
+
+
+def _check_key(idempotency_key: str | None) -> str | None:
+    key = (idempotency_key or "").strip() or None
+    if key is not None and len(key) > 100:
+        raise ValidationError({"idempotency_key": "Idempotency-Key 最长 100 个字符"})
+    return key
+
+
+def _report_hash(report: _Report, body_for_idempotency: Any) -> str:
+    body = body_for_idempotency if body_for_idempotency is not None else {
+        "category": report.category.code, "description": report.text, "lng": report.lng, "lat": report.lat,
+        "grid": report.grid.pk, "address": report.address, "residents": report.resident_ids,
+        "households": report.household_ids,
+        "photos": [hashlib.sha256(p.content).hexdigest() for p in report.photos],
+    }
+    return _body_hash(body)
+
+
+def _store_files(report: _Report, written: list[str]) -> None:
+    """Store the report's photo files (before its transaction; `written` lists them for clean-up)."""
+    for photo in report.photos:
+        name = f"events/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{_EXTENSIONS[photo.content_type]}"
+        stored = default_storage.save(name, ContentFile(photo.content))
+        written.append(stored)
+        report.stored.append((stored, photo.content_type, len(photo.content)))
+
+
+def _created(instances: list[Any], reports: list[_Report]) -> None:
+    """Send post_save for rows written with bulk_create, each as its reporter: the audit log and
+    the apps listening (disputes) see them as they see a `create()`."""
+    for instance, report in zip(instances, reports, strict=True):
+        with using_context(report.actor) if report.actor is not None else contextlib.nullcontext():
+            post_save.send(sender=type(instance), instance=instance, created=True, update_fields=None, raw=False,
+                           using=instance._state.db)
+
+
+def _write_reports(reports: list[_Report]) -> list[Event]:
+    """Write checked reports as events, each with its first step, photos, people and the notice
+    to its community's centre, in a few statements for the lot (the worker writes the queue in
+    batches). Call inside a transaction and `appended_together()`."""
+    events = []
+    for report in reports:
+        community = report.grid.parent or report.grid
+        category = report.category
+        events.append(Event(
+            number=new_event_number(report.at), category=category, description=report.text,
+            severity=category.severity, state=State.REPORTED, is_open=True, grid=report.grid,
+            handling_node=community, path=report.grid.path, county_code=report.grid.county_code,
+            lng=report.lng if report.lng is not None else report.grid.lng,
+            lat=report.lat if report.lat is not None else report.grid.lat,
+            address=report.address or report.grid.name, reporter_id=report.reporter_id, channel=report.channel,
+            created_at=report.at, due_at=add_hours(report.at, category.ack_hours, category.time_basis),
+            resolve_due_at=add_hours(report.at, category.resolve_hours, category.time_basis)))
+    Event.objects.bulk_create(events)
+    _created(events, reports)
+    for event, report in zip(events, reports, strict=True):
+        with using_context(report.actor) if report.actor is not None else contextlib.nullcontext():
+            if report.resident_ids:
+                event.residents.add(*report.resident_ids)
+            if report.household_ids:
+                event.households.add(*report.household_ids)
+    steps = [EventStep(event=event, at=report.at, actor_id=report.reporter_id, action="report", from_state="",
+                       to_state=State.REPORTED, note=f"通过{report.channel}上报", data={"channel": report.channel})
+             for event, report in zip(events, reports, strict=True)]
+    EventStep.objects.bulk_create(steps)
+    _created(steps, reports)
+    photos: list[EventPhoto] = []
+    photo_reports: list[_Report] = []
+    for event, step, report in zip(events, steps, reports, strict=True):
+        # The answer to the report shows this step: spare the caller reading it back.
+        event.report_step = step
+        for name, content_type, size in report.stored:
+            photos.append(EventPhoto(event=event, step=step, image=name, content_type=content_type, size=size,
+                                     uploaded_by_id=report.reporter_id))
+            photo_reports.append(report)
+    if photos:
+        EventPhoto.objects.bulk_create(photos)
+        _created(photos, photo_reports)
+    staff: dict[int, list[int]] = {}
+    notices: list[Notification] = []
+    for event in events:
+        community = event.handling_node
+        if community.pk not in staff:
+            staff[community.pk] = centre_user_ids(community)
+        message = f"新事件待受理：{event.number} {event.category.name}"[:300]
+        notices.extend(Notification(user_id=pk, event=event, message=message) for pk in staff[community.pk])
+    Notification.objects.bulk_create(notices)
+    return events
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What became of a report sent with an idempotency key: queued, created (the event) or failed."""
+
+    key: str
+    state: str
+    accepted_at: datetime
+    event: Event | None = None
+    error: str = ""
+
+
+def receipt_for(user: Any, key: str, body_hash: str | None = None) -> Receipt | None:
+    """The receipt of `user`'s key (None: unknown key); with `body_hash`, ConflictError if the key
+    was used for a different body."""
     # Plain values first: nearly every key is new, and then there is nothing to load.
-    found = IdempotencyKey.objects.filter(user=user if _is_user(user) else None, scope="event", key=key)\
-        .values_list("body_hash", "event_id").first()
+    found = (IdempotencyKey.objects.filter(user=user if _is_user(user) else None, scope="event", key=key)
+             .values_list("body_hash", "event_id", "error", "created_at").first())
     if found is None:
         return None
-    stored_hash, event_id = found
+    stored_hash, event_id, error, accepted_at = found
     event = Event.objects.filter(pk=event_id).first() if event_id else None
-    if stored_hash != body_hash:
+    if body_hash is not None and stored_hash != body_hash:
         raise ConflictError("Idempotency-Key 已用于另一次内容不同的提交；请为新事件使用新的键",
                             idempotency_key=key, event_number=event.number if event else None)
-    return event
+    state = "created" if event is not None else "failed" if error else "queued"
+    return Receipt(key=key, state=state, accepted_at=accepted_at, event=event, error=error)
+
+
+def _replay(user: Any, key: str, body_hash: str) -> Event | None:
+    """The event already created for this key and body; ConflictError if the body differs, or if
+    that report is still queued or could not be written."""
+    receipt = receipt_for(user, key, body_hash)
+    if receipt is None or receipt.event is not None:
+        return receipt.event if receipt else None
+    if receipt.state == "queued":
+        raise ConflictError("这次上报已排队等待写入，请稍后查询回执", idempotency_key=key, state="queued")
+    raise ConflictError(f"这次上报未能写入：{receipt.error}", idempotency_key=key, state="failed")
 
 
 def new_event_number(at: datetime) -> str:
@@ -257,71 +436,23 @@ def report_event(*, user: Any, category: Category | str | int, description: str,
     `check_scope=False` is for trusted channels that authenticate otherwise (Open311 API keys).
     """
     now = now or timezone.now()
-    key = (idempotency_key or "").strip() or None
-    if key is not None and len(key) > 100:
-        raise ValidationError({"idempotency_key": "Idempotency-Key 最长 100 个字符"})
-    category_obj = resolve_category(category)
-    text = (description or "").strip()
-    if not text:
-        raise ValidationError({"description": "请填写事件描述"})
-    if len(text) > MAX_DESCRIPTION:
-        raise ValidationError({"description": f"事件描述最长 {MAX_DESCRIPTION} 字"})
-    grid_node = _resolve_grid(grid, lng, lat)
-    if check_scope:
-        try:
-            require(user, Cap.REPORT_EVENT, grid_node.path, grid_node)
-        except PermissionDenied:
-            raise PermissionDenied(f"{grid_node.name} 不在您的上报范围内") from None
-    checked = check_photos(photos)
-    resident_ids = sorted({int(pk) for pk in resident_ids or ()})
-    household_ids = sorted({int(pk) for pk in household_ids or ()})
-    residents = list(visible(Resident.objects.filter(pk__in=resident_ids), user, Cap.VIEW_REGISTRY)) if resident_ids else []
-    if len(residents) != len(resident_ids):
-        missing = sorted(set(resident_ids) - {r.pk for r in residents})
-        raise ValidationError({"resident_ids": f"居民不存在或不在您的范围内：{missing}"})
-    households = list(visible(Household.objects.filter(pk__in=household_ids), user, Cap.VIEW_REGISTRY)) if household_ids else []
-    if len(households) != len(household_ids):
-        missing = sorted(set(household_ids) - {h.pk for h in households})
-        raise ValidationError({"household_ids": f"户不存在或不在您的范围内：{missing}"})
-
+    key = _check_key(idempotency_key)
+    report = _check_report(user=user, category=category, description=description, lng=lng, lat=lat, grid=grid,
+                           address=address, photos=photos, resident_ids=resident_ids, household_ids=household_ids,
+                           channel=channel, now=now, check_scope=check_scope)
     body_hash = ""
     if key is not None:
-        body = body_for_idempotency if body_for_idempotency is not None else {
-            "category": category_obj.code, "description": text, "lng": lng, "lat": lat, "grid": grid_node.pk,
-            "address": address, "residents": resident_ids, "households": household_ids,
-            "photos": [hashlib.sha256(p.content).hexdigest() for p in checked],
-        }
-        body_hash = _body_hash(body)
+        body_hash = _report_hash(report, body_for_idempotency)
         replayed = _replay(user, key, body_hash)
         if replayed is not None:
             return replayed, False
 
     written: list[str] = []
     try:
+        _store_files(report, written)
         # The audit rows go to the chain last, after the key is claimed (see appended_together).
         with transaction.atomic(), appended_together():
-            community = grid_node.parent or grid_node
-            event = Event.objects.create(
-                number=new_event_number(now), category=category_obj, description=text,
-                severity=category_obj.severity, state=State.REPORTED, grid=grid_node, handling_node=community,
-                path=grid_node.path, county_code=grid_node.county_code,
-                lng=float(lng) if lng is not None else grid_node.lng, lat=float(lat) if lat is not None else grid_node.lat,
-                address=(address or "").strip()[:200] or grid_node.name,
-                reporter=user if _is_user(user) else None, channel=channel[:16], created_at=now,
-                due_at=add_hours(now, category_obj.ack_hours, category_obj.time_basis),
-                resolve_due_at=add_hours(now, category_obj.resolve_hours, category_obj.time_basis),
-            )
-            if residents:
-                event.residents.add(*residents)
-            if households:
-                event.households.add(*households)
-            step = EventStep.objects.create(event=event, at=now, actor=user if _is_user(user) else None,
-                                            action="report", from_state="", to_state=State.REPORTED,
-                                            note=f"通过{channel}上报", data={"channel": channel})
-            # The answer to the report shows this step: spare the caller reading it back.
-            event.report_step = step
-            _store_photos(event, step, checked, user, written)
-            _notify(centre_user_ids(community), event, f"新事件待受理：{event.number} {category_obj.name}")
+            event = _write_reports([report])[0]
             if key is not None:
                 # The key is claimed last, in one INSERT: a concurrent retry that got here first
                 # makes this fail on the unique constraint (PostgreSQL waits for its COMMIT), the
@@ -340,6 +471,142 @@ def report_event(*, user: Any, category: Category | str | int, description: str,
         _remove_files(written)
         raise
     return event, True
+
+
+# --- reporting in bursts: accept now, write in batches -------------------------------------------
+
+def queue_report(*, user: Any, category: Category | str | int, description: str, idempotency_key: str | None,
+                 lng: float | None = None, lat: float | None = None, grid: Node | int | None = None,
+                 address: str = "", photos: Iterable[Any] = (), resident_ids: Iterable[int] = (),
+                 household_ids: Iterable[int] = (), channel: str = "app", now: datetime | None = None) -> Receipt:
+    """Check a report as `report_event` does and queue it for the worker (`write_queued_reports`),
+    which writes it as the same event within a second or so. For phones in a burst (the API's
+    `Prefer: respond-async`): the request costs a check and one INSERT, and the writes of many
+    reports share their statements.
+
+    The key is required: it is the receipt the phone asks about, and the same key with the same
+    body returns the same receipt (or, once written, the event); with another body, ConflictError.
+    Photo files are stored now; what was checked is written as the reporter, with this request's
+    id and address in the audit log.
+    """
+    now = now or timezone.now()
+    key = _check_key(idempotency_key)
+    if key is None:
+        raise ValidationError({"idempotency_key": "排队上报必须带 Idempotency-Key（回执按它查询）"})
+    report = _check_report(user=user, category=category, description=description, lng=lng, lat=lat, grid=grid,
+                           address=address, photos=photos, resident_ids=resident_ids, household_ids=household_ids,
+                           channel=channel, now=now, check_scope=True)
+    body_hash = _report_hash(report, None)
+    written: list[str] = []
+    try:
+        _store_files(report, written)
+        ctx = current_actor()
+        payload = {
+            "category": report.category.pk, "description": report.text, "lng": report.lng, "lat": report.lat,
+            "grid": report.grid.pk, "address": report.address, "residents": report.resident_ids,
+            "households": report.household_ids, "photos": report.stored, "channel": report.channel,
+            "at": now.isoformat(), "ip": ctx.ip, "request_id": ctx.request_id, "username": ctx.username,
+        }
+        # New keys are the rule: claim it straight away; the unique constraint catches a retry.
+        with transaction.atomic():
+            IdempotencyKey.objects.create(key=key, user=user if _is_user(user) else None, scope="event",
+                                          body_hash=body_hash, payload=payload, created_at=now)
+    except IntegrityError:
+        _remove_files(written)
+        receipt = receipt_for(user, key, body_hash)
+        if receipt is None:
+            raise
+        return receipt
+    except BaseException:
+        _remove_files(written)
+        raise
+    return Receipt(key=key, state="queued", accepted_at=now)
+
+
+QUEUE_BATCH = 200
+
+
+@dataclass
+class QueueResult:
+    written: int = 0
+    failed: int = 0
+
+
+def _queued_report(row: IdempotencyKey, categories: dict[int, Category], grids: dict[int, Node]) -> _Report:
+    data = row.payload or {}
+    category, grid = categories.get(data.get("category", 0)), grids.get(data.get("grid", 0))
+    if category is None:
+        raise ValidationError({"category": "事件分类已被删除"})
+    if grid is None:
+        raise ValidationError({"grid": "网格已被删除"})
+    at = datetime.fromisoformat(data["at"])
+    actor = ActorContext(user_id=row.user_id, username=data.get("username") or "", ip=data.get("ip"),
+                         request_id=data.get("request_id") or uuid.uuid4().hex, channel="api")
+    return _Report(user=None, category=category, text=data["description"], grid=grid, lng=data.get("lng"),
+                   lat=data.get("lat"), address=data.get("address") or "", resident_ids=data.get("residents") or [],
+                   household_ids=data.get("households") or [], photos=[], channel=data.get("channel") or "api",
+                   at=at, stored=[tuple(p) for p in data.get("photos") or []],  # type: ignore[misc]
+                   actor=actor, reporter_id=row.user_id)
+
+
+def _fail_queued(row: IdempotencyKey, exc: Exception, actor: ActorContext | None = None) -> None:
+    """Mark a queued report failed: the receipt, the reporter's inbox and the audit log say why."""
+    message = "; ".join(getattr(exc, "messages", None) or [str(exc)])[:300]
+    data = row.payload or {}
+    _remove_files([name for name, *_ in data.get("photos") or []])
+    row.payload, row.error = None, message or exc.__class__.__name__
+    row.save(update_fields=["payload", "error"])
+    with using_context(actor) if actor is not None else contextlib.nullcontext():
+        record_failure(AuditAction.CREATE, object_type="events.event", object_repr=f"queued report {row.key}"[:200],
+                       message=f"queued report not written: {row.error}", user=None)
+    if row.user_id is not None:
+        _notify([row.user_id], None, f"您的上报未能写入（{row.key}）：{row.error}")
+
+
+def write_queued_reports(limit: int = QUEUE_BATCH) -> QueueResult:
+    """Write up to `limit` queued reports, oldest first, as events in one transaction.
+
+    If the batch fails as a whole, each report is tried on its own, and the ones that still fail
+    are marked failed (the phone's receipt says why; the reporter's inbox too)."""
+    result = QueueResult()
+    # Polled several times a second: look before taking the write lock (the queue is usually empty).
+    if not IdempotencyKey.objects.filter(payload__isnull=False).exists():
+        return result
+    with transaction.atomic():
+        # Workers running side by side (PostgreSQL) take different rows; SQLite writes one at a time.
+        rows = list(IdempotencyKey.objects.select_for_update(skip_locked=True).filter(payload__isnull=False)
+                    .order_by("id")[:limit])
+        if not rows:
+            return result
+        categories = Category.objects.in_bulk({(r.payload or {}).get("category", 0) for r in rows})
+        grids = Node.objects.select_related("parent").in_bulk({(r.payload or {}).get("grid", 0) for r in rows})
+        ready: list[tuple[IdempotencyKey, _Report]] = []
+        for row in rows:
+            try:
+                ready.append((row, _queued_report(row, categories, grids)))
+            except (ValidationError, KeyError, ValueError, TypeError) as exc:
+                _fail_queued(row, exc, None)
+                result.failed += 1
+        try:
+            with transaction.atomic(), appended_together():
+                events = _write_reports([report for _, report in ready])
+        except Exception:  # one bad report spoils the batch: find it by writing them one by one
+            events, kept = [], []
+            for row, report in ready:
+                try:
+                    with transaction.atomic(), appended_together():
+                        events.extend(_write_reports([report]))
+                    kept.append((row, report))
+                except Exception as exc:
+                    _fail_queued(row, exc, report.actor)
+                    result.failed += 1
+            ready = kept
+        for (row, _report), event in zip(ready, events, strict=True):
+            row.event, row.payload = event, None
+        if ready:
+            IdempotencyKey.objects.bulk_update([row for row, _ in ready], ["event", "payload"])
+        result.written = len(ready)
+    return result
 
 
 # --- who is acting ------------------------------------------------------------------------------

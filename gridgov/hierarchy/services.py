@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import CharField, Max, Value
 from django.db.models.functions import Concat, Length, Substr
 
+from gridgov.accounts import access
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import require
 from gridgov.api.errors import PreconditionFailed
@@ -254,6 +255,8 @@ def move_node(node: Node, new_parent: Node, *, user: Any, new_code: str = "") ->
     before = {"parent": node.parent_id, "code": old_code, "path": old_path}
     Node.objects.filter(pk=node.pk).update(parent=new_parent, code=code, version=node.version + 1)
     node.refresh_from_db()
+    # Role assignments under the subtree now lie at new paths: cached roles are read again.
+    access.bump()
     record(Action.MOVE, node, changes={key: [before[key], value] for key, value in
                                        {"parent": new_parent.pk, "code": code, "path": new_path}.items()},
            message=f"moved with {moved - 1} descendant rows")

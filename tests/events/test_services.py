@@ -86,14 +86,15 @@ def test_a_good_photo_is_not_kept_when_a_later_one_is_bad(story: Any, settings: 
 
 def test_failure_after_writing_leaves_nothing_half_created(story: Any, settings: Any, monkeypatch: Any,
                                                           images: Any) -> None:
-    PNG = images["png"]
     """A failure late in the transaction rolls back the event and removes the photo files already written."""
+    PNG = images["png"]
     before = counts()
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("notification service down")
 
-    monkeypatch.setattr(services, "_notify", broken)
+    # The centre's staff are looked up for the notice, after the event, its step and photos.
+    monkeypatch.setattr(services, "centre_user_ids", broken)
     with pytest.raises(RuntimeError):
         story.report(photos=[SimpleUploadedFile("ok.png", PNG, "image/png")], idempotency_key="late-failure")
     assert counts() == before

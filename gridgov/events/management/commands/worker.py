@@ -1,35 +1,77 @@
+import threading
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
+from gridgov.events.services import QUEUE_BATCH, write_queued_reports
 from gridgov.events.worker import run_once
 from gridgov.registry import exports
 
 
 class Command(BaseCommand):
-    help = ("Background worker: mark overdue events, escalate them one level, notify; build queued Excel "
-            "exports (loop; --once for one pass).")
+    help = ("Background worker: write queued reports (Prefer: respond-async) as events; mark overdue events, "
+            "escalate them one level, notify; build queued Excel exports (loop; --once for one pass).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="run one pass and exit")
-        parser.add_argument("--interval", type=float, default=30.0, help="seconds between passes")
+        parser.add_argument("--interval", type=float, default=30.0, help="seconds between passes over the clocks")
+        parser.add_argument("--queue-interval", type=float, default=0.1,
+                            help="seconds between looks at the report queue when it is empty")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        while True:
-            try:
-                summary = {**run_once().as_dict(), **exports.run_pending()}
-            except Exception as exc:  # keep the loop alive; the next pass retries
-                if options["once"]:
-                    raise
-                self.stderr.write(f"worker pass failed: {exc!r}")
-            else:
-                if options["once"] or any(summary[k] for k in ("marked_overdue", "escalated", "exports_built",
-                                                                 "exports_failed", "exports_expired")):
-                    self.stdout.write(f"worker: {summary}")
-            if options["once"]:
-                return
-            # Drop a connection the database closed meanwhile (a long-running loop, like a request end).
-            close_old_connections()
-            time.sleep(max(options["interval"], 1.0))
+        if options["once"]:
+            self.write_queue(stop=None, idle=0)
+            self.run_pass(once=True)
+            return
+        # Queued reports are written by their own thread: a pass that builds a large export
+        # takes minutes, and a phone waits for its report in about a second.
+        stop = threading.Event()
+        writer = threading.Thread(target=self.write_queue, args=(stop, options["queue_interval"]),
+                                  name="report-queue", daemon=True)
+        writer.start()
+        try:
+            while True:
+                self.run_pass(once=False)
+                # Drop a connection the database closed meanwhile (a long-running loop, like a request end).
+                close_old_connections()
+                time.sleep(max(options["interval"], 1.0))
+        finally:
+            stop.set()
+            writer.join(timeout=10)
+
+    def run_pass(self, *, once: bool) -> None:
+        try:
+            summary = {**run_once().as_dict(), **exports.run_pending()}
+        except Exception as exc:  # keep the loop alive; the next pass retries
+            if once:
+                raise
+            self.stderr.write(f"worker pass failed: {exc!r}")
+            return
+        if once or any(summary[k] for k in ("marked_overdue", "escalated", "exports_built", "exports_failed",
+                                            "exports_expired")):
+            self.stdout.write(f"worker: {summary}")
+
+    def write_queue(self, stop: threading.Event | None, idle: float) -> None:
+        """Write the report queue until it is empty (`stop` None: once), else keep looking every `idle` s."""
+        try:
+            while stop is None or not stop.is_set():
+                try:
+                    result = write_queued_reports()
+                except Exception as exc:  # keep the loop alive; the rows stay queued for the next look
+                    if stop is None:
+                        raise
+                    self.stderr.write(f"writing queued reports failed: {exc!r}")
+                    close_old_connections()
+                    stop.wait(max(idle, 1.0))
+                    continue
+                if stop is None and (result.written or result.failed):
+                    self.stdout.write(f"worker: wrote {result.written} queued reports, {result.failed} failed")
+                if result.written + result.failed < QUEUE_BATCH:
+                    if stop is None:
+                        return
+                    stop.wait(idle)
+        finally:
+            if stop is not None:
+                connection.close()
