@@ -23,13 +23,17 @@ def _cheap_password_hashing() -> Any:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Any:
-    """Each test starts with an empty cache (Open311 rate-limit counters, …): the LocMemCache
-    lives as long as the process, across tests."""
+    """Each test starts with empty caches (Open311 rate-limit counters, …, and the bearer tokens
+    of gridgov.accounts.access): they live as long as the process, across tests."""
     from django.core.cache import cache
 
+    from gridgov.accounts import access
+
     cache.clear()
+    access.forget()
     yield
     cache.clear()
+    access.forget()
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 
@@ -563,6 +563,18 @@ def _fail_queued(row: IdempotencyKey, exc: Exception, actor: ActorContext | None
         _notify([row.user_id], None, f"您的上报未能写入（{row.key}）：{row.error}")
 
 
+def _mark_written(written: list[tuple[int, int]]) -> None:
+    """Point each key row at its event and drop its payload: one statement run for every row
+    (`bulk_update` would build a CASE expression per row, a third of a batch's time)."""
+    if not written:
+        return
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {qn(IdempotencyKey._meta.db_table)} SET {qn('event_id')} = %s, "
+                           f"{qn('payload')} = NULL WHERE {qn('id')} = %s",
+                           [(event_id, key_id) for key_id, event_id in written])
+
+
 def write_queued_reports(limit: int = QUEUE_BATCH) -> QueueResult:
     """Write up to `limit` queued reports, oldest first, as events in one transaction.
 
@@ -601,10 +613,7 @@ def write_queued_reports(limit: int = QUEUE_BATCH) -> QueueResult:
                     _fail_queued(row, exc, report.actor)
                     result.failed += 1
             ready = kept
-        for (row, _report), event in zip(ready, events, strict=True):
-            row.event, row.payload = event, None
-        if ready:
-            IdempotencyKey.objects.bulk_update([row for row, _ in ready], ["event", "payload"])
+        _mark_written([(row.pk, event.pk) for (row, _report), event in zip(ready, events, strict=True)])
         result.written = len(ready)
     return result
 
