@@ -18,6 +18,7 @@ A retry of a queued report answers the receipt again (202), and once written the
 import json
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -211,7 +212,8 @@ class ReceiptOut(Schema):
 def receipt_out(receipt: services.Receipt) -> dict[str, Any]:
     event = receipt.event
     return {"key": receipt.key, "state": receipt.state, "accepted_at": receipt.accepted_at,
-            "receipt_url": f"/api/v1/events/receipts/{receipt.key}", "event_id": event.pk if event else None,
+            # Any key a phone sent must make a working URL: '/', '?', '#', non-ASCII.
+            "receipt_url": f"/api/v1/events/receipts/{quote(receipt.key, safe='')}", "event_id": event.pk if event else None,
             "event_number": event.number if event else None,
             "event_url": f"/api/v1/events/{event.pk}" if event else None, "error": receipt.error}
 
@@ -412,7 +414,7 @@ def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
             for c in Category.objects.filter(active=True).select_related("parent").order_by("code")]
 
 
-@router.get("/events/receipts/{key}", response={200: ReceiptOut, 404: Error})
+@router.get("/events/receipts/{path:key}", response={200: ReceiptOut, 404: Error})
 def get_receipt(request: HttpRequest, key: str) -> dict[str, Any]:
     """What became of a report sent with this Idempotency-Key (your own keys only): queued, created
     (with the event's number and address) or failed (with the reason)."""

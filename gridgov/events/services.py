@@ -506,6 +506,7 @@ def queue_report(*, user: Any, category: Category | str | int, description: str,
             "grid": report.grid.pk, "address": report.address, "residents": report.resident_ids,
             "households": report.household_ids, "photos": report.stored, "channel": report.channel,
             "at": now.isoformat(), "ip": ctx.ip, "request_id": ctx.request_id, "username": ctx.username,
+            "context_channel": ctx.channel,
         }
         # New keys are the rule: claim it straight away; the unique constraint catches a retry.
         with transaction.atomic():
@@ -532,6 +533,14 @@ class QueueResult:
     failed: int = 0
 
 
+def _queued_actor(row: IdempotencyKey) -> ActorContext:
+    """The context the report was queued in: its audit rows are the reporter's, from that request."""
+    data = row.payload or {}
+    return ActorContext(user_id=row.user_id, username=str(data.get("username") or ""), ip=data.get("ip"),
+                        request_id=str(data.get("request_id") or uuid.uuid4().hex),
+                        channel=str(data.get("context_channel") or "api"))
+
+
 def _queued_report(row: IdempotencyKey, categories: dict[int, Category], grids: dict[int, Node]) -> _Report:
     data = row.payload or {}
     category, grid = categories.get(data.get("category", 0)), grids.get(data.get("grid", 0))
@@ -540,23 +549,22 @@ def _queued_report(row: IdempotencyKey, categories: dict[int, Category], grids: 
     if grid is None:
         raise ValidationError({"grid": "网格已被删除"})
     at = datetime.fromisoformat(data["at"])
-    actor = ActorContext(user_id=row.user_id, username=data.get("username") or "", ip=data.get("ip"),
-                         request_id=data.get("request_id") or uuid.uuid4().hex, channel="api")
     return _Report(user=None, category=category, text=data["description"], grid=grid, lng=data.get("lng"),
                    lat=data.get("lat"), address=data.get("address") or "", resident_ids=data.get("residents") or [],
                    household_ids=data.get("households") or [], photos=[], channel=data.get("channel") or "api",
                    at=at, stored=[tuple(p) for p in data.get("photos") or []],  # type: ignore[misc]
-                   actor=actor, reporter_id=row.user_id)
+                   actor=_queued_actor(row), reporter_id=row.user_id)
 
 
-def _fail_queued(row: IdempotencyKey, exc: Exception, actor: ActorContext | None = None) -> None:
+def _fail_queued(row: IdempotencyKey, exc: Exception) -> None:
     """Mark a queued report failed: the receipt, the reporter's inbox and the audit log say why."""
+    actor = _queued_actor(row)
     message = "; ".join(getattr(exc, "messages", None) or [str(exc)])[:300]
     data = row.payload or {}
     _remove_files([name for name, *_ in data.get("photos") or []])
     row.payload, row.error = None, message or exc.__class__.__name__
     row.save(update_fields=["payload", "error"])
-    with using_context(actor) if actor is not None else contextlib.nullcontext():
+    with using_context(actor):
         record_failure(AuditAction.CREATE, object_type="events.event", object_repr=f"queued report {row.key}"[:200],
                        message=f"queued report not written: {row.error}", user=None)
     if row.user_id is not None:
@@ -570,7 +578,8 @@ def _mark_written(written: list[tuple[int, int]]) -> None:
         return
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {qn(IdempotencyKey._meta.db_table)} SET {qn('event_id')} = %s, "
+        # Only quoted identifiers are interpolated; the values are parameters.
+        cursor.executemany(f"UPDATE {qn(IdempotencyKey._meta.db_table)} SET {qn('event_id')} = %s, "  # noqa: S608
                            f"{qn('payload')} = NULL WHERE {qn('id')} = %s",
                            [(event_id, key_id) for key_id, event_id in written])
 
@@ -578,16 +587,42 @@ def _mark_written(written: list[tuple[int, int]]) -> None:
 def write_queued_reports(limit: int = QUEUE_BATCH) -> QueueResult:
     """Write up to `limit` queued reports, oldest first, as events in one transaction.
 
-    If the batch fails as a whole, each report is tried on its own, and the ones that still fail
-    are marked failed (the phone's receipt says why; the reporter's inbox too)."""
-    result = QueueResult()
+    A report that cannot be written is marked failed (the phone's receipt says why; the
+    reporter's inbox too) and the others are written: a statement that fails sends the batch
+    through one report at a time; a constraint that fails only at COMMIT (foreign keys are
+    checked there) rolls the batch back, and its reports are then written one per transaction.
+    Either way the queue moves on: one bad report never holds up the ones behind it."""
     # Polled several times a second: look before taking the write lock (the queue is usually empty).
     if not IdempotencyKey.objects.filter(payload__isnull=False).exists():
-        return result
+        return QueueResult()
+    try:
+        return _write_queued(limit)
+    except IntegrityError:
+        pass
+    result = QueueResult()
+    for key_id in IdempotencyKey.objects.filter(payload__isnull=False).order_by("id").values_list("id", flat=True)[:limit]:
+        try:
+            one = _write_queued(1, key_id=key_id)
+        except IntegrityError as exc:
+            with transaction.atomic():
+                row = IdempotencyKey.objects.select_for_update().filter(pk=key_id, payload__isnull=False).first()
+                if row is not None:
+                    _fail_queued(row, exc)
+                    result.failed += 1
+            continue
+        result.written += one.written
+        result.failed += one.failed
+    return result
+
+
+def _write_queued(limit: int, key_id: int | None = None) -> QueueResult:
+    result = QueueResult()
     with transaction.atomic():
         # Workers running side by side (PostgreSQL) take different rows; SQLite writes one at a time.
-        rows = list(IdempotencyKey.objects.select_for_update(skip_locked=True).filter(payload__isnull=False)
-                    .order_by("id")[:limit])
+        queued = IdempotencyKey.objects.select_for_update(skip_locked=True).filter(payload__isnull=False)
+        if key_id is not None:
+            queued = queued.filter(pk=key_id)
+        rows = list(queued.order_by("id")[:limit])
         if not rows:
             return result
         categories = Category.objects.in_bulk({(r.payload or {}).get("category", 0) for r in rows})
@@ -597,7 +632,7 @@ def write_queued_reports(limit: int = QUEUE_BATCH) -> QueueResult:
             try:
                 ready.append((row, _queued_report(row, categories, grids)))
             except (ValidationError, KeyError, ValueError, TypeError) as exc:
-                _fail_queued(row, exc, None)
+                _fail_queued(row, exc)
                 result.failed += 1
         try:
             with transaction.atomic(), appended_together():
@@ -610,7 +645,7 @@ def write_queued_reports(limit: int = QUEUE_BATCH) -> QueueResult:
                         events.extend(_write_reports([report]))
                     kept.append((row, report))
                 except Exception as exc:
-                    _fail_queued(row, exc, report.actor)
+                    _fail_queued(row, exc)
                     result.failed += 1
             ready = kept
         _mark_written([(row.pk, event.pk) for (row, _report), event in zip(ready, events, strict=True)])
