@@ -38,7 +38,8 @@ PUBLIC = [
     r"^open311/", r"^favicon\.ico$",
 ]
 # Kwargs that are not object ids, with a value to call the URL with.
-SAMPLE_KWARGS: dict[str, str] = {"field": "id_number", "app_label": "hierarchy", "format": "json"}
+SAMPLE_KWARGS: dict[str, str] = {"field": "id_number", "app_label": "hierarchy", "format": "json",
+                                 "key": "6f1c2a9e-receipt"}
 # How to find where a row of a model without its own `path` lives (a lookup ending in `path`).
 PATH_LOOKUPS: dict[str, str] = {
     "accounts.user": "assignments__node__path",
