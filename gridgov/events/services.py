@@ -119,12 +119,18 @@ def check_photos(photos: Iterable[Any], field_name: str = "photos") -> list[Chec
     return checked
 
 
+def _save_photo_file(photo: CheckedPhoto, written: list[str]) -> str:
+    """Store one checked photo under a fresh name; `written` lists the files for clean-up."""
+    name = f"events/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{_EXTENSIONS[photo.content_type]}"
+    stored = default_storage.save(name, ContentFile(photo.content))
+    written.append(stored)
+    return stored
+
+
 def _store_photos(event: Event, step: EventStep | None, photos: list[CheckedPhoto], user: Any,
                   written: list[str]) -> None:
     for photo in photos:
-        name = f"events/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{_EXTENSIONS[photo.content_type]}"
-        stored = default_storage.save(name, ContentFile(photo.content))
-        written.append(stored)
+        stored = _save_photo_file(photo, written)
         EventPhoto.objects.create(event=event, step=step, image=stored, content_type=photo.content_type,
                                   size=len(photo.content), uploaded_by=user if _is_user(user) else None)
 
@@ -310,10 +316,7 @@ def _report_hash(report: _Report, body_for_idempotency: Any) -> str:
 def _store_files(report: _Report, written: list[str]) -> None:
     """Store the report's photo files (before its transaction; `written` lists them for clean-up)."""
     for photo in report.photos:
-        name = f"events/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{_EXTENSIONS[photo.content_type]}"
-        stored = default_storage.save(name, ContentFile(photo.content))
-        written.append(stored)
-        report.stored.append((stored, photo.content_type, len(photo.content)))
+        report.stored.append((_save_photo_file(photo, written), photo.content_type, len(photo.content)))
 
 
 def _created(instances: list[Any], reports: list[_Report]) -> None:
