@@ -12,12 +12,12 @@ its own copies of the cached objects: requests on other threads never share one.
 import copy
 import threading
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db import connection
 from django.utils import timezone
 
 from gridgov.accounts.models import AccessStamp, ApiToken, User, hash_token
+from gridgov.accounts.scope import role_assignments
 
 MAX_TOKENS = 10_000
 
@@ -27,7 +27,6 @@ class _Entry:
     token: ApiToken
     user: User
     assignments: tuple[tuple[str, str, bool], ...]
-    expires_at: datetime
 
 
 class _Cache:
@@ -55,11 +54,6 @@ def bump() -> None:
         cursor.execute(_sql("UPDATE {table} SET generation = generation + 1 WHERE id = 1"))
 
 
-def assignments_of(user: User) -> list[tuple[str, str, bool]]:
-    """The user's (role, node path, grants special groups), as `scope_of` keeps them on the user."""
-    return list(user.assignments.values_list("role", "node__path", "grants_special_groups"))
-
-
 def _copies(entry: _Entry) -> tuple[ApiToken, User]:
     user = copy.copy(entry.user)
     user.__dict__["_gridgov_assignments"] = list(entry.assignments)
@@ -78,13 +72,12 @@ def token_user(raw: str) -> tuple[ApiToken, User] | None:
             if generation != _Cache.generation:
                 _Cache.tokens, _Cache.generation = {}, generation
             entry = _Cache.tokens.get(digest)
-        if entry is not None and entry.expires_at > now:
+        if entry is not None and entry.token.expires_at > now:
             return _copies(entry)
     found = ApiToken.find(raw)
     if found is None:
         return None
-    entry = _Entry(token=found, user=found.user, assignments=tuple(assignments_of(found.user)),
-                   expires_at=found.expires_at)
+    entry = _Entry(token=found, user=found.user, assignments=tuple(role_assignments(found.user)))
     if generation is not None:
         with _Cache.lock:
             # Kept only if nothing changed since the generation was read before the rows were:
@@ -110,4 +103,4 @@ def is_cached(raw: str) -> bool:
     return hash_token(raw) in _Cache.tokens
 
 
-__all__ = ["assignments_of", "bump", "cached_tokens", "current_generation", "forget", "is_cached", "token_user"]
+__all__ = ["bump", "cached_tokens", "current_generation", "forget", "is_cached", "token_user"]

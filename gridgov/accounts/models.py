@@ -108,7 +108,6 @@ class ApiToken(models.Model):
         self.save(update_fields=["revoked_at"])
 
 
-
 class AccessStamp(models.Model):
     """One row whose counter moves, in the same transaction, whenever who may do what changes: a
     token revoked, an account saved, a role assignment granted or withdrawn, a node moved.

@@ -63,16 +63,22 @@ def scope_of(user: Any, cap: str = Cap.VIEW) -> Scope:
         scope = Scope(everything=True)
     else:
         paths: set[str] = set()
-        if "_gridgov_assignments" not in user.__dict__:
-            # One query per user object, whatever the number of capabilities asked about.
-            user.__dict__["_gridgov_assignments"] = list(
-                user.assignments.values_list("role", "node__path", "grants_special_groups"))
-        for role, path, special in user.__dict__["_gridgov_assignments"]:
+        for role, path, special in role_assignments(user):
             if cap in ROLE_CAPS.get(role, set()) or (cap == Cap.SEE_SPECIAL_GROUPS and special):
                 paths.add(path)
         scope = Scope(roots=_minimal(paths))
     cache[cap] = scope
     return scope
+
+
+def role_assignments(user: Any) -> list[tuple[str, str, bool]]:
+    """The user's (role, node path, grants special groups): one query per user object, whatever
+    the number of capabilities asked about (`gridgov.accounts.access` preloads them)."""
+    if "_gridgov_assignments" not in user.__dict__:
+        user.__dict__["_gridgov_assignments"] = list(
+            user.assignments.values_list("role", "node__path", "grants_special_groups"))
+    assignments: list[tuple[str, str, bool]] = user.__dict__["_gridgov_assignments"]
+    return assignments
 
 
 def forget_scopes(user: Any) -> None:

@@ -27,7 +27,6 @@ from ninja.responses import Status
 
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404
-from gridgov.api.errors import ConflictError
 from gridgov.events import selectors, services
 from gridgov.events.models import Category, Event, EventAssignment, Notification
 from gridgov.events.workflow import STATE_NAMES
@@ -319,8 +318,8 @@ def _ids(value: Any, name: str) -> list[int]:
 def _wants_async(request: HttpRequest) -> bool:
     """RFC 7240: `Prefer: respond-async` (among other preferences, any case)."""
     prefer = request.headers.get("Prefer", "")
-    return any(part.split("=")[0].strip().lower() == "respond-async"
-               for item in prefer.split(",") for part in item.split(";")[:1])
+    return any(item.split(";", 1)[0].split("=", 1)[0].strip().lower() == "respond-async"
+               for item in prefer.split(","))
 
 
 @router.post("/events", response={200: EventDetailOut, 201: EventDetailOut, 202: ReceiptOut, 400: Error, 403: Error,
@@ -353,7 +352,7 @@ def report(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any
             response["Idempotent-Replayed"] = "true"
             return Status(200, event_detail(_load(request, receipt.event.pk), request.user))
         if receipt.state == "failed":
-            raise ConflictError(f"这次上报未能写入：{receipt.error}", idempotency_key=receipt.key, state="failed")
+            raise services.not_written(receipt)
         body = receipt_out(receipt)
         response["Preference-Applied"] = "respond-async"
         response["Location"] = body["receipt_url"]

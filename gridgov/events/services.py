@@ -24,7 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 
-from gridgov.accounts.models import RoleAssignment, User
+from gridgov.accounts.models import RoleAssignment
 from gridgov.accounts.roles import ROLE_CAPS, Cap
 from gridgov.accounts.scope import can, require, visible
 from gridgov.api.errors import ConflictError
@@ -237,7 +237,7 @@ def _body_hash(body: Any) -> str:
 class _Report:
     """A checked report, ready to be written (now, or later by the worker from the queue)."""
 
-    user: Any                 # the reporter (None or an anonymous user for trusted channels)
+    reporter_id: int | None   # None: a trusted channel without an account (Open311)
     category: Category
     text: str
     grid: Node
@@ -253,11 +253,10 @@ class _Report:
     stored: list[tuple[str, str, int]] = field(default_factory=list)
     # Whose the audit rows are when the worker writes a queued report (None: the current actor).
     actor: ActorContext | None = None
-    reporter_id: int | None = None
 
-    def __post_init__(self) -> None:
-        if self.reporter_id is None and _is_user(self.user):
-            self.reporter_id = self.user.pk
+    def acting(self) -> contextlib.AbstractContextManager[Any]:
+        """The block runs as the reporter's request (queued) or as the current actor."""
+        return using_context(self.actor) if self.actor is not None else contextlib.nullcontext()
 
 
 def _check_report(*, user: Any, category: Category | str | int, description: str, lng: float | None,
@@ -290,7 +289,7 @@ def _check_report(*, user: Any, category: Category | str | int, description: str
                     .values_list("pk", flat=True))
         if len(found) != len(household_ids):
             raise ValidationError({"household_ids": f"户不存在或不在您的范围内：{sorted(set(household_ids) - found)}"})
-    return _Report(user=user, category=category_obj, text=text, grid=grid_node,
+    return _Report(reporter_id=user.pk if _is_user(user) else None, category=category_obj, text=text, grid=grid_node,
                    lng=float(lng) if lng is not None else None, lat=float(lat) if lat is not None else None,
                    address=(address or "").strip()[:200], resident_ids=resident_ids, household_ids=household_ids,
                    photos=checked, channel=channel[:16], at=now)
@@ -323,7 +322,7 @@ def _created(instances: list[Any], reports: list[_Report]) -> None:
     """Send post_save for rows written with bulk_create, each as its reporter: the audit log and
     the apps listening (disputes) see them as they see a `create()`."""
     for instance, report in zip(instances, reports, strict=True):
-        with using_context(report.actor) if report.actor is not None else contextlib.nullcontext():
+        with report.acting():
             post_save.send(sender=type(instance), instance=instance, created=True, update_fields=None, raw=False,
                            using=instance._state.db)
 
@@ -348,7 +347,7 @@ def _write_reports(reports: list[_Report]) -> list[Event]:
     Event.objects.bulk_create(events)
     _created(events, reports)
     for event, report in zip(events, reports, strict=True):
-        with using_context(report.actor) if report.actor is not None else contextlib.nullcontext():
+        with report.acting():
             if report.resident_ids:
                 event.residents.add(*report.resident_ids)
             if report.household_ids:
@@ -410,15 +409,20 @@ def receipt_for(user: Any, key: str, body_hash: str | None = None) -> Receipt | 
     return Receipt(key=key, state=state, accepted_at=accepted_at, event=event, error=error)
 
 
+def not_written(receipt: Receipt) -> ConflictError:
+    """The 409 for a key whose report has no event (yet): still queued, or failed with a reason."""
+    if receipt.state == "queued":
+        return ConflictError("这次上报已排队等待写入，请稍后查询回执", idempotency_key=receipt.key, state="queued")
+    return ConflictError(f"这次上报未能写入：{receipt.error}", idempotency_key=receipt.key, state="failed")
+
+
 def _replay(user: Any, key: str, body_hash: str) -> Event | None:
     """The event already created for this key and body; ConflictError if the body differs, or if
     that report is still queued or could not be written."""
     receipt = receipt_for(user, key, body_hash)
     if receipt is None or receipt.event is not None:
         return receipt.event if receipt else None
-    if receipt.state == "queued":
-        raise ConflictError("这次上报已排队等待写入，请稍后查询回执", idempotency_key=key, state="queued")
-    raise ConflictError(f"这次上报未能写入：{receipt.error}", idempotency_key=key, state="failed")
+    raise not_written(receipt)
 
 
 def new_event_number(at: datetime) -> str:
@@ -552,11 +556,11 @@ def _queued_report(row: IdempotencyKey, categories: dict[int, Category], grids: 
     if grid is None:
         raise ValidationError({"grid": "网格已被删除"})
     at = datetime.fromisoformat(data["at"])
-    return _Report(user=None, category=category, text=data["description"], grid=grid, lng=data.get("lng"),
+    return _Report(reporter_id=row.user_id, category=category, text=data["description"], grid=grid, lng=data.get("lng"),
                    lat=data.get("lat"), address=data.get("address") or "", resident_ids=data.get("residents") or [],
                    household_ids=data.get("households") or [], photos=[], channel=data.get("channel") or "api",
                    at=at, stored=[tuple(p) for p in data.get("photos") or []],  # type: ignore[misc]
-                   actor=_queued_actor(row), reporter_id=row.user_id)
+                   actor=_queued_actor(row))
 
 
 def _fail_queued(row: IdempotencyKey, exc: Exception) -> None:
@@ -715,19 +719,10 @@ def allowed_actions(event: Event, user: Any) -> list[str]:
 _CENTRE_ROLES = [role for role, caps in ROLE_CAPS.items() if Cap.HANDLE_EVENT in caps]
 
 
-def centre_users(node: Node) -> list[User]:
-    """The people who staff the governance centre at `node` (its administrators)."""
-    return list(User.objects.filter(pk__in=centre_user_ids(node)))
-
-
 def centre_user_ids(node: Node) -> list[int]:
     """Ids of the active administrators at `node`, in one query (notifications need no more)."""
     return list(RoleAssignment.objects.filter(node=node, role__in=_CENTRE_ROLES, user__is_active=True)
                 .values_list("user_id", flat=True).distinct())
-
-
-def org_users(org_ids: Iterable[int]) -> list[User]:
-    return list(User.objects.filter(pk__in=org_user_ids(org_ids)))
 
 
 def org_user_ids(org_ids: Iterable[int]) -> list[int]:
