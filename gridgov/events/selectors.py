@@ -181,8 +181,8 @@ class _CatalogCache:
             ids[category.code] = ids[str(category.pk)] = [category.pk]
         for category in rows:
             if category.parent_id is not None:
-                parent = next(c for c in rows if c.pk == category.parent_id)
-                ids[parent.code].append(category.pk)
+                # One list per category, under both its code and its id.
+                ids[str(category.parent_id)].append(category.pk)
         cls.categories, cls.ids, cls.loaded_at = by_key, ids, time.monotonic()
 
 
