@@ -29,14 +29,17 @@ run: deps
 
 # The browser tests drive the system Chromium; install it when missing (root, or sudo).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+# A CJK font comes with it, so screenshots of the Chinese UI are readable.
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
 	    if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
-	    echo "installing chromium for the browser tests"; \
-	    $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium >/dev/null; }
+	    echo "installing chromium and a CJK font for the browser tests"; \
+	    $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 lint: deps
 	$(BIN)/ruff check gridgov tests $(wildcard bench)
+	$(BIN)/ruff format --check gridgov tests $(wildcard bench)
 	$(BIN)/mypy gridgov
+	$(BIN)/gridgov makemigrations --check --dry-run
 
 unit: deps chromium
 	$(BIN)/pytest -n 2 --dist loadfile --durations=10

@@ -31,7 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -43,8 +43,18 @@ from gridgov.events import selectors  # noqa: E402
 from gridgov.events.models import Category, Event  # noqa: E402
 
 SCOPES = {"city": "city_admin", "county": "saihan_admin"}
-STATES = ["reported", "accepted", "dispatched", "acknowledged", "in_progress", "suspended", "handled", "reopened",
-          "closed", "open"]
+STATES = [
+    "reported",
+    "accepted",
+    "dispatched",
+    "acknowledged",
+    "in_progress",
+    "suspended",
+    "handled",
+    "reopened",
+    "closed",
+    "open",
+]
 OFFSETS = [0, 0, 0, 20, 40, 100]
 PAGE = 20
 
@@ -56,8 +66,13 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def summary(samples: list[float]) -> dict[str, float]:
-    return {"n": len(samples), "p50_ms": round(statistics.median(samples), 2), "p95_ms": round(percentile(samples, 95), 2),
-            "p99_ms": round(percentile(samples, 99), 2), "max_ms": round(max(samples), 2)}
+    return {
+        "n": len(samples),
+        "p50_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(percentile(samples, 95), 2),
+        "p99_ms": round(percentile(samples, 99), 2),
+        "max_ms": round(max(samples), 2),
+    }
 
 
 def cases(rng: random.Random, codes: list[str], count: int) -> list[tuple[str, str, int]]:
@@ -68,8 +83,9 @@ def bench_selector(user: Any, work: list[tuple[str, str, int]]) -> list[float]:
     samples = []
     for state, category, offset in work:
         started = time.perf_counter()
-        page = selectors.list_event_rows(user, selectors.EventFilter(state=state, category=category),
-                                         limit=PAGE + 1, offset=offset)
+        page = selectors.list_event_rows(
+            user, selectors.EventFilter(state=state, category=category), limit=PAGE + 1, offset=offset
+        )
         samples.append((time.perf_counter() - started) * 1000)
         assert len(page) <= PAGE + 1
     return samples
@@ -81,15 +97,20 @@ def bench_api(user: Any, work: list[tuple[str, str, int]]) -> list[float]:
     samples = []
     for state, category, offset in work:
         started = time.perf_counter()
-        response = client.get("/api/v1/events", {"state": state, "category": category, "limit": PAGE, "offset": offset})
+        response = client.get(
+            "/api/v1/events", {"state": state, "category": category, "limit": PAGE, "offset": offset}
+        )
         samples.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.content[:200]
     return samples
 
 
 def explain(user: Any, state: str, category: str) -> str:
-    queryset = selectors.ordered(selectors.filter_events(selectors.events_for(user),
-                                                         selectors.EventFilter(state=state, category=category), user))
+    queryset = selectors.ordered(
+        selectors.filter_events(
+            selectors.events_for(user), selectors.EventFilter(state=state, category=category), user
+        )
+    )
     return queryset[:PAGE].explain()
 
 
@@ -103,30 +124,45 @@ def main() -> None:
     rng = random.Random(args.seed)
     total = Event.objects.count()
     codes = list(Category.objects.filter(parent__isnull=False).values_list("code", flat=True))
-    result: dict[str, Any] = {"database": connection.vendor, "events": total, "page": PAGE,
-                              "iterations": args.iterations, "target_p95_ms": 50, "scopes": {}}
+    result: dict[str, Any] = {
+        "database": connection.vendor,
+        "events": total,
+        "page": PAGE,
+        "iterations": args.iterations,
+        "target_p95_ms": 50,
+        "scopes": {},
+    }
     for scope, username in SCOPES.items():
         user = User.objects.get(username=username)
         work = cases(rng, codes, args.iterations)
         bench_selector(user, work[:20])  # warm caches (scope, categories, database pages)
-        figures = {"user": username, "selector": summary(bench_selector(user, work)),
-                   "api": summary(bench_api(user, work))}
+        figures = {
+            "user": username,
+            "selector": summary(bench_selector(user, work)),
+            "api": summary(bench_api(user, work)),
+        }
         figures["ok"] = figures["selector"]["p95_ms"] <= 50 and figures["api"]["p95_ms"] <= 50
         result["scopes"][scope] = figures
         if args.explain:
             for state, category in (("in_progress", "heating.cold_room"), ("closed", "city.garbage")):
-                print(f"-- {scope} · state={state} category={category}\n{explain(user, state, category)}\n",
-                      file=sys.stderr)
+                print(
+                    f"-- {scope} · state={state} category={category}\n{explain(user, state, category)}\n",
+                    file=sys.stderr,
+                )
     result["ok"] = all(s["ok"] for s in result["scopes"].values())
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return
-    print(f"{connection.vendor}: {total:,} events, {args.iterations} queries per scope and layer, page {PAGE}")
+    print(
+        f"{connection.vendor}: {total:,} events, {args.iterations} queries per scope and layer, page {PAGE}"
+    )
     for scope, figures in result["scopes"].items():
         for layer in ("selector", "api"):
             s = figures[layer]
-            print(f"  {scope:6} {layer:8} p50 {s['p50_ms']:6.1f} ms  p95 {s['p95_ms']:6.1f} ms  "
-                  f"p99 {s['p99_ms']:6.1f} ms  max {s['max_ms']:6.1f} ms")
+            print(
+                f"  {scope:6} {layer:8} p50 {s['p50_ms']:6.1f} ms  p95 {s['p95_ms']:6.1f} ms  "
+                f"p99 {s['p99_ms']:6.1f} ms  max {s['max_ms']:6.1f} ms"
+            )
     print("OK: p95 ≤ 50 ms" if result["ok"] else "NOT OK: p95 above 50 ms")
 
 

@@ -42,14 +42,46 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
 
-CATEGORIES = ["heating.pipe_burst", "heating.cold_room", "water.outage", "water.leak", "power.outage",
-              "city.garbage", "city.street_stall", "fire.exit_blocked", "market.elevator", "housing.property"]
-WORDS = ["3号楼", "5号楼", "小区东门", "地下车库", "2单元", "楼道", "北侧空地", "幼儿园门口", "菜市场旁", "锅炉房"]
-PROBLEMS = ["供热管道漏水", "室温只有15度", "停水半天了", "路灯不亮", "垃圾堆了三天", "占道摆摊", "消防通道被车堵住",
-            "电梯困人", "物业不处理漏水", "井盖松动"]
+CATEGORIES = [
+    "heating.pipe_burst",
+    "heating.cold_room",
+    "water.outage",
+    "water.leak",
+    "power.outage",
+    "city.garbage",
+    "city.street_stall",
+    "fire.exit_blocked",
+    "market.elevator",
+    "housing.property",
+]
+WORDS = [
+    "3号楼",
+    "5号楼",
+    "小区东门",
+    "地下车库",
+    "2单元",
+    "楼道",
+    "北侧空地",
+    "幼儿园门口",
+    "菜市场旁",
+    "锅炉房",
+]
+PROBLEMS = [
+    "供热管道漏水",
+    "室温只有15度",
+    "停水半天了",
+    "路灯不亮",
+    "垃圾堆了三天",
+    "占道摆摊",
+    "消防通道被车堵住",
+    "电梯困人",
+    "物业不处理漏水",
+    "井盖松动",
+]
 
 
 # ------------------------------------------------------------------------------------- set-up
+
 
 def prepare_database(url: str) -> None:
     """An empty database at `url`: a new SQLite file, or a dropped and re-created PostgreSQL db."""
@@ -102,8 +134,11 @@ def seed_and_issue_tokens(max_reporters: int) -> list[Reporter]:
     with acting_as(None, channel="command", username="system:bench"):
         run_seed("demo", quiet=True)
     reporters = []
-    assignments = (RoleAssignment.objects.filter(role=Role.GRID_WORKER, node__boundary__isnull=False)
-                   .select_related("user", "node").order_by("node__path"))
+    assignments = (
+        RoleAssignment.objects.filter(role=Role.GRID_WORKER, node__boundary__isnull=False)
+        .select_related("user", "node")
+        .order_by("node__path")
+    )
     for assignment in assignments[:max_reporters]:
         ring = assignment.node.boundary["coordinates"][0]
         xs, ys = [p[0] for p in ring], [p[1] for p in ring]
@@ -113,13 +148,26 @@ def seed_and_issue_tokens(max_reporters: int) -> list[Reporter]:
     return reporters
 
 
-def start_server(port: int, workers: int, threads: int, env: dict[str, str], log: Path,
-                 worker: bool = False) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "gridgov", "serve", "--port", str(port), "--workers", str(workers),
-               "--threads", str(threads), *([] if worker else ["--no-worker"])]
+def start_server(
+    port: int, workers: int, threads: int, env: dict[str, str], log: Path, worker: bool = False
+) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "gridgov",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        *([] if worker else ["--no-worker"]),
+    ]
     with log.open("wb") as out:
-        server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        server = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -162,6 +210,7 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 
 # -------------------------------------------------------------------------------------- load
 
+
 @dataclass
 class Submission:
     key: str
@@ -174,7 +223,7 @@ class Results:
     latencies_ms: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
-    created: dict[str, str] = field(default_factory=dict)   # key → event number (201)
+    created: dict[str, str] = field(default_factory=dict)  # key → event number (201)
     replayed: dict[str, set[str]] = field(default_factory=dict)  # key → numbers seen on 200
     accepted: dict[str, int] = field(default_factory=dict)  # key → receipts (202) seen, when queued
     unanswered: int = 0  # requests that got no HTTP answer (also in `errors`, not in the latencies)
@@ -187,42 +236,55 @@ def make_submissions(reporters: list[Reporter], count: int, rng: random.Random) 
     for _ in range(count):
         reporter = rng.choice(reporters)
         minx, miny, maxx, maxy = reporter.grid_box
-        body = {"category": rng.choice(CATEGORIES),
-                "description": f"{rng.choice(WORDS)}{rng.choice(PROBLEMS)}（{uuid.uuid4().hex[:6]}）",
-                "lng": round(rng.uniform(minx + (maxx - minx) * 0.1, maxx - (maxx - minx) * 0.1), 6),
-                "lat": round(rng.uniform(miny + (maxy - miny) * 0.1, maxy - (maxy - miny) * 0.1), 6)}
-        subs.append(Submission(str(uuid.uuid4()), reporter.token, json.dumps(body, ensure_ascii=False).encode()))
+        body = {
+            "category": rng.choice(CATEGORIES),
+            "description": f"{rng.choice(WORDS)}{rng.choice(PROBLEMS)}（{uuid.uuid4().hex[:6]}）",
+            "lng": round(rng.uniform(minx + (maxx - minx) * 0.1, maxx - (maxx - minx) * 0.1), 6),
+            "lat": round(rng.uniform(miny + (maxy - miny) * 0.1, maxy - (maxy - miny) * 0.1), 6),
+        }
+        subs.append(
+            Submission(str(uuid.uuid4()), reporter.token, json.dumps(body, ensure_ascii=False).encode())
+        )
     return subs
 
 
-def schedule(subs: list[Submission], retry_share: float, storm_keys: int, storm_size: int,
-             rng: random.Random) -> list[list[Submission]]:
+def schedule(
+    subs: list[Submission], retry_share: float, storm_keys: int, storm_size: int, rng: random.Random
+) -> list[list[Submission]]:
     """The order of sends as a list of batches: a batch of one is one request; a batch of many is
     sent at the same moment from different connections (concurrent retries, storms)."""
     batches: list[list[Submission]] = []
     retried = set(rng.sample(range(len(subs)), int(len(subs) * retry_share)))
-    storms = set(rng.sample(sorted(set(range(len(subs))) - retried), min(storm_keys, len(subs) - len(retried))))
+    storms = set(
+        rng.sample(sorted(set(range(len(subs))) - retried), min(storm_keys, len(subs) - len(retried)))
+    )
     later: list[tuple[int, Submission]] = []
     for i, sub in enumerate(subs):
         if i in storms:
             batches.append([sub] * storm_size)
         elif i in retried and i % 2:
-            batches.append([sub, sub])                 # the same key twice at the same moment
+            batches.append([sub, sub])  # the same key twice at the same moment
         else:
             batches.append([sub])
             if i in retried:
-                later.append((i, sub))                  # sent again a little later
+                later.append((i, sub))  # sent again a little later
     for i, sub in later:
         position = min(len(batches), i + rng.randint(1, 40))
         batches.insert(position, [sub])
     return batches
 
 
-def send(conn: http.client.HTTPConnection, port: int, sub: Submission, results: Results, queued: bool) -> None:
+def send(
+    conn: http.client.HTTPConnection, port: int, sub: Submission, results: Results, queued: bool
+) -> None:
     """One POST. A keep-alive connection the server has closed is reopened and the request sent
     again (what a phone does; the idempotency key makes it safe), counted as a reconnect."""
-    headers = {"Authorization": f"Bearer {sub.token}", "Idempotency-Key": sub.key,
-               "Content-Type": "application/json", "Connection": "keep-alive"}
+    headers = {
+        "Authorization": f"Bearer {sub.token}",
+        "Idempotency-Key": sub.key,
+        "Content-Type": "application/json",
+        "Connection": "keep-alive",
+    }
     if queued:
         headers["Prefer"] = "respond-async"
     started = time.perf_counter()
@@ -235,8 +297,9 @@ def send(conn: http.client.HTTPConnection, port: int, sub: Submission, results: 
             break
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
-            if attempt == 0 and isinstance(exc, (BrokenPipeError, ConnectionResetError,
-                                                 http.client.RemoteDisconnected)):
+            if attempt == 0 and isinstance(
+                exc, (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected)
+            ):
                 with results.lock:
                     results.reconnects += 1
                 continue
@@ -269,7 +332,9 @@ def send(conn: http.client.HTTPConnection, port: int, sub: Submission, results: 
             results.errors.append(f"HTTP {status}: {payload[:200]!r}")
 
 
-def run_load(port: int, batches: list[list[Submission]], concurrency: int, queued: bool) -> tuple[Results, float]:
+def run_load(
+    port: int, batches: list[list[Submission]], concurrency: int, queued: bool
+) -> tuple[Results, float]:
     """Closed loop: `concurrency` connections take the next batch; a batch of k is sent by k
     connections at the same moment (they meet at a barrier)."""
     results = Results()
@@ -320,6 +385,7 @@ def run_load(port: int, batches: list[list[Submission]], concurrency: int, queue
 
 # ------------------------------------------------------------------------------------ checks
 
+
 def wait_for_queue(timeout: float = 300) -> float:
     """Seconds until the worker has written every queued report (polled every 20 ms)."""
     from django.db import connections
@@ -353,17 +419,33 @@ def verify(keys: set[str], measured: set[str], results: Results) -> dict[str, An
     claimed = len(set(numbers.values()))
     replay_mismatch = sum(1 for key, seen in results.replayed.items() if seen != {numbers.get(key)})
     created_mismatch = sum(1 for key, number in results.created.items() if numbers.get(key) != number)
-    lags = sorted((updated - created).total_seconds() * 1000 for created, updated in
-                  Event.objects.filter(number__in=[numbers[k] for k in measured if k in numbers])
-                  .values_list("created_at", "updated_at"))
-    out = {"keys": len(keys), "key_rows": rows.count(), "keys_with_two_rows": per_key, "events_in_db": made,
-           "events_claimed_by_keys": claimed, "duplicates": max(0, made - len(keys)) + per_key,
-           "answered_created": len(results.created), "answered_queued": len(results.accepted),
-           "replay_mismatches": replay_mismatch + created_mismatch,
-           "keys_without_event": len(keys) - len(numbers), "failed_in_queue": rows.exclude(error="").count(),
-           "measured_events_in_db": sum(1 for k in measured if k in numbers),
-           "write_lag_ms": {"p50": round(percentile(lags, 50), 1), "p99": round(percentile(lags, 99), 1),
-                            "max": round(lags[-1], 1)} if lags else None}
+    lags = sorted(
+        (updated - created).total_seconds() * 1000
+        for created, updated in Event.objects.filter(
+            number__in=[numbers[k] for k in measured if k in numbers]
+        ).values_list("created_at", "updated_at")
+    )
+    out = {
+        "keys": len(keys),
+        "key_rows": rows.count(),
+        "keys_with_two_rows": per_key,
+        "events_in_db": made,
+        "events_claimed_by_keys": claimed,
+        "duplicates": max(0, made - len(keys)) + per_key,
+        "answered_created": len(results.created),
+        "answered_queued": len(results.accepted),
+        "replay_mismatches": replay_mismatch + created_mismatch,
+        "keys_without_event": len(keys) - len(numbers),
+        "failed_in_queue": rows.exclude(error="").count(),
+        "measured_events_in_db": sum(1 for k in measured if k in numbers),
+        "write_lag_ms": {
+            "p50": round(percentile(lags, 50), 1),
+            "p99": round(percentile(lags, 99), 1),
+            "max": round(lags[-1], 1),
+        }
+        if lags
+        else None,
+    }
     connections.close_all()
     return out
 
@@ -391,9 +473,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=311)
     parser.add_argument("--keep", action="store_true", help="keep the database (PostgreSQL) afterwards")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    parser.add_argument("--queued", action="store_true",
-                        help="send `Prefer: respond-async`: 202 and a receipt; the server's worker writes the events, "
-                             "and the clock runs until the last one is written")
+    parser.add_argument(
+        "--queued",
+        action="store_true",
+        help="send `Prefer: respond-async`: 202 and a receipt; the server's worker writes the events, "
+        "and the clock runs until the last one is written",
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="gridgov-intake-"))
@@ -417,7 +502,9 @@ def main() -> None:
             wait_for_queue()
         subs = make_submissions(reporters, args.events, rng)
         batches = schedule(subs, args.retry_share, args.storms, args.storm_size, rng)
-        say(f"sending {sum(len(b) for b in batches)} requests for {len(subs)} keys over {args.concurrency} connections")
+        say(
+            f"sending {sum(len(b) for b in batches)} requests for {len(subs)} keys over {args.concurrency} connections"
+        )
         cpu0, server0 = time.process_time(), server_cpu_seconds(server)
         load0 = os.getloadavg()[0]
         results, elapsed = run_load(args.port, batches, args.concurrency, args.queued)
@@ -436,8 +523,12 @@ def main() -> None:
         "command": " ".join(shlex.quote(a) for a in [".venv/bin/python", "bench/intake.py", *sys.argv[1:]]),
         "cores": os.cpu_count(),
         "mode": "queued (Prefer: respond-async)" if args.queued else "synchronous",
-        "server": {"workers": args.workers, "threads": args.threads, "worker_class": "gthread",
-                   "background_worker": args.queued},
+        "server": {
+            "workers": args.workers,
+            "threads": args.threads,
+            "worker_class": "gthread",
+            "background_worker": args.queued,
+        },
         "concurrency": args.concurrency,
         "events": len(subs),
         "requests": requests,
@@ -447,8 +538,12 @@ def main() -> None:
         "queue_drain_after_load_s": round(drain_s, 2),
         "events_per_s": round(checks["measured_events_in_db"] / (elapsed + drain_s), 1),
         "requests_per_s": round(requests / elapsed, 1),
-        "latency_ms": {"p50": round(statistics.median(lat), 1), "p95": round(percentile(lat, 95), 1),
-                       "p99": round(percentile(lat, 99), 1), "max": round(max(lat), 1)},
+        "latency_ms": {
+            "p50": round(statistics.median(lat), 1),
+            "p95": round(percentile(lat, 95), 1),
+            "p99": round(percentile(lat, 99), 1),
+            "max": round(max(lat), 1),
+        },
         "statuses": {str(k): v for k, v in sorted(results.statuses.items())},
         # Each failure is listed once in `results.errors`; the other mode's success status is not.
         "errors": len(results.errors) + results.statuses.get(201 if args.queued else 202, 0),
@@ -460,15 +555,22 @@ def main() -> None:
         "server_cpu_s": round(server_cpu, 2),
         "server_cpu_ms_per_request": round(server_cpu / max(1, len(lat)) * 1000, 2),
         # What the server could do with every core to itself: cores / CPU time per request.
-        "server_capacity_requests_per_s": round((os.cpu_count() or 1) / max(server_cpu / max(1, len(lat)), 1e-6), 1),
+        "server_capacity_requests_per_s": round(
+            (os.cpu_count() or 1) / max(server_cpu / max(1, len(lat)), 1e-6), 1
+        ),
         # Other work on the machine competes for the same cores: the 1-minute load average
         # before and after the run says how busy it was.
         "load_average": [round(load0, 2), round(load1, 2)],
     }
-    figures["target_met"] = bool(figures["events_per_s"] >= 300 and figures["latency_ms"]["p99"] <= 200
-                                 and figures["errors"] == 0 and figures["duplicates"] == 0
-                                 and checks["keys_without_event"] == 0 and checks["replay_mismatches"] == 0
-                                 and checks["failed_in_queue"] == 0)
+    figures["target_met"] = bool(
+        figures["events_per_s"] >= 300
+        and figures["latency_ms"]["p99"] <= 200
+        and figures["errors"] == 0
+        and figures["duplicates"] == 0
+        and checks["keys_without_event"] == 0
+        and checks["replay_mismatches"] == 0
+        and checks["failed_in_queue"] == 0
+    )
     if not args.keep:
         drop_database(url)
     if figures["errors"] or args.keep:

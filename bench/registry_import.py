@@ -27,8 +27,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--buildings", type=int, default=4, help="buildings of the grid (1号楼 … N号楼)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--areas", default=",".join(AREAS),
-                        help="area codes of the ID numbers (another set makes a second file that cannot clash)")
+    parser.add_argument(
+        "--areas",
+        default=",".join(AREAS),
+        help="area codes of the ID numbers (another set makes a second file that cannot clash)",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     areas = args.areas.split(",")
@@ -56,8 +59,20 @@ def main() -> None:
             name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
             phone = f"13{rng.randint(0, 9)}{rng.randint(0, 99_999_999):08d}" if rng.random() < 0.8 else ""
             tags = "60岁以上" if birth.year < 1964 else ("低保" if rng.random() < 0.03 else "")
-            sheet.append([f"{building}号楼", str(unit), str(room), "户籍户", name, number,
-                          RELATIONS[min(member, 3)], phone, "蒙古族" if rng.random() < 0.12 else "汉族", tags])
+            sheet.append(
+                [
+                    f"{building}号楼",
+                    str(unit),
+                    str(room),
+                    "户籍户",
+                    name,
+                    number,
+                    RELATIONS[min(member, 3)],
+                    phone,
+                    "蒙古族" if rng.random() < 0.12 else "汉族",
+                    tags,
+                ]
+            )
             written += 1
     workbook.save(args.path)
     print(f"{written} rows, {household} households → {args.path}")

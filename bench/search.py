@@ -27,7 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -61,9 +61,11 @@ def percentile(values: list[float], pct: float) -> float:
 
 def like_sql(target: str) -> str:
     """The scan a naive search runs; the scope filter uses the path index as the app does (GLOB on SQLite)."""
-    table, column = ("registry_household", "address") if target == "address" else ("registry_resident", "name")
+    table, column = (
+        ("registry_household", "address") if target == "address" else ("registry_resident", "name")
+    )
     scope = "path GLOB %s" if connection.vendor == "sqlite" else "path LIKE %s"
-    return f"SELECT id FROM {table} WHERE {column} LIKE %s ESCAPE '!' AND {scope} LIMIT {PAGE_SIZE + 1}"  # noqa: S608
+    return f"SELECT id FROM {table} WHERE {column} LIKE %s ESCAPE '!' AND {scope} LIMIT {PAGE_SIZE + 1}"
 
 
 def like_once(target: str, query: str, root: str) -> float:
@@ -98,14 +100,20 @@ def run(repeat: int, like_repeat: int) -> dict[str, Any]:
                 found += count
                 for _ in range(like_repeat):
                     likes.append(like_once(target, query, roots[scope]))
-            results.append({
-                "kind": kind, "scope": scope, "queries": len(samples),
-                "p50_ms": round(statistics.median(samples), 2), "p95_ms": round(percentile(samples, 95), 2),
-                "p99_ms": round(percentile(samples, 99), 2), "max_ms": round(max(samples), 2),
-                "like_p95_ms": round(percentile(likes, 95), 2),
-                "ratio": round(percentile(likes, 95) / max(percentile(samples, 95), 0.01), 1),
-                "avg_results": round(found / len(queries), 1),
-            })
+            results.append(
+                {
+                    "kind": kind,
+                    "scope": scope,
+                    "queries": len(samples),
+                    "p50_ms": round(statistics.median(samples), 2),
+                    "p95_ms": round(percentile(samples, 95), 2),
+                    "p99_ms": round(percentile(samples, 99), 2),
+                    "max_ms": round(max(samples), 2),
+                    "like_p95_ms": round(percentile(likes, 95), 2),
+                    "ratio": round(percentile(likes, 95) / max(percentile(samples, 95), 0.01), 1),
+                    "avg_results": round(found / len(queries), 1),
+                }
+            )
     return {"backend": backend(), "residents": Resident.objects.count(), "repeat": repeat, "results": results}
 
 
@@ -119,8 +127,12 @@ def backend() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=10, help="timed runs of each query per scope (default 10)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=10, help="timed runs of each query per scope (default 10)"
+    )
     parser.add_argument("--like-repeat", type=int, default=2, help="timed LIKE scans of each query per scope")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
@@ -132,14 +144,33 @@ def main() -> None:
     from rich.table import Table
 
     table = Table(title=f"search — {report['backend']}, {report['residents']:,} residents")
-    for column in ("kind", "scope", "n", "p50 ms", "p95 ms", "p99 ms", "max ms", "LIKE p95 ms", "LIKE/search",
-                   "results"):
+    for column in (
+        "kind",
+        "scope",
+        "n",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms",
+        "LIKE p95 ms",
+        "LIKE/search",
+        "results",
+    ):
         table.add_column(column, justify="left" if column in ("kind", "scope") else "right")
     for r in report["results"]:
         flag = "" if r["p95_ms"] <= 20 else " ✗"
-        table.add_row(r["kind"], r["scope"], str(r["queries"]), f"{r['p50_ms']:.1f}", f"{r['p95_ms']:.1f}{flag}",
-                      f"{r['p99_ms']:.1f}", f"{r['max_ms']:.1f}", f"{r['like_p95_ms']:.1f}", f"{r['ratio']:.0f}×",
-                      f"{r['avg_results']:.0f}")
+        table.add_row(
+            r["kind"],
+            r["scope"],
+            str(r["queries"]),
+            f"{r['p50_ms']:.1f}",
+            f"{r['p95_ms']:.1f}{flag}",
+            f"{r['p99_ms']:.1f}",
+            f"{r['max_ms']:.1f}",
+            f"{r['like_p95_ms']:.1f}",
+            f"{r['ratio']:.0f}×",
+            f"{r['avg_results']:.0f}",
+        )
     Console().print(table)
 
 

@@ -32,14 +32,25 @@ from gridgov.hierarchy.models import Node
 # (whose reads the GeoReport v2 spec makes public; the open311 tests cover what they reveal),
 # Django's admin login and catch-all, and the browser's /favicon.ico (a redirect to the static icon).
 PUBLIC = [
-    r"^accounts/login/$", r"^accounts/logout/$",
-    r"^admin/login/$", r"^admin/logout/$", r"^admin/\(\?P<url>",
-    r"^api/v1/openapi\.json$", r"^api/v1/docs$", r"^api/v1/auth/token$", r"^api/v1/$",
-    r"^open311/", r"^favicon\.ico$",
+    r"^accounts/login/$",
+    r"^accounts/logout/$",
+    r"^admin/login/$",
+    r"^admin/logout/$",
+    r"^admin/\(\?P<url>",
+    r"^api/v1/openapi\.json$",
+    r"^api/v1/docs$",
+    r"^api/v1/auth/token$",
+    r"^api/v1/$",
+    r"^open311/",
+    r"^favicon\.ico$",
 ]
 # Kwargs that are not object ids, with a value to call the URL with.
-SAMPLE_KWARGS: dict[str, str] = {"field": "id_number", "app_label": "hierarchy", "format": "json",
-                                 "key": "6f1c2a9e-receipt"}
+SAMPLE_KWARGS: dict[str, str] = {
+    "field": "id_number",
+    "app_label": "hierarchy",
+    "format": "json",
+    "key": "6f1c2a9e-receipt",
+}
 # How to find where a row of a model without its own `path` lives (a lookup ending in `path`).
 PATH_LOOKUPS: dict[str, str] = {
     "accounts.user": "assignments__node__path",
@@ -106,7 +117,9 @@ def collect_routes() -> list[Route]:
         if route in routes:  # django-ninja lists one pattern per operation of a path
             continue
         kwargs = _kwargs_of(route)
-        item = Route(route, pattern, pattern.name, kwargs, _admin_model(route) if route.startswith("admin/") else None)
+        item = Route(
+            route, pattern, pattern.name, kwargs, _admin_model(route) if route.startswith("admin/") else None
+        )
         for kwarg in kwargs:
             if kwarg.endswith("_id") and kwarg not in {"object_id", "content_type_id"}:
                 item.id_models[kwarg] = _model_named(kwarg.removesuffix("_id"))
@@ -159,8 +172,11 @@ def path_lookup(model: type[models.Model]) -> str | None:
             continue
         for second in target._meta.concrete_fields:
             deeper = getattr(second, "related_model", None)
-            if isinstance(second, models.ForeignKey) and deeper is not None and \
-                    "path" in {f.name for f in deeper._meta.concrete_fields}:
+            if (
+                isinstance(second, models.ForeignKey)
+                and deeper is not None
+                and "path" in {f.name for f in deeper._meta.concrete_fields}
+            ):
                 return f"{first.name}__{second.name}__path"
     return None
 
@@ -192,8 +208,10 @@ def pick_objects(route: Route, roots: list[str]) -> tuple[dict[str, str] | None,
             return None, f"no model is named {kwarg.removesuffix('_id')!r} (URL kwarg {kwarg})"
         lookup = path_lookup(model)
         if lookup is None:
-            return None, (f"{model._meta.label} does not belong to a place (no path): city-wide data, not scoped "
-                          "(if it is scoped, add its lookup to PATH_LOOKUPS)")
+            return None, (
+                f"{model._meta.label} does not belong to a place (no path): city-wide data, not scoped "
+                "(if it is scoped, add its lookup to PATH_LOOKUPS)"
+            )
         queryset = model._default_manager.all()
         for previous in chosen:
             related = _related_filter(model, previous)
@@ -271,13 +289,16 @@ def scope_roots(db: Any) -> list[str]:
 
 def test_the_walk_finds_pages_api_and_admin() -> None:
     routes = {r.route for r in ROUTES}
-    assert "api/v1/nodes/<node_id>" in routes and "admin/hierarchy/node/<path:object_id>/change/" in routes
+    assert "api/v1/nodes/<node_id>" in routes
+    assert "admin/hierarchy/node/<path:object_id>/change/" in routes
     assert "nodes/<int:node_id>/" in routes
     assert len(OBJECT_ROUTES) >= 10
 
 
 @pytest.mark.parametrize("route", OBJECT_ROUTES, ids=[r.route for r in OBJECT_ROUTES])
-def test_object_url_is_reachable_inside_and_hidden_outside(route: Route, clients: Any, scope_roots: list[str]) -> None:
+def test_object_url_is_reachable_inside_and_hidden_outside(
+    route: Route, clients: Any, scope_roots: list[str]
+) -> None:
     if route.route.startswith("admin/r/"):
         pytest.skip("admin view-on-site shortcut: content type and id of any model, not a scoped object URL")
     if _is_public(route):
@@ -299,13 +320,14 @@ def test_object_url_is_reachable_inside_and_hidden_outside(route: Route, clients
         location = outside.get("Location", "")
         for kwarg in route.id_models:
             location = location.replace(f"/{values[kwarg]}/", f"/{MISSING_ID}/")
-        assert (outside.status_code, location) == (missing.status_code, missing.get("Location", "")) \
-            and outside.status_code not in {200, 201, 204}, \
-            f"{OUTSIDER} got {describe(outside)} on {url} (an unknown id gets {describe(missing)}): want 404/403"
+        why = f"{OUTSIDER} got {describe(outside)} on {url} (an unknown id gets {describe(missing)}): want 404/403"
+        assert (outside.status_code, location) == (missing.status_code, missing.get("Location", "")), why
+        assert outside.status_code not in {200, 201, 204}, why
 
     anonymous = call(Client(), url, route)
-    assert blocked(anonymous) or anonymous.status_code in {400, 405, 422}, \
+    assert blocked(anonymous) or anonymous.status_code in {400, 405, 422}, (
         f"anonymous got {describe(anonymous)} on {url}"
+    )
 
     answers: dict[str, Any] = {}
     for username in INSIDERS:
@@ -316,9 +338,15 @@ def test_object_url_is_reachable_inside_and_hidden_outside(route: Route, clients
     statuses = {r.status_code for r in answers.values()}
     if statuses == {403}:
         pytest.skip("refused to everyone, system administrators included: the URL is disabled")
-    if len(statuses) == 1 and statuses <= {400, 404, 409, 422} and all(r.write_only for r in answers.values()):
-        pytest.skip(f"write-only URL: with an empty body every insider gets {statuses.pop()}, so reaching the "
-                    "object cannot be told apart from a missing body field here (the outsider check ran)")
+    if (
+        len(statuses) == 1
+        and statuses <= {400, 404, 409, 422}
+        and all(r.write_only for r in answers.values())
+    ):
+        pytest.skip(
+            f"write-only URL: with an empty body every insider gets {statuses.pop()}, so reaching the "
+            "object cannot be told apart from a missing body field here (the outsider check ran)"
+        )
     pytest.fail(f"no insider reached {url}: { {u: describe(r) for u, r in answers.items()} }")
 
 
@@ -336,5 +364,6 @@ def test_url_without_object_needs_a_login(route: Route, db: Any) -> None:
     if route.is_api:
         assert response.status_code == 401, f"anonymous got {describe(response)} on {url}: want 401"
     else:
-        assert to_login(response) or response.status_code in {401, 403}, \
+        assert to_login(response) or response.status_code in {401, 403}, (
             f"anonymous got {describe(response)} on {url}: want a redirect to the login page"
+        )

@@ -32,7 +32,7 @@ class _Entry:
 class _Cache:
     lock = threading.Lock()
     generation: int | None = None
-    tokens: dict[str, _Entry] = {}  # noqa: RUF012  process-wide by design
+    tokens: dict[str, _Entry] = {}
 
 
 def _sql(template: str) -> str:

@@ -80,8 +80,13 @@ class RoleAssignmentAdminForm(ServiceAdminForm):
             assignment.grants_special_groups = data["grants_special_groups"]
             assignment.save(update_fields=["grants_special_groups"])
             return assignment
-        return services.assign_role(user=user, person=data["user"], role=data["role"], node=data["node"],
-                                    grants_special_groups=data["grants_special_groups"])
+        return services.assign_role(
+            user=user,
+            person=data["user"],
+            role=data["role"],
+            node=data["node"],
+            grants_special_groups=data["grants_special_groups"],
+        )
 
 
 @admin.register(RoleAssignment)

@@ -46,8 +46,14 @@ def create_token(request: HttpRequest, body: TokenIn) -> Status[dict[str, str]]:
     user = authenticate(request, username=body.username, password=body.password)
     if user is None:
         locked = getattr(request, "gridgov_locked_out", False)
-        return Status(401, {"detail": "account locked after repeated failures; try later" if locked
-                            else "username or password is wrong"})
+        return Status(
+            401,
+            {
+                "detail": "account locked after repeated failures; try later"
+                if locked
+                else "username or password is wrong"
+            },
+        )
     set_user(user)
     token, raw = services.issue_token(user, body.label)
     return Status(200, {"token": raw, "expires_at": token.expires_at.isoformat(), "username": user.username})
@@ -68,8 +74,13 @@ def me(request: HttpRequest) -> dict[str, object]:
         "username": user.username,
         "full_name": getattr(user, "full_name", ""),
         "assignments": [
-            {"role": a.role, "role_name": str(names[a.role]), "node_id": a.node_id, "node_name": a.node.name,
-             "node_code": a.node.code}
+            {
+                "role": a.role,
+                "role_name": str(names[a.role]),
+                "node_id": a.node_id,
+                "node_name": a.node.name,
+                "node_code": a.node.code,
+            }
             for a in user.assignments.select_related("node")  # type: ignore[union-attr]
         ],
     }

@@ -11,7 +11,10 @@ from gridgov.accounts.models import LoginFailure
 
 def is_locked_out(username: str) -> bool:
     since = timezone.now() - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-    return LoginFailure.objects.filter(username=username.lower(), at__gte=since).count() >= settings.LOGIN_FAILURE_LIMIT
+    return (
+        LoginFailure.objects.filter(username=username.lower(), at__gte=since).count()
+        >= settings.LOGIN_FAILURE_LIMIT
+    )
 
 
 class LockoutModelBackend(ModelBackend):
@@ -20,8 +23,13 @@ class LockoutModelBackend(ModelBackend):
     Counted per username, not per IP: many grid workers share one carrier's address.
     """
 
-    def authenticate(self, request: HttpRequest | None, username: str | None = None, password: str | None = None,
-                     **kwargs: Any) -> Any:
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
         if username and is_locked_out(username):
             if request is not None:
                 request.gridgov_locked_out = True  # type: ignore[attr-defined]

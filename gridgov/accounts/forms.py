@@ -24,13 +24,18 @@ class AssignForm(forms.Form):
     """Give a role on a node to an existing account, or to a new account created on the spot."""
 
     role = forms.ChoiceField(label=_("角色"))
-    username = forms.CharField(label=_("账号"), max_length=150,
-                               help_text=_("已有账号直接填写；新账号请勾选下方“新建账号”"))
+    username = forms.CharField(
+        label=_("账号"), max_length=150, help_text=_("已有账号直接填写；新账号请勾选下方“新建账号”")
+    )
     create = forms.BooleanField(label=_("新建账号"), required=False)
     full_name = forms.CharField(label=_("姓名（新建账号时填写）"), max_length=50, required=False)
-    password = forms.CharField(label=_("初始密码（新建账号时填写）"), required=False, strip=False,
-                               widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-                               help_text=_("至少 10 位，不能全是数字，不能与账号或姓名相近"))
+    password = forms.CharField(
+        label=_("初始密码（新建账号时填写）"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("至少 10 位，不能全是数字，不能与账号或姓名相近"),
+    )
     grants_special_groups = forms.BooleanField(label=_("可查看特殊人群标签"), required=False)
 
     def __init__(self, *args: Any, roles: list[tuple[str, str]], **kwargs: Any) -> None:

@@ -26,9 +26,13 @@ class User(AbstractUser):
 class RoleAssignment(models.Model):
     """A role held on a node; the user's scope for that role is the node's subtree."""
 
-    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="assignments"
+    )
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
-    node = models.ForeignKey(Node, verbose_name=_("所属节点"), on_delete=models.PROTECT, related_name="assignments")
+    node = models.ForeignKey(
+        Node, verbose_name=_("所属节点"), on_delete=models.PROTECT, related_name="assignments"
+    )
     # Special-population tags are visible only where this is granted explicitly.
     grants_special_groups = models.BooleanField(_("可查看特殊人群"), default=False)
     created_at = models.DateTimeField(_("分配时间"), auto_now_add=True)
@@ -37,8 +41,11 @@ class RoleAssignment(models.Model):
         verbose_name = _("角色分配")
         verbose_name_plural = _("角色分配")
         constraints = [
-            models.UniqueConstraint(fields=["node", "role"], condition=models.Q(role__in=list(SINGLE_PER_GRID)),
-                                    name="one_chief_instructor_worker_per_grid"),
+            models.UniqueConstraint(
+                fields=["node", "role"],
+                condition=models.Q(role__in=list(SINGLE_PER_GRID)),
+                name="one_chief_instructor_worker_per_grid",
+            ),
             models.UniqueConstraint(fields=["user", "node", "role"], name="unique_user_node_role"),
         ]
 
@@ -94,7 +101,10 @@ class ApiToken(models.Model):
     def issue(cls, user: User, label: str = "") -> tuple["ApiToken", str]:
         raw = secrets.token_urlsafe(32)
         token = cls.objects.create(
-            user=user, token_hash=hash_token(raw), prefix=raw[:8], label=label,
+            user=user,
+            token_hash=hash_token(raw),
+            prefix=raw[:8],
+            label=label,
             expires_at=timezone.now() + timedelta(seconds=settings.API_TOKEN_LIFETIME),
         )
         return token, raw

@@ -56,17 +56,40 @@ class Cap(models.TextChoices):
     IMPORT_EXPORT = "import_export", _("导入导出")
 
 
-_ADMIN: set[str] = {Cap.VIEW, Cap.VIEW_REGISTRY, Cap.MANAGE_HIERARCHY, Cap.MANAGE_STAFF, Cap.EDIT_REGISTRY, Cap.SEE_PII,
-          Cap.REPORT_EVENT, Cap.HANDLE_EVENT, Cap.IMPORT_EXPORT}
+_ADMIN: set[str] = {
+    Cap.VIEW,
+    Cap.VIEW_REGISTRY,
+    Cap.MANAGE_HIERARCHY,
+    Cap.MANAGE_STAFF,
+    Cap.EDIT_REGISTRY,
+    Cap.SEE_PII,
+    Cap.REPORT_EVENT,
+    Cap.HANDLE_EVENT,
+    Cap.IMPORT_EXPORT,
+}
 
 ROLE_CAPS: dict[str, set[str]] = {
     Role.CITY_ADMIN: _ADMIN,
     Role.COUNTY_ADMIN: _ADMIN,
     Role.TOWNSHIP_ADMIN: _ADMIN,
     Role.COMMUNITY_ADMIN: _ADMIN,
-    Role.GRID_CHIEF: {Cap.VIEW, Cap.VIEW_REGISTRY, Cap.EDIT_REGISTRY, Cap.SEE_PII, Cap.REPORT_EVENT, Cap.IMPORT_EXPORT},
+    Role.GRID_CHIEF: {
+        Cap.VIEW,
+        Cap.VIEW_REGISTRY,
+        Cap.EDIT_REGISTRY,
+        Cap.SEE_PII,
+        Cap.REPORT_EVENT,
+        Cap.IMPORT_EXPORT,
+    },
     Role.GRID_INSTRUCTOR: {Cap.VIEW, Cap.VIEW_REGISTRY, Cap.REPORT_EVENT},
-    Role.GRID_WORKER: {Cap.VIEW, Cap.VIEW_REGISTRY, Cap.EDIT_REGISTRY, Cap.SEE_PII, Cap.REPORT_EVENT, Cap.IMPORT_EXPORT},
+    Role.GRID_WORKER: {
+        Cap.VIEW,
+        Cap.VIEW_REGISTRY,
+        Cap.EDIT_REGISTRY,
+        Cap.SEE_PII,
+        Cap.REPORT_EVENT,
+        Cap.IMPORT_EXPORT,
+    },
     Role.PART_TIME_WORKER: {Cap.VIEW, Cap.VIEW_REGISTRY, Cap.REPORT_EVENT},
     Role.DEPARTMENT_STAFF: {Cap.VIEW, Cap.DEPARTMENT_WORK},
     # Auditors read the log and the structure; they cannot change business data.

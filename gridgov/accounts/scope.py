@@ -76,7 +76,8 @@ def role_assignments(user: Any) -> list[tuple[str, str, bool]]:
     the number of capabilities asked about (`gridgov.accounts.access` preloads them)."""
     if "_gridgov_assignments" not in user.__dict__:
         user.__dict__["_gridgov_assignments"] = list(
-            user.assignments.values_list("role", "node__path", "grants_special_groups"))
+            user.assignments.values_list("role", "node__path", "grants_special_groups")
+        )
     assignments: list[tuple[str, str, bool]] = user.__dict__["_gridgov_assignments"]
     return assignments
 
@@ -86,7 +87,9 @@ def forget_scopes(user: Any) -> None:
     user.__dict__.pop("_gridgov_assignments", None)
 
 
-def visible(queryset: models.QuerySet[M], user: Any, cap: str = Cap.VIEW, field: str = "path") -> models.QuerySet[M]:
+def visible(
+    queryset: models.QuerySet[M], user: Any, cap: str = Cap.VIEW, field: str = "path"
+) -> models.QuerySet[M]:
     return queryset.filter(scope_of(user, cap).q(field))
 
 
@@ -98,11 +101,14 @@ def deny(user: Any, message: str, obj: models.Model | None = None, **kwargs: Any
     """Log a refused access (Action.DENIED); callers then raise PermissionDenied or Http404."""
     from gridgov.audit.services import record_denied
 
-    record_denied(obj, message=message, user=user if getattr(user, "is_authenticated", False) else None, **kwargs)
+    record_denied(
+        obj, message=message, user=user if getattr(user, "is_authenticated", False) else None, **kwargs
+    )
 
 
-def get_visible_or_404(queryset: models.QuerySet[M], user: Any, cap: str = Cap.VIEW, field: str = "path",
-                       **lookup: Any) -> M:
+def get_visible_or_404(
+    queryset: models.QuerySet[M], user: Any, cap: str = Cap.VIEW, field: str = "path", **lookup: Any
+) -> M:
     """Fetch one object inside the user's scope; outside it, log the attempt and answer 404.
 
     404 rather than 403 so an outsider cannot even learn that the object exists.

@@ -39,8 +39,13 @@ def seed(ctx: SeedContext) -> None:
     assignments: list[RoleAssignment] = []
     taken: set[tuple[int, str]] = set()
     for username, full_name, role, _node_name in DEMO_USERS:
-        user = User(username=username, full_name=full_name, password=demo_hash,
-                    is_superuser=role is None, is_staff=True)
+        user = User(
+            username=username,
+            full_name=full_name,
+            password=demo_hash,
+            is_superuser=role is None,
+            is_staff=True,
+        )
         users[username] = user
     User.objects.bulk_create(users.values())
     nodes = {n.name: n for n in Node.objects.filter(name__in=[u[3] for u in DEMO_USERS if u[3]])}
@@ -48,8 +53,14 @@ def seed(ctx: SeedContext) -> None:
         if role is None or node_name is None:
             continue
         node = nodes[node_name]
-        assignments.append(RoleAssignment(user=users[username], role=role, node=node,
-                                          grants_special_groups=role in {Role.COMMUNITY_ADMIN, Role.GRID_WORKER}))
+        assignments.append(
+            RoleAssignment(
+                user=users[username],
+                role=role,
+                node=node,
+                grants_special_groups=role in {Role.COMMUNITY_ADMIN, Role.GRID_WORKER},
+            )
+        )
         taken.add((node.pk, role))
 
     RoleAssignment.objects.bulk_create(assignments)
@@ -64,7 +75,9 @@ def seed(ctx: SeedContext) -> None:
     def staff_rows() -> Iterator[tuple[Any, ...]]:
         for grid in ctx.track(grids, "网格人员"):
             extra = ctx.rng.randint(1, 2)
-            roles = [Role.GRID_CHIEF, Role.GRID_INSTRUCTOR, Role.GRID_WORKER] + [Role.PART_TIME_WORKER] * extra
+            roles = [Role.GRID_CHIEF, Role.GRID_INSTRUCTOR, Role.GRID_WORKER] + [
+                Role.PART_TIME_WORKER
+            ] * extra
             for n, role in enumerate(roles):
                 if (grid.pk, role) in taken:
                     continue
@@ -72,13 +85,36 @@ def seed(ctx: SeedContext) -> None:
                 staff.append((username, grid, str(role)))
                 yield ("!unusable", None, False, username, "", "", "", False, True, now, person_name(ctx.rng))
 
-    insert_rows(User, ["password", "last_login", "is_superuser", "username", "first_name", "last_name", "email",
-                       "is_staff", "is_active", "date_joined", "full_name"], staff_rows())
-    user_ids = dict(User.objects.filter(is_staff=False, username__startswith="g").values_list("username", "pk"))
-    count = insert_rows(RoleAssignment, ["user", "role", "node", "grants_special_groups", "created_at"],
-                        ((user_ids[username], role, grid.pk, False, now) for username, grid, role in staff))
-    record(Action.COMMAND, object_type="accounts.user",
-           message=f"seed {ctx.scale}: {len(users)} demo users, {len(staff)} grid staff, "
-                   f"{len(assignments) + count} assignments")
+    insert_rows(
+        User,
+        [
+            "password",
+            "last_login",
+            "is_superuser",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_staff",
+            "is_active",
+            "date_joined",
+            "full_name",
+        ],
+        staff_rows(),
+    )
+    user_ids = dict(
+        User.objects.filter(is_staff=False, username__startswith="g").values_list("username", "pk")
+    )
+    count = insert_rows(
+        RoleAssignment,
+        ["user", "role", "node", "grants_special_groups", "created_at"],
+        ((user_ids[username], role, grid.pk, False, now) for username, grid, role in staff),
+    )
+    record(
+        Action.COMMAND,
+        object_type="accounts.user",
+        message=f"seed {ctx.scale}: {len(users)} demo users, {len(staff)} grid staff, "
+        f"{len(assignments) + count} assignments",
+    )
     ctx.shared["users"] = users
     ctx.say(f"[green]Accounts:[/green] {len(users)} demo users, {len(staff)} grid staff")

@@ -28,7 +28,9 @@ def assignments_for(user: Any, cap: str = Cap.VIEW) -> QuerySet[RoleAssignment]:
 def assignments_at(node: Node) -> list[RoleAssignment]:
     """Role assignments held on `node` itself (the caller has fetched `node` through the scope)."""
     order = {role: i for i, role in enumerate(Role.values)}
-    return sorted(node.assignments.select_related("user"), key=lambda a: (order.get(a.role, 99), a.created_at, a.pk))
+    return sorted(
+        node.assignments.select_related("user"), key=lambda a: (order.get(a.role, 99), a.created_at, a.pk)
+    )
 
 
 def roles_for_level(level: str) -> list[tuple[str, str]]:

@@ -19,7 +19,9 @@ _LEVEL_NAMES = dict(Level.choices)
 
 @logs_failures(Action.CREATE)
 @transaction.atomic
-def create_user(*, user: Any, username: str, password: str, full_name: str = "", validate: bool = True) -> User:
+def create_user(
+    *, user: Any, username: str, password: str, full_name: str = "", validate: bool = True
+) -> User:
     if not getattr(user, "is_superuser", False) and scope_of(user, Cap.MANAGE_STAFF).empty:
         deny(user, "lacks manage_staff anywhere: cannot create accounts")
         raise PermissionDenied("没有创建账号的权限")
@@ -44,14 +46,23 @@ def single_role_holder(node: Node, role: str) -> RoleAssignment | None:
 
 
 @logs_failures(Action.CREATE)
-def assign_role(*, user: Any, person: User, role: str, node: Node, grants_special_groups: bool = False,
-                check_scope: bool = True) -> RoleAssignment:
+def assign_role(
+    *,
+    user: Any,
+    person: User,
+    role: str,
+    node: Node,
+    grants_special_groups: bool = False,
+    check_scope: bool = True,
+) -> RoleAssignment:
     """Give `person` a role on `node`; refuse a second chief/instructor/full-time worker on a grid."""
     if role not in Role.values:
         raise ValidationError({"role": f"未知角色 {role!r}"})
     if node.level not in ROLE_LEVELS[role]:
         allowed = "、".join(str(_LEVEL_NAMES[level]) for level in sorted(ROLE_LEVELS[role]))
-        raise ValidationError({"node": f"{_ROLE_NAMES[role]}只能分配在{allowed}上，{node.name} 是{_LEVEL_NAMES[node.level]}"})
+        raise ValidationError(
+            {"node": f"{_ROLE_NAMES[role]}只能分配在{allowed}上，{node.name} 是{_LEVEL_NAMES[node.level]}"}
+        )
     if check_scope:
         require(user, Cap.MANAGE_STAFF, node.path, node)
         # Separation of duties: the administrators an auditor watches do not choose the auditor.
@@ -61,12 +72,17 @@ def assign_role(*, user: Any, person: User, role: str, node: Node, grants_specia
     if role in SINGLE_PER_GRID:
         holder = single_role_holder(node, role)
         if holder is not None and holder.user_id != person.pk:
-            raise ValidationError({"role": f"{node.name} 已有{_ROLE_NAMES[role]}（{holder.user.full_name or holder.user.username}），"
-                                           "每个网格只能有一名；请先撤销原任命"})
+            raise ValidationError(
+                {
+                    "role": f"{node.name} 已有{_ROLE_NAMES[role]}（{holder.user.full_name or holder.user.username}），"
+                    "每个网格只能有一名；请先撤销原任命"
+                }
+            )
     try:
         with transaction.atomic():
             assignment, _ = RoleAssignment.objects.get_or_create(
-                user=person, role=role, node=node, defaults={"grants_special_groups": grants_special_groups})
+                user=person, role=role, node=node, defaults={"grants_special_groups": grants_special_groups}
+            )
     except IntegrityError:
         # Lost a race with another assignment of the same single role.
         raise ValidationError({"role": f"{node.name} 已有{_ROLE_NAMES[role]}，每个网格只能有一名"}) from None
@@ -96,8 +112,13 @@ def set_active(*, user: Any, person: User, active: bool) -> User:
 def issue_token(person: User, label: str = "") -> tuple[ApiToken, str]:
     """A login through the API: logged as one, so auditors see phone and browser logins together."""
     token, raw = ApiToken.issue(person, label)
-    record(Action.LOGIN, person, user=person, changes={"api_token": [None, f"{token.prefix}…"]},
-           message=f"API token {token.prefix}… issued, expires {token.expires_at:%Y-%m-%d %H:%M}")
+    record(
+        Action.LOGIN,
+        person,
+        user=person,
+        changes={"api_token": [None, f"{token.prefix}…"]},
+        message=f"API token {token.prefix}… issued, expires {token.expires_at:%Y-%m-%d %H:%M}",
+    )
     return token, raw
 
 

@@ -29,16 +29,25 @@ def _logged_out(sender: Any, request: HttpRequest, user: User | None, **_: Any) 
 
 
 @receiver(user_login_failed)
-def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any) -> None:
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any
+) -> None:
     username = str(credentials.get("username", ""))[:150]
     locked = bool(getattr(request, "gridgov_locked_out", False))
     if not locked:
-        LoginFailure.objects.create(username=username.lower(),
-                                    ip=request.META.get("REMOTE_ADDR") if request is not None else None)
+        LoginFailure.objects.create(
+            username=username.lower(), ip=request.META.get("REMOTE_ADDR") if request is not None else None
+        )
     # Attach the row to the account when it exists, so the auditors of its place see the attempt.
     target = User.objects.filter(username=username).first() if username else None
-    record(Action.LOGIN_FAILED, target, object_type="accounts.user", object_repr=username, success=False,
-           message="locked out" if locked else "bad credentials")
+    record(
+        Action.LOGIN_FAILED,
+        target,
+        object_type="accounts.user",
+        object_repr=username,
+        success=False,
+        message="locked out" if locked else "bad credentials",
+    )
 
 
 @receiver(post_save, sender=User)
@@ -53,6 +62,7 @@ def _end_sessions_of_disabled(sender: Any, instance: User, **_: Any) -> None:
 
 
 # --- the access generation (gridgov.accounts.access): what cached tokens and roles depend on ----
+
 
 def _user_saved(sender: Any, instance: User, update_fields: Any = None, **_: Any) -> None:
     # A login only stamps last_login: nothing a token or a role depends on.

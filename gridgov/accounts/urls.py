@@ -6,8 +6,11 @@ from gridgov.accounts.forms import LoginForm
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
-         name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("nodes/<int:node_id>/staff/", views.node_staff, name="staff"),
     path("assignments/<int:roleassignment_id>/revoke/", views.revoke, name="revoke"),

@@ -35,20 +35,30 @@ def node_staff(request: HttpRequest, node_id: int) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("已任命 %(name)s 为%(node)s%(role)s") % {
-                    "name": assignment.user.full_name or assignment.user.username, "node": node.name,
-                    "role": assignment.get_role_display()})
+                messages.success(
+                    request,
+                    _("已任命 %(name)s 为%(node)s%(role)s")
+                    % {
+                        "name": assignment.user.full_name or assignment.user.username,
+                        "node": node.name,
+                        "role": assignment.get_role_display(),
+                    },
+                )
                 return redirect("accounts:staff", node_id=node.pk)
     assignments = selectors.assignments_at(node)
-    return render(request, "accounts/staff.html", {
-        "node": node,
-        "crumbs": hierarchy_selectors.breadcrumbs(node, request.user),
-        "assignments": assignments,
-        "staff": hierarchy_selectors.grid_staff(node) if node.level == Level.GRID else None,
-        "form": form if can_staff else None,
-        "can_staff": can_staff,
-        "single_roles": list(SINGLE_PER_GRID),
-    })
+    return render(
+        request,
+        "accounts/staff.html",
+        {
+            "node": node,
+            "crumbs": hierarchy_selectors.breadcrumbs(node, request.user),
+            "assignments": assignments,
+            "staff": hierarchy_selectors.grid_staff(node) if node.level == Level.GRID else None,
+            "form": form if can_staff else None,
+            "can_staff": can_staff,
+            "single_roles": list(SINGLE_PER_GRID),
+        },
+    )
 
 
 def _assign(request: HttpRequest, node: Node, form: AssignForm) -> RoleAssignment:
@@ -57,56 +67,92 @@ def _assign(request: HttpRequest, node: Node, form: AssignForm) -> RoleAssignmen
     if not data["create"]:
         person = User.objects.filter(username__iexact=data["username"].strip()).first()
         if person is None:
-            raise ValidationError({"username": _("账号 %(username)s 不存在；如需新建，请勾选“新建账号”并填写姓名和初始密码")
-                                   % {"username": data["username"]}})
+            raise ValidationError(
+                {
+                    "username": _("账号 %(username)s 不存在；如需新建，请勾选“新建账号”并填写姓名和初始密码")
+                    % {"username": data["username"]}
+                }
+            )
         return services.assign_role(user=request.user, person=person, **role_args)
     try:
         # One transaction: a new account whose assignment is refused is not kept either.
         with transaction.atomic():
-            person = services.create_user(user=request.user, username=data["username"],
-                                          password=data["password"], full_name=data["full_name"])
+            person = services.create_user(
+                user=request.user,
+                username=data["username"],
+                password=data["password"],
+                full_name=data["full_name"],
+            )
             return services.assign_role(user=request.user, person=person, **role_args)
     except ValidationError as exc:
         # The services' own failure rows were rolled back with the transaction: log it once here.
-        record_failure(Action.CREATE, node, object_type="accounts.roleassignment",
-                       changes={"errors": exc.message_dict if hasattr(exc, "error_dict") else exc.messages},
-                       message=f"create account and assign refused: {'; '.join(exc.messages)}")
+        record_failure(
+            Action.CREATE,
+            node,
+            object_type="accounts.roleassignment",
+            changes={"errors": exc.message_dict if hasattr(exc, "error_dict") else exc.messages},
+            message=f"create account and assign refused: {'; '.join(exc.messages)}",
+        )
         raise
 
 
 @login_required
 def revoke(request: HttpRequest, roleassignment_id: int) -> HttpResponse:
-    assignment = get_visible_or_404(RoleAssignment.objects.select_related("user", "node"), request.user,
-                                    field=selectors.ASSIGNMENT_SCOPE_FIELD, pk=roleassignment_id)
+    assignment = get_visible_or_404(
+        RoleAssignment.objects.select_related("user", "node"),
+        request.user,
+        field=selectors.ASSIGNMENT_SCOPE_FIELD,
+        pk=roleassignment_id,
+    )
     node = assignment.node
     require(request.user, Cap.MANAGE_STAFF, node.path, node)
     if request.method == "POST":
         services.revoke_role(user=request.user, assignment=assignment)
-        messages.success(request, _("已撤销 %(name)s 的%(role)s任命") % {
-            "name": assignment.user.full_name or assignment.user.username, "role": assignment.get_role_display()})
+        messages.success(
+            request,
+            _("已撤销 %(name)s 的%(role)s任命")
+            % {
+                "name": assignment.user.full_name or assignment.user.username,
+                "role": assignment.get_role_display(),
+            },
+        )
         return redirect("accounts:staff", node_id=node.pk)
-    return render(request, "accounts/revoke.html", {
-        "assignment": assignment, "node": node, "crumbs": hierarchy_selectors.breadcrumbs(node, request.user),
-        "leaves_gap": node.level == Level.GRID and assignment.role in SINGLE_PER_GRID,
-    })
+    return render(
+        request,
+        "accounts/revoke.html",
+        {
+            "assignment": assignment,
+            "node": node,
+            "crumbs": hierarchy_selectors.breadcrumbs(node, request.user),
+            "leaves_gap": node.level == Level.GRID and assignment.role in SINGLE_PER_GRID,
+        },
+    )
 
 
 @login_required
 def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
-    person = get_visible_or_404(User.objects.all(), request.user, field=selectors.USER_SCOPE_FIELD, pk=user_id)
-    return render(request, "accounts/person.html", {
-        "person": person,
-        "assignments": selectors.assignments_for(request.user).filter(user=person).order_by("node__path"),
-        "hidden_assignments": person.assignments.count() - selectors.assignments_for(request.user).filter(
-            user=person).count(),
-        "can_toggle": person.pk != request.user.pk and selectors.can_manage_person(request.user, person),
-    })
+    person = get_visible_or_404(
+        User.objects.all(), request.user, field=selectors.USER_SCOPE_FIELD, pk=user_id
+    )
+    return render(
+        request,
+        "accounts/person.html",
+        {
+            "person": person,
+            "assignments": selectors.assignments_for(request.user).filter(user=person).order_by("node__path"),
+            "hidden_assignments": person.assignments.count()
+            - selectors.assignments_for(request.user).filter(user=person).count(),
+            "can_toggle": person.pk != request.user.pk and selectors.can_manage_person(request.user, person),
+        },
+    )
 
 
 @login_required
 def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
     # Scope before method: an outsider learns nothing about the account, whatever the method.
-    person = get_visible_or_404(User.objects.all(), request.user, field=selectors.USER_SCOPE_FIELD, pk=user_id)
+    person = get_visible_or_404(
+        User.objects.all(), request.user, field=selectors.USER_SCOPE_FIELD, pk=user_id
+    )
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = ActiveForm(request.POST)
@@ -122,6 +168,13 @@ def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, (_("已启用账号 %(username)s") if active else _("已停用账号 %(username)s，其登录会话与接口令牌已失效"))
-                         % {"username": person.username})
+        messages.success(
+            request,
+            (
+                _("已启用账号 %(username)s")
+                if active
+                else _("已停用账号 %(username)s，其登录会话与接口令牌已失效")
+            )
+            % {"username": person.username},
+        )
     return redirect("accounts:person", user_id=person.pk)

@@ -45,8 +45,9 @@ def _precondition(request: HttpRequest, exc: PreconditionFailed) -> HttpResponse
 
 @api.exception_handler(AuthenticationError)
 def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, {"detail": "authentication required: send 'Authorization: Bearer <token>'"},
-                               status=401)
+    return api.create_response(
+        request, {"detail": "authentication required: send 'Authorization: Bearer <token>'"}, status=401
+    )
 
 
 def _add_routers() -> None:

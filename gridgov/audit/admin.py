@@ -28,7 +28,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return [field.name for field in AuditEntry._meta.fields]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_staff and selectors.can_view_audit(request.user))
+        return bool(
+            request.user.is_active and request.user.is_staff and selectors.can_view_audit(request.user)
+        )
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if not self.has_module_permission(request):

@@ -34,8 +34,23 @@ class Action(models.TextChoices):
 
 
 # The fields a row's hash covers, in the order `gridgov audit verify` reads them.
-HASHED_FIELDS = ("seq", "at", "actor_id", "actor_name", "channel", "ip", "request_id", "action", "object_type",
-                 "object_id", "object_repr", "path", "changes", "success", "message")
+HASHED_FIELDS = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor_name",
+    "channel",
+    "ip",
+    "request_id",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "path",
+    "changes",
+    "success",
+    "message",
+)
 
 
 class AppendOnlyQuerySet(models.QuerySet["AuditEntry"]):
@@ -58,8 +73,15 @@ class AuditEntry(models.Model):
     seq = models.BigIntegerField(_("序号"), unique=True)
     at = models.DateTimeField(_("时间"), db_index=True)
     # DO_NOTHING without a constraint: deleting a user must never rewrite (and so break) the chain.
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-                              on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
     actor_name = models.CharField(_("操作人账号"), max_length=150, blank=True)
     channel = models.CharField(_("渠道"), max_length=16)
     ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)

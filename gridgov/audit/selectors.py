@@ -36,8 +36,9 @@ def entries_for(user: Any) -> QuerySet[AuditEntry]:
 
 def require_auditor(user: Any) -> None:
     if not can_view_audit(user):
-        record_denied(None, message=f"lacks {Cap.VIEW_AUDIT}: audit log", object_type="audit.auditentry",
-                      user=user)
+        record_denied(
+            None, message=f"lacks {Cap.VIEW_AUDIT}: audit log", object_type="audit.auditentry", user=user
+        )
         raise PermissionDenied("no permission: view_audit")
 
 
@@ -82,8 +83,9 @@ def filter_entries(entries: QuerySet[AuditEntry], f: AuditFilter) -> QuerySet[Au
     return entries
 
 
-def page_of(entries: QuerySet[AuditEntry], before: int | None = None,
-            size: int | None = None) -> tuple[list[AuditEntry], int | None]:
+def page_of(
+    entries: QuerySet[AuditEntry], before: int | None = None, size: int | None = None
+) -> tuple[list[AuditEntry], int | None]:
     """One page, newest first, by sequence number (keyset: no COUNT over a log of millions).
 
     Returns the rows and the `before` value of the next (older) page, if there is one.

@@ -4,9 +4,9 @@ import contextlib
 import functools
 import ipaddress
 import json
-import os
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from os.path import commonpath
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
@@ -22,7 +22,15 @@ from gridgov.core.context import current_actor
 # encrypted (`*_enc`) field — ID numbers and phones (registry, dispute parties) and the Open311
 # submitter's contact; tests/audit/test_services.py checks that every BinaryField and `*_enc`
 # field of every model is listed.
-SECRET_FIELDS = {"password", "token_hash", "key_hash", "id_number_enc", "phone_enc", "contact_enc", "last_login"}
+SECRET_FIELDS = {
+    "password",
+    "token_hash",
+    "key_hash",
+    "id_number_enc",
+    "phone_enc",
+    "contact_enc",
+    "last_login",
+}
 
 
 def _jsonable(value: Any) -> Any:
@@ -37,7 +45,7 @@ def common_path(paths: list[str]) -> str:
     """The deepest node path that is an ancestor of (or equal to) every path given."""
     if not paths:
         return ""
-    prefix = os.path.commonprefix(paths)
+    prefix = commonpath(paths)
     ends = [end for end in _LEVEL_ENDS if end <= len(prefix)]
     return prefix[: ends[-1]] if ends else ""
 
@@ -177,7 +185,9 @@ def _append(entries: list[AuditEntry]) -> None:
     failures.extend(entry.seq for entry in entries if not entry.success)
 
 
-def record_failure(action: str, obj: models.Model | None = None, *, message: str, **kwargs: Any) -> AuditEntry:
+def record_failure(
+    action: str, obj: models.Model | None = None, *, message: str, **kwargs: Any
+) -> AuditEntry:
     """Log a write that was refused or failed; called outside the failed transaction."""
     return record(action, obj, success=False, message=message, **kwargs)
 
@@ -226,9 +236,13 @@ def logs_failures(action: str) -> Callable[[F], F]:
             except ValidationError as exc:
                 target = _target(args, kwargs)
                 errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-                record_failure(action, target, changes={"errors": errors},
-                               object_repr=f"{service.__name__}: {target}" if target is not None else service.__name__,
-                               message=f"{service.__name__} refused: {'; '.join(exc.messages)}")
+                record_failure(
+                    action,
+                    target,
+                    changes={"errors": errors},
+                    object_repr=f"{service.__name__}: {target}" if target is not None else service.__name__,
+                    message=f"{service.__name__} refused: {'; '.join(exc.messages)}",
+                )
                 raise
 
         return cast(F, wrapper)

@@ -15,9 +15,20 @@ from gridgov.audit import services
 from gridgov.audit.models import Action, AuditEntry, ChainHead
 
 _SKIP = {AuditEntry, ChainHead}
-_SKIP_LABELS = {"sessions.session", "contenttypes.contenttype", "auth.permission", "admin.logentry",
-                "accounts.loginfailure", "accounts.apitoken", "accounts.accessstamp", "registry.searchtoken",
-                "events.idempotencykey", "audit.auditentry", "audit.chainhead", "migrations.migration"}
+_SKIP_LABELS = {
+    "sessions.session",
+    "contenttypes.contenttype",
+    "auth.permission",
+    "admin.logentry",
+    "accounts.loginfailure",
+    "accounts.apitoken",
+    "accounts.accessstamp",
+    "registry.searchtoken",
+    "events.idempotencykey",
+    "audit.auditentry",
+    "audit.chainhead",
+    "migrations.migration",
+}
 
 
 def _audited(sender: type[models.Model]) -> bool:
@@ -36,8 +47,9 @@ def _before_save(sender: type[models.Model], instance: models.Model, raw: bool =
     instance._audit_before = before  # type: ignore[attr-defined]
 
 
-def _after_save(sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False,
-                **_: Any) -> None:
+def _after_save(
+    sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **_: Any
+) -> None:
     if raw or not _audited(sender):
         return
     before = getattr(instance, "_audit_before", None)
@@ -57,8 +69,11 @@ def _after_delete(sender: type[models.Model], instance: models.Model, **_: Any) 
 def _m2m(sender: Any, instance: models.Model, action: str, pk_set: set[Any] | None, **_: Any) -> None:
     if action not in {"post_add", "post_remove", "post_clear"} or not _audited(type(instance)):
         return
-    services.record(Action.UPDATE, instance,
-                    changes={sender._meta.label_lower: [action.removeprefix("post_"), sorted(pk_set or [])]})
+    services.record(
+        Action.UPDATE,
+        instance,
+        changes={sender._meta.label_lower: [action.removeprefix("post_"), sorted(pk_set or [])]},
+    )
 
 
 pre_save.connect(_before_save, dispatch_uid="audit_pre_save")

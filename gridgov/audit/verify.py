@@ -48,8 +48,11 @@ def verify_chain(batch_size: int = BATCH_SIZE, progress: Callable[[int], None] |
     # Plain tuples, not model instances: a third faster over millions of rows.
     columns = (*HASHED_FIELDS, "prev_hash", "hash")
     while True:
-        batch = list(AuditEntry.objects.filter(seq__gte=expected_seq).order_by("seq")
-                     .values_list(*columns)[:batch_size])
+        batch = list(
+            AuditEntry.objects.filter(seq__gte=expected_seq)
+            .order_by("seq")
+            .values_list(*columns)[:batch_size]
+        )
         if not batch:
             break
         for row in batch:
@@ -57,11 +60,18 @@ def verify_chain(batch_size: int = BATCH_SIZE, progress: Callable[[int], None] |
             row_prev_hash, row_hash = row[-2], row[-1]
             seq = content["seq"]
             if seq != expected_seq:
-                return broken(expected_seq, f"row(s) removed or renumbered: expected seq {expected_seq}, "
-                                            f"the next row is seq {seq}", checked)
+                return broken(
+                    expected_seq,
+                    f"row(s) removed or renumbered: expected seq {expected_seq}, the next row is seq {seq}",
+                    checked,
+                )
             if row_prev_hash != prev_hash:
-                return broken(seq, "link to the previous row is broken (a row was inserted, "
-                                   "reordered, re-hashed or removed before it)", checked)
+                return broken(
+                    seq,
+                    "link to the previous row is broken (a row was inserted, "
+                    "reordered, re-hashed or removed before it)",
+                    checked,
+                )
             if chain_hash(row_prev_hash, content) != row_hash:
                 return broken(seq, "row content was edited: its hash does not match its content", checked)
             prev_hash = row_hash
@@ -71,12 +81,24 @@ def verify_chain(batch_size: int = BATCH_SIZE, progress: Callable[[int], None] |
             progress(checked)
     last_seq = expected_seq - 1
     if head_seq > last_seq:
-        return broken(last_seq + 1, f"the chain head says the log ends at seq {head_seq} but the last row is "
-                                    f"seq {last_seq}: rows were removed at the end", checked)
+        return broken(
+            last_seq + 1,
+            f"the chain head says the log ends at seq {head_seq} but the last row is "
+            f"seq {last_seq}: rows were removed at the end",
+            checked,
+        )
     if head_seq < last_seq:
-        return broken(head_seq + 1, f"rows after the chain head (seq {head_seq}) up to seq {last_seq} were "
-                                    "added behind the application's back", checked)
+        return broken(
+            head_seq + 1,
+            f"rows after the chain head (seq {head_seq}) up to seq {last_seq} were "
+            "added behind the application's back",
+            checked,
+        )
     if head_hash != prev_hash:
-        return broken(last_seq, f"the chain head's hash ({head_hash[:12]}…) does not match the last row's "
-                                f"({prev_hash[:12]}…): the last row or the head was altered", checked)
+        return broken(
+            last_seq,
+            f"the chain head's hash ({head_hash[:12]}…) does not match the last row's "
+            f"({prev_hash[:12]}…): the last row or the head was altered",
+            checked,
+        )
     return VerifyResult(True, checked, head_seq, head_hash)

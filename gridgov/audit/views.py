@@ -20,10 +20,17 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     rows, next_before = selectors.page_of(entries, before)
     query = request.GET.copy()
     query.pop("before", None)
-    return render(request, "audit/list.html", {
-        "form": form, "rows": rows, "next_before": next_before, "before": before,
-        "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "audit/list.html",
+        {
+            "form": form,
+            "rows": rows,
+            "next_before": next_before,
+            "before": before,
+            "query": query.urlencode(),
+        },
+    )
 
 
 @login_required

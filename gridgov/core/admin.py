@@ -106,11 +106,13 @@ class ServiceAdminForm(forms.ModelForm):
             pass
         except ValidationError as exc:
             # The service logged its refusal inside the trial; that row was rolled back with it.
-            record_failure(Action.UPDATE if self.instance.pk else Action.CREATE,
-                           self.instance if self.instance.pk else None,
-                           object_type=self._meta.model._meta.label_lower,  # type: ignore[union-attr]
-                           changes={"errors": exc.message_dict if hasattr(exc, "error_dict") else exc.messages},
-                           message=f"admin refused: {'; '.join(exc.messages)}")
+            record_failure(
+                Action.UPDATE if self.instance.pk else Action.CREATE,
+                self.instance if self.instance.pk else None,
+                object_type=self._meta.model._meta.label_lower,  # type: ignore[union-attr]
+                changes={"errors": exc.message_dict if hasattr(exc, "error_dict") else exc.messages},
+                message=f"admin refused: {'; '.join(exc.messages)}",
+            )
             add_service_errors(self, exc)
         except PermissionDenied as exc:
             # The trial's own log row was rolled back with it: record the refusal here.
@@ -143,4 +145,3 @@ def adopt(target: models.Model, source: models.Model) -> None:
             target.__dict__[key] = value
     target._state.adding = False
     target._state.db = source._state.db
-

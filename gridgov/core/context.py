@@ -28,11 +28,19 @@ def current_actor() -> ActorContext:
 
 
 @contextlib.contextmanager
-def acting_as(user: Any = None, *, channel: str, ip: str | None = None, request_id: str | None = None,
-              username: str | None = None) -> Iterator[ActorContext]:
+def acting_as(
+    user: Any = None,
+    *,
+    channel: str,
+    ip: str | None = None,
+    request_id: str | None = None,
+    username: str | None = None,
+) -> Iterator[ActorContext]:
     """Run a block on behalf of `user` (or a named system actor such as a command)."""
     ctx = ActorContext(
-        user_id=getattr(user, "pk", None) if user is not None and getattr(user, "is_authenticated", False) else None,
+        user_id=getattr(user, "pk", None)
+        if user is not None and getattr(user, "is_authenticated", False)
+        else None,
         username=username if username is not None else (getattr(user, "username", "") or ""),
         ip=ip,
         request_id=request_id or uuid.uuid4().hex,
@@ -59,5 +67,13 @@ def set_user(user: Any) -> None:
     """Attach the authenticated user to the current context (after auth middleware / token auth)."""
     ctx = _current.get()
     if getattr(user, "is_authenticated", False):
-        _current.set(ActorContext(user_id=user.pk, username=user.username, ip=ctx.ip,
-                                  request_id=ctx.request_id, channel=ctx.channel, failures=ctx.failures))
+        _current.set(
+            ActorContext(
+                user_id=user.pk,
+                username=user.username,
+                ip=ctx.ip,
+                request_id=ctx.request_id,
+                channel=ctx.channel,
+                failures=ctx.failures,
+            )
+        )

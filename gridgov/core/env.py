@@ -33,7 +33,9 @@ def env_base64_key(name: str, length: int = 32) -> str:
     except ValueError:
         raise ImproperlyConfigured(f"Environment variable {name} is not valid base64.") from None
     if len(decoded) != length:
-        raise ImproperlyConfigured(f"Environment variable {name} must decode to {length} bytes, got {len(decoded)}.")
+        raise ImproperlyConfigured(
+            f"Environment variable {name} must decode to {length} bytes, got {len(decoded)}."
+        )
     return value
 
 
@@ -46,7 +48,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"Environment variable {name}={raw!r} is not a boolean; use 1/0, true/false, yes/no.")
+    raise ImproperlyConfigured(
+        f"Environment variable {name}={raw!r} is not a boolean; use 1/0, true/false, yes/no."
+    )
 
 
 def env_int(name: str, default: int, minimum: int | None = None) -> int:
@@ -84,7 +88,9 @@ def env_database(name: str, default_url: str) -> dict[str, Any]:
     url = (os.environ.get(name) or default_url).strip()
     raw = _redact(url)
     if not _URL_SCHEME.match(url):
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a valid database URL: it has no scheme://; {_EXAMPLES}")
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a valid database URL: it has no scheme://; {_EXAMPLES}"
+        )
     try:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
     except Exception as exc:  # dj_database_url raises several types for junk input

@@ -37,7 +37,9 @@ def _submitted_fields(request: HttpRequest) -> list[str]:
 
 
 def _detail(response: HttpResponse) -> str:
-    if response.get("Content-Type", "").startswith("application/json") and not getattr(response, "streaming", False):
+    if response.get("Content-Type", "").startswith("application/json") and not getattr(
+        response, "streaming", False
+    ):
         try:
             body = json.loads(response.content)
         except ValueError:
@@ -93,8 +95,12 @@ class RequestContextMiddleware:
         try:
             response = self.get_response(request)
             # 429 is left to the rate limiter, which logs the first refusal of a window only.
-            if (request.method not in _SAFE_METHODS and response.status_code >= 400 and response.status_code != 429
-                    and not _failure_logged()):
+            if (
+                request.method not in _SAFE_METHODS
+                and response.status_code >= 400
+                and response.status_code != 429
+                and not _failure_logged()
+            ):
                 log_failed_write(request, response)
         finally:
             _current.reset(token)

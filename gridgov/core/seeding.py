@@ -52,8 +52,9 @@ class SeedContext:
             self.console.print(message)
 
 
-def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]],
-                batch_size: int = 5000) -> int:
+def insert_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]], batch_size: int = 5000
+) -> int:
     """INSERT rows straight into a model's table: for seeding hundreds of thousands of rows.
 
     `bulk_create` spends most of its time building model instances and converting each value;
@@ -64,8 +65,11 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     quote = connection.ops.quote_name
     names = [cast(models.Field, model._meta.get_field(name)).column for name in columns]
     # Table and column names come from the model; values are bound parameters.
-    table, column_list, placeholders = quote(model._meta.db_table), ", ".join(quote(n) for n in names), \
-        ", ".join(["%s"] * len(names))
+    table, column_list, placeholders = (
+        quote(model._meta.db_table),
+        ", ".join(quote(n) for n in names),
+        ", ".join(["%s"] * len(names)),
+    )
     sql = f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})"  # noqa: S608
     total = 0
     iterator = iter(rows)
@@ -90,11 +94,17 @@ def secondary_indexes(model: type[models.Model]) -> list[tuple[str, str]]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
-                           "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)", [table, table])
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
+                "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+                [table, table],
+            )
         else:
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                           "AND sql IS NOT NULL", [table])
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                "AND sql IS NOT NULL",
+                [table],
+            )
         return [(name, sql) for name, sql in cursor.fetchall()]
 
 

@@ -26,8 +26,12 @@ def can_work_on(user: Any, dispute: Dispute) -> bool:
     event is dispatched to work on a dispute."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return (can(user, Cap.HANDLE_EVENT, dispute.path) or dispute.event.reporter_id == user.pk
-            or is_team_member(user, dispute) or handles_event(user, dispute))
+    return (
+        can(user, Cap.HANDLE_EVENT, dispute.path)
+        or dispute.event.reporter_id == user.pk
+        or is_team_member(user, dispute)
+        or handles_event(user, dispute)
+    )
 
 
 def require_work(user: Any, dispute: Dispute, what: str) -> None:
@@ -48,8 +52,11 @@ def logs_denials(func: F) -> F:
             return func(dispute, *args, **kwargs)
         except PermissionDenied as exc:
             user = kwargs.get("user")
-            record_denied(dispute, message=f"{func.__name__}: {exc}"[:500],
-                          user=user if getattr(user, "is_authenticated", False) else None)
+            record_denied(
+                dispute,
+                message=f"{func.__name__}: {exc}"[:500],
+                user=user if getattr(user, "is_authenticated", False) else None,
+            )
             raise
 
     return wrapper  # type: ignore[return-value]

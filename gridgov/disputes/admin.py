@@ -48,9 +48,25 @@ class DisputeAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("event", "dispute_type", "risk_level", "outcome", "created_at")
     list_filter = ("risk_level", "dispute_type", "outcome")
     search_fields = ("event__number",)
-    readonly_fields = ("event", "dispute_type", "risk_level", "computed_risk", "risk_reasons", "risk_override",
-                       "risk_override_reason", "risk_override_by", "risk_override_at", "alerted_level", "outcome",
-                       "outcome_terms", "outcome_at", "outcome_by", "follow_up_due", "created_at", "path")
+    readonly_fields = (
+        "event",
+        "dispute_type",
+        "risk_level",
+        "computed_risk",
+        "risk_reasons",
+        "risk_override",
+        "risk_override_reason",
+        "risk_override_by",
+        "risk_override_at",
+        "alerted_level",
+        "outcome",
+        "outcome_terms",
+        "outcome_at",
+        "outcome_by",
+        "follow_up_due",
+        "created_at",
+        "path",
+    )
     exclude = ("address_key",)
     inlines = [PartyInline, TeamInline, VisitInline]
 

@@ -29,8 +29,9 @@ class PartyIn(Schema):
 class DisputeIn(Schema):
     category: str = Field(..., description="event category code of a dispute category (is_dispute)")
     description: str
-    dispute_type: str = Field("other", description="neighbour, family, property_management, wage_arrears, land, "
-                                                   "consumer, other")
+    dispute_type: str = Field(
+        "other", description="neighbour, family, property_management, wage_arrears, land, consumer, other"
+    )
     lng: float | None = None
     lat: float | None = None
     grid_id: int | None = None
@@ -87,16 +88,32 @@ def _user_label(user: Any) -> dict[str, Any] | None:
 def dispute_summary(d: Dispute) -> dict[str, Any]:
     event = d.event
     return {
-        "id": d.pk, "event_id": event.pk, "event_number": event.number, "state": event.state,
-        "state_label": event.get_state_display(), "category": event.category.code,
-        "category_name": event.category.name, "dispute_type": d.dispute_type,
-        "dispute_type_label": d.get_dispute_type_display(), "risk_level": d.risk_level,
-        "risk_label": d.get_risk_level_display(), "computed_risk": d.computed_risk, "risk_reasons": d.risk_reasons,
-        "risk_override": d.risk_override, "risk_override_reason": d.risk_override_reason,
-        "outcome": d.outcome, "outcome_label": d.get_outcome_display() if d.outcome else "",
-        "outcome_terms": d.outcome_terms, "outcome_at": d.outcome_at, "follow_up_due": d.follow_up_due,
-        "grid_id": event.grid_id, "grid_name": event.grid.name, "address": event.address,
-        "description": event.description, "overdue": event.overdue, "created_at": d.created_at,
+        "id": d.pk,
+        "event_id": event.pk,
+        "event_number": event.number,
+        "state": event.state,
+        "state_label": event.get_state_display(),
+        "category": event.category.code,
+        "category_name": event.category.name,
+        "dispute_type": d.dispute_type,
+        "dispute_type_label": d.get_dispute_type_display(),
+        "risk_level": d.risk_level,
+        "risk_label": d.get_risk_level_display(),
+        "computed_risk": d.computed_risk,
+        "risk_reasons": d.risk_reasons,
+        "risk_override": d.risk_override,
+        "risk_override_reason": d.risk_override_reason,
+        "outcome": d.outcome,
+        "outcome_label": d.get_outcome_display() if d.outcome else "",
+        "outcome_terms": d.outcome_terms,
+        "outcome_at": d.outcome_at,
+        "follow_up_due": d.follow_up_due,
+        "grid_id": event.grid_id,
+        "grid_name": event.grid.name,
+        "address": event.address,
+        "description": event.description,
+        "overdue": event.overdue,
+        "created_at": d.created_at,
         "version": d.version,
     }
 
@@ -104,18 +121,42 @@ def dispute_summary(d: Dispute) -> dict[str, Any]:
 def dispute_detail(d: Dispute, user: Any) -> dict[str, Any]:
     data = dispute_summary(d)
     data["parties"] = [vars(p) for p in selectors.parties_of(d, user)]
-    data["team"] = [{"user": _user_label(m.user), "role": m.role, "role_label": m.get_role_display(),
-                     "organisation": m.organisation.name if m.organisation else "", "added_at": m.added_at}
-                    for m in selectors.team_of(d)]
-    data["visits"] = [{"id": v.pk, "kind": v.kind, "kind_label": v.get_kind_display(), "visited_at": v.visited_at,
-                       "visitors": [_user_label(u) for u in v.visitors.all()], "others_present": v.others_present,
-                       "summary": v.summary, "recorded_by": _user_label(v.recorded_by)}
-                      for v in selectors.visits_of(d)]
-    data["timeline"] = [{"at": s.at, "action": s.action, "action_name": s.action_name,
-                         "from_state": s.from_state, "to_state": s.to_state,
-                         "actor": s.actor.username if s.actor else "", "note": s.note,
-                         "organisation": s.organisation.name if s.organisation else ""}
-                        for s in selectors.timeline_of(d)]
+    data["team"] = [
+        {
+            "user": _user_label(m.user),
+            "role": m.role,
+            "role_label": m.get_role_display(),
+            "organisation": m.organisation.name if m.organisation else "",
+            "added_at": m.added_at,
+        }
+        for m in selectors.team_of(d)
+    ]
+    data["visits"] = [
+        {
+            "id": v.pk,
+            "kind": v.kind,
+            "kind_label": v.get_kind_display(),
+            "visited_at": v.visited_at,
+            "visitors": [_user_label(u) for u in v.visitors.all()],
+            "others_present": v.others_present,
+            "summary": v.summary,
+            "recorded_by": _user_label(v.recorded_by),
+        }
+        for v in selectors.visits_of(d)
+    ]
+    data["timeline"] = [
+        {
+            "at": s.at,
+            "action": s.action,
+            "action_name": s.action_name,
+            "from_state": s.from_state,
+            "to_state": s.to_state,
+            "actor": s.actor.username if s.actor else "",
+            "note": s.note,
+            "organisation": s.organisation.name if s.organisation else "",
+        }
+        for s in selectors.timeline_of(d)
+    ]
     data["can_work"] = selectors.user_can_work_on(user, d)
     return data
 
@@ -130,23 +171,41 @@ def report(request: HttpRequest, body: DisputeIn) -> Status[dict[str, Any]]:
     first dispute (200), the same key with another body is refused (409)."""
     key = request.headers.get("Idempotency-Key")
     if not key and getattr(request, "api_token", None) is not None:
-        raise ValidationError({"idempotency_key": "手机端提交必须带 Idempotency-Key 请求头（重试时复用同一个值）"})
+        raise ValidationError(
+            {"idempotency_key": "手机端提交必须带 Idempotency-Key 请求头（重试时复用同一个值）"}
+        )
     grid = None
     if body.grid_id is not None:
         grid = get_visible_or_404(Node.objects.all(), request.user, pk=body.grid_id)
     payload = body.dict()
     dispute, created = services.report_dispute(
-        user=request.user, category=body.category, description=body.description, dispute_type=body.dispute_type,
-        parties=[p.dict() for p in body.parties], lng=body.lng, lat=body.lat, grid=grid, address=body.address,
-        idempotency_key=key, channel="app", body_for_idempotency=payload,
+        user=request.user,
+        category=body.category,
+        description=body.description,
+        dispute_type=body.dispute_type,
+        parties=[p.dict() for p in body.parties],
+        lng=body.lng,
+        lat=body.lat,
+        grid=grid,
+        address=body.address,
+        idempotency_key=key,
+        channel="app",
+        body_for_idempotency=payload,
     )
     dispute = selectors.get_dispute_or_404(request.user, dispute.pk)
     return Status(201 if created else 200, dispute_detail(dispute, request.user))
 
 
 @router.get("/disputes", response=dict)
-def list_disputes(request: HttpRequest, risk: str = "", dispute_type: str = "", state: str = "",
-                  node_id: int | None = None, limit: int = 20, offset: int = 0) -> dict[str, Any]:
+def list_disputes(
+    request: HttpRequest,
+    risk: str = "",
+    dispute_type: str = "",
+    state: str = "",
+    node_id: int | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> dict[str, Any]:
     """The user's disputes, most serious first. `state`: open or done; `risk`: a level or "high+"."""
     queryset = selectors.disputes_for(request.user)
     if node_id is not None:
@@ -164,7 +223,7 @@ def list_disputes(request: HttpRequest, risk: str = "", dispute_type: str = "", 
         queryset = queryset.filter(event__state__in=selectors.FINAL_STATES)
     limit = max(1, min(limit, 100))
     page = selectors.ordered(queryset).select_related("event", "event__grid", "event__category")
-    return {"count": queryset.count(), "items": [dispute_summary(d) for d in page[offset: offset + limit]]}
+    return {"count": queryset.count(), "items": [dispute_summary(d) for d in page[offset : offset + limit]]}
 
 
 @router.get("/disputes/warnings", response=dict)
@@ -199,8 +258,12 @@ def set_type(request: HttpRequest, dispute_id: int, body: TypeIn) -> dict[str, A
 def team_candidates(request: HttpRequest, dispute_id: int) -> dict[str, Any]:
     """Who can be brought in: serving judicial office, lawyers, police, security committee, grid staff."""
     dispute = _get(request, dispute_id)
-    return {"items": [{"user": _user_label(u), "role": role, "organisation": org.name if org else ""}
-                      for u, role, org in services.team_candidates(dispute)]}
+    return {
+        "items": [
+            {"user": _user_label(u), "role": role, "organisation": org.name if org else ""}
+            for u, role, org in services.team_candidates(dispute)
+        ]
+    }
 
 
 def _member(body: TeamIn) -> User:
@@ -209,7 +272,9 @@ def _member(body: TeamIn) -> User:
     return get_object_or_404(User, username=body.username)
 
 
-@router.post("/disputes/{dispute_id}/team", response={200: dict, 400: dict, 403: Error, 404: Error, 409: dict})
+@router.post(
+    "/disputes/{dispute_id}/team", response={200: dict, 400: dict, 403: Error, 404: Error, 409: dict}
+)
 def add_team_member(request: HttpRequest, dispute_id: int, body: TeamIn) -> dict[str, Any]:
     """Bring a mediator, lawyer, police officer, volunteer police or grid worker into the team."""
     dispute = _get(request, dispute_id)
@@ -218,10 +283,13 @@ def add_team_member(request: HttpRequest, dispute_id: int, body: TeamIn) -> dict
 
 
 @router.delete("/disputes/{dispute_id}/team/{user_id}", response={200: dict, 400: dict, 403: Error})
-def remove_team_member(request: HttpRequest, dispute_id: int, user_id: int, body: TeamRemoveIn) -> dict[str, Any]:
+def remove_team_member(
+    request: HttpRequest, dispute_id: int, user_id: int, body: TeamRemoveIn
+) -> dict[str, Any]:
     dispute = _get(request, dispute_id)
-    services.remove_team_member(dispute, user=request.user, member=get_object_or_404(User, pk=user_id),
-                                reason=body.reason)
+    services.remove_team_member(
+        dispute, user=request.user, member=get_object_or_404(User, pk=user_id), reason=body.reason
+    )
     return dispute_detail(_get(request, dispute_id), request.user)
 
 
@@ -229,16 +297,24 @@ def remove_team_member(request: HttpRequest, dispute_id: int, user_id: int, body
 def record_visit(request: HttpRequest, dispute_id: int, body: VisitIn) -> Status[dict[str, Any]]:
     """A joint mediation visit (before the outcome) or a follow-up visit (after it)."""
     dispute = _get(request, dispute_id)
-    services.record_visit(dispute, user=request.user, visited_at=body.visited_at, visitor_ids=body.visitor_ids,
-                          summary=body.summary, kind=body.kind, others_present=body.others_present)
+    services.record_visit(
+        dispute,
+        user=request.user,
+        visited_at=body.visited_at,
+        visitor_ids=body.visitor_ids,
+        summary=body.summary,
+        kind=body.kind,
+        others_present=body.others_present,
+    )
     return Status(201, dispute_detail(_get(request, dispute_id), request.user))
 
 
 @router.post("/disputes/{dispute_id}/outcome", response={200: dict, 400: dict, 403: Error, 409: dict})
 def record_outcome(request: HttpRequest, dispute_id: int, body: OutcomeIn) -> dict[str, Any]:
     dispute = _get(request, dispute_id)
-    services.record_outcome(dispute, user=request.user, outcome=body.outcome, terms=body.terms,
-                            follow_up_days=body.follow_up_days)
+    services.record_outcome(
+        dispute, user=request.user, outcome=body.outcome, terms=body.terms, follow_up_days=body.follow_up_days
+    )
     return dispute_detail(_get(request, dispute_id), request.user)
 
 

@@ -12,30 +12,39 @@ PARTY_ROWS = 4
 class DisputeReportForm(forms.Form):
     category = forms.ChoiceField(label=_("纠纷分类"))
     dispute_type = forms.ChoiceField(label=_("纠纷类型"), choices=DisputeType.choices)
-    description = forms.CharField(label=_("情况描述"), widget=forms.Textarea(attrs={"rows": 5}), max_length=2000)
+    description = forms.CharField(
+        label=_("情况描述"), widget=forms.Textarea(attrs={"rows": 5}), max_length=2000
+    )
     grid = forms.ChoiceField(label=_("所在网格"), required=False)
     address = forms.CharField(label=_("地点"), required=False, max_length=200)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, categories: list[tuple[str, str]], grids: list[tuple[str, str]],
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, categories: list[tuple[str, str]], grids: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = categories  # type: ignore[attr-defined]
         self.fields["grid"].choices = [("", _("按定位自动确定")), *grids]  # type: ignore[attr-defined]
         for n in range(1, PARTY_ROWS + 1):
-            self.fields[f"party{n}_name"] = forms.CharField(label=_("当事人%(n)s 姓名") % {"n": n}, required=False,
-                                                            max_length=50)
+            self.fields[f"party{n}_name"] = forms.CharField(
+                label=_("当事人%(n)s 姓名") % {"n": n}, required=False, max_length=50
+            )
             self.fields[f"party{n}_phone"] = forms.CharField(label=_("电话"), required=False, max_length=30)
-            self.fields[f"party{n}_resident"] = forms.IntegerField(label=_("或居民编号"), required=False,
-                                                                   min_value=1)
-            self.fields[f"party{n}_role"] = forms.ChoiceField(label=_("身份"), choices=PartyRole.choices,
-                                                              initial=PartyRole.APPLICANT if n == 1
-                                                              else PartyRole.RESPONDENT)
+            self.fields[f"party{n}_resident"] = forms.IntegerField(
+                label=_("或居民编号"), required=False, min_value=1
+            )
+            self.fields[f"party{n}_role"] = forms.ChoiceField(
+                label=_("身份"),
+                choices=PartyRole.choices,
+                initial=PartyRole.APPLICANT if n == 1 else PartyRole.RESPONDENT,
+            )
 
     def party_rows(self) -> list[list[forms.BoundField]]:
-        return [[self[f"party{n}_{part}"] for part in ("name", "phone", "resident", "role")]
-                for n in range(1, PARTY_ROWS + 1)]
+        return [
+            [self[f"party{n}_{part}"] for part in ("name", "phone", "resident", "role")]
+            for n in range(1, PARTY_ROWS + 1)
+        ]
 
     def parties(self) -> list[dict[str, Any]]:
         rows = []
@@ -44,8 +53,14 @@ class DisputeReportForm(forms.Form):
             resident = self.cleaned_data.get(f"party{n}_resident")
             if not name.strip() and not resident:
                 continue
-            rows.append({"name": name, "phone": self.cleaned_data.get(f"party{n}_phone") or "",
-                         "resident_id": resident, "role": self.cleaned_data.get(f"party{n}_role")})
+            rows.append(
+                {
+                    "name": name,
+                    "phone": self.cleaned_data.get(f"party{n}_phone") or "",
+                    "resident_id": resident,
+                    "role": self.cleaned_data.get(f"party{n}_role"),
+                }
+            )
         return rows
 
 
@@ -59,11 +74,16 @@ class TeamForm(forms.Form):
 
 class VisitForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=VisitKind.choices)
-    visited_at = forms.DateTimeField(label=_("走访时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-                                     input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    visited_at = forms.DateTimeField(
+        label=_("走访时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
     visitors = forms.MultipleChoiceField(label=_("参加人员"), widget=forms.CheckboxSelectMultiple)
     others_present = forms.CharField(label=_("其他在场人员"), required=False, max_length=200)
-    summary = forms.CharField(label=_("经过与结果"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    summary = forms.CharField(
+        label=_("经过与结果"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
 
     def __init__(self, *args: Any, team: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -73,13 +93,16 @@ class VisitForm(forms.Form):
 
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label=_("化解结果"), choices=Outcome.choices)
-    terms = forms.CharField(label=_("协议内容 / 移交去向 / 撤回原因"), widget=forms.Textarea(attrs={"rows": 4}),
-                            max_length=5000)
-    follow_up_days = forms.IntegerField(label=_("几天后回访"), initial=30, min_value=1, max_value=365,
-                                        required=False)
+    terms = forms.CharField(
+        label=_("协议内容 / 移交去向 / 撤回原因"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+    follow_up_days = forms.IntegerField(
+        label=_("几天后回访"), initial=30, min_value=1, max_value=365, required=False
+    )
 
 
 class RiskForm(forms.Form):
-    level = forms.ChoiceField(label=_("风险等级"), choices=[("", _("恢复系统研判"))] + list(RiskLevel.choices),
-                              required=False)
+    level = forms.ChoiceField(
+        label=_("风险等级"), choices=[("", _("恢复系统研判")), *list(RiskLevel.choices)], required=False
+    )
     reason = forms.CharField(label=_("调整理由"), max_length=500)

@@ -46,29 +46,49 @@ class Outcome(models.TextChoices):
 class Dispute(ScopedModel):
     """The mediation side of one event; `path` is the event's (its grid's) path."""
 
-    event = models.OneToOneField(Event, verbose_name=_("事件"), on_delete=models.PROTECT, related_name="dispute")
-    dispute_type = models.CharField(_("纠纷类型"), max_length=24, choices=DisputeType.choices,
-                                    default=DisputeType.OTHER)
+    event = models.OneToOneField(
+        Event, verbose_name=_("事件"), on_delete=models.PROTECT, related_name="dispute"
+    )
+    dispute_type = models.CharField(
+        _("纠纷类型"), max_length=24, choices=DisputeType.choices, default=DisputeType.OTHER
+    )
     # Effective level: the override if one is set, the computed level otherwise.
-    risk_level = models.CharField(_("风险等级"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.LOW,
-                                  db_index=True)
-    computed_risk = models.CharField(_("研判等级"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.LOW)
+    risk_level = models.CharField(
+        _("风险等级"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.LOW, db_index=True
+    )
+    computed_risk = models.CharField(
+        _("研判等级"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.LOW
+    )
     # [{"signal": "threat", "level": "high", "detail": "…"}, …] — why the computed level is what it is.
     risk_reasons = models.JSONField(_("研判依据"), default=list, blank=True)
     risk_override = models.CharField(_("人工调整等级"), max_length=10, choices=RiskLevel.choices, blank=True)
     risk_override_reason = models.CharField(_("调整理由"), max_length=500, blank=True)
-    risk_override_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("调整人"), null=True, blank=True,
-                                         on_delete=models.SET_NULL, related_name="+")
+    risk_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("调整人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     risk_override_at = models.DateTimeField(_("调整时间"), null=True, blank=True)
     # The highest level already alerted, so a level is announced once, not on every recompute.
     alerted_level = models.CharField(_("已预警等级"), max_length=10, choices=RiskLevel.choices, blank=True)
     # Normalised event address: repeated disputes at one place are found by equality.
     address_key = models.CharField(_("地址键"), max_length=200, blank=True, db_index=True, editable=False)
-    outcome = models.CharField(_("化解结果"), max_length=12, choices=Outcome.choices, blank=True, db_index=True)
+    outcome = models.CharField(
+        _("化解结果"), max_length=12, choices=Outcome.choices, blank=True, db_index=True
+    )
     outcome_terms = models.TextField(_("协议内容/去向说明"), blank=True)
     outcome_at = models.DateTimeField(_("结果时间"), null=True, blank=True)
-    outcome_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("结果登记人"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("结果登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     follow_up_due = models.DateField(_("下次回访"), null=True, blank=True, db_index=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("登记时间"), db_index=True)
@@ -102,9 +122,17 @@ class Party(ScopedModel):
 
     PHONE_CONTEXT = "dispute_party.phone"
 
-    dispute = models.ForeignKey(Dispute, verbose_name=_("纠纷"), on_delete=models.CASCADE, related_name="parties")
-    resident = models.ForeignKey("registry.Resident", verbose_name=_("居民"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="dispute_parties")
+    dispute = models.ForeignKey(
+        Dispute, verbose_name=_("纠纷"), on_delete=models.CASCADE, related_name="parties"
+    )
+    resident = models.ForeignKey(
+        "registry.Resident",
+        verbose_name=_("居民"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dispute_parties",
+    )
     name = models.CharField(_("姓名"), max_length=50)
     role = models.CharField(_("身份"), max_length=12, choices=PartyRole.choices, default=PartyRole.OTHER)
     phone_enc = models.BinaryField(_("电话（密文）"), null=True, blank=True, editable=False)
@@ -135,14 +163,32 @@ class TeamRole(models.TextChoices):
 class TeamMember(models.Model):
     """Someone brought into the mediation: they see the dispute and may record visits."""
 
-    dispute = models.ForeignKey(Dispute, verbose_name=_("纠纷"), on_delete=models.CASCADE, related_name="team")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("人员"), on_delete=models.PROTECT,
-                             related_name="dispute_teams")
+    dispute = models.ForeignKey(
+        Dispute, verbose_name=_("纠纷"), on_delete=models.CASCADE, related_name="team"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("人员"),
+        on_delete=models.PROTECT,
+        related_name="dispute_teams",
+    )
     role = models.CharField(_("角色"), max_length=20, choices=TeamRole.choices)
-    organisation = models.ForeignKey(Organisation, verbose_name=_("单位"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("邀请人"), null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("邀请人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     added_at = models.DateTimeField(_("加入时间"), default=timezone.now)
 
     class Meta:
@@ -168,14 +214,21 @@ class VisitKind(models.TextChoices):
 class Visit(models.Model):
     """A visit: when, who went, what happened. Follow-ups come after the outcome."""
 
-    dispute = models.ForeignKey(Dispute, verbose_name=_("纠纷"), on_delete=models.CASCADE, related_name="visits")
+    dispute = models.ForeignKey(
+        Dispute, verbose_name=_("纠纷"), on_delete=models.CASCADE, related_name="visits"
+    )
     kind = models.CharField(_("类型"), max_length=12, choices=VisitKind.choices, default=VisitKind.MEDIATION)
     visited_at = models.DateTimeField(_("走访时间"))
     visitors = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("参加人员"), related_name="+")
     others_present = models.CharField(_("其他在场人员"), max_length=200, blank=True)
     summary = models.TextField(_("经过与结果"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("记录人"), null=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
 
     class Meta:

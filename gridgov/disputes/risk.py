@@ -19,14 +19,67 @@ from gridgov.disputes.models import RISK_ORDER, RISK_RANK, RiskLevel
 REPEAT_WINDOW_DAYS = 180
 
 # Phrases that signal intent to harm others.
-THREAT_HIGH = ("打死", "弄死", "整死", "揍死", "砍", "捅", "报复", "拼了", "弄残", "打残", "废了他", "废了你",
-               "要你好看", "让他好看", "找人收拾", "收拾他", "收拾你", "动刀", "拿刀", "见血", "卸了")
+THREAT_HIGH = (
+    "打死",
+    "弄死",
+    "整死",
+    "揍死",
+    "砍",
+    "捅",
+    "报复",
+    "拼了",
+    "弄残",
+    "打残",
+    "废了他",
+    "废了你",
+    "要你好看",
+    "让他好看",
+    "找人收拾",
+    "收拾他",
+    "收拾你",
+    "动刀",
+    "拿刀",
+    "见血",
+    "卸了",
+)
 # Lethal threats, threats against many, or self-harm.
-THREAT_CRITICAL = ("同归于尽", "杀了", "杀人", "杀你", "杀他", "宰了", "放火", "烧了他家", "点了他家", "炸了",
-                   "跳楼", "自杀", "喝农药", "不想活", "一起死", "灭门", "偿命")
+THREAT_CRITICAL = (
+    "同归于尽",
+    "杀了",
+    "杀人",
+    "杀你",
+    "杀他",
+    "宰了",
+    "放火",
+    "烧了他家",
+    "点了他家",
+    "炸了",
+    "跳楼",
+    "自杀",
+    "喝农药",
+    "不想活",
+    "一起死",
+    "灭门",
+    "偿命",
+)
 # Everyday words that contain a threat word but are not threats (bargaining, pest control…).
-BENIGN = ("砍价", "砍树", "砍柴", "砍伐", "杀虫", "杀毒", "杀菌", "秒杀", "杀价", "抹杀", "捅娄子", "捅破",
-          "报复性消费", "打死也不", "打死都不")
+BENIGN = (
+    "砍价",
+    "砍树",
+    "砍柴",
+    "砍伐",
+    "杀虫",
+    "杀毒",
+    "杀菌",
+    "秒杀",
+    "杀价",
+    "抹杀",
+    "捅娄子",
+    "捅破",
+    "报复性消费",
+    "打死也不",
+    "打死都不",
+)
 
 # Registry care tags (gridgov.registry.choices.CareTag) that make a party vulnerable.
 VULNERABLE_TAGS = {
@@ -88,7 +141,9 @@ def repeat_signal(kind: str, earlier: list[str]) -> Signal | None:
         return None
     level = RiskLevel.HIGH if len(earlier) >= 2 else RiskLevel.MEDIUM
     what = "同一当事人" if kind == "repeat_parties" else "同一地点"
-    return Signal(kind, level, f"{REPEAT_WINDOW_DAYS}天内{what}已有{len(earlier)}起纠纷：{'、'.join(earlier[:5])}")
+    return Signal(
+        kind, level, f"{REPEAT_WINDOW_DAYS}天内{what}已有{len(earlier)}起纠纷：{'、'.join(earlier[:5])}"
+    )
 
 
 def vulnerable_signal(parties: list[tuple[str, list[str], date | None]], today: date) -> Signal | None:
@@ -115,9 +170,17 @@ def combine(signals: list[Signal]) -> tuple[str, list[Signal]]:
     if not present:
         return RiskLevel.LOW, []
     level = present[0].level
-    kinds = {s.signal.replace("repeat_parties", "repeat").replace("repeat_address", "repeat") for s in present}
+    kinds = {
+        s.signal.replace("repeat_parties", "repeat").replace("repeat_address", "repeat") for s in present
+    }
     if len(kinds) >= 2 and RISK_RANK[level] < RISK_RANK[RiskLevel.CRITICAL]:
         raised = RISK_ORDER[RISK_RANK[level] + 1]
-        present.append(Signal("combined", raised, f"多项风险因素叠加，由{RiskLevel(level).label}提升为{RiskLevel(raised).label}"))
+        present.append(
+            Signal(
+                "combined",
+                raised,
+                f"多项风险因素叠加，由{RiskLevel(level).label}提升为{RiskLevel(raised).label}",
+            )
+        )
         level = raised
     return level, present

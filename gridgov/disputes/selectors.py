@@ -48,8 +48,12 @@ def disputes_for(user: Any) -> QuerySet[Dispute]:
     for root in scope.roots:
         query |= Q(path__under=root)
     if scope.orgs:
-        query |= Q(event_id__in=EventAssignment.objects.filter(organisation_id__in=scope.orgs).values("event_id"))
-    stations = OrgMember.objects.filter(user=user, organisation__kind=OrgKind.POLICE, organisation__active=True)
+        query |= Q(
+            event_id__in=EventAssignment.objects.filter(organisation_id__in=scope.orgs).values("event_id")
+        )
+    stations = OrgMember.objects.filter(
+        user=user, organisation__kind=OrgKind.POLICE, organisation__active=True
+    )
     for path in stations.values_list("organisation__path", flat=True):
         query |= Q(path__under=path, alerted_level__in=[RiskLevel.HIGH, RiskLevel.CRITICAL])
     return Dispute.objects.filter(query).distinct()
@@ -57,20 +61,31 @@ def disputes_for(user: Any) -> QuerySet[Dispute]:
 
 def ordered(queryset: QuerySet[Dispute]) -> QuerySet[Dispute]:
     """Most serious first, then open before settled, then newest."""
-    rank = Case(*[When(risk_level=level, then=Value(n)) for level, n in RISK_RANK.items()],
-                default=Value(0), output_field=IntegerField())
+    rank = Case(
+        *[When(risk_level=level, then=Value(n)) for level, n in RISK_RANK.items()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     return queryset.annotate(risk_order=rank).order_by("-risk_order", "outcome", "-created_at", "-pk")
 
 
 def get_dispute_or_404(user: Any, dispute_id: int) -> Dispute:
     """One dispute the user may see; otherwise log the attempt and answer 404."""
-    found = disputes_for(user).filter(pk=dispute_id).select_related("event", "event__grid", "event__category").first()
+    found = (
+        disputes_for(user)
+        .filter(pk=dispute_id)
+        .select_related("event", "event__grid", "event__category")
+        .first()
+    )
     if found is not None:
         return found
     outside = Dispute.objects.filter(pk=dispute_id).first()
     if outside is not None:
-        record_denied(outside, message="out of scope (dispute)",
-                      user=user if getattr(user, "is_authenticated", False) else None)
+        record_denied(
+            outside,
+            message="out of scope (dispute)",
+            user=user if getattr(user, "is_authenticated", False) else None,
+        )
     raise Http404("not found")
 
 
@@ -101,12 +116,25 @@ def parties_of(dispute: Dispute, user: Any) -> list[PartyView]:
             phone = decrypt(party.phone_enc, Party.PHONE_CONTEXT) if party.phone_enc else ""
         if phone and full:
             clear_shown.append(party.pk)
-        views.append(PartyView(id=party.pk, name=party.name, role=party.role, role_label=party.get_role_display(),
-                               resident_id=party.resident_id, phone=phone if full else mask_phone(phone),
-                               phone_masked=bool(phone) and not full, note=party.note))
+        views.append(
+            PartyView(
+                id=party.pk,
+                name=party.name,
+                role=party.role,
+                role_label=party.get_role_display(),
+                resident_id=party.resident_id,
+                phone=phone if full else mask_phone(phone),
+                phone_masked=bool(phone) and not full,
+                note=party.note,
+            )
+        )
     if views:
-        record(Action.READ_SENSITIVE, dispute, changes={"parties": [v.id for v in views], "clear_phones": clear_shown},
-               message="dispute parties viewed" + (" with clear phones" if clear_shown else " (phones masked)"))
+        record(
+            Action.READ_SENSITIVE,
+            dispute,
+            changes={"parties": [v.id for v in views], "clear_phones": clear_shown},
+            message="dispute parties viewed" + (" with clear phones" if clear_shown else " (phones masked)"),
+        )
     return views
 
 
@@ -119,7 +147,9 @@ def team_of(dispute: Dispute) -> list[Any]:
 
 
 def visits_of(dispute: Dispute) -> list[Any]:
-    return list(dispute.visits.prefetch_related("visitors").select_related("recorded_by").order_by("visited_at", "pk"))
+    return list(
+        dispute.visits.prefetch_related("visitors").select_related("recorded_by").order_by("visited_at", "pk")
+    )
 
 
 def user_can_work_on(user: Any, dispute: Dispute) -> bool:
@@ -127,6 +157,7 @@ def user_can_work_on(user: Any, dispute: Dispute) -> bool:
 
 
 # -------------------------------------------------------------------------------- early warning
+
 
 @dataclass
 class Warning:
@@ -151,15 +182,29 @@ class Warning:
         return RISK_RANK.get(self.risk, 0)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "risk": self.risk, "risk_label": self.risk_label, "title": self.title,
-                "detail": self.detail, "flags": self.flags, "event_id": self.event_id,
-                "event_number": self.event_number, "dispute_id": self.dispute_id, "url": self.url,
-                "at": self.at.isoformat() if self.at else None, "numbers": self.numbers}
+        return {
+            "kind": self.kind,
+            "risk": self.risk,
+            "risk_label": self.risk_label,
+            "title": self.title,
+            "detail": self.detail,
+            "flags": self.flags,
+            "event_id": self.event_id,
+            "event_number": self.event_number,
+            "dispute_id": self.dispute_id,
+            "url": self.url,
+            "at": self.at.isoformat() if self.at else None,
+            "numbers": self.numbers,
+        }
 
 
 FLAG_LABELS = {"high_risk": "高风险纠纷", "overdue": "已超期", "reopened": "重办", "follow_up_due": "待回访"}
-_SEVERITY_AS_RISK = {Severity.LOW: RiskLevel.LOW, Severity.MEDIUM: RiskLevel.MEDIUM, Severity.HIGH: RiskLevel.HIGH,
-                     Severity.CRITICAL: RiskLevel.CRITICAL}
+_SEVERITY_AS_RISK = {
+    Severity.LOW: RiskLevel.LOW,
+    Severity.MEDIUM: RiskLevel.MEDIUM,
+    Severity.HIGH: RiskLevel.HIGH,
+    Severity.CRITICAL: RiskLevel.CRITICAL,
+}
 
 
 def warnings_for(user: Any, *, under_path: str = "", limit: int = 200) -> list[Warning]:
@@ -180,18 +225,29 @@ def warnings_for(user: Any, *, under_path: str = "", limit: int = 200) -> list[W
             level: str = _SEVERITY_AS_RISK.get(Severity(event.severity), RiskLevel.LOW)
             if dispute is not None and RISK_RANK[dispute.risk_level] > RISK_RANK[level]:
                 level = dispute.risk_level
-            url = (reverse("disputes:detail", args=[dispute.pk]) if dispute is not None
-                   else f"/events/{event.pk}/")
-            item = Warning(kind="event", risk=level, title=f"{event.number} {event.category.name}",
-                           detail=event.description[:120], event_id=event.pk, event_number=event.number,
-                           dispute_id=dispute.pk if dispute is not None else None, url=url,
-                           at=event.due_at or event.created_at)
+            url = (
+                reverse("disputes:detail", args=[dispute.pk])
+                if dispute is not None
+                else f"/events/{event.pk}/"
+            )
+            item = Warning(
+                kind="event",
+                risk=level,
+                title=f"{event.number} {event.category.name}",
+                detail=event.description[:120],
+                event_id=event.pk,
+                event_number=event.number,
+                dispute_id=dispute.pk if dispute is not None else None,
+                url=url,
+                at=event.due_at or event.created_at,
+            )
             by_event[event.pk] = item
         return item
 
-    open_disputes = (disputes.exclude(event__state__in=FINAL_STATES)
-                     .select_related("event", "event__category"))
-    for dispute in open_disputes.filter(risk_level__in=[RiskLevel.HIGH, RiskLevel.CRITICAL], outcome="")[:limit]:
+    open_disputes = disputes.exclude(event__state__in=FINAL_STATES).select_related("event", "event__category")
+    for dispute in open_disputes.filter(risk_level__in=[RiskLevel.HIGH, RiskLevel.CRITICAL], outcome="")[
+        :limit
+    ]:
         item = entry(dispute.event, dispute)
         item.flags.append("high_risk")
         reasons = "；".join(r["detail"] for r in dispute.risk_reasons[:2])
@@ -200,10 +256,16 @@ def warnings_for(user: Any, *, under_path: str = "", limit: int = 200) -> list[W
         item.detail = reasons or item.detail
     # Overdue first by how long overdue, then reopened: each list bounded before its disputes are looked up.
     # (is_open, overdue, due_at, id) is the events list index: both walk it and stop at `limit`.
-    overdue = list(events.filter(is_open=True, overdue=True).select_related("category")
-                   .order_by("-is_open", "-overdue", "due_at", "-id")[:limit])
-    reopened = list(events.filter(is_open=True, reopen_count__gt=0).select_related("category")
-                    .order_by("-is_open", "-overdue", "due_at", "-id")[:limit])
+    overdue = list(
+        events.filter(is_open=True, overdue=True)
+        .select_related("category")
+        .order_by("-is_open", "-overdue", "due_at", "-id")[:limit]
+    )
+    reopened = list(
+        events.filter(is_open=True, reopen_count__gt=0)
+        .select_related("category")
+        .order_by("-is_open", "-overdue", "due_at", "-id")[:limit]
+    )
     ids = {e.pk for e in overdue} | {e.pk for e in reopened}
     dispute_by_event = {d.event_id: d for d in Dispute.objects.filter(event_id__in=ids)}
     for event in overdue:
@@ -219,30 +281,59 @@ def warnings_for(user: Any, *, under_path: str = "", limit: int = 200) -> list[W
 
     since = now - timedelta(days=risk.REPEAT_WINDOW_DAYS)
     recent = disputes.filter(created_at__gte=since)
-    places = (recent.exclude(address_key="").values("address_key").annotate(n=Count("pk", distinct=True),
-                                                                           last=Max("created_at"))
-              .filter(n__gte=2).order_by("-n", "-last")[:limit])
+    places = (
+        recent.exclude(address_key="")
+        .values("address_key")
+        .annotate(n=Count("pk", distinct=True), last=Max("created_at"))
+        .filter(n__gte=2)
+        .order_by("-n", "-last")[:limit]
+    )
     for row in places:
-        group = list(recent.filter(address_key=row["address_key"]).select_related("event")
-                     .order_by("created_at"))
+        group = list(
+            recent.filter(address_key=row["address_key"]).select_related("event").order_by("created_at")
+        )
         numbers = [d.event.number for d in group]
         address = next((d.event.address for d in reversed(group) if d.event.address), row["address_key"])
-        items.append(Warning(kind="hotspot_address", risk=RiskLevel.HIGH if row["n"] >= 3 else RiskLevel.MEDIUM,
-                             title=f"重复纠纷地点：{address}", detail=f"{risk.REPEAT_WINDOW_DAYS}天内{row['n']}起纠纷",
-                             at=row["last"], numbers=numbers, dispute_id=group[-1].pk,
-                             url=reverse("disputes:detail", args=[group[-1].pk])))
-    people = (Party.objects.filter(dispute__in=recent.values("pk")).exclude(identity="").values("identity")
-              .annotate(n=Count("dispute", distinct=True), last=Max("dispute__created_at"))
-              .filter(n__gte=2).order_by("-n", "-last")[:limit])
+        items.append(
+            Warning(
+                kind="hotspot_address",
+                risk=RiskLevel.HIGH if row["n"] >= 3 else RiskLevel.MEDIUM,
+                title=f"重复纠纷地点：{address}",
+                detail=f"{risk.REPEAT_WINDOW_DAYS}天内{row['n']}起纠纷",
+                at=row["last"],
+                numbers=numbers,
+                dispute_id=group[-1].pk,
+                url=reverse("disputes:detail", args=[group[-1].pk]),
+            )
+        )
+    people = (
+        Party.objects.filter(dispute__in=recent.values("pk"))
+        .exclude(identity="")
+        .values("identity")
+        .annotate(n=Count("dispute", distinct=True), last=Max("dispute__created_at"))
+        .filter(n__gte=2)
+        .order_by("-n", "-last")[:limit]
+    )
     for row in people:
-        group_parties = list(Party.objects.filter(identity=row["identity"], dispute__in=recent.values("pk"))
-                             .select_related("dispute__event").order_by("dispute__created_at"))
+        group_parties = list(
+            Party.objects.filter(identity=row["identity"], dispute__in=recent.values("pk"))
+            .select_related("dispute__event")
+            .order_by("dispute__created_at")
+        )
         numbers = sorted({p.dispute.event.number for p in group_parties})
         last = group_parties[-1].dispute
-        items.append(Warning(kind="hotspot_parties", risk=RiskLevel.HIGH if row["n"] >= 3 else RiskLevel.MEDIUM,
-                             title=f"反复涉纠当事人：{group_parties[-1].name}",
-                             detail=f"{risk.REPEAT_WINDOW_DAYS}天内涉及{row['n']}起纠纷", at=row["last"],
-                             numbers=numbers, dispute_id=last.pk, url=reverse("disputes:detail", args=[last.pk])))
+        items.append(
+            Warning(
+                kind="hotspot_parties",
+                risk=RiskLevel.HIGH if row["n"] >= 3 else RiskLevel.MEDIUM,
+                title=f"反复涉纠当事人：{group_parties[-1].name}",
+                detail=f"{risk.REPEAT_WINDOW_DAYS}天内涉及{row['n']}起纠纷",
+                at=row["last"],
+                numbers=numbers,
+                dispute_id=last.pk,
+                url=reverse("disputes:detail", args=[last.pk]),
+            )
+        )
     for item in items:
         item.flags.sort(key=list(FLAG_LABELS).index)
     items.sort(key=lambda w: (-w.rank, -len(w.flags), w.at or now))

@@ -53,7 +53,13 @@ from gridgov.registry.validation import parse_phone
 FOLLOW_UP_DAYS = 30
 MAX_PARTIES = 20
 # Grid staff who may join a team as "grid worker".
-GRID_ROLES = (Role.GRID_WORKER, Role.GRID_CHIEF, Role.GRID_INSTRUCTOR, Role.PART_TIME_WORKER, Role.COMMUNITY_ADMIN)
+GRID_ROLES = (
+    Role.GRID_WORKER,
+    Role.GRID_CHIEF,
+    Role.GRID_INSTRUCTOR,
+    Role.PART_TIME_WORKER,
+    Role.COMMUNITY_ADMIN,
+)
 # Organisation kinds that take part in mediation and the team role their members get.
 TEAM_ORG_KINDS = (OrgKind.JUDICIAL, OrgKind.LAWYER, OrgKind.POLICE, OrgKind.SECURITY_COMMITTEE)
 _RISK_NAMES = dict(RiskLevel.choices)
@@ -61,12 +67,29 @@ _RISK_NAMES = dict(RiskLevel.choices)
 
 # ---------------------------------------------------------------------------------------- helpers
 
-def _step(event: Event, action: str, *, user: Any, note: str = "", organisation: Organisation | None = None,
-          at: datetime | None = None, **data: Any) -> EventStep:
+
+def _step(
+    event: Event,
+    action: str,
+    *,
+    user: Any,
+    note: str = "",
+    organisation: Organisation | None = None,
+    at: datetime | None = None,
+    **data: Any,
+) -> EventStep:
     """A dispute step on the event's timeline (the state does not change)."""
-    return EventStep.objects.create(event=event, at=at or timezone.now(), actor=user if getattr(user, "pk", None) else None,
-                                    organisation=organisation, action=action, from_state=event.state,
-                                    to_state=event.state, note=note, data=data)
+    return EventStep.objects.create(
+        event=event,
+        at=at or timezone.now(),
+        actor=user if getattr(user, "pk", None) else None,
+        organisation=organisation,
+        action=action,
+        from_state=event.state,
+        to_state=event.state,
+        note=note,
+        data=data,
+    )
 
 
 def township_path(path: str) -> str:
@@ -86,11 +109,14 @@ def _ancestor_paths(path: str) -> list[str]:
 
 def _notify(users: Iterable[User], event: Event, message: str) -> list[str]:
     seen: dict[int, User] = {u.pk: u for u in users if u.is_active}
-    Notification.objects.bulk_create([Notification(user=u, event=event, message=message[:300]) for u in seen.values()])
+    Notification.objects.bulk_create(
+        [Notification(user=u, event=event, message=message[:300]) for u in seen.values()]
+    )
     return sorted(u.username for u in seen.values())
 
 
 # ------------------------------------------------------------------------------------------- risk
+
 
 def _party_identities(dispute: Dispute) -> list[str]:
     return sorted({i for i in dispute.parties.values_list("identity", flat=True) if i})
@@ -105,22 +131,35 @@ def earlier_with_same_parties(dispute: Dispute) -> list[str]:
     needed = min(2, len(identities))
     since = dispute.created_at - timedelta(days=risk.REPEAT_WINDOW_DAYS)
     shared: dict[int, set[str]] = {}
-    rows = (Party.objects.filter(identity__in=identities, dispute__created_at__gte=since,
-                                 dispute__created_at__lte=dispute.created_at)
-            .exclude(dispute_id=dispute.pk).values_list("dispute_id", "identity"))
+    rows = (
+        Party.objects.filter(
+            identity__in=identities,
+            dispute__created_at__gte=since,
+            dispute__created_at__lte=dispute.created_at,
+        )
+        .exclude(dispute_id=dispute.pk)
+        .values_list("dispute_id", "identity")
+    )
     for dispute_id, identity in rows:
         shared.setdefault(dispute_id, set()).add(identity)
     ids = [pk for pk, found in shared.items() if len(found) >= needed]
-    return list(Dispute.objects.filter(pk__in=ids).order_by("created_at").values_list("event__number", flat=True))
+    return list(
+        Dispute.objects.filter(pk__in=ids).order_by("created_at").values_list("event__number", flat=True)
+    )
 
 
 def earlier_at_same_address(dispute: Dispute) -> list[str]:
     if not dispute.address_key:
         return []
     since = dispute.created_at - timedelta(days=risk.REPEAT_WINDOW_DAYS)
-    return list(Dispute.objects.filter(address_key=dispute.address_key, created_at__gte=since,
-                                       created_at__lte=dispute.created_at)
-                .exclude(pk=dispute.pk).order_by("created_at").values_list("event__number", flat=True))
+    return list(
+        Dispute.objects.filter(
+            address_key=dispute.address_key, created_at__gte=since, created_at__lte=dispute.created_at
+        )
+        .exclude(pk=dispute.pk)
+        .order_by("created_at")
+        .values_list("event__number", flat=True)
+    )
 
 
 def assess(dispute: Dispute) -> tuple[str, list[risk.Signal]]:
@@ -151,16 +190,25 @@ def recompute_risk(dispute: Dispute, *, user: Any = None, now: datetime | None =
         dispute.risk_level = _effective(dispute)
         dispute.version += 1
         dispute.save()
-        _step(dispute.event, "dispute_risk_assessed", user=user, at=now,
-              note=f"风险研判：{_RISK_NAMES[level]}" + (f"（原为{_RISK_NAMES[before]}）" if before != level else ""),
-              level=level, reasons=reasons)
+        _step(
+            dispute.event,
+            "dispute_risk_assessed",
+            user=user,
+            at=now,
+            note=f"风险研判：{_RISK_NAMES[level]}"
+            + (f"（原为{_RISK_NAMES[before]}）" if before != level else ""),
+            level=level,
+            reasons=reasons,
+        )
     alert_if_needed(dispute, user=user, now=now)
     return dispute
 
 
 def police_stations_for(path: str) -> list[Organisation]:
     """The police station(s) serving the place: the most specific active one whose area covers it."""
-    stations = list(Organisation.objects.filter(kind=OrgKind.POLICE, active=True, path__in=_ancestor_paths(path)))
+    stations = list(
+        Organisation.objects.filter(kind=OrgKind.POLICE, active=True, path__in=_ancestor_paths(path))
+    )
     if not stations:
         return []
     deepest = max(len(s.path) for s in stations)
@@ -173,9 +221,11 @@ def township_recipients(path: str) -> list[User]:
     if not township:
         return []
     admins = User.objects.filter(assignments__role=Role.TOWNSHIP_ADMIN, assignments__node__path=township)
-    centre = User.objects.filter(org_memberships__organisation__kind=OrgKind.GOVERNANCE_CENTRE,
-                                 org_memberships__organisation__path=township,
-                                 org_memberships__organisation__active=True)
+    centre = User.objects.filter(
+        org_memberships__organisation__kind=OrgKind.GOVERNANCE_CENTRE,
+        org_memberships__organisation__path=township,
+        org_memberships__organisation__active=True,
+    )
     return list(admins.distinct()) + list(centre.distinct())
 
 
@@ -190,23 +240,38 @@ def alert_if_needed(dispute: Dispute, *, user: Any = None, now: datetime | None 
     stations = police_stations_for(dispute.path)
     police = list(User.objects.filter(org_memberships__organisation__in=stations).distinct())
     reasons = "；".join(r["detail"] for r in dispute.risk_reasons[:2]) or dispute.risk_override_reason
-    message = (f"【{_RISK_NAMES[level]}矛盾纠纷预警】{event.number} {event.grid.name}"
-               f"{('，' + event.address) if event.address else ''}：{reasons}")
+    message = (
+        f"【{_RISK_NAMES[level]}矛盾纠纷预警】{event.number} {event.grid.name}"
+        f"{('，' + event.address) if event.address else ''}：{reasons}"
+    )
     notified = _notify([*township_recipients(dispute.path), *police], event, message)
     dispute.alerted_level = level
     dispute.save(update_fields=["alerted_level", "updated_at"])
-    _step(event, "dispute_alert", user=user, at=now,
-          note=f"{_RISK_NAMES[level]}预警已通知街道和派出所（{len(notified)}人）"
-               + ("" if stations else "；未找到服务该区域的派出所"),
-          level=level, notified=notified, police_stations=[s.name for s in stations])
-    record(Action.UPDATE, dispute, changes={"alerted_level": [None, level]},
-           message=f"risk alert sent to {len(notified)} users")
+    _step(
+        event,
+        "dispute_alert",
+        user=user,
+        at=now,
+        note=f"{_RISK_NAMES[level]}预警已通知街道和派出所（{len(notified)}人）"
+        + ("" if stations else "；未找到服务该区域的派出所"),
+        level=level,
+        notified=notified,
+        police_stations=[s.name for s in stations],
+    )
+    record(
+        Action.UPDATE,
+        dispute,
+        changes={"alerted_level": [None, level]},
+        message=f"risk alert sent to {len(notified)} users",
+    )
     return notified
 
 
 @logs_denials
 @transaction.atomic
-def override_risk(dispute: Dispute, *, user: Any, level: str, reason: str, now: datetime | None = None) -> Dispute:
+def override_risk(
+    dispute: Dispute, *, user: Any, level: str, reason: str, now: datetime | None = None
+) -> Dispute:
     """Set the level by hand (or clear the override with level=""); the reason is required and logged.
 
     Anyone working on the dispute may raise it; lowering it below the computed level takes a
@@ -216,13 +281,17 @@ def override_risk(dispute: Dispute, *, user: Any, level: str, reason: str, now: 
     require_work(user, dispute, "调整风险等级")
     reason = (reason or "").strip()
     if level not in ("", *RiskLevel.values):
-        raise ValidationError({"level": f"风险等级必须是 {', '.join(RiskLevel.values)} 之一，或留空恢复系统研判"})
+        raise ValidationError(
+            {"level": f"风险等级必须是 {', '.join(RiskLevel.values)} 之一，或留空恢复系统研判"}
+        )
     if len(reason) < 4:
         raise ValidationError({"reason": "调整风险等级必须写明理由（至少4个字）"})
     new_level = level or dispute.computed_risk
     if RISK_RANK[new_level] < RISK_RANK[dispute.computed_risk]:
-        senior = can(user, Cap.HANDLE_EVENT, dispute.path) or dispute.team.filter(
-            user_id=user.pk, role__in=[TeamRole.MEDIATOR, TeamRole.POLICE]).exists()
+        senior = (
+            can(user, Cap.HANDLE_EVENT, dispute.path)
+            or dispute.team.filter(user_id=user.pk, role__in=[TeamRole.MEDIATOR, TeamRole.POLICE]).exists()
+        )
         if not senior:
             raise PermissionDenied("调低系统研判的风险等级须由综治中心或团队中的调解员、民警决定")
     before = dispute.risk_level
@@ -233,16 +302,28 @@ def override_risk(dispute: Dispute, *, user: Any, level: str, reason: str, now: 
     dispute.risk_level = new_level
     dispute.version += 1
     dispute.save()
-    record(Action.UPDATE, dispute, changes={"risk_level": [before, new_level]},
-           message=f"risk override by hand: {reason}"[:500])
-    _step(dispute.event, "dispute_risk_override", user=user, at=now,
-          note=f"人工调整风险等级：{_RISK_NAMES[before]} → {_RISK_NAMES[new_level]}。理由：{reason}",
-          before=before, after=new_level, reason=reason)
+    record(
+        Action.UPDATE,
+        dispute,
+        changes={"risk_level": [before, new_level]},
+        message=f"risk override by hand: {reason}"[:500],
+    )
+    _step(
+        dispute.event,
+        "dispute_risk_override",
+        user=user,
+        at=now,
+        note=f"人工调整风险等级：{_RISK_NAMES[before]} → {_RISK_NAMES[new_level]}。理由：{reason}",
+        before=before,
+        after=new_level,
+        reason=reason,
+    )
     alert_if_needed(dispute, user=user, now=now)
     return dispute
 
 
 # ---------------------------------------------------------------------------------------- parties
+
 
 def _clean_parties(user: Any, parties: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Validate party input before anything is written."""
@@ -254,16 +335,26 @@ def _clean_parties(user: Any, parties: Sequence[dict[str, Any]]) -> list[dict[st
         resident_id = raw.get("resident_id")
         role = raw.get("role") or PartyRole.OTHER
         if role not in PartyRole.values:
-            raise ValidationError({"parties": f"第{n}位当事人的身份必须是 {', '.join(PartyRole.values)} 之一"})
+            raise ValidationError(
+                {"parties": f"第{n}位当事人的身份必须是 {', '.join(PartyRole.values)} 之一"}
+            )
         note = (raw.get("note") or "").strip()[:200]
         phone = (raw.get("phone") or "").strip()
         if resident_id:
             resident = visible(Resident.objects.all(), user, Cap.VIEW_REGISTRY).filter(pk=resident_id).first()
             if resident is None:
-                raise ValidationError({"parties": f"第{n}位当事人：居民 #{resident_id} 不存在或不在您的辖区内"})
+                raise ValidationError(
+                    {"parties": f"第{n}位当事人：居民 #{resident_id} 不存在或不在您的辖区内"}
+                )
             identity = f"r:{resident.pk}"
-            item = {"resident": resident, "name": resident.name, "role": role, "note": note, "phone": "",
-                    "identity": identity}
+            item = {
+                "resident": resident,
+                "name": resident.name,
+                "role": role,
+                "note": note,
+                "phone": "",
+                "identity": identity,
+            }
         else:
             name = (raw.get("name") or "").strip()
             if not name:
@@ -277,8 +368,15 @@ def _clean_parties(user: Any, parties: Sequence[dict[str, Any]]) -> list[dict[st
                 except ValidationError as exc:
                     raise ValidationError({"parties": f"第{n}位当事人：{exc.messages[0]}"}) from None
             identity = f"p:{phone_hash(parsed.digits)}" if parsed else ""
-            item = {"resident": None, "name": name, "role": role, "note": note, "identity": identity,
-                    "phone": parsed.display if parsed else "", "phone_hash": phone_hash(parsed.digits) if parsed else ""}
+            item = {
+                "resident": None,
+                "name": name,
+                "role": role,
+                "note": note,
+                "identity": identity,
+                "phone": parsed.display if parsed else "",
+                "phone_hash": phone_hash(parsed.digits) if parsed else "",
+            }
         if identity and identity in seen:
             raise ValidationError({"parties": f"第{n}位当事人重复登记"})
         if identity:
@@ -291,11 +389,20 @@ def _create_parties(dispute: Dispute, cleaned: list[dict[str, Any]]) -> list[Par
     created = []
     for item in cleaned:
         phone = item["phone"]
-        created.append(Party.objects.create(
-            dispute=dispute, path=dispute.path, county_code=dispute.county_code, resident=item["resident"],
-            name=item["name"], role=item["role"], note=item["note"], identity=item["identity"],
-            phone_enc=encrypt(phone, Party.PHONE_CONTEXT) if phone else None, phone_hash=item.get("phone_hash", ""),
-        ))
+        created.append(
+            Party.objects.create(
+                dispute=dispute,
+                path=dispute.path,
+                county_code=dispute.county_code,
+                resident=item["resident"],
+                name=item["name"],
+                role=item["role"],
+                note=item["note"],
+                identity=item["identity"],
+                phone_enc=encrypt(phone, Party.PHONE_CONTEXT) if phone else None,
+                phone_hash=item.get("phone_hash", ""),
+            )
+        )
     return created
 
 
@@ -314,12 +421,15 @@ def add_parties(dispute: Dispute, *, user: Any, parties: Sequence[dict[str, Any]
         if item["identity"] and item["identity"] in existing:
             raise ValidationError({"parties": f"第{n}位当事人已在本纠纷中"})
     created = _create_parties(dispute, cleaned)
-    _step(dispute.event, "dispute_parties", user=user, note="登记当事人：" + "、".join(p.name for p in created))
+    _step(
+        dispute.event, "dispute_parties", user=user, note="登记当事人：" + "、".join(p.name for p in created)
+    )
     recompute_risk(dispute, user=user)
     return created
 
 
 # -------------------------------------------------------------------------------------- reporting
+
 
 def address_key(event: Event, residents: Sequence[Resident]) -> str:
     """Where the dispute happened, for finding repeats: the address reported, else the first
@@ -332,10 +442,17 @@ def address_key(event: Event, residents: Sequence[Resident]) -> str:
 
 
 # Catalog codes (the part after the last dot) that name a dispute type.
-_TYPE_BY_CODE = {"neighbour": DisputeType.NEIGHBOUR, "family": DisputeType.FAMILY, "marriage": DisputeType.FAMILY,
-                 "property": DisputeType.PROPERTY_MANAGEMENT, "property_management": DisputeType.PROPERTY_MANAGEMENT,
-                 "wage": DisputeType.WAGE_ARREARS, "wage_arrears": DisputeType.WAGE_ARREARS,
-                 "land": DisputeType.LAND, "consumer": DisputeType.CONSUMER}
+_TYPE_BY_CODE = {
+    "neighbour": DisputeType.NEIGHBOUR,
+    "family": DisputeType.FAMILY,
+    "marriage": DisputeType.FAMILY,
+    "property": DisputeType.PROPERTY_MANAGEMENT,
+    "property_management": DisputeType.PROPERTY_MANAGEMENT,
+    "wage": DisputeType.WAGE_ARREARS,
+    "wage_arrears": DisputeType.WAGE_ARREARS,
+    "land": DisputeType.LAND,
+    "consumer": DisputeType.CONSUMER,
+}
 
 
 def type_for_category(category: Category) -> str:
@@ -357,30 +474,61 @@ def ensure_dispute(event: Event, *, user: Any = None, dispute_type: str = "") ->
         if existing is not None:
             return existing
         residents = list(event.residents.select_related("household"))
-        dispute = Dispute.objects.create(event=event, path=event.path, county_code=event.county_code,
-                                         dispute_type=dispute_type or type_for_category(event.category),
-                                         address_key=address_key(event, residents),
-                                         created_at=event.created_at)
+        dispute = Dispute.objects.create(
+            event=event,
+            path=event.path,
+            county_code=event.county_code,
+            dispute_type=dispute_type or type_for_category(event.category),
+            address_key=address_key(event, residents),
+            created_at=event.created_at,
+        )
         # Residents named on the event are its parties until someone says who is who.
-        _create_parties(dispute, [{"resident": r, "name": r.name, "role": PartyRole.OTHER, "note": "", "phone": "",
-                                   "identity": f"r:{r.pk}"} for r in residents])
+        _create_parties(
+            dispute,
+            [
+                {
+                    "resident": r,
+                    "name": r.name,
+                    "role": PartyRole.OTHER,
+                    "note": "",
+                    "phone": "",
+                    "identity": f"r:{r.pk}",
+                }
+                for r in residents
+            ],
+        )
         recompute_risk(dispute, user=user)
         return dispute
 
 
 def ensure_dispute_after_commit(event_id: int) -> None:
-    event = (Event.objects.filter(pk=event_id, category__is_dispute=True)
-             .select_related("grid", "category").first())
+    event = (
+        Event.objects.filter(pk=event_id, category__is_dispute=True)
+        .select_related("grid", "category")
+        .first()
+    )
     if event is not None:
         ensure_dispute(event)
 
 
 @transaction.atomic
-def report_dispute(*, user: Any, category: Category | str, description: str, dispute_type: str,
-                   parties: Sequence[dict[str, Any]] = (), lng: float | None = None, lat: float | None = None,
-                   grid: Node | None = None, address: str = "", photos: Sequence[Any] = (),
-                   idempotency_key: str | None = None, channel: str = "app",
-                   body_for_idempotency: Any = None, now: datetime | None = None) -> tuple[Dispute, bool]:
+def report_dispute(
+    *,
+    user: Any,
+    category: Category | str,
+    description: str,
+    dispute_type: str,
+    parties: Sequence[dict[str, Any]] = (),
+    lng: float | None = None,
+    lat: float | None = None,
+    grid: Node | None = None,
+    address: str = "",
+    photos: Sequence[Any] = (),
+    idempotency_key: str | None = None,
+    channel: str = "app",
+    body_for_idempotency: Any = None,
+    now: datetime | None = None,
+) -> tuple[Dispute, bool]:
     """Report a dispute: the event (through the events service) plus parties, type and risk.
 
     Returns (dispute, created); a retry with the same idempotency key returns the first one.
@@ -399,23 +547,45 @@ def report_dispute(*, user: Any, category: Category | str, description: str, dis
     cleaned = _clean_parties(user, parties)
     resident_ids = [item["resident"].pk for item in cleaned if item["resident"] is not None]
     event, created = report_event(
-        user=user, category=category, description=description, lng=lng, lat=lat, grid=grid, address=address,
-        photos=photos, resident_ids=resident_ids, idempotency_key=idempotency_key, channel=channel,
-        body_for_idempotency=body_for_idempotency, now=now,
+        user=user,
+        category=category,
+        description=description,
+        lng=lng,
+        lat=lat,
+        grid=grid,
+        address=address,
+        photos=photos,
+        resident_ids=resident_ids,
+        idempotency_key=idempotency_key,
+        channel=channel,
+        body_for_idempotency=body_for_idempotency,
+        now=now,
     )
     if not created:
         return ensure_dispute(event, user=user), False
     if Dispute.objects.filter(event=event).exists():
         raise ConflictError("该事件已登记为矛盾纠纷")
     residents = [item["resident"] for item in cleaned if item["resident"] is not None]
-    dispute = Dispute.objects.create(event=event, path=event.path, county_code=event.county_code,
-                                     dispute_type=dispute_type, address_key=address_key(event, residents),
-                                     created_at=event.created_at)
+    dispute = Dispute.objects.create(
+        event=event,
+        path=event.path,
+        county_code=event.county_code,
+        dispute_type=dispute_type,
+        address_key=address_key(event, residents),
+        created_at=event.created_at,
+    )
     if cleaned:
         _create_parties(dispute, cleaned)
-    _step(event, "dispute_registered", user=user, at=event.created_at,
-          note=f"登记为{DisputeType(dispute_type).label}，当事人：" + ("、".join(i["name"] for i in cleaned) or "未登记"),
-          dispute_type=dispute_type, parties=len(cleaned))
+    _step(
+        event,
+        "dispute_registered",
+        user=user,
+        at=event.created_at,
+        note=f"登记为{DisputeType(dispute_type).label}，当事人："
+        + ("、".join(i["name"] for i in cleaned) or "未登记"),
+        dispute_type=dispute_type,
+        parties=len(cleaned),
+    )
     recompute_risk(dispute, user=user, now=event.created_at)
     return dispute, True
 
@@ -432,20 +602,32 @@ def update_dispute_type(dispute: Dispute, *, user: Any, dispute_type: str) -> Di
         dispute.dispute_type = dispute_type
         dispute.version += 1
         dispute.save()
-        _step(dispute.event, "dispute_type", user=user,
-              note=f"纠纷类型：{DisputeType(before).label} → {DisputeType(dispute_type).label}")
+        _step(
+            dispute.event,
+            "dispute_type",
+            user=user,
+            note=f"纠纷类型：{DisputeType(before).label} → {DisputeType(dispute_type).label}",
+        )
     return dispute
 
 
 # ------------------------------------------------------------------------------------------- team
 
+
 def team_role_for(member: User, dispute: Dispute) -> tuple[str, Organisation | None] | None:
     """What `member` may join this dispute's team as: grid staff over the place, or a member of a
     judicial office, lawyers' office, police station or security committee serving it."""
     paths = _ancestor_paths(dispute.path)
-    memberships = (OrgMember.objects.filter(user=member, organisation__active=True,
-                                            organisation__kind__in=TEAM_ORG_KINDS, organisation__path__in=paths)
-                   .select_related("organisation").order_by("-organisation__path"))
+    memberships = (
+        OrgMember.objects.filter(
+            user=member,
+            organisation__active=True,
+            organisation__kind__in=TEAM_ORG_KINDS,
+            organisation__path__in=paths,
+        )
+        .select_related("organisation")
+        .order_by("-organisation__path")
+    )
     for m in memberships:
         kind = m.organisation.kind
         if kind == OrgKind.JUDICIAL:
@@ -465,14 +647,23 @@ def team_candidates(dispute: Dispute) -> list[tuple[User, str, Organisation | No
     """Everyone who could join: staff of the serving organisations and the grid's staff."""
     paths = _ancestor_paths(dispute.path)
     on_team = set(dispute.team.values_list("user_id", flat=True))
-    users = (User.objects.filter(is_active=True)
-             .filter(org_memberships__organisation__kind__in=TEAM_ORG_KINDS,
-                     org_memberships__organisation__path__in=paths,
-                     org_memberships__organisation__active=True)
-             .exclude(pk__in=on_team).distinct())
-    grid_staff = (User.objects.filter(is_active=True, assignments__role__in=GRID_ROLES,
-                                      assignments__node__path__in=paths[3:])
-                  .exclude(pk__in=on_team).distinct())
+    users = (
+        User.objects.filter(is_active=True)
+        .filter(
+            org_memberships__organisation__kind__in=TEAM_ORG_KINDS,
+            org_memberships__organisation__path__in=paths,
+            org_memberships__organisation__active=True,
+        )
+        .exclude(pk__in=on_team)
+        .distinct()
+    )
+    grid_staff = (
+        User.objects.filter(
+            is_active=True, assignments__role__in=GRID_ROLES, assignments__node__path__in=paths[3:]
+        )
+        .exclude(pk__in=on_team)
+        .distinct()
+    )
     result: list[tuple[User, str, Organisation | None]] = []
     for u in [*users, *grid_staff]:
         found = team_role_for(u, dispute)
@@ -494,24 +685,51 @@ def add_team_member(dispute: Dispute, *, user: Any, member: User, now: datetime 
         raise ValidationError({"member": f"{member.full_name or member.username} 已在调解团队中"})
     found = team_role_for(member, dispute)
     if found is None:
-        raise ValidationError({"member": f"{member.full_name or member.username} 不是服务本辖区的司法所、律师、"
-                                         "派出所、治保会人员，也不是本网格或社区的工作人员"})
+        raise ValidationError(
+            {
+                "member": f"{member.full_name or member.username} 不是服务本辖区的司法所、律师、"
+                "派出所、治保会人员，也不是本网格或社区的工作人员"
+            }
+        )
     role, organisation = found
     # The one who brings others in is on the team too (the grid worker in the article's case).
     if not dispute.team.filter(user_id=user.pk).exists():
         own = team_role_for(user, dispute)
         if own is not None:
-            TeamMember.objects.create(dispute=dispute, user=user, role=own[0], organisation=own[1], added_by=user,
-                                      added_at=now or timezone.now())
-    added = TeamMember.objects.create(dispute=dispute, user=member, role=role, organisation=organisation,
-                                      added_by=user, added_at=now or timezone.now())
+            TeamMember.objects.create(
+                dispute=dispute,
+                user=user,
+                role=own[0],
+                organisation=own[1],
+                added_by=user,
+                added_at=now or timezone.now(),
+            )
+    added = TeamMember.objects.create(
+        dispute=dispute,
+        user=member,
+        role=role,
+        organisation=organisation,
+        added_by=user,
+        added_at=now or timezone.now(),
+    )
     label = TeamRole(role).label
-    _step(dispute.event, "dispute_team", user=user, organisation=organisation, at=now,
-          note=f"邀请{label}{member.full_name or member.username}"
-               + (f"（{organisation.name}）" if organisation else "") + "加入调解",
-          member=member.username, role=role)
-    _notify([member], dispute.event,
-            f"您被邀请作为{label}参与矛盾纠纷 {dispute.event.number} 的调解（{dispute.event.grid.name}）")
+    _step(
+        dispute.event,
+        "dispute_team",
+        user=user,
+        organisation=organisation,
+        at=now,
+        note=f"邀请{label}{member.full_name or member.username}"
+        + (f"（{organisation.name}）" if organisation else "")
+        + "加入调解",
+        member=member.username,
+        role=role,
+    )
+    _notify(
+        [member],
+        dispute.event,
+        f"您被邀请作为{label}参与矛盾纠纷 {dispute.event.number} 的调解（{dispute.event.grid.name}）",
+    )
     return added
 
 
@@ -526,16 +744,31 @@ def remove_team_member(dispute: Dispute, *, user: Any, member: User, reason: str
     if row is None:
         raise ValidationError({"member": "该人员不在调解团队中"})
     row.delete()
-    _step(dispute.event, "dispute_team_removed", user=user,
-          note=f"{member.full_name or member.username} 退出调解团队：{reason.strip()}", member=member.username)
+    _step(
+        dispute.event,
+        "dispute_team_removed",
+        user=user,
+        note=f"{member.full_name or member.username} 退出调解团队：{reason.strip()}",
+        member=member.username,
+    )
 
 
 # ----------------------------------------------------------------------------------------- visits
 
+
 @logs_denials
 @transaction.atomic
-def record_visit(dispute: Dispute, *, user: Any, visited_at: datetime, visitor_ids: Sequence[int], summary: str,
-                 kind: str = VisitKind.MEDIATION, others_present: str = "", now: datetime | None = None) -> Visit:
+def record_visit(
+    dispute: Dispute,
+    *,
+    user: Any,
+    visited_at: datetime,
+    visitor_ids: Sequence[int],
+    summary: str,
+    kind: str = VisitKind.MEDIATION,
+    others_present: str = "",
+    now: datetime | None = None,
+) -> Visit:
     """A joint visit (before the outcome) or a follow-up visit (after it)."""
     dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
     require_work(user, dispute, "记录走访")
@@ -564,16 +797,29 @@ def record_visit(dispute: Dispute, *, user: Any, visited_at: datetime, visitor_i
     strangers = ids - set(team)
     if strangers:
         raise ValidationError({"visitor_ids": "参加走访的人员必须是调解团队成员，请先邀请其加入团队"})
-    visit = Visit.objects.create(dispute=dispute, kind=kind, visited_at=visited_at, summary=summary[:5000],
-                                 others_present=(others_present or "").strip()[:200], recorded_by=user,
-                                 recorded_at=now)
+    visit = Visit.objects.create(
+        dispute=dispute,
+        kind=kind,
+        visited_at=visited_at,
+        summary=summary[:5000],
+        others_present=(others_present or "").strip()[:200],
+        recorded_by=user,
+        recorded_at=now,
+    )
     visit.visitors.set(sorted(ids))
-    names = "、".join(f"{TeamRole(team[i].role).label}{team[i].user.full_name or team[i].user.username}"
-                     for i in sorted(ids, key=lambda i: (team[i].added_at, i)))
+    names = "、".join(
+        f"{TeamRole(team[i].role).label}{team[i].user.full_name or team[i].user.username}"
+        for i in sorted(ids, key=lambda i: (team[i].added_at, i))
+    )
     action = "dispute_follow_up" if kind == VisitKind.FOLLOW_UP else "dispute_visit"
-    _step(dispute.event, action, user=user, at=now,
-          note=f"{VisitKind(kind).label}（{timezone.localtime(visited_at):%Y-%m-%d %H:%M}，{names}）：{summary[:500]}",
-          visit_id=visit.pk)
+    _step(
+        dispute.event,
+        action,
+        user=user,
+        at=now,
+        note=f"{VisitKind(kind).label}（{timezone.localtime(visited_at):%Y-%m-%d %H:%M}，{names}）：{summary[:500]}",
+        visit_id=visit.pk,
+    )
     if kind == VisitKind.FOLLOW_UP:
         dispute.follow_up_due = None
         dispute.version += 1
@@ -583,10 +829,18 @@ def record_visit(dispute: Dispute, *, user: Any, visited_at: datetime, visitor_i
 
 # ---------------------------------------------------------------------------------------- outcome
 
+
 @logs_denials
 @transaction.atomic
-def record_outcome(dispute: Dispute, *, user: Any, outcome: str, terms: str,
-                   follow_up_days: int | None = FOLLOW_UP_DAYS, now: datetime | None = None) -> Dispute:
+def record_outcome(
+    dispute: Dispute,
+    *,
+    user: Any,
+    outcome: str,
+    terms: str,
+    follow_up_days: int | None = FOLLOW_UP_DAYS,
+    now: datetime | None = None,
+) -> Dispute:
     """The end of mediation: an agreement with its terms, a referral, or a withdrawal.
 
     If the user leads the event's handling and it is in progress, the event is marked handled
@@ -612,17 +866,27 @@ def record_outcome(dispute: Dispute, *, user: Any, outcome: str, terms: str,
     now = now or timezone.now()
     dispute.outcome_at = now
     dispute.outcome_by = user
-    dispute.follow_up_due = (timezone.localdate(now) + timedelta(days=follow_up_days)) if follow_up_days else None
+    dispute.follow_up_due = (
+        (timezone.localdate(now) + timedelta(days=follow_up_days)) if follow_up_days else None
+    )
     dispute.version += 1
     dispute.save()
     label = Outcome(outcome).label
-    _step(dispute.event, "dispute_outcome", user=user, at=now, note=f"{label}：{terms[:1000]}", outcome=outcome)
+    _step(
+        dispute.event, "dispute_outcome", user=user, at=now, note=f"{label}：{terms[:1000]}", outcome=outcome
+    )
     event = Event.objects.get(pk=dispute.event_id)
     if event.state == "in_progress":
         try:
             with transaction.atomic():
-                event_services.transition(event, "handle", user=user, note=f"{label}：{terms[:1000]}",
-                                          result=f"{label}：{terms[:1000]}", now=now)
+                event_services.transition(
+                    event,
+                    "handle",
+                    user=user,
+                    note=f"{label}：{terms[:1000]}",
+                    result=f"{label}：{terms[:1000]}",
+                    now=now,
+                )
         except (PermissionDenied, ConflictError, ValidationError):
             pass  # the user does not lead the handling: the lead marks it handled in the workflow
     if outcome == Outcome.POLICE:

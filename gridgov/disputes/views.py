@@ -55,20 +55,34 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
-    rows = list(selectors.ordered(queryset).select_related("event", "event__grid", "event__category")
-                [(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
-    return render(request, "disputes/list.html", {
-        "disputes": rows[:PAGE_SIZE], "has_next": len(rows) > PAGE_SIZE, "page": page,
-        "risk": risk, "dispute_type": dispute_type, "state": state,
-        "risks": RiskLevel.choices, "types": DisputeType.choices,
-        "can_report": not scope_of(request.user, Cap.REPORT_EVENT).empty,
-    })
+    rows = list(
+        selectors.ordered(queryset).select_related("event", "event__grid", "event__category")[
+            (page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1
+        ]
+    )
+    return render(
+        request,
+        "disputes/list.html",
+        {
+            "disputes": rows[:PAGE_SIZE],
+            "has_next": len(rows) > PAGE_SIZE,
+            "page": page,
+            "risk": risk,
+            "dispute_type": dispute_type,
+            "state": state,
+            "risks": RiskLevel.choices,
+            "types": DisputeType.choices,
+            "can_report": not scope_of(request.user, Cap.REPORT_EVENT).empty,
+        },
+    )
 
 
 def _report_form(request: HttpRequest, data: Any = None) -> DisputeReportForm:
-    categories = [(c.code, c.name) for c in Category.objects.filter(is_dispute=True, active=True).order_by("code")]
+    categories = [
+        (c.code, c.name) for c in Category.objects.filter(is_dispute=True, active=True).order_by("code")
+    ]
     grids = visible(Node.objects.filter(level=Level.GRID), request.user, Cap.REPORT_EVENT).order_by("path")
-    choices = [(str(g.pk), g.name) for g in grids[:MAX_GRID_CHOICES + 1]]
+    choices = [(str(g.pk), g.name) for g in grids[: MAX_GRID_CHOICES + 1]]
     if len(choices) > MAX_GRID_CHOICES:
         choices = []  # too many to list: the phone's location picks the grid
     return DisputeReportForm(data, categories=categories, grids=choices)
@@ -84,13 +98,22 @@ def dispute_report(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         grid = None
         if data["grid"]:
-            grid = get_visible_or_404(Node.objects.filter(level=Level.GRID), request.user, Cap.REPORT_EVENT,
-                                      pk=int(data["grid"]))
+            grid = get_visible_or_404(
+                Node.objects.filter(level=Level.GRID), request.user, Cap.REPORT_EVENT, pk=int(data["grid"])
+            )
         try:
             dispute, _created = services.report_dispute(
-                user=request.user, category=data["category"], description=data["description"],
-                dispute_type=data["dispute_type"], parties=form.parties(), lng=data["lng"], lat=data["lat"],
-                grid=grid, address=data["address"], idempotency_key=f"page:{key}", channel="page",
+                user=request.user,
+                category=data["category"],
+                description=data["description"],
+                dispute_type=data["dispute_type"],
+                parties=form.parties(),
+                lng=data["lng"],
+                lat=data["lat"],
+                grid=grid,
+                address=data["address"],
+                idempotency_key=f"page:{key}",
+                channel="page",
                 body_for_idempotency={k: str(v) for k, v in sorted(data.items())},
             )
         except ValidationError as exc:
@@ -98,8 +121,11 @@ def dispute_report(request: HttpRequest) -> HttpResponse:
         except (ConflictError, PermissionDenied) as exc:
             _messages_from(request, exc)
         else:
-            messages.success(request, _("已上报矛盾纠纷 %(number)s，风险等级：%(risk)s") % {
-                "number": dispute.event.number, "risk": dispute.get_risk_level_display()})
+            messages.success(
+                request,
+                _("已上报矛盾纠纷 %(number)s，风险等级：%(risk)s")
+                % {"number": dispute.event.number, "risk": dispute.get_risk_level_display()},
+            )
             return redirect("disputes:detail", dispute_id=dispute.pk)
     return render(request, "disputes/report.html", {"form": form, "idempotency_key": key})
 
@@ -110,18 +136,33 @@ def dispute_detail(request: HttpRequest, dispute_id: int) -> HttpResponse:
     can_work = selectors.user_can_work_on(request.user, dispute)
     team = selectors.team_of(dispute)
     context: dict[str, Any] = {
-        "dispute": dispute, "event": dispute.event, "parties": selectors.parties_of(dispute, request.user),
-        "team": team, "visits": selectors.visits_of(dispute), "timeline": selectors.timeline_of(dispute),
+        "dispute": dispute,
+        "event": dispute.event,
+        "parties": selectors.parties_of(dispute, request.user),
+        "team": team,
+        "visits": selectors.visits_of(dispute),
+        "timeline": selectors.timeline_of(dispute),
         "can_work": can_work,
     }
     if can_work:
-        candidates = [(str(u.pk), f"{TeamRole(role).label} · {u.full_name or u.username}"
-                       + (f"（{org.name}）" if org else ""))
-                      for u, role, org in services.team_candidates(dispute)]
+        candidates = [
+            (
+                str(u.pk),
+                f"{TeamRole(role).label} · {u.full_name or u.username}" + (f"（{org.name}）" if org else ""),
+            )
+            for u, role, org in services.team_candidates(dispute)
+        ]
         context["team_form"] = TeamForm(candidates=candidates) if candidates and not dispute.outcome else None
-        context["visit_form"] = VisitForm(team=[(str(m.user_id), f"{m.get_role_display()} · "
-                                                                 f"{m.user.full_name or m.user.username}")
-                                                for m in team]) if team else None
+        context["visit_form"] = (
+            VisitForm(
+                team=[
+                    (str(m.user_id), f"{m.get_role_display()} · {m.user.full_name or m.user.username}")
+                    for m in team
+                ]
+            )
+            if team
+            else None
+        )
         context["outcome_form"] = OutcomeForm() if not dispute.outcome else None
         context["risk_form"] = RiskForm(initial={"level": dispute.risk_override})
     return render(request, "disputes/detail.html", context)
@@ -138,7 +179,9 @@ def team_add(request: HttpRequest, dispute_id: int) -> HttpResponse:
     try:
         member = get_object_or_404(User, pk=int(request.POST.get("member") or 0))
         services.add_team_member(dispute, user=request.user, member=member)
-        messages.success(request, _("已邀请 %(name)s 加入调解团队") % {"name": member.full_name or member.username})
+        messages.success(
+            request, _("已邀请 %(name)s 加入调解团队") % {"name": member.full_name or member.username}
+        )
     except (ValidationError, ConflictError, PermissionDenied) as exc:
         _messages_from(request, exc)
     return redirect("disputes:detail", dispute_id=dispute.pk)
@@ -157,9 +200,15 @@ def visit_add(request: HttpRequest, dispute_id: int) -> HttpResponse:
         return redirect("disputes:detail", dispute_id=dispute.pk)
     data = form.cleaned_data
     try:
-        services.record_visit(dispute, user=request.user, visited_at=data["visited_at"],
-                              visitor_ids=[int(v) for v in data["visitors"]], summary=data["summary"],
-                              kind=data["kind"], others_present=data["others_present"])
+        services.record_visit(
+            dispute,
+            user=request.user,
+            visited_at=data["visited_at"],
+            visitor_ids=[int(v) for v in data["visitors"]],
+            summary=data["summary"],
+            kind=data["kind"],
+            others_present=data["others_present"],
+        )
         messages.success(request, _("走访记录已保存"))
     except (ValidationError, ConflictError, PermissionDenied) as exc:
         _messages_from(request, exc)
@@ -173,9 +222,13 @@ def outcome_set(request: HttpRequest, dispute_id: int) -> HttpResponse:
     form = OutcomeForm(request.POST)
     if form.is_valid():
         try:
-            services.record_outcome(dispute, user=request.user, outcome=form.cleaned_data["outcome"],
-                                    terms=form.cleaned_data["terms"],
-                                    follow_up_days=form.cleaned_data["follow_up_days"])
+            services.record_outcome(
+                dispute,
+                user=request.user,
+                outcome=form.cleaned_data["outcome"],
+                terms=form.cleaned_data["terms"],
+                follow_up_days=form.cleaned_data["follow_up_days"],
+            )
             messages.success(request, _("化解结果已登记"))
         except (ValidationError, ConflictError, PermissionDenied) as exc:
             _messages_from(request, exc)
@@ -193,8 +246,12 @@ def risk_set(request: HttpRequest, dispute_id: int) -> HttpResponse:
     form = RiskForm(request.POST)
     if form.is_valid():
         try:
-            services.override_risk(dispute, user=request.user, level=form.cleaned_data["level"],
-                                   reason=form.cleaned_data["reason"])
+            services.override_risk(
+                dispute,
+                user=request.user,
+                level=form.cleaned_data["level"],
+                reason=form.cleaned_data["reason"],
+            )
             messages.success(request, _("风险等级已调整"))
         except (ValidationError, ConflictError, PermissionDenied) as exc:
             _messages_from(request, exc)
@@ -211,5 +268,8 @@ def warnings(request: HttpRequest) -> HttpResponse:
     if node_id and node_id.isdigit():
         under = get_visible_or_404(Node.objects.all(), request.user, pk=int(node_id))
     items = selectors.warnings_for(request.user, under_path=under.path if under else "")
-    return render(request, "disputes/warnings.html", {"items": items, "under": under,
-                                                      "flag_labels": selectors.FLAG_LABELS})
+    return render(
+        request,
+        "disputes/warnings.html",
+        {"items": items, "under": under, "flag_labels": selectors.FLAG_LABELS},
+    )

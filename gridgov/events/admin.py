@@ -48,8 +48,18 @@ class CityAdminOnly:
 
 @admin.register(Category)
 class CategoryAdmin(CityAdminOnly, admin.ModelAdmin):
-    list_display = ("code", "name", "parent", "owner_kind", "severity", "ack_hours", "resolve_hours", "time_basis",
-                    "is_dispute", "active")
+    list_display = (
+        "code",
+        "name",
+        "parent",
+        "owner_kind",
+        "severity",
+        "ack_hours",
+        "resolve_hours",
+        "time_basis",
+        "is_dispute",
+        "active",
+    )
     list_filter = ("owner_kind", "time_basis", "is_dispute", "active")
     search_fields = ("code", "name")
     list_editable = ("ack_hours", "resolve_hours", "time_basis", "active")
@@ -95,7 +105,16 @@ class EventStepInline(admin.TabularInline):
 
 @admin.register(Event)
 class EventAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("number", "category", "state", "overdue", "supervision", "handling_node", "lead_org", "created_at")
+    list_display = (
+        "number",
+        "category",
+        "state",
+        "overdue",
+        "supervision",
+        "handling_node",
+        "lead_org",
+        "created_at",
+    )
     list_filter = ("state", "overdue", "supervision", "category__owner_kind")
     search_fields = ("number",)
     view_cap = Cap.HANDLE_EVENT

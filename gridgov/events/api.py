@@ -39,7 +39,8 @@ _REPORT_BODY = {
     "properties": {
         "category": {"type": "string", "description": "category code, e.g. heating.pipe_burst"},
         "description": {"type": "string", "maxLength": 2000},
-        "lng": {"type": "number"}, "lat": {"type": "number"},
+        "lng": {"type": "number"},
+        "lat": {"type": "number"},
         "grid_id": {"type": "integer", "description": "instead of lng/lat"},
         "address": {"type": "string"},
         "resident_ids": {"type": "array", "items": {"type": "integer"}},
@@ -48,8 +49,10 @@ _REPORT_BODY = {
 }
 _MULTIPART_BODY = {
     "type": "object",
-    "properties": {**_REPORT_BODY["properties"],  # type: ignore[dict-item]
-                   "photos": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+    "properties": {
+        **_REPORT_BODY["properties"],  # type: ignore[dict-item]
+        "photos": {"type": "array", "items": {"type": "string", "format": "binary"}},
+    },
 }
 
 
@@ -167,7 +170,9 @@ class TransitionIn(Schema):
     grade: str | None = None
     hours: int | None = None
     into: str | None = Field(None, description="merge: number or id of the surviving event")
-    organisation_id: int | None = Field(None, description="co-handler acting for one of several organisations")
+    organisation_id: int | None = Field(
+        None, description="co-handler acting for one of several organisations"
+    )
     description: str | None = Field(None, description="resubmit: corrected description")
 
 
@@ -210,24 +215,47 @@ class ReceiptOut(Schema):
 
 def receipt_out(receipt: services.Receipt) -> dict[str, Any]:
     event = receipt.event
-    return {"key": receipt.key, "state": receipt.state, "accepted_at": receipt.accepted_at,
-            # Any key a phone sent must make a working URL: '/', '?', '#', non-ASCII.
-            "receipt_url": f"/api/v1/events/receipts/{quote(receipt.key, safe='')}", "event_id": event.pk if event else None,
-            "event_number": event.number if event else None,
-            "event_url": f"/api/v1/events/{event.pk}" if event else None, "error": receipt.error}
+    return {
+        "key": receipt.key,
+        "state": receipt.state,
+        "accepted_at": receipt.accepted_at,
+        # Any key a phone sent must make a working URL: '/', '?', '#', non-ASCII.
+        "receipt_url": f"/api/v1/events/receipts/{quote(receipt.key, safe='')}",
+        "event_id": event.pk if event else None,
+        "event_number": event.number if event else None,
+        "event_url": f"/api/v1/events/{event.pk}" if event else None,
+        "error": receipt.error,
+    }
 
 
 def event_out(event: Event) -> dict[str, Any]:
     return {
-        "id": event.pk, "number": event.number, "category": event.category.code,
-        "category_name": event.category.name, "description": event.description, "severity": event.severity,
-        "state": event.state, "state_name": STATE_NAMES.get(event.state, event.state), "overdue": event.overdue,
-        "due_at": event.due_at, "resolve_due_at": event.resolve_due_at, "supervision": event.supervision,
-        "escalations": event.escalations, "reopen_count": event.reopen_count, "grid_id": event.grid_id,
-        "grid_name": event.grid.name, "handling_node_id": event.handling_node_id,
-        "handling_node_name": event.handling_node.name, "lead_org": event.lead_org.name if event.lead_org else None,
-        "lng": event.lng, "lat": event.lat, "address": event.address, "channel": event.channel,
-        "created_at": event.created_at, "closed_at": event.closed_at, "satisfaction": event.satisfaction,
+        "id": event.pk,
+        "number": event.number,
+        "category": event.category.code,
+        "category_name": event.category.name,
+        "description": event.description,
+        "severity": event.severity,
+        "state": event.state,
+        "state_name": STATE_NAMES.get(event.state, event.state),
+        "overdue": event.overdue,
+        "due_at": event.due_at,
+        "resolve_due_at": event.resolve_due_at,
+        "supervision": event.supervision,
+        "escalations": event.escalations,
+        "reopen_count": event.reopen_count,
+        "grid_id": event.grid_id,
+        "grid_name": event.grid.name,
+        "handling_node_id": event.handling_node_id,
+        "handling_node_name": event.handling_node.name,
+        "lead_org": event.lead_org.name if event.lead_org else None,
+        "lng": event.lng,
+        "lat": event.lat,
+        "address": event.address,
+        "channel": event.channel,
+        "created_at": event.created_at,
+        "closed_at": event.closed_at,
+        "satisfaction": event.satisfaction,
         "merged_into": event.merged_into.number if event.merged_into_id and event.merged_into else None,
         "version": event.version,
     }
@@ -235,25 +263,49 @@ def event_out(event: Event) -> dict[str, Any]:
 
 def duplicate_out(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows of `selectors.nearby_open_rows` as the API shows them."""
-    return [{"id": row["id"], "number": row["number"], "state": row["state"], "distance_m": row["distance_m"],
-             "description": row["description"][:100], "created_at": row["created_at"]} for row in rows]
+    return [
+        {
+            "id": row["id"],
+            "number": row["number"],
+            "state": row["state"],
+            "distance_m": row["distance_m"],
+            "description": row["description"][:100],
+            "created_at": row["created_at"],
+        }
+        for row in rows
+    ]
 
 
 def assignment_out(assignment: EventAssignment) -> dict[str, Any]:
-    return {"organisation_id": assignment.organisation_id, "organisation": assignment.organisation.name,
-            "role": assignment.role, "active": assignment.active, "dispatched_at": assignment.dispatched_at,
-            "ack_due_at": assignment.ack_due_at, "acknowledged_at": assignment.acknowledged_at,
-            "resolve_due_at": assignment.resolve_due_at, "handled_at": assignment.handled_at,
-            "result": assignment.result}
+    return {
+        "organisation_id": assignment.organisation_id,
+        "organisation": assignment.organisation.name,
+        "role": assignment.role,
+        "active": assignment.active,
+        "dispatched_at": assignment.dispatched_at,
+        "ack_due_at": assignment.ack_due_at,
+        "acknowledged_at": assignment.acknowledged_at,
+        "resolve_due_at": assignment.resolve_due_at,
+        "handled_at": assignment.handled_at,
+        "result": assignment.result,
+    }
 
 
 def _step_out(entry: selectors.TimelineEntry) -> dict[str, Any]:
     step = entry.step
-    return {"at": step.at, "event_number": entry.event_number, "merged": entry.merged, "action": step.action,
-            "action_name": entry.action_name, "from_state": step.from_state, "to_state": step.to_state,
-            "actor": (step.actor.full_name or step.actor.username) if step.actor else None,
-            "organisation": step.organisation.name if step.organisation_id and step.organisation else None,
-            "note": step.note, "data": step.data}
+    return {
+        "at": step.at,
+        "event_number": entry.event_number,
+        "merged": entry.merged,
+        "action": step.action,
+        "action_name": entry.action_name,
+        "from_state": step.from_state,
+        "to_state": step.to_state,
+        "actor": (step.actor.full_name or step.actor.username) if step.actor else None,
+        "organisation": step.organisation.name if step.organisation_id and step.organisation else None,
+        "note": step.note,
+        "data": step.data,
+    }
 
 
 def event_detail(event: Event, user: Any) -> dict[str, Any]:
@@ -264,14 +316,17 @@ def event_detail(event: Event, user: Any) -> dict[str, Any]:
         "timeline": steps,
         "assignments": [assignment_out(a) for a in selectors.assignments_of(event)],
         "allowed_actions": services.allowed_actions(event, user),
-        "duplicates": duplicate_out(selectors.duplicate_rows_of(event, user)) if event.state == "reported" else [],
+        "duplicates": duplicate_out(selectors.duplicate_rows_of(event, user))
+        if event.state == "reported"
+        else [],
         "photos": [photo.image.url for photo in event.photos.all()],
     }
 
 
 def _load(request: HttpRequest, event_id: int) -> Event:
     queryset = selectors.events_for(request.user).select_related(
-        "category", "grid", "handling_node", "lead_org", "reporter", "merged_into")
+        "category", "grid", "handling_node", "lead_org", "reporter", "merged_into"
+    )
     return get_visible_or_404(queryset, request.user, Cap.VIEW, pk=event_id)
 
 
@@ -318,34 +373,64 @@ def _ids(value: Any, name: str) -> list[int]:
 def _wants_async(request: HttpRequest) -> bool:
     """RFC 7240: `Prefer: respond-async` (among other preferences, any case)."""
     prefer = request.headers.get("Prefer", "")
-    return any(item.split(";", 1)[0].split("=", 1)[0].strip().lower() == "respond-async"
-               for item in prefer.split(","))
+    return any(
+        item.split(";", 1)[0].split("=", 1)[0].strip().lower() == "respond-async"
+        for item in prefer.split(",")
+    )
 
 
-@router.post("/events", response={200: EventDetailOut, 201: EventDetailOut, 202: ReceiptOut, 400: Error, 403: Error,
-                                  409: Error},
-             openapi_extra={"requestBody": {"content": {"application/json": {"schema": _REPORT_BODY},
-                                                        "multipart/form-data": {"schema": _MULTIPART_BODY}}},
-                            "parameters": [{"in": "header", "name": "Idempotency-Key", "required": False,
-                                            "schema": {"type": "string", "maxLength": 100},
-                                            "description": "required with bearer tokens (phones); reuse on retry"},
-                                           {"in": "header", "name": "Prefer", "required": False,
-                                            "schema": {"type": "string", "enum": ["respond-async"]},
-                                            "description": "queue the report: 202 with a receipt (see the module doc)"}]})
+@router.post(
+    "/events",
+    response={200: EventDetailOut, 201: EventDetailOut, 202: ReceiptOut, 400: Error, 403: Error, 409: Error},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": _REPORT_BODY},
+                "multipart/form-data": {"schema": _MULTIPART_BODY},
+            }
+        },
+        "parameters": [
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 100},
+                "description": "required with bearer tokens (phones); reuse on retry",
+            },
+            {
+                "in": "header",
+                "name": "Prefer",
+                "required": False,
+                "schema": {"type": "string", "enum": ["respond-async"]},
+                "description": "queue the report: 202 with a receipt (see the module doc)",
+            },
+        ],
+    },
+)
 def report(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any]]:
     """Report an event (JSON, or multipart with `photos`). See the module doc on Idempotency-Key
     and on `Prefer: respond-async`."""
     key = request.headers.get("Idempotency-Key")
     if not key and getattr(request, "api_token", None) is not None:
-        raise ValidationError({"idempotency_key": "手机端提交必须带 Idempotency-Key 请求头（重试时复用同一个值）"})
+        raise ValidationError(
+            {"idempotency_key": "手机端提交必须带 Idempotency-Key 请求头（重试时复用同一个值）"}
+        )
     fields, photos = _report_input(request)
     grid_id = fields.get("grid_id")
-    report_fields: dict[str, Any] = dict(
-        user=request.user, category=fields.get("category") or "", description=str(fields.get("description") or ""),
-        lng=_number(fields.get("lng"), "lng"), lat=_number(fields.get("lat"), "lat"),
-        grid=int(str(grid_id)) if str(grid_id or "").isdigit() else None, address=str(fields.get("address") or ""),
-        photos=photos, resident_ids=_ids(fields.get("resident_ids"), "resident_ids"),
-        household_ids=_ids(fields.get("household_ids"), "household_ids"), idempotency_key=key, channel="api")
+    report_fields: dict[str, Any] = {
+        "user": request.user,
+        "category": fields.get("category") or "",
+        "description": str(fields.get("description") or ""),
+        "lng": _number(fields.get("lng"), "lng"),
+        "lat": _number(fields.get("lat"), "lat"),
+        "grid": int(str(grid_id)) if str(grid_id or "").isdigit() else None,
+        "address": str(fields.get("address") or ""),
+        "photos": photos,
+        "resident_ids": _ids(fields.get("resident_ids"), "resident_ids"),
+        "household_ids": _ids(fields.get("household_ids"), "household_ids"),
+        "idempotency_key": key,
+        "channel": "api",
+    }
     if _wants_async(request):
         receipt = services.queue_report(**report_fields)
         if receipt.event is not None:
@@ -380,19 +465,36 @@ def _page(rows: list[dict[str, Any]], limit: int, offset: int) -> JsonResponse:
     every row against the schema (which documents the shape) costs more than the query."""
     for row in rows:
         row["state_name"] = STATE_NAMES.get(row["state"], row["state"])
-    return JsonResponse({"items": rows[:limit], "limit": limit, "offset": offset,
-                         "next_offset": offset + limit if len(rows) > limit else None},
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {
+            "items": rows[:limit],
+            "limit": limit,
+            "offset": offset,
+            "next_offset": offset + limit if len(rows) > limit else None,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @router.get("/events", response=EventPage)
-def list_events(request: HttpRequest, filters: Query[EventFilterIn], limit: int = 20, offset: int = 0) -> HttpResponse:
+def list_events(
+    request: HttpRequest, filters: Query[EventFilterIn], limit: int = 20, offset: int = 0
+) -> HttpResponse:
     """The user's events (scoped): open ones first, overdue first among them, then the nearest
     deadline, then the newest; paged by limit (≤ 100) and offset."""
     limit, offset = max(1, min(limit, 100)), max(0, offset)
-    rows = selectors.list_event_rows(request.user, selectors.EventFilter(
-        state=filters.state or "", category=filters.category or "", overdue=filters.overdue, q=filters.q or "",
-        node_id=filters.node_id), limit=limit + 1, offset=offset)
+    rows = selectors.list_event_rows(
+        request.user,
+        selectors.EventFilter(
+            state=filters.state or "",
+            category=filters.category or "",
+            overdue=filters.overdue,
+            q=filters.q or "",
+            node_id=filters.node_id,
+        ),
+        limit=limit + 1,
+        offset=offset,
+    )
     return _page(rows, limit, offset)
 
 
@@ -400,17 +502,31 @@ def list_events(request: HttpRequest, filters: Query[EventFilterIn], limit: int 
 def suggest_duplicates(request: HttpRequest, category: str, lng: float, lat: float) -> list[dict[str, Any]]:
     """Open events of the same category within 200 m reported in the last 24 h (before reporting)."""
     category_obj = services.resolve_category(category)
-    return duplicate_out(selectors.nearby_open_rows(category=category_obj, lng=lng, lat=lat,
-                                                       queryset=selectors.events_for(request.user)))
+    return duplicate_out(
+        selectors.nearby_open_rows(
+            category=category_obj, lng=lng, lat=lat, queryset=selectors.events_for(request.user)
+        )
+    )
 
 
 @router.get("/event-categories", response=list[CategoryOut])
 def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
     """The event catalog (active categories)."""
-    return [{"id": c.pk, "code": c.code, "name": c.name, "parent_code": c.parent.code if c.parent else None,
-             "owner_kind": c.owner_kind, "severity": c.severity, "ack_hours": c.ack_hours,
-             "resolve_hours": c.resolve_hours, "time_basis": c.time_basis, "is_dispute": c.is_dispute}
-            for c in Category.objects.filter(active=True).select_related("parent").order_by("code")]
+    return [
+        {
+            "id": c.pk,
+            "code": c.code,
+            "name": c.name,
+            "parent_code": c.parent.code if c.parent else None,
+            "owner_kind": c.owner_kind,
+            "severity": c.severity,
+            "ack_hours": c.ack_hours,
+            "resolve_hours": c.resolve_hours,
+            "time_basis": c.time_basis,
+            "is_dispute": c.is_dispute,
+        }
+        for c in Category.objects.filter(active=True).select_related("parent").order_by("code")
+    ]
 
 
 @router.get("/events/receipts/{path:key}", response={200: ReceiptOut, 404: Error})
@@ -429,7 +545,9 @@ def get_event(request: HttpRequest, event_id: int) -> dict[str, Any]:
     return event_detail(_load(request, event_id), request.user)
 
 
-@router.post("/events/{event_id}/transitions", response={200: EventDetailOut, 400: Error, 403: Error, 409: Error})
+@router.post(
+    "/events/{event_id}/transitions", response={200: EventDetailOut, 400: Error, 403: Error, 409: Error}
+)
 def make_transition(request: HttpRequest, event_id: int) -> dict[str, Any]:
     """Apply a workflow action: {action, note, …} as JSON, or multipart with `photos` for handle.
 
@@ -441,7 +559,9 @@ def make_transition(request: HttpRequest, event_id: int) -> dict[str, Any]:
     photos: list[Any] = []
     if content_type.startswith("multipart/"):
         raw: dict[str, Any] = {key: request.POST.get(key) for key in request.POST}
-        raw["co_org_ids"] = [v for item in request.POST.getlist("co_org_ids") for v in str(item).split(",") if v]
+        raw["co_org_ids"] = [
+            v for item in request.POST.getlist("co_org_ids") for v in str(item).split(",") if v
+        ]
         photos = request.FILES.getlist("photos")
     else:
         try:
@@ -463,14 +583,19 @@ def make_transition(request: HttpRequest, event_id: int) -> dict[str, Any]:
 def inbox(request: HttpRequest, unread: bool = False, limit: int = 50, offset: int = 0) -> dict[str, Any]:
     """The user's notifications (newest first) and the unread count."""
     limit, offset = max(1, min(limit, 200)), max(0, offset)
-    items = selectors.notifications_for(request.user, unread_only=unread)[offset: offset + limit]
+    items = selectors.notifications_for(request.user, unread_only=unread)[offset : offset + limit]
     return {"unread": selectors.unread_count(request.user), "items": [_notification_out(n) for n in items]}
 
 
 def _notification_out(notification: Notification) -> dict[str, Any]:
-    return {"id": notification.pk, "message": notification.message, "event_id": notification.event_id,
-            "event_number": notification.event.number if notification.event else None,
-            "created_at": notification.created_at, "read_at": notification.read_at}
+    return {
+        "id": notification.pk,
+        "message": notification.message,
+        "event_id": notification.event_id,
+        "event_number": notification.event.number if notification.event else None,
+        "created_at": notification.created_at,
+        "read_at": notification.read_at,
+    }
 
 
 @router.post("/inbox/read", response=ReadOut)
@@ -483,4 +608,6 @@ def mark_read(request: HttpRequest, body: ReadIn) -> dict[str, int]:
 def department_inbox(request: HttpRequest, limit: int = 20, offset: int = 0) -> HttpResponse:
     """Events dispatched to the user's organisations and not yet handled by them, overdue first."""
     limit, offset = max(1, min(limit, 100)), max(0, offset)
-    return _page(selectors.fetch_rows(selectors.inbox_for(request.user), limit=limit + 1, offset=offset), limit, offset)
+    return _page(
+        selectors.fetch_rows(selectors.inbox_for(request.user), limit=limit + 1, offset=offset), limit, offset
+    )

@@ -18,13 +18,17 @@ class EventsConfig(AppConfig):
 
         # Deadlines must follow an edited holiday calendar at once, whichever door edited it.
         post_save.connect(_calendar_changed, sender=Holiday, dispatch_uid="events_holiday_saved", weak=False)
-        post_delete.connect(_calendar_changed, sender=Holiday, dispatch_uid="events_holiday_deleted", weak=False)
+        post_delete.connect(
+            _calendar_changed, sender=Holiday, dispatch_uid="events_holiday_deleted", weak=False
+        )
 
         def _catalog_changed(**_: object) -> None:
             invalidate_catalog()
 
         post_save.connect(_catalog_changed, sender=Category, dispatch_uid="events_category_saved", weak=False)
-        post_delete.connect(_catalog_changed, sender=Category, dispatch_uid="events_category_deleted", weak=False)
+        post_delete.connect(
+            _catalog_changed, sender=Category, dispatch_uid="events_category_deleted", weak=False
+        )
 
         from gridgov.hierarchy.models import Node
 
@@ -35,4 +39,6 @@ class EventsConfig(AppConfig):
 
         # Grid nodes (with their community) are cached for reporting; drop them when the tree changes.
         post_save.connect(_places_changed, sender=Node, weak=False, dispatch_uid="events_forget_node_saved")
-        post_delete.connect(_places_changed, sender=Node, weak=False, dispatch_uid="events_forget_node_deleted")
+        post_delete.connect(
+            _places_changed, sender=Node, weak=False, dispatch_uid="events_forget_node_deleted"
+        )

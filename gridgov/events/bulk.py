@@ -31,28 +31,128 @@ CITY_EVENTS = 1_000_000
 BATCH = 20_000
 WORKING_FACTOR = 3.2  # calendar hours per working hour, roughly (7.5 h a day, 5 days a week)
 
-COLUMNS = ["path", "county_code", "number", "description", "severity", "state", "lng", "lat", "address", "channel",
-           "due_at", "resolve_due_at", "overdue", "is_open", "paused_at", "supervision", "escalations", "escalated_at",
-           "reopen_count", "satisfaction", "version", "created_at", "updated_at", "closed_at", "category_id", "grid_id",
-           "handling_node_id", "merged_into_id", "reporter_id", "lead_org_id"]
+COLUMNS = [
+    "path",
+    "county_code",
+    "number",
+    "description",
+    "severity",
+    "state",
+    "lng",
+    "lat",
+    "address",
+    "channel",
+    "due_at",
+    "resolve_due_at",
+    "overdue",
+    "is_open",
+    "paused_at",
+    "supervision",
+    "escalations",
+    "escalated_at",
+    "reopen_count",
+    "satisfaction",
+    "version",
+    "created_at",
+    "updated_at",
+    "closed_at",
+    "category_id",
+    "grid_id",
+    "handling_node_id",
+    "merged_into_id",
+    "reporter_id",
+    "lead_org_id",
+]
 
 S = State
 # (upper age in days, [(state, weight)]): where an event of that age is likely to be now.
 STATE_MIX: list[tuple[float, list[tuple[str, float]]]] = [
-    (1, [(S.REPORTED, 30), (S.ACCEPTED, 12), (S.DISPATCHED, 20), (S.ACKNOWLEDGED, 10), (S.IN_PROGRESS, 15),
-         (S.HANDLED, 6), (S.CLOSED, 5), (S.RETURNED, 1), (S.MERGED, 1)]),
-    (7, [(S.REPORTED, 2), (S.ACCEPTED, 3), (S.DISPATCHED, 5), (S.ACKNOWLEDGED, 5), (S.IN_PROGRESS, 15),
-         (S.SUSPENDED, 3), (S.HANDLED, 15), (S.REOPENED, 2), (S.CLOSED, 45), (S.RETURNED, 2), (S.MERGED, 3)]),
-    (30, [(S.DISPATCHED, 1), (S.ACKNOWLEDGED, 1), (S.IN_PROGRESS, 6), (S.SUSPENDED, 3), (S.HANDLED, 8),
-          (S.REOPENED, 1), (S.CLOSED, 75), (S.RETURNED, 2), (S.MERGED, 3)]),
-    (366, [(S.DISPATCHED, 0.3), (S.ACKNOWLEDGED, 0.3), (S.IN_PROGRESS, 1), (S.SUSPENDED, 0.5), (S.HANDLED, 2),
-           (S.REOPENED, 0.4), (S.CLOSED, 90.5), (S.RETURNED, 2), (S.MERGED, 3)]),
+    (
+        1,
+        [
+            (S.REPORTED, 30),
+            (S.ACCEPTED, 12),
+            (S.DISPATCHED, 20),
+            (S.ACKNOWLEDGED, 10),
+            (S.IN_PROGRESS, 15),
+            (S.HANDLED, 6),
+            (S.CLOSED, 5),
+            (S.RETURNED, 1),
+            (S.MERGED, 1),
+        ],
+    ),
+    (
+        7,
+        [
+            (S.REPORTED, 2),
+            (S.ACCEPTED, 3),
+            (S.DISPATCHED, 5),
+            (S.ACKNOWLEDGED, 5),
+            (S.IN_PROGRESS, 15),
+            (S.SUSPENDED, 3),
+            (S.HANDLED, 15),
+            (S.REOPENED, 2),
+            (S.CLOSED, 45),
+            (S.RETURNED, 2),
+            (S.MERGED, 3),
+        ],
+    ),
+    (
+        30,
+        [
+            (S.DISPATCHED, 1),
+            (S.ACKNOWLEDGED, 1),
+            (S.IN_PROGRESS, 6),
+            (S.SUSPENDED, 3),
+            (S.HANDLED, 8),
+            (S.REOPENED, 1),
+            (S.CLOSED, 75),
+            (S.RETURNED, 2),
+            (S.MERGED, 3),
+        ],
+    ),
+    (
+        366,
+        [
+            (S.DISPATCHED, 0.3),
+            (S.ACKNOWLEDGED, 0.3),
+            (S.IN_PROGRESS, 1),
+            (S.SUSPENDED, 0.5),
+            (S.HANDLED, 2),
+            (S.REOPENED, 0.4),
+            (S.CLOSED, 90.5),
+            (S.RETURNED, 2),
+            (S.MERGED, 3),
+        ],
+    ),
 ]
-DISPATCHED_STATES = {S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.SUSPENDED, S.HANDLED, S.REOPENED, S.CLOSED}
+DISPATCHED_STATES = {
+    S.DISPATCHED,
+    S.ACKNOWLEDGED,
+    S.IN_PROGRESS,
+    S.SUSPENDED,
+    S.HANDLED,
+    S.REOPENED,
+    S.CLOSED,
+}
 CLOCK = {S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED}
 # How often each category is reported, relative (heating and city appearance dominate in Hohhot).
-CATEGORY_WEIGHT = {"heating": 12, "city": 14, "water": 6, "power": 4, "gas": 2, "fire": 5, "market": 6, "housing": 8,
-                   "civil": 6, "labour": 3, "health": 3, "safety": 3, "order": 5, "dispute": 10}
+CATEGORY_WEIGHT = {
+    "heating": 12,
+    "city": 14,
+    "water": 6,
+    "power": 4,
+    "gas": 2,
+    "fire": 5,
+    "market": 6,
+    "housing": 8,
+    "civil": 6,
+    "labour": 3,
+    "health": 3,
+    "safety": 3,
+    "order": 5,
+    "dispute": 10,
+}
 CHANNELS = [("app", 88), ("web", 8), ("open311", 4)]
 
 
@@ -66,12 +166,20 @@ class _Plan:
     def __init__(self, ctx: SeedContext) -> None:
         self.rng = ctx.rng
         self.grids: list[Node] = ctx.shared.get("grids") or list(Node.objects.filter(level=Level.GRID))
-        self.nodes_by_path = {path: pk for pk, path in Node.objects.exclude(level__in=[Level.GRID, Level.BUILDING])
-                              .values_list("pk", "path")}
-        self.workers = dict(RoleAssignment.objects.filter(role=Role.GRID_WORKER).values_list("node_id", "user_id"))
+        self.nodes_by_path = {
+            path: pk
+            for pk, path in Node.objects.exclude(level__in=[Level.GRID, Level.BUILDING]).values_list(
+                "pk", "path"
+            )
+        }
+        self.workers = dict(
+            RoleAssignment.objects.filter(role=Role.GRID_WORKER).values_list("node_id", "user_id")
+        )
         leaves = list(Category.objects.filter(active=True, parent__isnull=False).select_related("parent"))
         self.categories = leaves
-        self.category_cum = list(accumulate(CATEGORY_WEIGHT.get(c.parent.code if c.parent else "", 3) for c in leaves))
+        self.category_cum = list(
+            accumulate(CATEGORY_WEIGHT.get(c.parent.code if c.parent else "", 3) for c in leaves)
+        )
         self.orgs: dict[str, dict[str, int]] = {}
         for pk, kind, path in Organisation.objects.filter(active=True).values_list("pk", "kind", "path"):
             self.orgs.setdefault(kind, {})[path] = pk
@@ -92,7 +200,9 @@ class _Plan:
         return self.nodes_by_path[grid.path[:length]]
 
 
-_MIX = [(upper, [state for state, _w in mix], list(accumulate(w for _s, w in mix))) for upper, mix in STATE_MIX]
+_MIX = [
+    (upper, [state for state, _w in mix], list(accumulate(w for _s, w in mix))) for upper, mix in STATE_MIX
+]
 
 
 def _state_for(rng: random.Random, age_days: float) -> str:
@@ -107,6 +217,7 @@ def _adapter() -> Any:
     Django's own adapter does, without its per-value overhead)."""
     if connection.vendor == "postgresql":
         return lambda value: value
+
     def sqlite_value(value: datetime | None) -> str | None:
         if value is None:
             return None
@@ -141,7 +252,9 @@ def _rows(plan: _Plan, count: int, now: datetime, start_number: int) -> Iterator
         elif state == S.SUSPENDED:
             due, paused = resolve_due, created + timedelta(hours=ack * 2)
         elif state in (S.CLOSED, S.MERGED):
-            closed = created + timedelta(hours=_hours(category, category.resolve_hours) * rng.uniform(0.2, 1.3))
+            closed = created + timedelta(
+                hours=_hours(category, category.resolve_hours) * rng.uniform(0.2, 1.3)
+            )
             closed = min(closed, now)
             satisfaction = rng.choices([5, 4, 3, 2, 1], [60, 25, 9, 4, 2])[0] if state == S.CLOSED else None
         overdue = bool(state in CLOCK and due is not None and due < now)
@@ -155,13 +268,36 @@ def _rows(plan: _Plan, count: int, now: datetime, start_number: int) -> Iterator
         lng = (grid.lng or 0) + rng.uniform(-0.002, 0.002)
         lat = (grid.lat or 0) + rng.uniform(-0.002, 0.002)
         yield (
-            grid.path, grid.county_code, f"SJ{created:%Y%m%d}Z{start_number + n:09d}", description, category.severity,
-            state, round(lng, 6), round(lat, 6), grid.name, rng.choices(channels, cum_weights=channel_cum)[0],
-            adapt(due), adapt(resolve_due if state not in (S.REPORTED, S.RETURNED) else None), overdue,
-            state in OPEN_STATES, adapt(paused),
-            supervision, escalations, adapt(escalated), 1 if state == S.REOPENED else 0, satisfaction, 1,
-            adapt(created), adapt(closed or created), adapt(closed), category.pk, grid.pk,
-            plan.handling_node(grid, escalations), None, plan.workers.get(grid.pk), lead,
+            grid.path,
+            grid.county_code,
+            f"SJ{created:%Y%m%d}Z{start_number + n:09d}",
+            description,
+            category.severity,
+            state,
+            round(lng, 6),
+            round(lat, 6),
+            grid.name,
+            rng.choices(channels, cum_weights=channel_cum)[0],
+            adapt(due),
+            adapt(resolve_due if state not in (S.REPORTED, S.RETURNED) else None),
+            overdue,
+            state in OPEN_STATES,
+            adapt(paused),
+            supervision,
+            escalations,
+            adapt(escalated),
+            1 if state == S.REOPENED else 0,
+            satisfaction,
+            1,
+            adapt(created),
+            adapt(closed or created),
+            adapt(closed),
+            category.pk,
+            grid.pk,
+            plan.handling_node(grid, escalations),
+            None,
+            plan.workers.get(grid.pk),
+            lead,
         )
 
 
@@ -210,7 +346,10 @@ def seed_city_events(ctx: SeedContext, count: int = CITY_EVENTS, now: datetime |
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE" if connection.vendor == "sqlite" else f"ANALYZE {Event._meta.db_table}")
     seconds = time.monotonic() - started
-    record(Action.COMMAND, object_type="events.event",
-           message=f"seed city: {count} events bulk inserted over the past year in {seconds:.0f} s")
+    record(
+        Action.COMMAND,
+        object_type="events.event",
+        message=f"seed city: {count} events bulk inserted over the past year in {seconds:.0f} s",
+    )
     ctx.say(f"[green]Events:[/green] {count:,} city-scale events in {seconds:.0f} s")
     return count

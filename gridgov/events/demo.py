@@ -20,8 +20,14 @@ from gridgov.events.models import Event, Organisation, OrgMember
 from gridgov.hierarchy.models import Level, Node
 
 # Offsets of a happy path's steps after the report, in hours, and the actor kind of each step.
-HAPPY_PATH = [("accept", "centre", 0.5), ("dispatch", "centre", 1.0), ("acknowledge", "lead", 1.5),
-              ("start", "lead", 2.0), ("handle", "lead", 20.0), ("confirm", "reporter", 26.0)]
+HAPPY_PATH = [
+    ("accept", "centre", 0.5),
+    ("dispatch", "centre", 1.0),
+    ("acknowledge", "lead", 1.5),
+    ("start", "lead", 2.0),
+    ("handle", "lead", 20.0),
+    ("confirm", "reporter", 26.0),
+]
 CITY_STORIES = [
     ("heating.cold_room", "3号楼2单元多户反映室温只有14度"),
     ("water.leak", "小区主干道供水管道渗漏，路面结冰"),
@@ -46,10 +52,26 @@ class _Demo:
     def __init__(self, ctx: SeedContext) -> None:
         self.ctx = ctx
         self.now = timezone.now().replace(microsecond=0)
-        self.users = {u.username: u for u in User.objects.filter(username__in=[
-            "gaobo", "huimin_volunteer", "huimin_admin", "zhaowuda_admin", "saihan_admin", "city_admin",
-            "heating_staff", "water_staff", "fire_staff", "saihan_market", "zhaowuda_mediator", "huimin_lawyer",
-            "saihan_police"])}
+        self.users = {
+            u.username: u
+            for u in User.objects.filter(
+                username__in=[
+                    "gaobo",
+                    "huimin_volunteer",
+                    "huimin_admin",
+                    "zhaowuda_admin",
+                    "saihan_admin",
+                    "city_admin",
+                    "heating_staff",
+                    "water_staff",
+                    "fire_staff",
+                    "saihan_market",
+                    "zhaowuda_mediator",
+                    "huimin_lawyer",
+                    "saihan_police",
+                ]
+            )
+        }
         self.count = 0
 
     def ago(self, hours: float) -> datetime:
@@ -62,12 +84,28 @@ class _Demo:
     def org(self, name: str) -> Organisation:
         return Organisation.objects.get(name=name)
 
-    def report(self, reporter: Any, category: str, text: str, grid: Node, hours_ago: float, *,
-               dx: float = 0.0, **extra: Any) -> Event:
+    def report(
+        self,
+        reporter: Any,
+        category: str,
+        text: str,
+        grid: Node,
+        hours_ago: float,
+        *,
+        dx: float = 0.0,
+        **extra: Any,
+    ) -> Event:
         at = self.ago(hours_ago)
         with acting_as(reporter, channel="command", username=reporter.username):
-            event, _ = services.report_event(user=reporter, category=category, description=text,
-                                             lng=(grid.lng or 0) + dx, lat=grid.lat, now=at, **extra)
+            event, _ = services.report_event(
+                user=reporter,
+                category=category,
+                description=text,
+                lng=(grid.lng or 0) + dx,
+                lat=grid.lat,
+                now=at,
+                **extra,
+            )
         self.count += 1
         return event
 
@@ -75,9 +113,17 @@ class _Demo:
         with acting_as(user, channel="command", username=getattr(user, "username", "system")):
             return services.transition(event, action, user=user, note=note, now=at, **data)
 
-    def path(self, event: Event, reporter: Any, centre: Any, until: str, start_hours_ago: float,
-             lead_org: Organisation | None = None, co_orgs: tuple[Organisation, ...] = (),
-             result: str = "已处置完毕") -> Event:
+    def path(
+        self,
+        event: Event,
+        reporter: Any,
+        centre: Any,
+        until: str,
+        start_hours_ago: float,
+        lead_org: Organisation | None = None,
+        co_orgs: tuple[Organisation, ...] = (),
+        result: str = "已处置完毕",
+    ) -> Event:
         """Walk the happy path from the report up to and including the step `until`."""
         start = self.ago(start_hours_ago)
         last = next(offset for action, _who, offset in HAPPY_PATH if action == until)
@@ -105,7 +151,9 @@ class _Demo:
 
 
 def _grid_worker(grid: Node) -> Any:
-    assignment = RoleAssignment.objects.filter(node=grid, role=Role.GRID_WORKER).select_related("user").first()
+    assignment = (
+        RoleAssignment.objects.filter(node=grid, role=Role.GRID_WORKER).select_related("user").first()
+    )
     return assignment.user if assignment else None
 
 
@@ -114,12 +162,19 @@ def seed_events(ctx: SeedContext) -> None:
     u = demo.users
     if "gaobo" not in u or "huimin_admin" not in u:
         return
-    grid = RoleAssignment.objects.filter(user=u["gaobo"], role=Role.GRID_WORKER).select_related("node").first().node  # type: ignore[union-attr]
+    assignment = (
+        RoleAssignment.objects.filter(user=u["gaobo"], role=Role.GRID_WORKER).select_related("node").first()
+    )
+    if assignment is None:
+        return
+    grid = assignment.node
     gaobo, centre, township = u["gaobo"], u["huimin_admin"], u["zhaowuda_admin"]
 
     # Fresh reports waiting for the community centre; the second is a likely duplicate, a third merged.
     burst = demo.report(gaobo, "heating.pipe_burst", "惠民小区6号楼地下室供热管道爆裂，热水外溢", grid, 0.4)
-    demo.report(u["huimin_volunteer"], "heating.pipe_burst", "6号楼单元门口冒白气，地面有热水", grid, 0.2, dx=0.0004)
+    demo.report(
+        u["huimin_volunteer"], "heating.pipe_burst", "6号楼单元门口冒白气，地面有热水", grid, 0.2, dx=0.0004
+    )
     merged = demo.report(gaobo, "heating.pipe_burst", "6号楼暖气管道漏水（重复上报）", grid, 0.3, dx=0.0002)
     demo.step(merged, "merge", centre, demo.ago(0.1), "与先报事件重复", into=burst.number)
 
@@ -145,8 +200,15 @@ def seed_events(ctx: SeedContext) -> None:
 
     # A neighbour dispute: the judicial office mediates, the community's lawyer and the police help.
     dispute = demo.report(gaobo, "dispute.neighbour", "两户居民在小区微信群争吵，一方扬言要报复", grid, 20)
-    demo.path(dispute, gaobo, centre, "start", 20, lead_org=demo.org("昭乌达南路司法所"),
-              co_orgs=(demo.org("惠民社区包联律师"), demo.org("昭乌达南路派出所")))
+    demo.path(
+        dispute,
+        gaobo,
+        centre,
+        "start",
+        20,
+        lead_org=demo.org("昭乌达南路司法所"),
+        co_orgs=(demo.org("惠民社区包联律师"), demo.org("昭乌达南路派出所")),
+    )
     demo.step(dispute, "co_acknowledge", u["huimin_lawyer"], demo.ago(18))
 
     # Unsafe building: suspension requested and approved by the street (clock paused).
@@ -158,7 +220,14 @@ def seed_events(ctx: SeedContext) -> None:
     # An elderly resident's care: an extension request waiting for the street's decision.
     elderly = demo.report(gaobo, "civil.elderly", "独居老人王大爷近日行动不便，需上门照护", grid, 24)
     demo.path(elderly, gaobo, centre, "start", 24)
-    demo.step(elderly, "request_extension", demo.member(elderly.lead_org), demo.ago(3), "需协调养老服务机构", hours=16)
+    demo.step(
+        elderly,
+        "request_extension",
+        demo.member(elderly.lead_org),
+        demo.ago(3),
+        "需协调养老服务机构",
+        hours=16,
+    )
 
     # Returned to the reporter, and one accepted but not yet dispatched.
     garbage = demo.report(gaobo, "city.garbage", "小区外市政道路旁垃圾堆放", grid, 5)

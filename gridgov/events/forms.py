@@ -17,8 +17,10 @@ class MultipleImageField(forms.FileField):
     widget = MultipleFileInput
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp",
-                                                             "capture": "environment"}))
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"}),
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
@@ -41,20 +43,24 @@ def category_choices() -> list[tuple[str, Any]]:
 
 class ReportForm(forms.Form):
     category = forms.ChoiceField(label=_("事件分类"))
-    description = forms.CharField(label=_("事件描述"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000,
-                                  required=False)
-    grid = forms.TypedChoiceField(label=_("所在网格"), coerce=int, required=False,
-                                  help_text=_("有定位时按定位自动确定网格"))
+    description = forms.CharField(
+        label=_("事件描述"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, required=False
+    )
+    grid = forms.TypedChoiceField(
+        label=_("所在网格"), coerce=int, required=False, help_text=_("有定位时按定位自动确定网格")
+    )
     address = forms.CharField(label=_("地点"), max_length=200, required=False)
     lng = forms.FloatField(widget=forms.HiddenInput, required=False)
     lat = forms.FloatField(widget=forms.HiddenInput, required=False)
-    residents = forms.TypedMultipleChoiceField(label=_("涉及居民"), coerce=int, required=False,
-                                               widget=forms.SelectMultiple(attrs={"size": 4}))
+    residents = forms.TypedMultipleChoiceField(
+        label=_("涉及居民"), coerce=int, required=False, widget=forms.SelectMultiple(attrs={"size": 4})
+    )
     photos = MultipleImageField(label=_("照片（最多 9 张，每张不超过 5 MB）"), required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
 
-    def __init__(self, *args: Any, grids: list[tuple[int, str]], residents: list[tuple[int, str]],
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, grids: list[tuple[int, str]], residents: list[tuple[int, str]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()  # type: ignore[attr-defined]
         self.fields["grid"].choices = [("", _("按定位确定")), *grids]  # type: ignore[attr-defined]
@@ -71,8 +77,9 @@ class FilterForm(forms.Form):
 
     state = forms.ChoiceField(label=_("状态"), required=False)
     category = forms.ChoiceField(label=_("分类"), required=False)
-    overdue = forms.ChoiceField(label=_("超期"), required=False,
-                                choices=[("", _("全部")), ("1", _("仅超期")), ("0", _("未超期"))])
+    overdue = forms.ChoiceField(
+        label=_("超期"), required=False, choices=[("", _("全部")), ("1", _("仅超期")), ("0", _("未超期"))]
+    )
     q = forms.CharField(label=_("编号或关键词"), required=False, max_length=100)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -41,7 +41,9 @@ class Organisation(ScopedModel):
 
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=24, choices=OrgKind.choices, db_index=True)
-    area = models.ForeignKey(Node, verbose_name=_("服务区域"), on_delete=models.PROTECT, related_name="organisations")
+    area = models.ForeignKey(
+        Node, verbose_name=_("服务区域"), on_delete=models.PROTECT, related_name="organisations"
+    )
     phone = models.CharField(_("值班电话"), max_length=32, blank=True)
     active = models.BooleanField(_("启用"), default=True)
 
@@ -64,10 +66,15 @@ class MemberRole(models.TextChoices):
 
 
 class OrgMember(models.Model):
-    organisation = models.ForeignKey(Organisation, verbose_name=_("单位"), on_delete=models.CASCADE,
-                                     related_name="members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("人员"), on_delete=models.CASCADE,
-                             related_name="org_memberships")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="members"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("人员"),
+        on_delete=models.CASCADE,
+        related_name="org_memberships",
+    )
     role = models.CharField(_("职务"), max_length=20, choices=MemberRole.choices, default=MemberRole.STAFF)
 
     class Meta:
@@ -96,13 +103,21 @@ class Category(models.Model):
 
     code = models.CharField(_("编码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=100)
-    parent = models.ForeignKey("self", verbose_name=_("上级分类"), null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级分类"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     owner_kind = models.CharField(_("责任单位类型"), max_length=24, choices=OrgKind.choices)
     severity = models.CharField(_("默认等级"), max_length=10, choices=Severity.choices, default=Severity.LOW)
     ack_hours = models.PositiveIntegerField(_("签收时限（小时）"), default=2)
     resolve_hours = models.PositiveIntegerField(_("办结时限（小时）"), default=72)
-    time_basis = models.CharField(_("计时方式"), max_length=10, choices=TimeBasis.choices, default=TimeBasis.WORKING)
+    time_basis = models.CharField(
+        _("计时方式"), max_length=10, choices=TimeBasis.choices, default=TimeBasis.WORKING
+    )
     is_dispute = models.BooleanField(_("矛盾纠纷类"), default=False)
     active = models.BooleanField(_("启用"), default=True)
 
@@ -148,8 +163,15 @@ class State(models.TextChoices):
 
 # States in which a centre still holds the event or a department is working on it (the list's
 # "open" filter and sort key; workflow.OPEN_STATES is this tuple).
-OPEN_STATES = (State.REPORTED, State.ACCEPTED, State.DISPATCHED, State.ACKNOWLEDGED, State.IN_PROGRESS,
-               State.SUSPENDED, State.REOPENED)
+OPEN_STATES = (
+    State.REPORTED,
+    State.ACCEPTED,
+    State.DISPATCHED,
+    State.ACKNOWLEDGED,
+    State.IN_PROGRESS,
+    State.SUSPENDED,
+    State.REOPENED,
+)
 
 
 class Supervision(models.TextChoices):
@@ -163,25 +185,44 @@ class Event(ScopedModel):
     (community, township, county or city) that holds it now and climbs on escalation."""
 
     number = models.CharField(_("事件编号"), max_length=24, unique=True)
-    category = models.ForeignKey(Category, verbose_name=_("分类"), on_delete=models.PROTECT, related_name="events")
+    category = models.ForeignKey(
+        Category, verbose_name=_("分类"), on_delete=models.PROTECT, related_name="events"
+    )
     description = models.TextField(_("描述"))
     severity = models.CharField(_("等级"), max_length=10, choices=Severity.choices)
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.REPORTED)
-    grid = models.ForeignKey(Node, verbose_name=_("网格"), on_delete=models.PROTECT, related_name="grid_events")
-    handling_node = models.ForeignKey(Node, verbose_name=_("当前受理层级"), on_delete=models.PROTECT,
-                                      related_name="handled_events")
+    grid = models.ForeignKey(
+        Node, verbose_name=_("网格"), on_delete=models.PROTECT, related_name="grid_events"
+    )
+    handling_node = models.ForeignKey(
+        Node, verbose_name=_("当前受理层级"), on_delete=models.PROTECT, related_name="handled_events"
+    )
     lng = models.FloatField(_("经度"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     address = models.CharField(_("地点"), max_length=200, blank=True)
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上报人"), null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="reported_events")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上报人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_events",
+    )
     channel = models.CharField(_("来源渠道"), max_length=16, default="app")
-    residents = models.ManyToManyField("registry.Resident", verbose_name=_("涉及居民"), blank=True,
-                                       related_name="events")
-    households = models.ManyToManyField("registry.Household", verbose_name=_("涉及户"), blank=True,
-                                        related_name="events")
-    lead_org = models.ForeignKey(Organisation, verbose_name=_("主办单位"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="lead_events")
+    residents = models.ManyToManyField(
+        "registry.Resident", verbose_name=_("涉及居民"), blank=True, related_name="events"
+    )
+    households = models.ManyToManyField(
+        "registry.Household", verbose_name=_("涉及户"), blank=True, related_name="events"
+    )
+    lead_org = models.ForeignKey(
+        Organisation,
+        verbose_name=_("主办单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lead_events",
+    )
     # The clock: deadline for the current step, and whether it has passed (kept by the worker).
     due_at = models.DateTimeField(_("当前时限"), null=True, blank=True)
     resolve_due_at = models.DateTimeField(_("办结时限"), null=True, blank=True)
@@ -190,14 +231,22 @@ class Event(ScopedModel):
     # indexed equality rather than an IN over seven states.
     is_open = models.BooleanField(_("未办结"), default=True, editable=False)
     paused_at = models.DateTimeField(_("挂起时间"), null=True, blank=True)
-    supervision = models.CharField(_("督办"), max_length=8, choices=Supervision.choices, blank=True, default="")
+    supervision = models.CharField(
+        _("督办"), max_length=8, choices=Supervision.choices, blank=True, default=""
+    )
     escalations = models.PositiveSmallIntegerField(_("升级次数"), default=0)
     # When it last climbed a level; the worker escalates again only after a later deadline passes.
     escalated_at = models.DateTimeField(_("最近升级时间"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
     satisfaction = models.PositiveSmallIntegerField(_("满意度"), null=True, blank=True)
-    merged_into = models.ForeignKey("self", verbose_name=_("合并到"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="merged_events")
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("合并到"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_events",
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("上报时间"))
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -214,8 +263,10 @@ class Event(ScopedModel):
         ordering = ["-is_open", "-overdue", "due_at", "-id"]
         indexes = [
             # Lists walk these in order and stop after a page: filters first, then the list order.
-            models.Index(fields=["state", "category", "-is_open", "-overdue", "due_at", "-id"],
-                         name="event_list_state_cat"),
+            models.Index(
+                fields=["state", "category", "-is_open", "-overdue", "due_at", "-id"],
+                name="event_list_state_cat",
+            ),
             models.Index(fields=["state", "-is_open", "-overdue", "due_at", "-id"], name="event_list_state"),
             models.Index(fields=["category", "-is_open", "-overdue", "due_at", "-id"], name="event_list_cat"),
             models.Index(fields=["-is_open", "-overdue", "due_at", "-id"], name="event_list_order"),
@@ -243,9 +294,12 @@ class AssignmentRole(models.TextChoices):
 class EventAssignment(models.Model):
     """A dispatch to one organisation, with its own acknowledge and handle clocks."""
 
-    event = models.ForeignKey(Event, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="assignments")
-    organisation = models.ForeignKey(Organisation, verbose_name=_("单位"), on_delete=models.PROTECT,
-                                     related_name="assignments")
+    event = models.ForeignKey(
+        Event, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="assignments"
+    )
     role = models.CharField(_("角色"), max_length=4, choices=AssignmentRole.choices)
     dispatched_at = models.DateTimeField(_("派遣时间"))
     ack_due_at = models.DateTimeField(_("签收时限"), null=True, blank=True)
@@ -269,10 +323,22 @@ class EventStep(models.Model):
 
     event = models.ForeignKey(Event, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="steps")
     at = models.DateTimeField(_("时间"), db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    organisation = models.ForeignKey(Organisation, verbose_name=_("单位"), null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("单位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     action = models.CharField(_("动作"), max_length=24)
     from_state = models.CharField(_("原状态"), max_length=16, blank=True)
     to_state = models.CharField(_("新状态"), max_length=16, blank=True)
@@ -297,13 +363,21 @@ class EventStep(models.Model):
 
 class EventPhoto(models.Model):
     event = models.ForeignKey(Event, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="photos")
-    step = models.ForeignKey(EventStep, verbose_name=_("环节"), null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="photos")
+    step = models.ForeignKey(
+        EventStep,
+        verbose_name=_("环节"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="photos",
+    )
     # A FileField: the upload is checked as an image by its content (services), not by Pillow.
     image = models.FileField(_("照片"), upload_to="events/%Y/%m/")
     content_type = models.CharField(max_length=32)
     size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -328,15 +402,20 @@ class RequestStatus(models.TextChoices):
 class ClockRequest(models.Model):
     """Suspension (挂起) or extension (延期) requested by a handler, decided by a superior."""
 
-    event = models.ForeignKey(Event, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="clock_requests")
+    event = models.ForeignKey(
+        Event, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="clock_requests"
+    )
     kind = models.CharField(_("类型"), max_length=8, choices=Request.choices)
     hours = models.PositiveIntegerField(_("延长小时数"), null=True, blank=True)
     reason = models.CharField(_("理由"), max_length=500)
-    status = models.CharField(_("状态"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=500, blank=True)
 
@@ -363,9 +442,13 @@ class IdempotencyKey(models.Model):
     error = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "scope", "key"], name="unique_idempotency_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="unique_idempotency_key")
+        ]
         # The queue: the few rows still waiting, oldest first.
-        indexes = [models.Index(fields=["id"], condition=models.Q(payload__isnull=False), name="idempotency_queued")]
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(payload__isnull=False), name="idempotency_queued")
+        ]
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
@@ -375,7 +458,9 @@ class Notification(models.Model):
     """The in-app inbox."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
     message = models.CharField(_("内容"), max_length=300)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)

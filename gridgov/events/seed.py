@@ -35,67 +35,208 @@ K = OrgKind
 # (code, name, owner kind, severity, ack hours, resolve hours, time basis, is_dispute, children)
 CategoryRow = tuple[str, str, str, str, int, int, str, bool]
 CATALOG: list[tuple[CategoryRow, list[CategoryRow]]] = [
-    (("heating", "供热", K.HEATING, Severity.MEDIUM, 2, 24, TimeBasis.CALENDAR, False), [
-        ("heating.pipe_burst", "供热管道爆裂", K.HEATING, Severity.HIGH, 1, 12, TimeBasis.CALENDAR, False),
-        ("heating.cold_room", "室温不达标", K.HEATING, Severity.MEDIUM, 4, 48, TimeBasis.CALENDAR, False),
-    ]),
-    (("water", "供水", K.WATER, Severity.MEDIUM, 2, 24, TimeBasis.CALENDAR, False), [
-        ("water.outage", "停水", K.WATER, Severity.MEDIUM, 1, 12, TimeBasis.CALENDAR, False),
-        ("water.leak", "供水管道漏水", K.WATER, Severity.MEDIUM, 2, 24, TimeBasis.CALENDAR, False),
-    ]),
-    (("power", "供电", K.POWER, Severity.MEDIUM, 2, 24, TimeBasis.CALENDAR, False), [
-        ("power.outage", "停电", K.POWER, Severity.MEDIUM, 1, 8, TimeBasis.CALENDAR, False),
-        ("power.wire_hazard", "线路隐患", K.POWER, Severity.HIGH, 2, 24, TimeBasis.CALENDAR, False),
-    ]),
-    (("gas", "燃气", K.GAS, Severity.HIGH, 1, 8, TimeBasis.CALENDAR, False), [
-        ("gas.leak", "燃气泄漏", K.GAS, Severity.CRITICAL, 1, 4, TimeBasis.CALENDAR, False),
-    ]),
-    (("fire", "消防安全", K.FIRE, Severity.HIGH, 2, 24, TimeBasis.WORKING, False), [
-        ("fire.exit_blocked", "消防通道堵塞", K.FIRE, Severity.HIGH, 2, 24, TimeBasis.WORKING, False),
-        ("fire.hazard", "消防设施损坏", K.FIRE, Severity.MEDIUM, 4, 72, TimeBasis.WORKING, False),
-    ]),
-    (("city", "市容城管", K.URBAN_MANAGEMENT, Severity.LOW, 4, 72, TimeBasis.WORKING, False), [
-        ("city.street_stall", "占道经营", K.URBAN_MANAGEMENT, Severity.LOW, 4, 48, TimeBasis.WORKING, False),
-        ("city.illegal_building", "违章搭建", K.URBAN_MANAGEMENT, Severity.MEDIUM, 8, 120, TimeBasis.WORKING, False),
-        ("city.garbage", "垃圾堆放", K.URBAN_MANAGEMENT, Severity.LOW, 4, 48, TimeBasis.WORKING, False),
-    ]),
-    (("market", "市场监管", K.MARKET_REGULATION, Severity.LOW, 4, 72, TimeBasis.WORKING, False), [
-        ("market.unlicensed", "无证无照经营", K.MARKET_REGULATION, Severity.LOW, 4, 72, TimeBasis.WORKING, False),
-        ("market.food_safety", "食品安全", K.MARKET_REGULATION, Severity.HIGH, 2, 24, TimeBasis.WORKING, False),
-        ("market.elevator", "电梯故障", K.MARKET_REGULATION, Severity.MEDIUM, 2, 24, TimeBasis.CALENDAR, False),
-    ]),
-    (("housing", "住房建设", K.HOUSING, Severity.MEDIUM, 4, 72, TimeBasis.WORKING, False), [
-        ("housing.unsafe", "房屋安全隐患", K.HOUSING, Severity.HIGH, 2, 48, TimeBasis.WORKING, False),
-        ("housing.property", "物业服务问题", K.HOUSING, Severity.LOW, 8, 120, TimeBasis.WORKING, False),
-    ]),
-    (("civil", "民政服务", K.CIVIL_AFFAIRS, Severity.LOW, 8, 120, TimeBasis.WORKING, False), [
-        ("civil.hardship", "困难群众救助", K.CIVIL_AFFAIRS, Severity.MEDIUM, 4, 72, TimeBasis.WORKING, False),
-        ("civil.elderly", "独居老人关爱", K.CIVIL_AFFAIRS, Severity.MEDIUM, 4, 48, TimeBasis.WORKING, False),
-    ]),
-    (("labour", "劳动保障", K.HUMAN_RESOURCES, Severity.MEDIUM, 8, 120, TimeBasis.WORKING, False), [
-        ("labour.wage_arrears", "拖欠工资", K.HUMAN_RESOURCES, Severity.MEDIUM, 4, 120, TimeBasis.WORKING, False),
-    ]),
-    (("health", "卫生健康", K.HEALTH, Severity.MEDIUM, 2, 48, TimeBasis.WORKING, False), [
-        ("health.epidemic", "传染病疫情线索", K.HEALTH, Severity.HIGH, 1, 24, TimeBasis.CALENDAR, False),
-        ("health.sanitation", "公共卫生问题", K.HEALTH, Severity.LOW, 8, 120, TimeBasis.WORKING, False),
-    ]),
-    (("safety", "安全生产与应急", K.EMERGENCY, Severity.HIGH, 2, 24, TimeBasis.CALENDAR, False), [
-        ("safety.hazard", "安全生产隐患", K.EMERGENCY, Severity.HIGH, 2, 48, TimeBasis.WORKING, False),
-        ("safety.disaster", "自然灾害险情", K.EMERGENCY, Severity.CRITICAL, 1, 12, TimeBasis.CALENDAR, False),
-    ]),
-    (("order", "社会治安", K.POLICE, Severity.MEDIUM, 1, 24, TimeBasis.CALENDAR, False), [
-        ("order.public", "治安隐患", K.POLICE, Severity.MEDIUM, 1, 24, TimeBasis.CALENDAR, False),
-        ("order.petition", "信访维稳线索", K.POLITICAL_LEGAL, Severity.HIGH, 2, 72, TimeBasis.WORKING, False),
-    ]),
-    (("dispute", "矛盾纠纷", K.JUDICIAL, Severity.MEDIUM, 4, 120, TimeBasis.WORKING, True), [
-        ("dispute.neighbour", "邻里纠纷", K.JUDICIAL, Severity.MEDIUM, 4, 120, TimeBasis.WORKING, True),
-        ("dispute.family", "婚姻家庭纠纷", K.JUDICIAL, Severity.MEDIUM, 4, 120, TimeBasis.WORKING, True),
-        ("dispute.property", "物业纠纷", K.JUDICIAL, Severity.LOW, 8, 120, TimeBasis.WORKING, True),
-        ("dispute.wage", "劳资纠纷", K.JUDICIAL, Severity.MEDIUM, 4, 120, TimeBasis.WORKING, True),
-        ("dispute.land", "土地纠纷", K.JUDICIAL, Severity.MEDIUM, 8, 240, TimeBasis.WORKING, True),
-        ("dispute.consumer", "消费纠纷", K.JUDICIAL, Severity.LOW, 8, 120, TimeBasis.WORKING, True),
-        ("dispute.other", "其他纠纷", K.JUDICIAL, Severity.LOW, 8, 120, TimeBasis.WORKING, True),
-    ]),
+    (
+        ("heating", "供热", K.HEATING, Severity.MEDIUM, 2, 24, TimeBasis.CALENDAR, False),
+        [
+            (
+                "heating.pipe_burst",
+                "供热管道爆裂",
+                K.HEATING,
+                Severity.HIGH,
+                1,
+                12,
+                TimeBasis.CALENDAR,
+                False,
+            ),
+            ("heating.cold_room", "室温不达标", K.HEATING, Severity.MEDIUM, 4, 48, TimeBasis.CALENDAR, False),
+        ],
+    ),
+    (
+        ("water", "供水", K.WATER, Severity.MEDIUM, 2, 24, TimeBasis.CALENDAR, False),
+        [
+            ("water.outage", "停水", K.WATER, Severity.MEDIUM, 1, 12, TimeBasis.CALENDAR, False),
+            ("water.leak", "供水管道漏水", K.WATER, Severity.MEDIUM, 2, 24, TimeBasis.CALENDAR, False),
+        ],
+    ),
+    (
+        ("power", "供电", K.POWER, Severity.MEDIUM, 2, 24, TimeBasis.CALENDAR, False),
+        [
+            ("power.outage", "停电", K.POWER, Severity.MEDIUM, 1, 8, TimeBasis.CALENDAR, False),
+            ("power.wire_hazard", "线路隐患", K.POWER, Severity.HIGH, 2, 24, TimeBasis.CALENDAR, False),
+        ],
+    ),
+    (
+        ("gas", "燃气", K.GAS, Severity.HIGH, 1, 8, TimeBasis.CALENDAR, False),
+        [
+            ("gas.leak", "燃气泄漏", K.GAS, Severity.CRITICAL, 1, 4, TimeBasis.CALENDAR, False),
+        ],
+    ),
+    (
+        ("fire", "消防安全", K.FIRE, Severity.HIGH, 2, 24, TimeBasis.WORKING, False),
+        [
+            ("fire.exit_blocked", "消防通道堵塞", K.FIRE, Severity.HIGH, 2, 24, TimeBasis.WORKING, False),
+            ("fire.hazard", "消防设施损坏", K.FIRE, Severity.MEDIUM, 4, 72, TimeBasis.WORKING, False),
+        ],
+    ),
+    (
+        ("city", "市容城管", K.URBAN_MANAGEMENT, Severity.LOW, 4, 72, TimeBasis.WORKING, False),
+        [
+            (
+                "city.street_stall",
+                "占道经营",
+                K.URBAN_MANAGEMENT,
+                Severity.LOW,
+                4,
+                48,
+                TimeBasis.WORKING,
+                False,
+            ),
+            (
+                "city.illegal_building",
+                "违章搭建",
+                K.URBAN_MANAGEMENT,
+                Severity.MEDIUM,
+                8,
+                120,
+                TimeBasis.WORKING,
+                False,
+            ),
+            ("city.garbage", "垃圾堆放", K.URBAN_MANAGEMENT, Severity.LOW, 4, 48, TimeBasis.WORKING, False),
+        ],
+    ),
+    (
+        ("market", "市场监管", K.MARKET_REGULATION, Severity.LOW, 4, 72, TimeBasis.WORKING, False),
+        [
+            (
+                "market.unlicensed",
+                "无证无照经营",
+                K.MARKET_REGULATION,
+                Severity.LOW,
+                4,
+                72,
+                TimeBasis.WORKING,
+                False,
+            ),
+            (
+                "market.food_safety",
+                "食品安全",
+                K.MARKET_REGULATION,
+                Severity.HIGH,
+                2,
+                24,
+                TimeBasis.WORKING,
+                False,
+            ),
+            (
+                "market.elevator",
+                "电梯故障",
+                K.MARKET_REGULATION,
+                Severity.MEDIUM,
+                2,
+                24,
+                TimeBasis.CALENDAR,
+                False,
+            ),
+        ],
+    ),
+    (
+        ("housing", "住房建设", K.HOUSING, Severity.MEDIUM, 4, 72, TimeBasis.WORKING, False),
+        [
+            ("housing.unsafe", "房屋安全隐患", K.HOUSING, Severity.HIGH, 2, 48, TimeBasis.WORKING, False),
+            ("housing.property", "物业服务问题", K.HOUSING, Severity.LOW, 8, 120, TimeBasis.WORKING, False),
+        ],
+    ),
+    (
+        ("civil", "民政服务", K.CIVIL_AFFAIRS, Severity.LOW, 8, 120, TimeBasis.WORKING, False),
+        [
+            (
+                "civil.hardship",
+                "困难群众救助",
+                K.CIVIL_AFFAIRS,
+                Severity.MEDIUM,
+                4,
+                72,
+                TimeBasis.WORKING,
+                False,
+            ),
+            (
+                "civil.elderly",
+                "独居老人关爱",
+                K.CIVIL_AFFAIRS,
+                Severity.MEDIUM,
+                4,
+                48,
+                TimeBasis.WORKING,
+                False,
+            ),
+        ],
+    ),
+    (
+        ("labour", "劳动保障", K.HUMAN_RESOURCES, Severity.MEDIUM, 8, 120, TimeBasis.WORKING, False),
+        [
+            (
+                "labour.wage_arrears",
+                "拖欠工资",
+                K.HUMAN_RESOURCES,
+                Severity.MEDIUM,
+                4,
+                120,
+                TimeBasis.WORKING,
+                False,
+            ),
+        ],
+    ),
+    (
+        ("health", "卫生健康", K.HEALTH, Severity.MEDIUM, 2, 48, TimeBasis.WORKING, False),
+        [
+            ("health.epidemic", "传染病疫情线索", K.HEALTH, Severity.HIGH, 1, 24, TimeBasis.CALENDAR, False),
+            ("health.sanitation", "公共卫生问题", K.HEALTH, Severity.LOW, 8, 120, TimeBasis.WORKING, False),
+        ],
+    ),
+    (
+        ("safety", "安全生产与应急", K.EMERGENCY, Severity.HIGH, 2, 24, TimeBasis.CALENDAR, False),
+        [
+            ("safety.hazard", "安全生产隐患", K.EMERGENCY, Severity.HIGH, 2, 48, TimeBasis.WORKING, False),
+            (
+                "safety.disaster",
+                "自然灾害险情",
+                K.EMERGENCY,
+                Severity.CRITICAL,
+                1,
+                12,
+                TimeBasis.CALENDAR,
+                False,
+            ),
+        ],
+    ),
+    (
+        ("order", "社会治安", K.POLICE, Severity.MEDIUM, 1, 24, TimeBasis.CALENDAR, False),
+        [
+            ("order.public", "治安隐患", K.POLICE, Severity.MEDIUM, 1, 24, TimeBasis.CALENDAR, False),
+            (
+                "order.petition",
+                "信访维稳线索",
+                K.POLITICAL_LEGAL,
+                Severity.HIGH,
+                2,
+                72,
+                TimeBasis.WORKING,
+                False,
+            ),
+        ],
+    ),
+    (
+        ("dispute", "矛盾纠纷", K.JUDICIAL, Severity.MEDIUM, 4, 120, TimeBasis.WORKING, True),
+        [
+            ("dispute.neighbour", "邻里纠纷", K.JUDICIAL, Severity.MEDIUM, 4, 120, TimeBasis.WORKING, True),
+            ("dispute.family", "婚姻家庭纠纷", K.JUDICIAL, Severity.MEDIUM, 4, 120, TimeBasis.WORKING, True),
+            ("dispute.property", "物业纠纷", K.JUDICIAL, Severity.LOW, 8, 120, TimeBasis.WORKING, True),
+            ("dispute.wage", "劳资纠纷", K.JUDICIAL, Severity.MEDIUM, 4, 120, TimeBasis.WORKING, True),
+            ("dispute.land", "土地纠纷", K.JUDICIAL, Severity.MEDIUM, 8, 240, TimeBasis.WORKING, True),
+            ("dispute.consumer", "消费纠纷", K.JUDICIAL, Severity.LOW, 8, 120, TimeBasis.WORKING, True),
+            ("dispute.other", "其他纠纷", K.JUDICIAL, Severity.LOW, 8, 120, TimeBasis.WORKING, True),
+        ],
+    ),
 ]
 
 # China's 2026 public holidays and make-up working days (国办发明电〔2025〕7号).
@@ -150,10 +291,20 @@ DEMO_STAFF: list[tuple[str, str, str, str]] = [
     ("huimin_security", "赵治保", "惠民社区治保会", MemberRole.STAFF),
 ]
 # Demo administrators who are also members of their level's governance centre.
-CENTRE_MEMBERS = {"city_admin": "呼和浩特市综治中心", "saihan_admin": "赛罕区综治中心",
-                  "zhaowuda_admin": "昭乌达南路街道综治中心", "huimin_admin": "惠民社区综治中心"}
-LAW_FIRMS = ["内蒙古正大律师事务所", "内蒙古加度律师事务所", "内蒙古建中律师事务所", "内蒙古蒙益律师事务所",
-             "内蒙古尚智律师事务所", "内蒙古大业律师事务所"]
+CENTRE_MEMBERS = {
+    "city_admin": "呼和浩特市综治中心",
+    "saihan_admin": "赛罕区综治中心",
+    "zhaowuda_admin": "昭乌达南路街道综治中心",
+    "huimin_admin": "惠民社区综治中心",
+}
+LAW_FIRMS = [
+    "内蒙古正大律师事务所",
+    "内蒙古加度律师事务所",
+    "内蒙古建中律师事务所",
+    "内蒙古蒙益律师事务所",
+    "内蒙古尚智律师事务所",
+    "内蒙古大业律师事务所",
+]
 
 
 def _dates(first: str, last: str) -> list[date]:
@@ -165,7 +316,9 @@ def seed_holidays() -> int:
     rows = []
     for name, first, last, workdays in HOLIDAYS_2026:
         rows += [Holiday(date=day, name=name) for day in _dates(first, last)]
-        rows += [Holiday(date=date.fromisoformat(day), name=f"{name}调休上班", is_workday=True) for day in workdays]
+        rows += [
+            Holiday(date=date.fromisoformat(day), name=f"{name}调休上班", is_workday=True) for day in workdays
+        ]
     Holiday.objects.bulk_create(rows, ignore_conflicts=True)
     invalidate_calendar()  # bulk_create sends no signals
     return len(rows)
@@ -175,11 +328,32 @@ def seed_catalog() -> int:
     count = 0
     for parent_row, children in CATALOG:
         code, name, kind, severity, ack, resolve, basis, dispute = parent_row
-        parent = Category.objects.create(code=code, name=name, owner_kind=kind, severity=severity, ack_hours=ack,
-                                         resolve_hours=resolve, time_basis=basis, is_dispute=dispute)
-        Category.objects.bulk_create([
-            Category(code=c, name=n, parent=parent, owner_kind=k, severity=s, ack_hours=a, resolve_hours=r,
-                     time_basis=b, is_dispute=d) for c, n, k, s, a, r, b, d in children])
+        parent = Category.objects.create(
+            code=code,
+            name=name,
+            owner_kind=kind,
+            severity=severity,
+            ack_hours=ack,
+            resolve_hours=resolve,
+            time_basis=basis,
+            is_dispute=dispute,
+        )
+        Category.objects.bulk_create(
+            [
+                Category(
+                    code=c,
+                    name=n,
+                    parent=parent,
+                    owner_kind=k,
+                    severity=s,
+                    ack_hours=a,
+                    resolve_hours=r,
+                    time_basis=b,
+                    is_dispute=d,
+                )
+                for c, n, k, s, a, r, b, d in children
+            ]
+        )
         count += 1 + len(children)
     from gridgov.events.selectors import invalidate_catalog
 
@@ -188,7 +362,9 @@ def seed_catalog() -> int:
 
 
 def _org(kind: str, name: str, area: Node, phone: str = "") -> Organisation:
-    return Organisation(kind=kind, name=name, area=area, path=area.path, county_code=area.county_code, phone=phone)
+    return Organisation(
+        kind=kind, name=name, area=area, path=area.path, county_code=area.county_code, phone=phone
+    )
 
 
 def station_name(township: Node) -> str:
@@ -238,17 +414,27 @@ def seed_staff(ctx: SeedContext, orgs: list[Organisation], by_name: dict[str, Or
     demo_orgs = {by_name[name].pk for _u, _f, name, _r in DEMO_STAFF}
     generated: dict[str, list[str]] = {
         K.POLICE: [MemberRole.OFFICER, MemberRole.VOLUNTEER_POLICE, MemberRole.VOLUNTEER_POLICE],
-        K.JUDICIAL: [MemberRole.MEDIATOR], K.LAWYER: [MemberRole.LAWYER], K.GOVERNANCE_CENTRE: []}
+        K.JUDICIAL: [MemberRole.MEDIATOR],
+        K.LAWYER: [MemberRole.LAWYER],
+        K.GOVERNANCE_CENTRE: [],
+    }
     for org in orgs:
         if org.pk in demo_orgs and org.kind != K.POLICE:
             continue
         for n, role in enumerate(generated.get(org.kind, [MemberRole.STAFF])):
-            users.append(User(username=f"o{org.pk}{role[:2]}{n}", full_name=person_name(ctx.rng),
-                              password="!unusable", is_staff=False))
+            users.append(
+                User(
+                    username=f"o{org.pk}{role[:2]}{n}",
+                    full_name=person_name(ctx.rng),
+                    password="!unusable",
+                    is_staff=False,
+                )
+            )
             members.append((len(users) - 1, org, role))
     User.objects.bulk_create(users, batch_size=5000)
-    OrgMember.objects.bulk_create([OrgMember(organisation=org, user=users[i], role=role) for i, org, role in members],
-                                  batch_size=5000)
+    OrgMember.objects.bulk_create(
+        [OrgMember(organisation=org, user=users[i], role=role) for i, org, role in members], batch_size=5000
+    )
     seen: set[tuple[int, int]] = set()
     assignments = []
     for i, org, _role in members:
@@ -257,9 +443,13 @@ def seed_staff(ctx: SeedContext, orgs: list[Organisation], by_name: dict[str, Or
             assignments.append(RoleAssignment(user=users[i], role=Role.DEPARTMENT_STAFF, node_id=org.area_id))
     RoleAssignment.objects.bulk_create(assignments, batch_size=5000)
     admins = {u.username: u for u in User.objects.filter(username__in=list(CENTRE_MEMBERS))}
-    OrgMember.objects.bulk_create([OrgMember(organisation=by_name[org_name], user=admins[username],
-                                             role=MemberRole.LEADER)
-                                   for username, org_name in CENTRE_MEMBERS.items() if username in admins])
+    OrgMember.objects.bulk_create(
+        [
+            OrgMember(organisation=by_name[org_name], user=admins[username], role=MemberRole.LEADER)
+            for username, org_name in CENTRE_MEMBERS.items()
+            if username in admins
+        ]
+    )
     return len(users)
 
 
@@ -279,10 +469,15 @@ def seed_organisations_and_demo(ctx: SeedContext) -> None:
     by_name = seed_organisations(ctx)
     orgs: list[Organisation] = ctx.shared["organisations"]
     staff = seed_staff(ctx, orgs, by_name)
-    record(Action.COMMAND, object_type="events.organisation",
-           message=f"seed {ctx.scale}: {categories} categories, {holidays} holiday rows, {len(orgs)} organisations, "
-                   f"{staff} department staff")
-    ctx.say(f"[green]Events:[/green] {categories} categories, {len(orgs)} organisations, {staff} department staff")
+    record(
+        Action.COMMAND,
+        object_type="events.organisation",
+        message=f"seed {ctx.scale}: {categories} categories, {holidays} holiday rows, {len(orgs)} organisations, "
+        f"{staff} department staff",
+    )
+    ctx.say(
+        f"[green]Events:[/green] {categories} categories, {len(orgs)} organisations, {staff} department staff"
+    )
     from gridgov.events import demo
 
     demo.seed_events(ctx)

@@ -64,7 +64,9 @@ def event_scope(user: Any) -> EventScope | None:
     # area (a centre's administrator), the extra clause would only slow the list down.
     from gridgov.events.services import user_orgs
 
-    orgs = sorted(pk for pk, path in user_orgs(user).items() if not any(path.startswith(root) for root in roots))
+    orgs = sorted(
+        pk for pk, path in user_orgs(user).items() if not any(path.startswith(root) for root in roots)
+    )
     return EventScope(roots=tuple(roots), orgs=tuple(orgs))
 
 
@@ -88,7 +90,7 @@ def events_for(user: Any) -> QuerySet[Event]:
             # Department staff see only what was dispatched to them. A small organisation's few
             # events are named outright: against the subquery, PostgreSQL walked the whole list
             # index (a million events, 0.3 s) looking for the two it had.
-            ids = list(assigned.values_list("event_id", flat=True).distinct()[:FEW_EVENTS + 1])
+            ids = list(assigned.values_list("event_id", flat=True).distinct()[: FEW_EVENTS + 1])
             if len(ids) <= FEW_EVENTS:
                 assigned = ids
         query |= Q(pk__in=assigned)
@@ -152,10 +154,10 @@ def ordered(queryset: QuerySet[Event]) -> QuerySet[Event]:
 
 @dataclass(frozen=True)
 class EventFilter:
-    state: str = ""          # a State value, or "open" / "done"
-    category: str = ""       # a category code or id; a parent category includes its children
+    state: str = ""  # a State value, or "open" / "done"
+    category: str = ""  # a category code or id; a parent category includes its children
     overdue: bool | None = None
-    q: str = ""              # event number or words in the description
+    q: str = ""  # event number or words in the description
     node_id: int | None = None
 
 
@@ -217,9 +219,13 @@ def filter_events(queryset: QuerySet[Event], filters: EventFilter, user: Any = N
         ids = category_ids(filters.category)
         if not ids:
             return queryset.none()
-        queryset = queryset.filter(category_id__in=ids) if len(ids) > 1 else queryset.filter(category_id=ids[0])
+        queryset = (
+            queryset.filter(category_id__in=ids) if len(ids) > 1 else queryset.filter(category_id=ids[0])
+        )
     if filters.overdue:
-        queryset = queryset.filter(is_open=True, overdue=True)  # overdue implies open: lets the index serve it
+        queryset = queryset.filter(
+            is_open=True, overdue=True
+        )  # overdue implies open: lets the index serve it
     elif filters.overdue is not None:
         queryset = queryset.filter(overdue=False)
     if filters.q:
@@ -252,34 +258,60 @@ def list_events(user: Any, filters: EventFilter, *, limit: int = 20, offset: int
 
 # The list's columns, read as plain values (the API's hot path builds no model instances).
 ROW_FIELDS = {
-    "id": "id", "number": "number", "category": "category__code", "category_name": "category__name",
-    "description": "description", "severity": "severity", "state": "state", "overdue": "overdue", "due_at": "due_at",
-    "resolve_due_at": "resolve_due_at", "supervision": "supervision", "escalations": "escalations",
-    "reopen_count": "reopen_count", "grid_id": "grid_id", "grid_name": "grid__name",
-    "handling_node_id": "handling_node_id", "handling_node_name": "handling_node__name", "lead_org": "lead_org__name",
-    "lng": "lng", "lat": "lat", "address": "address", "channel": "channel", "created_at": "created_at",
-    "closed_at": "closed_at", "satisfaction": "satisfaction", "merged_into": "merged_into__number", "version": "version",
+    "id": "id",
+    "number": "number",
+    "category": "category__code",
+    "category_name": "category__name",
+    "description": "description",
+    "severity": "severity",
+    "state": "state",
+    "overdue": "overdue",
+    "due_at": "due_at",
+    "resolve_due_at": "resolve_due_at",
+    "supervision": "supervision",
+    "escalations": "escalations",
+    "reopen_count": "reopen_count",
+    "grid_id": "grid_id",
+    "grid_name": "grid__name",
+    "handling_node_id": "handling_node_id",
+    "handling_node_name": "handling_node__name",
+    "lead_org": "lead_org__name",
+    "lng": "lng",
+    "lat": "lat",
+    "address": "address",
+    "channel": "channel",
+    "created_at": "created_at",
+    "closed_at": "closed_at",
+    "satisfaction": "satisfaction",
+    "merged_into": "merged_into__number",
+    "version": "version",
 }
 
 
-def list_event_rows(user: Any, filters: EventFilter, *, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
+def list_event_rows(
+    user: Any, filters: EventFilter, *, limit: int = 20, offset: int = 0
+) -> list[dict[str, Any]]:
     """One page of the user's events as dicts of ROW_FIELDS (same order as `list_events`)."""
     queryset = ordered(filter_events(events_for(user), filters, user))
     return fetch_rows(queryset, limit=limit, offset=offset)
 
 
 def fetch_rows(queryset: QuerySet[Event], *, limit: int, offset: int) -> list[dict[str, Any]]:
-    ids = list(queryset.values_list("pk", flat=True)[offset: offset + limit])
+    ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
     names, lookups = list(ROW_FIELDS), list(ROW_FIELDS.values())
-    rows = {row[0]: dict(zip(names, row, strict=True))
-            for row in Event.objects.filter(pk__in=ids).values_list(*lookups)}
+    rows = {
+        row[0]: dict(zip(names, row, strict=True))
+        for row in Event.objects.filter(pk__in=ids).values_list(*lookups)
+    }
     return [rows[pk] for pk in ids if pk in rows]
 
 
 def fetch_page(queryset: QuerySet[Event], *, limit: int, offset: int) -> list[Event]:
-    ids = list(queryset.values_list("pk", flat=True)[offset: offset + limit])
-    rows = {event.pk: event for event in
-            Event.objects.filter(pk__in=ids).select_related(*LIST_RELATED).defer(*LIST_DEFERRED)}
+    ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
+    rows = {
+        event.pk: event
+        for event in Event.objects.filter(pk__in=ids).select_related(*LIST_RELATED).defer(*LIST_DEFERRED)
+    }
     return [rows[pk] for pk in ids if pk in rows]
 
 
@@ -291,9 +323,18 @@ def _distance_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
     return 2 * radius * math.asin(math.sqrt(a))
 
 
-def nearby_open_rows(*, category: Category, lng: float | None, lat: float | None, at: datetime | None = None,
-                     radius_m: float = 200, hours: float = 24, exclude: Event | None = None,
-                     queryset: QuerySet[Event] | None = None, limit: int = 10) -> list[dict[str, Any]]:
+def nearby_open_rows(
+    *,
+    category: Category,
+    lng: float | None,
+    lat: float | None,
+    at: datetime | None = None,
+    radius_m: float = 200,
+    hours: float = 24,
+    exclude: Event | None = None,
+    queryset: QuerySet[Event] | None = None,
+    limit: int = 10,
+) -> list[dict[str, Any]]:
     """Open events of the same category within `radius_m` and `hours` of a point, the nearest
     `limit` of them, as plain rows (id, number, state, description, created_at, distance_m),
     nearest first: one query, no model instances (every report answers with them)."""
@@ -302,51 +343,97 @@ def nearby_open_rows(*, category: Category, lng: float | None, lat: float | None
     at = at or timezone.now()
     degrees_lat = radius_m / 111_000
     degrees_lng = radius_m / (111_000 * max(math.cos(math.radians(lat)), 0.01))
-    candidates = (queryset if queryset is not None else Event.objects.all()).filter(
-        category=category, created_at__gte=at - timedelta(hours=hours), created_at__lte=at + timedelta(hours=1),
-        lng__range=(lng - degrees_lng, lng + degrees_lng), lat__range=(lat - degrees_lat, lat + degrees_lat),
-    ).exclude(state__in=[State.MERGED, State.CLOSED, State.RETURNED])
+    candidates = (
+        (queryset if queryset is not None else Event.objects.all())
+        .filter(
+            category=category,
+            created_at__gte=at - timedelta(hours=hours),
+            created_at__lte=at + timedelta(hours=1),
+            lng__range=(lng - degrees_lng, lng + degrees_lng),
+            lat__range=(lat - degrees_lat, lat + degrees_lat),
+        )
+        .exclude(state__in=[State.MERGED, State.CLOSED, State.RETURNED])
+    )
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
     found: list[dict[str, Any]] = []
     # A burst of reports of one burst pipe can put hundreds in the box: the first 500 are enough.
     for pk, number, state, description, created_at, event_lng, event_lat in candidates.values_list(
-            "id", "number", "state", "description", "created_at", "lng", "lat")[:500]:
+        "id", "number", "state", "description", "created_at", "lng", "lat"
+    )[:500]:
         if event_lng is None or event_lat is None:
             continue
         distance = _distance_m(lng, lat, event_lng, event_lat)
         if distance <= radius_m:
-            found.append({"id": pk, "number": number, "state": state, "description": description,
-                          "created_at": created_at, "distance_m": round(distance)})
+            found.append(
+                {
+                    "id": pk,
+                    "number": number,
+                    "state": state,
+                    "description": description,
+                    "created_at": created_at,
+                    "distance_m": round(distance),
+                }
+            )
     found.sort(key=lambda row: (row["distance_m"], row["id"]))
     return found[:limit]
 
 
-def possible_duplicates(*, category: Category, lng: float | None, lat: float | None, at: datetime | None = None,
-                        radius_m: float = 200, hours: float = 24, exclude: Event | None = None,
-                        queryset: QuerySet[Event] | None = None, limit: int = 10) -> list[tuple[Event, float]]:
+def possible_duplicates(
+    *,
+    category: Category,
+    lng: float | None,
+    lat: float | None,
+    at: datetime | None = None,
+    radius_m: float = 200,
+    hours: float = 24,
+    exclude: Event | None = None,
+    queryset: QuerySet[Event] | None = None,
+    limit: int = 10,
+) -> list[tuple[Event, float]]:
     """`nearby_open_rows` as (event, metres) pairs, for pages that show more of each event."""
-    rows = nearby_open_rows(category=category, lng=lng, lat=lat, at=at, radius_m=radius_m, hours=hours,
-                            exclude=exclude, queryset=queryset, limit=limit)
+    rows = nearby_open_rows(
+        category=category,
+        lng=lng,
+        lat=lat,
+        at=at,
+        radius_m=radius_m,
+        hours=hours,
+        exclude=exclude,
+        queryset=queryset,
+        limit=limit,
+    )
     events = Event.objects.select_related("grid").in_bulk([row["id"] for row in rows])
     return [(events[row["id"]], row["distance_m"]) for row in rows if row["id"] in events]
 
 
 def duplicate_rows_of(event: Event, user: Any = None) -> list[dict[str, Any]]:
     """`nearby_open_rows` around an event (itself excluded), among those `user` may see."""
-    return nearby_open_rows(category=event.category, lng=event.lng, lat=event.lat, at=event.created_at,
-                            exclude=event, queryset=events_for(user) if user is not None else None)
+    return nearby_open_rows(
+        category=event.category,
+        lng=event.lng,
+        lat=event.lat,
+        at=event.created_at,
+        exclude=event,
+        queryset=events_for(user) if user is not None else None,
+    )
 
 
 def duplicates_of(event: Event, user: Any = None) -> list[tuple[Event, float]]:
-    return possible_duplicates(category=event.category, lng=event.lng, lat=event.lat, at=event.created_at,
-                               exclude=event, queryset=events_for(user) if user is not None else None)
+    return possible_duplicates(
+        category=event.category,
+        lng=event.lng,
+        lat=event.lat,
+        at=event.created_at,
+        exclude=event,
+        queryset=events_for(user) if user is not None else None,
+    )
 
 
 @dataclass(frozen=True)
 class TimelineEntry:
     step: EventStep
-    event_number: str   # the event the step belongs to (a merged duplicate's steps show its number)
+    event_number: str  # the event the step belongs to (a merged duplicate's steps show its number)
     merged: bool
 
     @property
@@ -365,8 +452,11 @@ class TimelineEntry:
 def timeline(event: Event) -> list[TimelineEntry]:
     """The event's steps, with the steps of the duplicates merged into it, in time order."""
     merged_ids = list(Event.objects.filter(merged_into=event).values_list("pk", flat=True))
-    steps = (EventStep.objects.filter(event_id__in=[event.pk, *merged_ids])
-             .select_related("actor", "organisation", "event").order_by("at", "pk"))
+    steps = (
+        EventStep.objects.filter(event_id__in=[event.pk, *merged_ids])
+        .select_related("actor", "organisation", "event")
+        .order_by("at", "pk")
+    )
     return [TimelineEntry(step, step.event.number, step.event_id != event.pk) for step in steps]
 
 
@@ -379,7 +469,9 @@ def organisations_for_dispatch(event: Event) -> QuerySet[Organisation]:
     from gridgov.hierarchy.models import Node
 
     grid = event.grid if isinstance(event.grid, Node) else Node.objects.get(pk=event.grid_id)
-    return Organisation.objects.filter(active=True, path__in=grid.ancestor_paths()).order_by("-path", "kind", "name")
+    return Organisation.objects.filter(active=True, path__in=grid.ancestor_paths()).order_by(
+        "-path", "kind", "name"
+    )
 
 
 def memberships_of(user: Any) -> QuerySet[OrgMember]:

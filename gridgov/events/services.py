@@ -73,6 +73,7 @@ MAX_EXTENSION_HOURS = 24 * 30
 
 # --- photos -------------------------------------------------------------------------------------
 
+
 def sniff_image(head: bytes) -> str | None:
     """The image type from its first bytes (JPEG, PNG, WebP), or None if it is not one of them."""
     if head.startswith(b"\xff\xd8\xff"):
@@ -127,12 +128,19 @@ def _save_photo_file(photo: CheckedPhoto, written: list[str]) -> str:
     return stored
 
 
-def _store_photos(event: Event, step: EventStep | None, photos: list[CheckedPhoto], user: Any,
-                  written: list[str]) -> None:
+def _store_photos(
+    event: Event, step: EventStep | None, photos: list[CheckedPhoto], user: Any, written: list[str]
+) -> None:
     for photo in photos:
         stored = _save_photo_file(photo, written)
-        EventPhoto.objects.create(event=event, step=step, image=stored, content_type=photo.content_type,
-                                  size=len(photo.content), uploaded_by=user if _is_user(user) else None)
+        EventPhoto.objects.create(
+            event=event,
+            step=step,
+            image=stored,
+            content_type=photo.content_type,
+            size=len(photo.content),
+            uploaded_by=user if _is_user(user) else None,
+        )
 
 
 def _remove_files(names: list[str]) -> None:
@@ -142,6 +150,7 @@ def _remove_files(names: list[str]) -> None:
 
 
 # --- reporting ----------------------------------------------------------------------------------
+
 
 def _is_user(user: Any) -> bool:
     return user is not None and getattr(user, "is_authenticated", False)
@@ -237,7 +246,7 @@ def _body_hash(body: Any) -> str:
 class _Report:
     """A checked report, ready to be written (now, or later by the worker from the queue)."""
 
-    reporter_id: int | None   # None: a trusted channel without an account (Open311)
+    reporter_id: int | None  # None: a trusted channel without an account (Open311)
     category: Category
     text: str
     grid: Node
@@ -259,10 +268,22 @@ class _Report:
         return using_context(self.actor) if self.actor is not None else contextlib.nullcontext()
 
 
-def _check_report(*, user: Any, category: Category | str | int, description: str, lng: float | None,
-                  lat: float | None, grid: Node | int | None, address: str, photos: Iterable[Any],
-                  resident_ids: Iterable[int], household_ids: Iterable[int], channel: str, now: datetime,
-                  check_scope: bool) -> _Report:
+def _check_report(
+    *,
+    user: Any,
+    category: Category | str | int,
+    description: str,
+    lng: float | None,
+    lat: float | None,
+    grid: Node | int | None,
+    address: str,
+    photos: Iterable[Any],
+    resident_ids: Iterable[int],
+    household_ids: Iterable[int],
+    channel: str,
+    now: datetime,
+    check_scope: bool,
+) -> _Report:
     """Everything a report needs, checked; raises ValidationError / PermissionDenied naming the field."""
     category_obj = resolve_category(category)
     text = (description or "").strip()
@@ -280,19 +301,39 @@ def _check_report(*, user: Any, category: Category | str | int, description: str
     resident_ids = sorted({int(pk) for pk in resident_ids or ()})
     household_ids = sorted({int(pk) for pk in household_ids or ()})
     if resident_ids:
-        found = set(visible(Resident.objects.filter(pk__in=resident_ids), user, Cap.VIEW_REGISTRY)
-                    .values_list("pk", flat=True))
+        found = set(
+            visible(Resident.objects.filter(pk__in=resident_ids), user, Cap.VIEW_REGISTRY).values_list(
+                "pk", flat=True
+            )
+        )
         if len(found) != len(resident_ids):
-            raise ValidationError({"resident_ids": f"居民不存在或不在您的范围内：{sorted(set(resident_ids) - found)}"})
+            raise ValidationError(
+                {"resident_ids": f"居民不存在或不在您的范围内：{sorted(set(resident_ids) - found)}"}
+            )
     if household_ids:
-        found = set(visible(Household.objects.filter(pk__in=household_ids), user, Cap.VIEW_REGISTRY)
-                    .values_list("pk", flat=True))
+        found = set(
+            visible(Household.objects.filter(pk__in=household_ids), user, Cap.VIEW_REGISTRY).values_list(
+                "pk", flat=True
+            )
+        )
         if len(found) != len(household_ids):
-            raise ValidationError({"household_ids": f"户不存在或不在您的范围内：{sorted(set(household_ids) - found)}"})
-    return _Report(reporter_id=user.pk if _is_user(user) else None, category=category_obj, text=text, grid=grid_node,
-                   lng=float(lng) if lng is not None else None, lat=float(lat) if lat is not None else None,
-                   address=(address or "").strip()[:200], resident_ids=resident_ids, household_ids=household_ids,
-                   photos=checked, channel=channel[:16], at=now)
+            raise ValidationError(
+                {"household_ids": f"户不存在或不在您的范围内：{sorted(set(household_ids) - found)}"}
+            )
+    return _Report(
+        reporter_id=user.pk if _is_user(user) else None,
+        category=category_obj,
+        text=text,
+        grid=grid_node,
+        lng=float(lng) if lng is not None else None,
+        lat=float(lat) if lat is not None else None,
+        address=(address or "").strip()[:200],
+        resident_ids=resident_ids,
+        household_ids=household_ids,
+        photos=checked,
+        channel=channel[:16],
+        at=now,
+    )
 
 
 def _check_key(idempotency_key: str | None) -> str | None:
@@ -303,12 +344,21 @@ def _check_key(idempotency_key: str | None) -> str | None:
 
 
 def _report_hash(report: _Report, body_for_idempotency: Any) -> str:
-    body = body_for_idempotency if body_for_idempotency is not None else {
-        "category": report.category.code, "description": report.text, "lng": report.lng, "lat": report.lat,
-        "grid": report.grid.pk, "address": report.address, "residents": report.resident_ids,
-        "households": report.household_ids,
-        "photos": [hashlib.sha256(p.content).hexdigest() for p in report.photos],
-    }
+    body = (
+        body_for_idempotency
+        if body_for_idempotency is not None
+        else {
+            "category": report.category.code,
+            "description": report.text,
+            "lng": report.lng,
+            "lat": report.lat,
+            "grid": report.grid.pk,
+            "address": report.address,
+            "residents": report.resident_ids,
+            "households": report.household_ids,
+            "photos": [hashlib.sha256(p.content).hexdigest() for p in report.photos],
+        }
+    )
     return _body_hash(body)
 
 
@@ -323,8 +373,14 @@ def _created(instances: list[Any], reports: list[_Report]) -> None:
     the apps listening (disputes) see them as they see a `create()`."""
     for instance, report in zip(instances, reports, strict=True):
         with report.acting():
-            post_save.send(sender=type(instance), instance=instance, created=True, update_fields=None, raw=False,
-                           using=instance._state.db)
+            post_save.send(
+                sender=type(instance),
+                instance=instance,
+                created=True,
+                update_fields=None,
+                raw=False,
+                using=instance._state.db,
+            )
 
 
 def _write_reports(reports: list[_Report]) -> list[Event]:
@@ -335,15 +391,28 @@ def _write_reports(reports: list[_Report]) -> list[Event]:
     for report in reports:
         community = report.grid.parent or report.grid
         category = report.category
-        events.append(Event(
-            number=new_event_number(report.at), category=category, description=report.text,
-            severity=category.severity, state=State.REPORTED, is_open=True, grid=report.grid,
-            handling_node=community, path=report.grid.path, county_code=report.grid.county_code,
-            lng=report.lng if report.lng is not None else report.grid.lng,
-            lat=report.lat if report.lat is not None else report.grid.lat,
-            address=report.address or report.grid.name, reporter_id=report.reporter_id, channel=report.channel,
-            created_at=report.at, due_at=add_hours(report.at, category.ack_hours, category.time_basis),
-            resolve_due_at=add_hours(report.at, category.resolve_hours, category.time_basis)))
+        events.append(
+            Event(
+                number=new_event_number(report.at),
+                category=category,
+                description=report.text,
+                severity=category.severity,
+                state=State.REPORTED,
+                is_open=True,
+                grid=report.grid,
+                handling_node=community,
+                path=report.grid.path,
+                county_code=report.grid.county_code,
+                lng=report.lng if report.lng is not None else report.grid.lng,
+                lat=report.lat if report.lat is not None else report.grid.lat,
+                address=report.address or report.grid.name,
+                reporter_id=report.reporter_id,
+                channel=report.channel,
+                created_at=report.at,
+                due_at=add_hours(report.at, category.ack_hours, category.time_basis),
+                resolve_due_at=add_hours(report.at, category.resolve_hours, category.time_basis),
+            )
+        )
     Event.objects.bulk_create(events)
     _created(events, reports)
     for event, report in zip(events, reports, strict=True):
@@ -352,9 +421,19 @@ def _write_reports(reports: list[_Report]) -> list[Event]:
                 event.residents.add(*report.resident_ids)
             if report.household_ids:
                 event.households.add(*report.household_ids)
-    steps = [EventStep(event=event, at=report.at, actor_id=report.reporter_id, action="report", from_state="",
-                       to_state=State.REPORTED, note=f"通过{report.channel}上报", data={"channel": report.channel})
-             for event, report in zip(events, reports, strict=True)]
+    steps = [
+        EventStep(
+            event=event,
+            at=report.at,
+            actor_id=report.reporter_id,
+            action="report",
+            from_state="",
+            to_state=State.REPORTED,
+            note=f"通过{report.channel}上报",
+            data={"channel": report.channel},
+        )
+        for event, report in zip(events, reports, strict=True)
+    ]
     EventStep.objects.bulk_create(steps)
     _created(steps, reports)
     photos: list[EventPhoto] = []
@@ -363,8 +442,16 @@ def _write_reports(reports: list[_Report]) -> list[Event]:
         # The answer to the report shows this step: spare the caller reading it back.
         event.report_step = step
         for name, content_type, size in report.stored:
-            photos.append(EventPhoto(event=event, step=step, image=name, content_type=content_type, size=size,
-                                     uploaded_by_id=report.reporter_id))
+            photos.append(
+                EventPhoto(
+                    event=event,
+                    step=step,
+                    image=name,
+                    content_type=content_type,
+                    size=size,
+                    uploaded_by_id=report.reporter_id,
+                )
+            )
             photo_reports.append(report)
     if photos:
         EventPhoto.objects.bulk_create(photos)
@@ -396,15 +483,21 @@ def receipt_for(user: Any, key: str, body_hash: str | None = None) -> Receipt | 
     """The receipt of `user`'s key (None: unknown key); with `body_hash`, ConflictError if the key
     was used for a different body."""
     # Plain values first: nearly every key is new, and then there is nothing to load.
-    found = (IdempotencyKey.objects.filter(user=user if _is_user(user) else None, scope="event", key=key)
-             .values_list("body_hash", "event_id", "error", "created_at").first())
+    found = (
+        IdempotencyKey.objects.filter(user=user if _is_user(user) else None, scope="event", key=key)
+        .values_list("body_hash", "event_id", "error", "created_at")
+        .first()
+    )
     if found is None:
         return None
     stored_hash, event_id, error, accepted_at = found
     event = Event.objects.filter(pk=event_id).first() if event_id else None
     if body_hash is not None and stored_hash != body_hash:
-        raise ConflictError("Idempotency-Key 已用于另一次内容不同的提交；请为新事件使用新的键",
-                            idempotency_key=key, event_number=event.number if event else None)
+        raise ConflictError(
+            "Idempotency-Key 已用于另一次内容不同的提交；请为新事件使用新的键",
+            idempotency_key=key,
+            event_number=event.number if event else None,
+        )
     state = "created" if event is not None else "failed" if error else "queued"
     return Receipt(key=key, state=state, accepted_at=accepted_at, event=event, error=error)
 
@@ -412,7 +505,9 @@ def receipt_for(user: Any, key: str, body_hash: str | None = None) -> Receipt | 
 def not_written(receipt: Receipt) -> ConflictError:
     """The 409 for a key whose report has no event (yet): still queued, or failed with a reason."""
     if receipt.state == "queued":
-        return ConflictError("这次上报已排队等待写入，请稍后查询回执", idempotency_key=receipt.key, state="queued")
+        return ConflictError(
+            "这次上报已排队等待写入，请稍后查询回执", idempotency_key=receipt.key, state="queued"
+        )
     return ConflictError(f"这次上报未能写入：{receipt.error}", idempotency_key=receipt.key, state="failed")
 
 
@@ -429,11 +524,24 @@ def new_event_number(at: datetime) -> str:
     return f"SJ{timezone.localtime(at):%Y%m%d}{secrets.token_hex(5).upper()}"
 
 
-def report_event(*, user: Any, category: Category | str | int, description: str, lng: float | None = None,
-                 lat: float | None = None, grid: Node | int | None = None, address: str = "",
-                 photos: Iterable[Any] = (), resident_ids: Iterable[int] = (), household_ids: Iterable[int] = (),
-                 idempotency_key: str | None = None, channel: str = "app", body_for_idempotency: Any = None,
-                 now: datetime | None = None, check_scope: bool = True) -> tuple[Event, bool]:
+def report_event(
+    *,
+    user: Any,
+    category: Category | str | int,
+    description: str,
+    lng: float | None = None,
+    lat: float | None = None,
+    grid: Node | int | None = None,
+    address: str = "",
+    photos: Iterable[Any] = (),
+    resident_ids: Iterable[int] = (),
+    household_ids: Iterable[int] = (),
+    idempotency_key: str | None = None,
+    channel: str = "app",
+    body_for_idempotency: Any = None,
+    now: datetime | None = None,
+    check_scope: bool = True,
+) -> tuple[Event, bool]:
     """Report an event found in a grid; returns (event, created).
 
     The grid comes from the GPS point unless given. Everything is checked before anything is
@@ -444,9 +552,21 @@ def report_event(*, user: Any, category: Category | str | int, description: str,
     """
     now = now or timezone.now()
     key = _check_key(idempotency_key)
-    report = _check_report(user=user, category=category, description=description, lng=lng, lat=lat, grid=grid,
-                           address=address, photos=photos, resident_ids=resident_ids, household_ids=household_ids,
-                           channel=channel, now=now, check_scope=check_scope)
+    report = _check_report(
+        user=user,
+        category=category,
+        description=description,
+        lng=lng,
+        lat=lat,
+        grid=grid,
+        address=address,
+        photos=photos,
+        resident_ids=resident_ids,
+        household_ids=household_ids,
+        channel=channel,
+        now=now,
+        check_scope=check_scope,
+    )
     body_hash = ""
     if key is not None:
         body_hash = _report_hash(report, body_for_idempotency)
@@ -464,8 +584,13 @@ def report_event(*, user: Any, category: Category | str | int, description: str,
                 # The key is claimed last, in one INSERT: a concurrent retry that got here first
                 # makes this fail on the unique constraint (PostgreSQL waits for its COMMIT), the
                 # whole transaction rolls back, and the winner's event is replayed below.
-                IdempotencyKey.objects.create(key=key, user=user if _is_user(user) else None, scope="event",
-                                              body_hash=body_hash, event=event)
+                IdempotencyKey.objects.create(
+                    key=key,
+                    user=user if _is_user(user) else None,
+                    scope="event",
+                    body_hash=body_hash,
+                    event=event,
+                )
     except IntegrityError:
         _remove_files(written)
         if key is None:
@@ -482,10 +607,23 @@ def report_event(*, user: Any, category: Category | str | int, description: str,
 
 # --- reporting in bursts: accept now, write in batches -------------------------------------------
 
-def queue_report(*, user: Any, category: Category | str | int, description: str, idempotency_key: str | None,
-                 lng: float | None = None, lat: float | None = None, grid: Node | int | None = None,
-                 address: str = "", photos: Iterable[Any] = (), resident_ids: Iterable[int] = (),
-                 household_ids: Iterable[int] = (), channel: str = "app", now: datetime | None = None) -> Receipt:
+
+def queue_report(
+    *,
+    user: Any,
+    category: Category | str | int,
+    description: str,
+    idempotency_key: str | None,
+    lng: float | None = None,
+    lat: float | None = None,
+    grid: Node | int | None = None,
+    address: str = "",
+    photos: Iterable[Any] = (),
+    resident_ids: Iterable[int] = (),
+    household_ids: Iterable[int] = (),
+    channel: str = "app",
+    now: datetime | None = None,
+) -> Receipt:
     """Check a report as `report_event` does and queue it for the worker (`write_queued_reports`),
     which writes it as the same event within a second or so. For phones in a burst (the API's
     `Prefer: respond-async`): the request costs a check and one INSERT, and the writes of many
@@ -500,25 +638,53 @@ def queue_report(*, user: Any, category: Category | str | int, description: str,
     key = _check_key(idempotency_key)
     if key is None:
         raise ValidationError({"idempotency_key": "排队上报必须带 Idempotency-Key（回执按它查询）"})
-    report = _check_report(user=user, category=category, description=description, lng=lng, lat=lat, grid=grid,
-                           address=address, photos=photos, resident_ids=resident_ids, household_ids=household_ids,
-                           channel=channel, now=now, check_scope=True)
+    report = _check_report(
+        user=user,
+        category=category,
+        description=description,
+        lng=lng,
+        lat=lat,
+        grid=grid,
+        address=address,
+        photos=photos,
+        resident_ids=resident_ids,
+        household_ids=household_ids,
+        channel=channel,
+        now=now,
+        check_scope=True,
+    )
     body_hash = _report_hash(report, None)
     written: list[str] = []
     try:
         _store_files(report, written)
         ctx = current_actor()
         payload = {
-            "category": report.category.pk, "description": report.text, "lng": report.lng, "lat": report.lat,
-            "grid": report.grid.pk, "address": report.address, "residents": report.resident_ids,
-            "households": report.household_ids, "photos": report.stored, "channel": report.channel,
-            "at": now.isoformat(), "ip": ctx.ip, "request_id": ctx.request_id, "username": ctx.username,
+            "category": report.category.pk,
+            "description": report.text,
+            "lng": report.lng,
+            "lat": report.lat,
+            "grid": report.grid.pk,
+            "address": report.address,
+            "residents": report.resident_ids,
+            "households": report.household_ids,
+            "photos": report.stored,
+            "channel": report.channel,
+            "at": now.isoformat(),
+            "ip": ctx.ip,
+            "request_id": ctx.request_id,
+            "username": ctx.username,
             "context_channel": ctx.channel,
         }
         # New keys are the rule: claim it straight away; the unique constraint catches a retry.
         with transaction.atomic():
-            IdempotencyKey.objects.create(key=key, user=user if _is_user(user) else None, scope="event",
-                                          body_hash=body_hash, payload=payload, created_at=now)
+            IdempotencyKey.objects.create(
+                key=key,
+                user=user if _is_user(user) else None,
+                scope="event",
+                body_hash=body_hash,
+                payload=payload,
+                created_at=now,
+            )
     except IntegrityError:
         _remove_files(written)
         receipt = receipt_for(user, key, body_hash)
@@ -543,9 +709,13 @@ class QueueResult:
 def _queued_actor(row: IdempotencyKey) -> ActorContext:
     """The context the report was queued in: its audit rows are the reporter's, from that request."""
     data = row.payload or {}
-    return ActorContext(user_id=row.user_id, username=str(data.get("username") or ""), ip=data.get("ip"),
-                        request_id=str(data.get("request_id") or uuid.uuid4().hex),
-                        channel=str(data.get("context_channel") or "api"))
+    return ActorContext(
+        user_id=row.user_id,
+        username=str(data.get("username") or ""),
+        ip=data.get("ip"),
+        request_id=str(data.get("request_id") or uuid.uuid4().hex),
+        channel=str(data.get("context_channel") or "api"),
+    )
 
 
 def _queued_report(row: IdempotencyKey, categories: dict[int, Category], grids: dict[int, Node]) -> _Report:
@@ -556,11 +726,22 @@ def _queued_report(row: IdempotencyKey, categories: dict[int, Category], grids: 
     if grid is None:
         raise ValidationError({"grid": "网格已被删除"})
     at = datetime.fromisoformat(data["at"])
-    return _Report(reporter_id=row.user_id, category=category, text=data["description"], grid=grid, lng=data.get("lng"),
-                   lat=data.get("lat"), address=data.get("address") or "", resident_ids=data.get("residents") or [],
-                   household_ids=data.get("households") or [], photos=[], channel=data.get("channel") or "api",
-                   at=at, stored=[tuple(p) for p in data.get("photos") or []],  # type: ignore[misc]
-                   actor=_queued_actor(row))
+    return _Report(
+        reporter_id=row.user_id,
+        category=category,
+        text=data["description"],
+        grid=grid,
+        lng=data.get("lng"),
+        lat=data.get("lat"),
+        address=data.get("address") or "",
+        resident_ids=data.get("residents") or [],
+        household_ids=data.get("households") or [],
+        photos=[],
+        channel=data.get("channel") or "api",
+        at=at,
+        stored=[tuple(p) for p in data.get("photos") or []],  # type: ignore[misc]
+        actor=_queued_actor(row),
+    )
 
 
 def _fail_queued(row: IdempotencyKey, exc: Exception) -> None:
@@ -572,8 +753,13 @@ def _fail_queued(row: IdempotencyKey, exc: Exception) -> None:
     row.payload, row.error = None, message or exc.__class__.__name__
     row.save(update_fields=["payload", "error"])
     with using_context(actor):
-        record_failure(AuditAction.CREATE, object_type="events.event", object_repr=f"queued report {row.key}"[:200],
-                       message=f"queued report not written: {row.error}", user=None)
+        record_failure(
+            AuditAction.CREATE,
+            object_type="events.event",
+            object_repr=f"queued report {row.key}"[:200],
+            message=f"queued report not written: {row.error}",
+            user=None,
+        )
     if row.user_id is not None:
         _notify([row.user_id], None, f"您的上报未能写入（{row.key}）：{row.error}")
 
@@ -586,9 +772,11 @@ def _mark_written(written: list[tuple[int, int]]) -> None:
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         # Only quoted identifiers are interpolated; the values are parameters.
-        cursor.executemany(f"UPDATE {qn(IdempotencyKey._meta.db_table)} SET {qn('event_id')} = %s, "  # noqa: S608
-                           f"{qn('payload')} = NULL WHERE {qn('id')} = %s",
-                           [(event_id, key_id) for key_id, event_id in written])
+        cursor.executemany(
+            f"UPDATE {qn(IdempotencyKey._meta.db_table)} SET {qn('event_id')} = %s, "  # noqa: S608
+            f"{qn('payload')} = NULL WHERE {qn('id')} = %s",
+            [(event_id, key_id) for key_id, event_id in written],
+        )
 
 
 def write_queued_reports(limit: int = QUEUE_BATCH) -> QueueResult:
@@ -607,12 +795,20 @@ def write_queued_reports(limit: int = QUEUE_BATCH) -> QueueResult:
     except IntegrityError:
         pass
     result = QueueResult()
-    for key_id in IdempotencyKey.objects.filter(payload__isnull=False).order_by("id").values_list("id", flat=True)[:limit]:
+    for key_id in (
+        IdempotencyKey.objects.filter(payload__isnull=False)
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    ):
         try:
             one = _write_queued(1, key_id=key_id)
         except IntegrityError as exc:
             with transaction.atomic():
-                row = IdempotencyKey.objects.select_for_update().filter(pk=key_id, payload__isnull=False).first()
+                row = (
+                    IdempotencyKey.objects.select_for_update()
+                    .filter(pk=key_id, payload__isnull=False)
+                    .first()
+                )
                 if row is not None:
                     _fail_queued(row, exc)
                     result.failed += 1
@@ -633,7 +829,9 @@ def _write_queued(limit: int, key_id: int | None = None) -> QueueResult:
         if not rows:
             return result
         categories = Category.objects.in_bulk({(r.payload or {}).get("category", 0) for r in rows})
-        grids = Node.objects.select_related("parent").in_bulk({(r.payload or {}).get("grid", 0) for r in rows})
+        grids = Node.objects.select_related("parent").in_bulk(
+            {(r.payload or {}).get("grid", 0) for r in rows}
+        )
         ready: list[tuple[IdempotencyKey, _Report]] = []
         for row in rows:
             try:
@@ -662,14 +860,18 @@ def _write_queued(limit: int, key_id: int | None = None) -> QueueResult:
 
 # --- who is acting ------------------------------------------------------------------------------
 
+
 def user_orgs(user: Any) -> dict[int, str]:
     """The user's active organisations: {id: area path}, loaded once per user object."""
     if not _is_user(user):
         return {}
     cache: dict[str, dict[int, str]] = user.__dict__.setdefault("_gridgov_orgs", {})
     if "orgs" not in cache:
-        cache["orgs"] = dict(OrgMember.objects.filter(user=user, organisation__active=True)
-                             .values_list("organisation_id", "organisation__path"))
+        cache["orgs"] = dict(
+            OrgMember.objects.filter(user=user, organisation__active=True).values_list(
+                "organisation_id", "organisation__path"
+            )
+        )
     return cache["orgs"]
 
 
@@ -690,7 +892,9 @@ def actor_kinds(event: Event, user: Any, *, co: bool = True) -> set[str]:
     node = event.handling_node
     if can(user, Cap.HANDLE_EVENT, node.path):
         kinds.add(Actor.CENTRE)
-    if node.parent_id is not None and can(user, Cap.HANDLE_EVENT, node.path[: len(node.path) - len(node.code)]):
+    if node.parent_id is not None and can(
+        user, Cap.HANDLE_EVENT, node.path[: len(node.path) - len(node.code)]
+    ):
         kinds.add(Actor.SUPERIOR)
     # Without a lead organisation an event has no active assignment (dispatch makes them together;
     # decline and reopen end them all), so organisation membership cannot matter: no query.
@@ -698,7 +902,12 @@ def actor_kinds(event: Event, user: Any, *, co: bool = True) -> set[str]:
     if orgs:
         if event.lead_org_id in orgs:
             kinds.add(Actor.LEAD)
-        if co and event.assignments.filter(active=True, role=AssignmentRole.CO, organisation_id__in=orgs).exists():
+        if (
+            co
+            and event.assignments.filter(
+                active=True, role=AssignmentRole.CO, organisation_id__in=orgs
+            ).exists()
+        ):
             kinds.add(Actor.CO)
     return kinds
 
@@ -721,14 +930,20 @@ _CENTRE_ROLES = [role for role, caps in ROLE_CAPS.items() if Cap.HANDLE_EVENT in
 
 def centre_user_ids(node: Node) -> list[int]:
     """Ids of the active administrators at `node`, in one query (notifications need no more)."""
-    return list(RoleAssignment.objects.filter(node=node, role__in=_CENTRE_ROLES, user__is_active=True)
-                .values_list("user_id", flat=True).distinct())
+    return list(
+        RoleAssignment.objects.filter(node=node, role__in=_CENTRE_ROLES, user__is_active=True)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
 
 
 def org_user_ids(org_ids: Iterable[int]) -> list[int]:
     """Ids of the active members of these organisations, in one query."""
-    return list(OrgMember.objects.filter(organisation_id__in=list(org_ids), user__is_active=True)
-                .values_list("user_id", flat=True).distinct())
+    return list(
+        OrgMember.objects.filter(organisation_id__in=list(org_ids), user__is_active=True)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
 
 
 def _notify(users: Iterable[Any], event: Event | None, message: str, *, exclude: Any = None) -> int:
@@ -755,6 +970,7 @@ def mark_read(*, user: Any, notification_ids: Iterable[int] | None = None) -> in
 
 
 # --- transitions --------------------------------------------------------------------------------
+
 
 @dataclass
 class _Step:
@@ -801,8 +1017,9 @@ def _parse_org_ids(value: Any, field_name: str) -> list[int]:
 
 def suggest_lead_org(event: Event) -> Organisation | None:
     """The organisation of the category's owning kind whose area is the closest one covering the grid."""
-    candidates = Organisation.objects.filter(kind=event.category.owner_kind, active=True,
-                                             path__in=event.grid.ancestor_paths())
+    candidates = Organisation.objects.filter(
+        kind=event.category.owner_kind, active=True, path__in=event.grid.ancestor_paths()
+    )
     return max(candidates, key=lambda org: len(org.path), default=None)
 
 
@@ -836,18 +1053,30 @@ def _on_dispatch(step: _Step) -> None:
     category = event.category
     for org, role in [(lead, AssignmentRole.LEAD), *[(org, AssignmentRole.CO) for org in co_orgs]]:
         assignment = EventAssignment.objects.create(
-            event=event, organisation=org, role=role, dispatched_at=step.now,
+            event=event,
+            organisation=org,
+            role=role,
+            dispatched_at=step.now,
             ack_due_at=_deadline(event, step.now, category.ack_hours),
-            resolve_due_at=_deadline(event, step.now, category.resolve_hours))
+            resolve_due_at=_deadline(event, step.now, category.resolve_hours),
+        )
         if role == AssignmentRole.LEAD:
             event.due_at = assignment.ack_due_at
             event.resolve_due_at = assignment.resolve_due_at
     event.lead_org = lead
-    step.step_data.update(lead_org=lead.pk, lead_org_name=lead.name, co_orgs=[o.pk for o in co_orgs],
-                          co_org_names=[o.name for o in co_orgs])
-    step.notify.append((org_user_ids([lead.pk]), f"新派遣（主办）：{event.number} {category.name}，请及时签收"))
+    step.step_data.update(
+        lead_org=lead.pk,
+        lead_org_name=lead.name,
+        co_orgs=[o.pk for o in co_orgs],
+        co_org_names=[o.name for o in co_orgs],
+    )
+    step.notify.append(
+        (org_user_ids([lead.pk]), f"新派遣（主办）：{event.number} {category.name}，请及时签收")
+    )
     if co_orgs:
-        step.notify.append((org_user_ids([o.pk for o in co_orgs]), f"新派遣（协办）：{event.number} {category.name}"))
+        step.notify.append(
+            (org_user_ids([o.pk for o in co_orgs]), f"新派遣（协办）：{event.number} {category.name}")
+        )
 
 
 def _on_decline(step: _Step) -> None:
@@ -893,8 +1122,11 @@ def _on_handle(step: _Step) -> None:
     event.due_at = None
     step.organisation = event.lead_org
     step.step_data["result"] = result
-    pending = list(event.assignments.filter(active=True, role=AssignmentRole.CO, handled_at__isnull=True)
-                   .values_list("organisation__name", flat=True))
+    pending = list(
+        event.assignments.filter(active=True, role=AssignmentRole.CO, handled_at__isnull=True).values_list(
+            "organisation__name", flat=True
+        )
+    )
     if pending:
         step.step_data["co_pending"] = pending
     recipients = [event.reporter] if event.reporter else []
@@ -918,8 +1150,11 @@ def _co_assignment(step: _Step) -> EventAssignment:
 def _on_co_acknowledge(step: _Step) -> None:
     assignment = _co_assignment(step)
     if assignment.acknowledged_at is not None:
-        raise ConflictError(f"{assignment.organisation.name} 已签收，不能重复签收", state=step.event.state,
-                            action=Action.CO_ACKNOWLEDGE)
+        raise ConflictError(
+            f"{assignment.organisation.name} 已签收，不能重复签收",
+            state=step.event.state,
+            action=Action.CO_ACKNOWLEDGE,
+        )
     assignment.acknowledged_at = step.now
     assignment.save(update_fields=["acknowledged_at"])
     step.keep_overdue = True
@@ -928,8 +1163,9 @@ def _on_co_acknowledge(step: _Step) -> None:
 def _on_co_handle(step: _Step) -> None:
     assignment = _co_assignment(step)
     if assignment.handled_at is not None:
-        raise ConflictError(f"{assignment.organisation.name} 已报告处置结果", state=step.event.state,
-                            action=Action.CO_HANDLE)
+        raise ConflictError(
+            f"{assignment.organisation.name} 已报告处置结果", state=step.event.state, action=Action.CO_HANDLE
+        )
     result = _result(step)
     step.photos = check_photos(step.data.get("photos") or ())
     if assignment.acknowledged_at is None:
@@ -939,8 +1175,12 @@ def _on_co_handle(step: _Step) -> None:
     assignment.save(update_fields=["acknowledged_at", "handled_at", "result"])
     step.step_data["result"] = result
     step.keep_overdue = True
-    step.notify.append((org_user_ids([step.event.lead_org_id] if step.event.lead_org_id else []),
-                        f"{step.event.number} 协办单位 {assignment.organisation.name} 已报告处置结果"))
+    step.notify.append(
+        (
+            org_user_ids([step.event.lead_org_id] if step.event.lead_org_id else []),
+            f"{step.event.number} 协办单位 {assignment.organisation.name} 已报告处置结果",
+        )
+    )
 
 
 def _on_confirm(step: _Step) -> None:
@@ -1004,7 +1244,9 @@ def _on_reopen(step: _Step) -> None:
     event.due_at = _deadline(event, step.now, event.category.ack_hours)
     step.notify.append((centre_user_ids(event.handling_node), f"{event.number} 被要求重办：{step.note[:80]}"))
     if event.lead_org_id:
-        step.notify.append((org_user_ids([event.lead_org_id]), f"{event.number} 被要求重办：{step.note[:80]}"))
+        step.notify.append(
+            (org_user_ids([event.lead_org_id]), f"{event.number} 被要求重办：{step.note[:80]}")
+        )
 
 
 def escalate_node(event: Event) -> Node:
@@ -1036,7 +1278,9 @@ def _on_supervise(step: _Step) -> None:
         raise ValidationError({"grade": "督办等级必须是 yellow（黄牌）或 red（红牌）"})
     if event.supervision == Supervision.RED or event.supervision == grade:
         current = Supervision(event.supervision).label
-        raise ConflictError(f"事件已是{current}，督办只能升级（黄牌→红牌）", state=event.state, action=Action.SUPERVISE)
+        raise ConflictError(
+            f"事件已是{current}，督办只能升级（黄牌→红牌）", state=event.state, action=Action.SUPERVISE
+        )
     event.supervision = grade
     step.keep_overdue = True
     step.step_data["grade"] = grade
@@ -1060,8 +1304,11 @@ def _on_request(step: _Step, kind: str) -> None:
     event = step.event
     reason = _require_note(step, "请说明申请理由")
     if _pending(event, kind) is not None:
-        raise ConflictError(f"已有待审批的{Request(kind).label}，请等待审批", state=event.state,
-                            action=Action.REQUEST_SUSPENSION if kind == Request.SUSPEND else Action.REQUEST_EXTENSION)
+        raise ConflictError(
+            f"已有待审批的{Request(kind).label}，请等待审批",
+            state=event.state,
+            action=Action.REQUEST_SUSPENSION if kind == Request.SUSPEND else Action.REQUEST_EXTENSION,
+        )
     hours = None
     if kind == Request.EXTEND:
         try:
@@ -1070,8 +1317,9 @@ def _on_request(step: _Step, kind: str) -> None:
             raise ValidationError({"hours": "请填写延长的小时数"}) from None
         if not 1 <= hours <= MAX_EXTENSION_HOURS:
             raise ValidationError({"hours": f"延长小时数必须在 1 到 {MAX_EXTENSION_HOURS} 之间"})
-    request = ClockRequest.objects.create(event=event, kind=kind, hours=hours, reason=reason[:500],
-                                          requested_by=step.user)
+    request = ClockRequest.objects.create(
+        event=event, kind=kind, hours=hours, reason=reason[:500], requested_by=step.user
+    )
     step.organisation = event.lead_org
     step.keep_overdue = True
     step.step_data.update(request_id=request.pk, hours=hours)
@@ -1082,9 +1330,15 @@ def _decide(step: _Step, kind: str, approve: bool) -> ClockRequest:
     event = step.event
     request = _pending(event, kind)
     if request is None:
-        action: dict[tuple[str, bool], str] = {(Request.SUSPEND, True): Action.APPROVE_SUSPENSION, (Request.SUSPEND, False): Action.REFUSE_SUSPENSION,
-                  (Request.EXTEND, True): Action.APPROVE_EXTENSION, (Request.EXTEND, False): Action.REFUSE_EXTENSION}
-        raise ConflictError(f"没有待审批的{Request(kind).label}", state=event.state, action=action[(kind, approve)])
+        action: dict[tuple[str, bool], str] = {
+            (Request.SUSPEND, True): Action.APPROVE_SUSPENSION,
+            (Request.SUSPEND, False): Action.REFUSE_SUSPENSION,
+            (Request.EXTEND, True): Action.APPROVE_EXTENSION,
+            (Request.EXTEND, False): Action.REFUSE_EXTENSION,
+        }
+        raise ConflictError(
+            f"没有待审批的{Request(kind).label}", state=event.state, action=action[(kind, approve)]
+        )
     request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
     request.decided_by = step.user
     request.decided_at = step.now
@@ -1120,14 +1374,21 @@ def _on_resume(step: _Step) -> None:
     paused = event.paused_at or step.now
     step.step_data["paused_hours"] = round(hours_between(paused, step.now, basis), 2)
     if event.due_at is not None:
-        event.due_at = _shift(event, event.due_at, step.now, max(hours_between(paused, event.due_at, basis), 0))
+        event.due_at = _shift(
+            event, event.due_at, step.now, max(hours_between(paused, event.due_at, basis), 0)
+        )
     if event.resolve_due_at is not None:
-        event.resolve_due_at = _shift(event, event.resolve_due_at, step.now,
-                                      max(hours_between(paused, event.resolve_due_at, basis), 0))
+        event.resolve_due_at = _shift(
+            event, event.resolve_due_at, step.now, max(hours_between(paused, event.resolve_due_at, basis), 0)
+        )
     assignment = _lead_assignment(event)
     if assignment is not None and assignment.resolve_due_at is not None:
-        assignment.resolve_due_at = _shift(event, assignment.resolve_due_at, step.now,
-                                           max(hours_between(paused, assignment.resolve_due_at, basis), 0))
+        assignment.resolve_due_at = _shift(
+            event,
+            assignment.resolve_due_at,
+            step.now,
+            max(hours_between(paused, assignment.resolve_due_at, basis), 0),
+        )
         assignment.save(update_fields=["resolve_due_at"])
     event.paused_at = None
 
@@ -1173,8 +1434,11 @@ def _on_merge(step: _Step) -> None:
     if target.pk == event.pk:
         raise ValidationError({"into": "不能把事件合并到它自己"})
     if target.state in (State.MERGED, State.CLOSED):
-        raise ConflictError(f"事件 {target.number} 已{STATE_NAMES[target.state]}，不能合并到它",
-                            state=target.state, action=Action.MERGE)
+        raise ConflictError(
+            f"事件 {target.number} 已{STATE_NAMES[target.state]}，不能合并到它",
+            state=target.state,
+            action=Action.MERGE,
+        )
     if step.user is not None and Actor.CENTRE not in actor_kinds(target, step.user):
         raise PermissionDenied(f"您不是事件 {target.number} 的受理综治中心，不能合并到它")
     event.merged_into = target
@@ -1187,9 +1451,16 @@ def _on_merge(step: _Step) -> None:
         target.households.add(*event.households.all())
 
     def mark_target(_saved: EventStep) -> None:
-        EventStep.objects.create(event=target, at=step.now, actor=step.user if _is_user(step.user) else None,
-                                 action="merged_in", from_state=target.state, to_state=target.state,
-                                 note=f"合并了重复事件 {event.number}", data={"merged": event.number})
+        EventStep.objects.create(
+            event=target,
+            at=step.now,
+            actor=step.user if _is_user(step.user) else None,
+            action="merged_in",
+            from_state=target.state,
+            to_state=target.state,
+            note=f"合并了重复事件 {event.number}",
+            data={"merged": event.number},
+        )
 
     step.after_save.append(mark_target)
     recipients = [event.reporter] if event.reporter else []
@@ -1241,16 +1512,22 @@ def _check(event: Event, action: str, user: Any) -> str:
     if rule is None:
         allowed = actions_from(event.state)
         hint = "、".join(ACTION_NAMES[a] for a in allowed) or "无"
-        raise ConflictError(f"事件处于“{state_name}”状态，不能执行“{action_name}”（此状态可执行：{hint}）",
-                            state=event.state, action=action, allowed=allowed)
+        raise ConflictError(
+            f"事件处于“{state_name}”状态，不能执行“{action_name}”（此状态可执行：{hint}）",
+            state=event.state,
+            action=action,
+            allowed=allowed,
+        )
     if not rule.who & kinds:
-        raise PermissionDenied(f"“{action_name}”只能由{_who_text(rule.who)}执行，您不是该事件的"
-                               f"{_who_text(rule.who)}")
+        raise PermissionDenied(
+            f"“{action_name}”只能由{_who_text(rule.who)}执行，您不是该事件的{_who_text(rule.who)}"
+        )
     return action
 
 
-def transition(event: Event, action: str, *, user: Any, note: str = "", now: datetime | None = None,
-               **data: Any) -> Event:
+def transition(
+    event: Event, action: str, *, user: Any, note: str = "", now: datetime | None = None, **data: Any
+) -> Event:
     """Apply one workflow action to `event` on behalf of `user` (None: the system/worker).
 
     Raises ConflictError (409) when the table has no such transition from the current state,
@@ -1262,8 +1539,11 @@ def transition(event: Event, action: str, *, user: Any, note: str = "", now: dat
     note = (note or "").strip()
     try:
         with transaction.atomic(), appended_together():
-            locked = (Event.objects.select_for_update(of=("self",))
-                      .select_related("category", "handling_node", "grid", "lead_org").get(pk=event.pk))
+            locked = (
+                Event.objects.select_for_update(of=("self",))
+                .select_related("category", "handling_node", "grid", "lead_org")
+                .get(pk=event.pk)
+            )
             action = _check(locked, action, user)
             rule = rule_for(locked.state, action)
             assert rule is not None
@@ -1273,13 +1553,22 @@ def transition(event: Event, action: str, *, user: Any, note: str = "", now: dat
             if rule.target is not None:
                 locked.state = rule.target
             if not step.keep_overdue:
-                locked.overdue = bool(locked.state in CLOCK_STATES and locked.due_at is not None
-                                      and locked.due_at < now)
+                locked.overdue = bool(
+                    locked.state in CLOCK_STATES and locked.due_at is not None and locked.due_at < now
+                )
             locked.version += 1
             locked.save()
             saved = EventStep.objects.create(
-                event=locked, at=now, actor=user if _is_user(user) else None, organisation=step.organisation,
-                action=action, from_state=from_state, to_state=locked.state, note=note, data=step.step_data)
+                event=locked,
+                at=now,
+                actor=user if _is_user(user) else None,
+                organisation=step.organisation,
+                action=action,
+                from_state=from_state,
+                to_state=locked.state,
+                note=note,
+                data=step.step_data,
+            )
             written: list[str] = []
             try:
                 _store_photos(locked, saved, step.photos, user, written)

@@ -25,18 +25,27 @@ from gridgov.registry.models import Resident
 PAGE_SIZE = 20
 # Which inputs each action's form shows on the detail page.
 ACTION_FIELDS: dict[str, set[str]] = {
-    Action.RETURN: {"note_required"}, Action.DECLINE: {"note_required"}, Action.REOPEN: {"note_required", "rating"},
-    Action.REQUEST_SUSPENSION: {"note_required"}, Action.REFUSE_SUSPENSION: {"note_required"},
-    Action.REFUSE_EXTENSION: {"note_required"}, Action.REQUEST_EXTENSION: {"note_required", "hours"},
-    Action.DISPATCH: {"orgs"}, Action.HANDLE: {"result", "photos"}, Action.CO_HANDLE: {"result", "photos"},
-    Action.CONFIRM: {"satisfaction"}, Action.SUPERVISE: {"grade"}, Action.MERGE: {"into"},
+    Action.RETURN: {"note_required"},
+    Action.DECLINE: {"note_required"},
+    Action.REOPEN: {"note_required", "rating"},
+    Action.REQUEST_SUSPENSION: {"note_required"},
+    Action.REFUSE_SUSPENSION: {"note_required"},
+    Action.REFUSE_EXTENSION: {"note_required"},
+    Action.REQUEST_EXTENSION: {"note_required", "hours"},
+    Action.DISPATCH: {"orgs"},
+    Action.HANDLE: {"result", "photos"},
+    Action.CO_HANDLE: {"result", "photos"},
+    Action.CONFIRM: {"satisfaction"},
+    Action.SUPERVISE: {"grade"},
+    Action.MERGE: {"into"},
     Action.RESUBMIT: {"description"},
 }
 
 
 def _event(request: HttpRequest, event_id: int) -> Event:
     queryset = selectors.events_for(request.user).select_related(
-        "category", "grid", "handling_node", "lead_org", "reporter", "merged_into")
+        "category", "grid", "handling_node", "lead_org", "reporter", "merged_into"
+    )
     return get_visible_or_404(queryset, request.user, Cap.VIEW, pk=event_id)
 
 
@@ -45,8 +54,12 @@ def event_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     overdue = {"1": True, "0": False}.get(data.get("overdue") or "")
-    filters = selectors.EventFilter(state=data.get("state") or "", category=data.get("category") or "",
-                                    overdue=overdue, q=data.get("q") or "")
+    filters = selectors.EventFilter(
+        state=data.get("state") or "",
+        category=data.get("category") or "",
+        overdue=overdue,
+        q=data.get("q") or "",
+    )
     try:
         offset = max(0, int(request.GET.get("offset", 0)))
     except ValueError:
@@ -54,12 +67,20 @@ def event_list(request: HttpRequest) -> HttpResponse:
     page = selectors.list_events(request.user, filters, limit=PAGE_SIZE + 1, offset=offset)
     query = request.GET.copy()
     query.pop("offset", None)
-    return render(request, "events/list.html", {
-        "form": form, "events": page[:PAGE_SIZE], "offset": offset,
-        "next_offset": offset + PAGE_SIZE if len(page) > PAGE_SIZE else None,
-        "prev_offset": max(0, offset - PAGE_SIZE) if offset else None, "query": query.urlencode(),
-        "can_report": not scope_of(request.user, Cap.REPORT_EVENT).empty, "state_names": STATE_NAMES,
-    })
+    return render(
+        request,
+        "events/list.html",
+        {
+            "form": form,
+            "events": page[:PAGE_SIZE],
+            "offset": offset,
+            "next_offset": offset + PAGE_SIZE if len(page) > PAGE_SIZE else None,
+            "prev_offset": max(0, offset - PAGE_SIZE) if offset else None,
+            "query": query.urlencode(),
+            "can_report": not scope_of(request.user, Cap.REPORT_EVENT).empty,
+            "state_names": STATE_NAMES,
+        },
+    )
 
 
 def _report_choices(user: Any) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
@@ -68,9 +89,12 @@ def _report_choices(user: Any) -> tuple[list[tuple[int, str]], list[tuple[int, s
     residents: list[tuple[int, str]] = []
     if len(grid_choices) == 1:
         # A grid worker's own grid: offer its residents by name (no ID numbers on this page).
-        residents = [(r.pk, f"{r.name}（{r.household.address if r.household else ''}）") for r in
-                     visible(Resident.objects.filter(path__under=grids[0].path), user, Cap.VIEW_REGISTRY)
-                     .select_related("household").order_by("name")[:300]]
+        residents = [
+            (r.pk, f"{r.name}（{r.household.address if r.household else ''}）")
+            for r in visible(Resident.objects.filter(path__under=grids[0].path), user, Cap.VIEW_REGISTRY)
+            .select_related("household")
+            .order_by("name")[:300]
+        ]
     return grid_choices, residents
 
 
@@ -85,10 +109,18 @@ def report(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             event, created = services.report_event(
-                user=request.user, category=data["category"], description=data["description"], lng=data["lng"],
-                lat=data["lat"], grid=data["grid"] or None, address=data["address"], photos=data["photos"],
-                resident_ids=data.get("residents") or (), idempotency_key=data["idempotency_key"] or None,
-                channel="web")
+                user=request.user,
+                category=data["category"],
+                description=data["description"],
+                lng=data["lng"],
+                lat=data["lat"],
+                grid=data["grid"] or None,
+                address=data["address"],
+                photos=data["photos"],
+                resident_ids=data.get("residents") or (),
+                idempotency_key=data["idempotency_key"] or None,
+                channel="web",
+            )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -115,8 +147,9 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     except (ValidationError, ValueError):
         category = None
     if category is not None:
-        found = selectors.possible_duplicates(category=category, lng=lng, lat=lat,
-                                              queryset=selectors.events_for(request.user))
+        found = selectors.possible_duplicates(
+            category=category, lng=lng, lat=lat, queryset=selectors.events_for(request.user)
+        )
     return render(request, "events/_duplicates.html", {"duplicates": found})
 
 
@@ -137,12 +170,18 @@ def _action_forms(event: Event, user: Any) -> list[dict[str, Any]]:
 
 def _detail_context(request: HttpRequest, event: Event) -> dict[str, Any]:
     return {
-        "event": event, "timeline": selectors.timeline(event), "assignments": selectors.assignments_of(event),
-        "action_forms": _action_forms(event, request.user), "action_names": ACTION_NAMES, "state_names": STATE_NAMES,
+        "event": event,
+        "timeline": selectors.timeline(event),
+        "assignments": selectors.assignments_of(event),
+        "action_forms": _action_forms(event, request.user),
+        "action_names": ACTION_NAMES,
+        "state_names": STATE_NAMES,
         "duplicates": selectors.duplicates_of(event, request.user) if event.state == "reported" else [],
         "merged": Event.objects.filter(merged_into=event).only("pk", "number"),
-        "photos": event.photos.all(), "pending_requests": event.clock_requests.filter(status="pending"),
-        "grades": Supervision.choices[1:], "ratings": range(5, 0, -1),
+        "photos": event.photos.all(),
+        "pending_requests": event.clock_requests.filter(status="pending"),
+        "grades": Supervision.choices[1:],
+        "ratings": range(5, 0, -1),
     }
 
 
@@ -158,8 +197,20 @@ def transition(request: HttpRequest, event_id: int) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     post = request.POST
-    data: dict[str, Any] = {key: post.get(key) for key in ("lead_org_id", "result", "satisfaction", "grade", "hours",
-                                                           "into", "organisation_id", "description") if post.get(key)}
+    data: dict[str, Any] = {
+        key: post.get(key)
+        for key in (
+            "lead_org_id",
+            "result",
+            "satisfaction",
+            "grade",
+            "hours",
+            "into",
+            "organisation_id",
+            "description",
+        )
+        if post.get(key)
+    }
     if post.getlist("co_org_ids"):
         data["co_org_ids"] = post.getlist("co_org_ids")
     if request.FILES.getlist("photos"):
@@ -187,8 +238,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     """The department inbox: events dispatched to the user's organisations, overdue first."""
     memberships = list(selectors.memberships_of(request.user))
     events = selectors.fetch_page(selectors.inbox_for(request.user), limit=200, offset=0)
-    return render(request, "events/inbox.html", {"memberships": memberships, "events": events,
-                                                 "state_names": STATE_NAMES})
+    return render(
+        request,
+        "events/inbox.html",
+        {"memberships": memberships, "events": events, "state_names": STATE_NAMES},
+    )
 
 
 @login_required

@@ -37,21 +37,34 @@ class PassResult:
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"marked_overdue": len(self.marked_overdue), "escalated": len(self.escalated),
-                "reminded_co_handlers": self.reminded_co_handlers, "errors": self.errors}
+        return {
+            "marked_overdue": len(self.marked_overdue),
+            "escalated": len(self.escalated),
+            "reminded_co_handlers": self.reminded_co_handlers,
+            "errors": self.errors,
+        }
 
 
 def _mark_overdue(now: datetime, result: PassResult) -> None:
-    late = (Event.objects.filter(state__in=CLOCK_STATES, is_open=True, overdue=False, due_at__lt=now)
-            .select_related("handling_node", "category").order_by("due_at")[:BATCH])
+    late = (
+        Event.objects.filter(state__in=CLOCK_STATES, is_open=True, overdue=False, due_at__lt=now)
+        .select_related("handling_node", "category")
+        .order_by("due_at")[:BATCH]
+    )
     for event in late:
         with transaction.atomic():
             # Conditional update: a concurrent transition that moved the deadline wins.
-            changed = Event.objects.filter(pk=event.pk, overdue=False, due_at__lt=now,
-                                           state__in=CLOCK_STATES).update(overdue=True)
+            changed = Event.objects.filter(
+                pk=event.pk, overdue=False, due_at__lt=now, state__in=CLOCK_STATES
+            ).update(overdue=True)
             if not changed:
                 continue
-            record(AuditAction.UPDATE, event, changes={"overdue": [False, True]}, message="worker: deadline passed")
+            record(
+                AuditAction.UPDATE,
+                event,
+                changes={"overdue": [False, True]},
+                message="worker: deadline passed",
+            )
             recipients = services.centre_user_ids(event.handling_node)
             if event.lead_org_id:
                 recipients += services.org_user_ids([event.lead_org_id])
@@ -60,12 +73,17 @@ def _mark_overdue(now: datetime, result: PassResult) -> None:
 
 
 def _escalate(now: datetime, result: PassResult) -> None:
-    due = (Event.objects.filter(state__in=CLOCK_STATES, is_open=True, overdue=True, due_at__lt=now)
-           .filter(Q(escalated_at__isnull=True) | Q(escalated_at__lt=F("due_at")))
-           .exclude(handling_node__level=Level.CITY).order_by("due_at")[:BATCH])
+    due = (
+        Event.objects.filter(state__in=CLOCK_STATES, is_open=True, overdue=True, due_at__lt=now)
+        .filter(Q(escalated_at__isnull=True) | Q(escalated_at__lt=F("due_at")))
+        .exclude(handling_node__level=Level.CITY)
+        .order_by("due_at")[:BATCH]
+    )
     for event in due:
         try:
-            services.transition(event, Action.ESCALATE, user=None, now=now, note="超过时限，系统自动上报上一级")
+            services.transition(
+                event, Action.ESCALATE, user=None, now=now, note="超过时限，系统自动上报上一级"
+            )
         except ConflictError as exc:
             result.errors.append(f"{event.number}: {exc.message}")
             continue
@@ -73,15 +91,20 @@ def _escalate(now: datetime, result: PassResult) -> None:
 
 
 def _remind_co_handlers(now: datetime, result: PassResult) -> None:
-    late = (EventAssignment.objects.filter(active=True, role=AssignmentRole.CO, acknowledged_at__isnull=True,
-                                           ack_due_at__lt=now, event__state__in=CLOCK_STATES)
-            .select_related("event", "organisation")[:BATCH])
+    late = EventAssignment.objects.filter(
+        active=True,
+        role=AssignmentRole.CO,
+        acknowledged_at__isnull=True,
+        ack_due_at__lt=now,
+        event__state__in=CLOCK_STATES,
+    ).select_related("event", "organisation")[:BATCH]
     for assignment in late:
         message = f"{assignment.event.number} 协办签收已超期：{assignment.organisation.name}"
         if Notification.objects.filter(event=assignment.event, message=message).exists():
             continue
-        result.reminded_co_handlers += services._notify(services.org_user_ids([assignment.organisation_id]),
-                                                        assignment.event, message)
+        result.reminded_co_handlers += services._notify(
+            services.org_user_ids([assignment.organisation_id]), assignment.event, message
+        )
 
 
 def run_once(now: datetime | None = None) -> PassResult:

@@ -69,8 +69,14 @@ def _rule(target: str | None, *who: str) -> Rule:
 
 
 S, A = State, Action
-CENTRE, SUPERIOR, LEAD, CO, REPORTER, SYSTEM = (Actor.CENTRE, Actor.SUPERIOR, Actor.LEAD, Actor.CO, Actor.REPORTER,
-                                                 Actor.SYSTEM)
+CENTRE, SUPERIOR, LEAD, CO, REPORTER, SYSTEM = (
+    Actor.CENTRE,
+    Actor.SUPERIOR,
+    Actor.LEAD,
+    Actor.CO,
+    Actor.REPORTER,
+    Actor.SYSTEM,
+)
 
 __all__ = ["OPEN_STATES"]  # re-exported: states in which the event is still being worked on
 # States whose clock runs (a suspended event's clock is paused).

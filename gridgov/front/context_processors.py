@@ -14,7 +14,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_can_audit": not scope_of(user, Cap.VIEW_AUDIT).empty,
         "nav_can_manage": not scope_of(user, Cap.MANAGE_HIERARCHY).empty,
-        "nav_can_registry": not scope_of(user, Cap.EDIT_REGISTRY).empty or not scope_of(user, Cap.SEE_PII).empty,
-        "nav_can_events": not scope_of(user, Cap.REPORT_EVENT).empty or not scope_of(user, Cap.DEPARTMENT_WORK).empty
+        "nav_can_registry": not scope_of(user, Cap.EDIT_REGISTRY).empty
+        or not scope_of(user, Cap.SEE_PII).empty,
+        "nav_can_events": not scope_of(user, Cap.REPORT_EVENT).empty
+        or not scope_of(user, Cap.DEPARTMENT_WORK).empty
         or not scope_of(user, Cap.HANDLE_EVENT).empty,
     }

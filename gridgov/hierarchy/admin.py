@@ -20,8 +20,18 @@ class NodeAdminForm(ServiceAdminForm):
 
     class Meta:
         model = Node
-        fields = ["level", "code", "name", "parent", "grid_kind", "dedicated_kind", "boundary", "lng", "lat",
-                  "address"]
+        fields = [
+            "level",
+            "code",
+            "name",
+            "parent",
+            "grid_kind",
+            "dedicated_kind",
+            "boundary",
+            "lng",
+            "lat",
+            "address",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -33,10 +43,18 @@ class NodeAdminForm(ServiceAdminForm):
         data = self.cleaned_data
         if not change:
             return services.create_node(
-                user=user, level=data["level"], name=data["name"], parent=data.get("parent"),
-                code=data.get("code") or "", grid_kind=data.get("grid_kind") or "",
-                dedicated_kind=data.get("dedicated_kind") or "", boundary=data.get("boundary"),
-                lng=data.get("lng"), lat=data.get("lat"), address=data.get("address") or "")
+                user=user,
+                level=data["level"],
+                name=data["name"],
+                parent=data.get("parent"),
+                code=data.get("code") or "",
+                grid_kind=data.get("grid_kind") or "",
+                dedicated_kind=data.get("dedicated_kind") or "",
+                boundary=data.get("boundary"),
+                lng=data.get("lng"),
+                lat=data.get("lat"),
+                address=data.get("address") or "",
+            )
         node = Node.objects.get(pk=self.instance.pk)
         parent = data.get("parent", node.parent)
         if parent is not None and parent.pk != node.parent_id:
@@ -64,8 +82,9 @@ class NodeAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "parent":
-            kwargs["queryset"] = visible(Node.objects.exclude(level=Level.BUILDING), request.user,
-                                         Cap.MANAGE_HIERARCHY)
+            kwargs["queryset"] = visible(
+                Node.objects.exclude(level=Level.BUILDING), request.user, Cap.MANAGE_HIERARCHY
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -83,18 +102,33 @@ class NodeAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 class PoliceBeatAdminForm(forms.ModelForm):
     """A beat belongs to an area (usually a community); its grids must lie inside that area."""
 
-    area = forms.ModelChoiceField(label=_("所属区域"), queryset=Node.objects.none(),
-                                  help_text=_("警格归属的社区或街道；覆盖的网格须在其范围内"))
+    area = forms.ModelChoiceField(
+        label=_("所属区域"),
+        queryset=Node.objects.none(),
+        help_text=_("警格归属的社区或街道；覆盖的网格须在其范围内"),
+    )
     request_user: Any = None
 
     class Meta:
         model = PoliceBeat
-        fields = ["area", "code", "name", "station_name", "officer_name", "officer_badge", "volunteer_police", "grids"]
+        fields = [
+            "area",
+            "code",
+            "name",
+            "station_name",
+            "officer_name",
+            "officer_badge",
+            "volunteer_police",
+            "grids",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        areas = visible(Node.objects.filter(level__in=[Level.TOWNSHIP, Level.COMMUNITY]), self.request_user,
-                        Cap.MANAGE_HIERARCHY)
+        areas = visible(
+            Node.objects.filter(level__in=[Level.TOWNSHIP, Level.COMMUNITY]),
+            self.request_user,
+            Cap.MANAGE_HIERARCHY,
+        )
         self.fields["area"].queryset = areas.order_by("path")  # type: ignore[attr-defined]
         if self.instance.pk:
             self.fields["area"].initial = Node.objects.filter(path=self.instance.path).first()
@@ -105,8 +139,11 @@ class PoliceBeatAdminForm(forms.ModelForm):
         if area is not None and grids is not None:
             outside = [g.name for g in grids if not g.path.startswith(area.path)]
             if outside:
-                self.add_error("grids", _("这些网格不在 %(area)s 范围内：%(grids)s") % {
-                    "area": area.name, "grids": "、".join(outside)})
+                self.add_error(
+                    "grids",
+                    _("这些网格不在 %(area)s 范围内：%(grids)s")
+                    % {"area": area.name, "grids": "、".join(outside)},
+                )
         return data
 
 

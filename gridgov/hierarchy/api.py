@@ -105,7 +105,7 @@ def list_nodes(request: HttpRequest, filters: Query[NodeFilter], limit: int = 10
         nodes = nodes.filter(path__under=top.path)
     if filters.q:
         nodes = nodes.filter(name__contains=filters.q)
-    return nodes.order_by("path")[offset: offset + min(limit, 1000)]
+    return nodes.order_by("path")[offset : offset + min(limit, 1000)]
 
 
 @router.get("/nodes/{node_id}", response=NodeDetailOut)
@@ -159,17 +159,27 @@ def locate(request: HttpRequest, lng: float, lat: float) -> Any:
 def create_assignment(request: HttpRequest, body: AssignIn) -> Status[dict[str, Any]]:
     node = get_visible_or_404(Node.objects.all(), request.user, Cap.MANAGE_STAFF, pk=body.node_id)
     person = get_object_or_404(User, username=body.username)
-    assignment = assign_role(user=request.user, person=person, role=body.role, node=node,
-                             grants_special_groups=body.grants_special_groups)
-    return Status(201, {"id": assignment.pk, "username": person.username, "role": assignment.role,
-                        "node_id": node.pk})
+    assignment = assign_role(
+        user=request.user,
+        person=person,
+        role=body.role,
+        node=node,
+        grants_special_groups=body.grants_special_groups,
+    )
+    return Status(
+        201, {"id": assignment.pk, "username": person.username, "role": assignment.role, "node_id": node.pk}
+    )
 
 
 @router.get("/staffing-gaps", response=list[GapOut])
 def staffing_gaps(request: HttpRequest, under: int | None = None) -> Any:
     top = get_visible_or_404(Node.objects.all(), request.user, pk=under) if under else None
     return [
-        {"grid_id": g["grid"].pk, "grid_code": g["grid"].code, "grid_name": g["grid"].name,
-         "missing": [str(m) for m in g["missing"]]}
+        {
+            "grid_id": g["grid"].pk,
+            "grid_code": g["grid"].code,
+            "grid_name": g["grid"].name,
+            "missing": [str(m) for m in g["missing"]],
+        }
         for g in selectors.staffing_gaps(request.user, top)
     ]

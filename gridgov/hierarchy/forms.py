@@ -8,9 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.hierarchy.models import CODE_LENGTH, DERIVED_LEVELS, DedicatedKind, GridKind, Level, Node
 
-_BOUNDARY_HELP = _('GeoJSON Polygon 或 MultiPolygon（WGS84 经纬度），例如 '
-                   '{"type": "Polygon", "coordinates": [[[111.7, 40.8], [111.71, 40.8], [111.71, 40.81], '
-                   '[111.7, 40.81], [111.7, 40.8]]]}；留空表示不设边界。')
+_BOUNDARY_HELP = _(
+    "GeoJSON Polygon 或 MultiPolygon（WGS84 经纬度），例如 "
+    '{"type": "Polygon", "coordinates": [[[111.7, 40.8], [111.71, 40.8], [111.71, 40.81], '
+    "[111.7, 40.81], [111.7, 40.8]]]}；留空表示不设边界。"
+)
 
 
 class BoundaryField(forms.CharField):
@@ -36,16 +38,21 @@ class BoundaryField(forms.CharField):
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise forms.ValidationError(_("不是有效的 JSON：第 %(line)s 行第 %(col)s 列 %(msg)s"),
-                                        params={"line": exc.lineno, "col": exc.colno, "msg": exc.msg}) from None
+            raise forms.ValidationError(
+                _("不是有效的 JSON：第 %(line)s 行第 %(col)s 列 %(msg)s"),
+                params={"line": exc.lineno, "col": exc.colno, "msg": exc.msg},
+            ) from None
 
 
 def _grid_fields() -> dict[str, forms.Field]:
     return {
         "grid_kind": forms.ChoiceField(label=_("网格类型"), choices=GridKind.choices, initial=GridKind.BASIC),
-        "dedicated_kind": forms.ChoiceField(label=_("专属网格类别"), required=False,
-                                            choices=[("", _("（基础网格不填）")), *DedicatedKind.choices],
-                                            help_text=_("专属网格必须选择类别")),
+        "dedicated_kind": forms.ChoiceField(
+            label=_("专属网格类别"),
+            required=False,
+            choices=[("", _("（基础网格不填）")), *DedicatedKind.choices],
+            help_text=_("专属网格必须选择类别"),
+        ),
     }
 
 
@@ -61,15 +68,21 @@ class NodeCreateForm(forms.Form):
         self.level = level
         width = CODE_LENGTH[level]
         if level in DERIVED_LEVELS:
-            self.fields["code"].help_text = _("留空则自动编号（上级代码 + 三位序号，共 %(n)s 位）") % {"n": width}
+            self.fields["code"].help_text = _("留空则自动编号（上级代码 + 三位序号，共 %(n)s 位）") % {
+                "n": width
+            }
         else:
             self.fields["code"].required = True
             self.fields["code"].help_text = _("%(n)s 位统计用区划代码，前几位须与上级一致") % {"n": width}
         if level == Level.GRID:
             self.fields.update(_grid_fields())
         if level == Level.BUILDING:
-            self.fields["lng"] = forms.FloatField(label=_("经度"), required=False, min_value=-180, max_value=180)
-            self.fields["lat"] = forms.FloatField(label=_("纬度"), required=False, min_value=-90, max_value=90)
+            self.fields["lng"] = forms.FloatField(
+                label=_("经度"), required=False, min_value=-180, max_value=180
+            )
+            self.fields["lat"] = forms.FloatField(
+                label=_("纬度"), required=False, min_value=-90, max_value=90
+            )
         else:
             self.fields["boundary"] = BoundaryField()
 
@@ -82,17 +95,30 @@ class NodeEditForm(forms.Form):
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
 
     def __init__(self, *args: Any, node: Node, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {
-            "version": node.version, "name": node.name, "address": node.address, "grid_kind": node.grid_kind,
-            "dedicated_kind": node.dedicated_kind, "boundary": node.boundary, "lng": node.lng, "lat": node.lat,
-        })
+        kwargs.setdefault(
+            "initial",
+            {
+                "version": node.version,
+                "name": node.name,
+                "address": node.address,
+                "grid_kind": node.grid_kind,
+                "dedicated_kind": node.dedicated_kind,
+                "boundary": node.boundary,
+                "lng": node.lng,
+                "lat": node.lat,
+            },
+        )
         super().__init__(*args, **kwargs)
         self.node = node
         if node.level == Level.GRID:
             self.fields.update(_grid_fields())
         if node.level == Level.BUILDING:
-            self.fields["lng"] = forms.FloatField(label=_("经度"), required=False, min_value=-180, max_value=180)
-            self.fields["lat"] = forms.FloatField(label=_("纬度"), required=False, min_value=-90, max_value=90)
+            self.fields["lng"] = forms.FloatField(
+                label=_("经度"), required=False, min_value=-180, max_value=180
+            )
+            self.fields["lat"] = forms.FloatField(
+                label=_("纬度"), required=False, min_value=-90, max_value=90
+            )
         else:
             self.fields["boundary"] = BoundaryField()
 
@@ -106,8 +132,12 @@ class NodeMoveForm(forms.Form):
     """Choose the new parent by id; the view checks it against the user's scope."""
 
     parent = forms.IntegerField(label=_("新的上级"), widget=forms.Select)
-    code = forms.CharField(label=_("新代码"), max_length=18, required=False,
-                           help_text=_("移到其他上级时，统计用区划代码的前几位须与新上级一致；网格和楼栋自动重新编号"))
+    code = forms.CharField(
+        label=_("新代码"),
+        max_length=18,
+        required=False,
+        help_text=_("移到其他上级时，统计用区划代码的前几位须与新上级一致；网格和楼栋自动重新编号"),
+    )
 
     def __init__(self, *args: Any, node: Node, choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -58,7 +58,9 @@ class GridLocator:
     @classmethod
     def _build(cls) -> _Index:
         geometries, ids = [], []
-        for pk, boundary in Node.objects.filter(level=Level.GRID, boundary__isnull=False).values_list("pk", "boundary"):
+        for pk, boundary in Node.objects.filter(level=Level.GRID, boundary__isnull=False).values_list(
+            "pk", "boundary"
+        ):
             try:
                 geometries.append(shape(boundary))
             except Exception:  # noqa: S112  a bad stored polygon must not break locating the others

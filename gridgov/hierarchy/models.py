@@ -21,7 +21,14 @@ class Level(models.TextChoices):
     BUILDING = "building", _("楼栋")
 
 
-LEVEL_ORDER: list[str] = [Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.COMMUNITY, Level.GRID, Level.BUILDING]
+LEVEL_ORDER: list[str] = [
+    Level.CITY,
+    Level.COUNTY,
+    Level.TOWNSHIP,
+    Level.COMMUNITY,
+    Level.GRID,
+    Level.BUILDING,
+]
 # Code width per level: GB/T 2260 six-digit codes for city and county, twelve-digit statistical
 # division codes for township and community, and three more digits per derived level below.
 CODE_LENGTH: dict[str, int] = {
@@ -76,10 +83,17 @@ class Node(ScopedModel):
     code = models.CharField(_("代码"), max_length=18, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     grid_kind = models.CharField(_("网格类型"), max_length=12, choices=GridKind.choices, blank=True)
-    dedicated_kind = models.CharField(_("专属网格类别"), max_length=12, choices=DedicatedKind.choices, blank=True)
+    dedicated_kind = models.CharField(
+        _("专属网格类别"), max_length=12, choices=DedicatedKind.choices, blank=True
+    )
     # GeoJSON geometry (Polygon or MultiPolygon, WGS84 lon/lat) for grids; optional elsewhere.
     boundary = models.JSONField(_("边界"), null=True, blank=True)
     # A representative point: a building's location, a grid's centroid.
@@ -121,8 +135,9 @@ class PoliceBeat(ScopedModel):
     officer_name = models.CharField(_("责任民警"), max_length=50)
     officer_badge = models.CharField(_("警号"), max_length=20, blank=True)
     volunteer_police = models.PositiveIntegerField(_("义警人数"), default=0)
-    grids = models.ManyToManyField(Node, verbose_name=_("覆盖网格"), related_name="police_beats",
-                                   limit_choices_to={"level": Level.GRID})
+    grids = models.ManyToManyField(
+        Node, verbose_name=_("覆盖网格"), related_name="police_beats", limit_choices_to={"level": Level.GRID}
+    )
 
     class Meta:
         verbose_name = _("警格")

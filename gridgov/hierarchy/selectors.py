@@ -60,22 +60,29 @@ def staffing_gaps(user: Any, under: Node | None = None) -> list[dict[str, Any]]:
     One EXISTS per post and only the grids with a gap come back (a GROUP BY over every grid and
     its staff, polygons included, took a second for a city of 5,880 grids; this takes ~0.1 s).
     """
-    held = {f"has_{role}": Exists(RoleAssignment.objects.filter(node=OuterRef("pk"), role=role))
-            for role in SINGLE_PER_GRID}
+    held = {
+        f"has_{role}": Exists(RoleAssignment.objects.filter(node=OuterRef("pk"), role=role))
+        for role in SINGLE_PER_GRID
+    }
     lacking = Q()
     for role in SINGLE_PER_GRID:
         lacking |= Q(**{f"has_{role}": False})
     grids = grids_for(user, under).defer("boundary").annotate(**held).filter(lacking).order_by("path")
     labels = dict(Role.choices)
-    return [{"grid": grid, "missing": [labels[role] for role in SINGLE_PER_GRID if not getattr(grid, f"has_{role}")]}
-            for grid in grids]
+    return [
+        {
+            "grid": grid,
+            "missing": [labels[role] for role in SINGLE_PER_GRID if not getattr(grid, f"has_{role}")],
+        }
+        for grid in grids
+    ]
 
 
 def subtree_counts(node: Node) -> dict[str, int]:
     """How many nodes of each lower level lie under `node`: one count per level, each served by
     the (level, path) index (a single GROUP BY level scans the whole subtree, ~65k rows for a city)."""
     counts = {}
-    for level in LEVEL_ORDER[LEVEL_ORDER.index(node.level) + 1:]:
+    for level in LEVEL_ORDER[LEVEL_ORDER.index(node.level) + 1 :]:
         n = Node.objects.filter(level=level, path__under=node.path).count()
         if n:
             counts[level] = n
@@ -92,15 +99,28 @@ def child_summaries(node: Node, user: Any) -> list[dict[str, Any]]:
     width = len(node.path) + CODE_LENGTH[level]
 
     def below(target_level: str) -> dict[str, int]:
-        rows = (Node.objects.filter(path__under=node.path, level=target_level)
-                .annotate(prefix=Substr("path", 1, width)).values("prefix").annotate(n=Count("pk")))
+        rows = (
+            Node.objects.filter(path__under=node.path, level=target_level)
+            .annotate(prefix=Substr("path", 1, width))
+            .values("prefix")
+            .annotate(n=Count("pk"))
+        )
         return {row["prefix"]: row["n"] for row in rows}
 
     grids = below(Level.GRID) if LEVEL_ORDER.index(level) < LEVEL_ORDER.index(Level.GRID) else {}
     buildings = below(Level.BUILDING) if level == Level.GRID else {}
-    missing = {gap["grid"].pk: gap["missing"] for gap in staffing_gaps(user, node)} if level == Level.GRID else {}
-    return [{"node": child, "grids": grids.get(child.path, 0), "buildings": buildings.get(child.path, 0),
-             "missing": missing.get(child.pk, [])} for child in children]
+    missing = (
+        {gap["grid"].pk: gap["missing"] for gap in staffing_gaps(user, node)} if level == Level.GRID else {}
+    )
+    return [
+        {
+            "node": child,
+            "grids": grids.get(child.path, 0),
+            "buildings": buildings.get(child.path, 0),
+            "missing": missing.get(child.pk, []),
+        }
+        for child in children
+    ]
 
 
 def grid_staff(grid: Node) -> dict[str, Any]:
@@ -112,8 +132,11 @@ def grid_staff(grid: Node) -> dict[str, Any]:
         holder = next((a for a in assignments if a.role == role), None)
         singles.append({"role": role, "label": labels[role], "assignment": holder})
     part_time = [a for a in assignments if a.role == Role.PART_TIME_WORKER]
-    return {"singles": singles, "part_time": part_time,
-            "complete": all(s["assignment"] is not None for s in singles)}
+    return {
+        "singles": singles,
+        "part_time": part_time,
+        "complete": all(s["assignment"] is not None for s in singles),
+    }
 
 
 def manage_scope_nodes(user: Any) -> QuerySet[Node]:
@@ -121,7 +144,7 @@ def manage_scope_nodes(user: Any) -> QuerySet[Node]:
 
 
 def ancestry_labels(nodes: list[Node], top: int = 1) -> dict[int, str]:
-    """"赛罕区 › 昭乌达南路街道 › 惠民社区" for each node, skipping the `top` highest levels."""
+    """ "赛罕区 › 昭乌达南路街道 › 惠民社区" for each node, skipping the `top` highest levels."""
     wanted = {path for n in nodes for path in n.ancestor_paths()[top:]}
     names = dict(Node.objects.filter(path__in=wanted).values_list("path", "name"))
     return {n.pk: " › ".join(names.get(p, "?") for p in n.ancestor_paths()[top:]) for n in nodes}
@@ -167,31 +190,48 @@ def _grid_features(grids: list[Node]) -> list[dict[str, Any]]:
     order = {role: i for i, role in enumerate(Role.values)}
     staff: dict[int, list[tuple[int, str, str]]] = {}
     rows = RoleAssignment.objects.filter(node_id__in=ids).values_list(
-        "node_id", "role", "user__full_name", "user__username")
+        "node_id", "role", "user__full_name", "user__username"
+    )
     for node_id, role, full_name, username in rows:
         staff.setdefault(node_id, []).append((order.get(role, 99), role, full_name or username))
     beats: dict[int, list[dict[str, Any]]] = {}
     through = PoliceBeat.grids.through
-    for node_id, name, station, officer, badge, volunteers in through.objects.filter(node_id__in=ids).values_list(
-            "node_id", "policebeat__name", "policebeat__station_name", "policebeat__officer_name",
-            "policebeat__officer_badge", "policebeat__volunteer_police"):
-        beats.setdefault(node_id, []).append({"name": name, "station": station, "officer": officer,
-                                              "badge": badge, "volunteers": volunteers})
+    for node_id, name, station, officer, badge, volunteers in through.objects.filter(
+        node_id__in=ids
+    ).values_list(
+        "node_id",
+        "policebeat__name",
+        "policebeat__station_name",
+        "policebeat__officer_name",
+        "policebeat__officer_badge",
+        "policebeat__volunteer_police",
+    ):
+        beats.setdefault(node_id, []).append(
+            {"name": name, "station": station, "officer": officer, "badge": badge, "volunteers": volunteers}
+        )
     features = []
     for grid in grids:
         people = sorted(staff.get(grid.pk, []))
         held = {role for _order, role, _name in people}
         missing = [str(labels[role]) for role in SINGLE_PER_GRID if role not in held]
-        features.append({
-            "type": "Feature",
-            "geometry": grid.boundary,
-            "properties": {
-                "id": grid.pk, "kind": "grid", "name": grid.name, "code": grid.code,
-                "grid_kind": grid.grid_kind, "grid_kind_label": _grid_kind_label(grid),
-                "staff": [{"role": str(labels[role]), "name": name} for _order, role, name in people],
-                "missing": missing, "beats": beats.get(grid.pk, []), "url": f"/nodes/{grid.pk}/",
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": grid.boundary,
+                "properties": {
+                    "id": grid.pk,
+                    "kind": "grid",
+                    "name": grid.name,
+                    "code": grid.code,
+                    "grid_kind": grid.grid_kind,
+                    "grid_kind_label": _grid_kind_label(grid),
+                    "staff": [{"role": str(labels[role]), "name": name} for _order, role, name in people],
+                    "missing": missing,
+                    "beats": beats.get(grid.pk, []),
+                    "url": f"/nodes/{grid.pk}/",
+                },
+            }
+        )
     return features
 
 
@@ -204,18 +244,33 @@ def _area_features(areas: list[Node]) -> list[dict[str, Any]]:
         query = Q()
         for area in areas:
             query |= Q(path__under=area.path)
-        rows = (Node.objects.filter(query, level=Level.GRID).annotate(prefix=Substr("path", 1, width))
-                .values("prefix").annotate(n=Count("pk")))
+        rows = (
+            Node.objects.filter(query, level=Level.GRID)
+            .annotate(prefix=Substr("path", 1, width))
+            .values("prefix")
+            .annotate(n=Count("pk"))
+        )
         by_path = {row["prefix"]: row["n"] for row in rows}
         counts = {area.pk: by_path.get(area.path, 0) for area in areas}
     levels = dict(Level.choices)
-    return [{
-        "type": "Feature",
-        "geometry": area.boundary,
-        "properties": {"id": area.pk, "kind": "area", "name": area.name, "code": area.code,
-                       "level": area.level, "level_label": str(levels[area.level]), "grids": counts[area.pk],
-                       "url": f"/nodes/{area.pk}/"},
-    } for area in areas if area.boundary]
+    return [
+        {
+            "type": "Feature",
+            "geometry": area.boundary,
+            "properties": {
+                "id": area.pk,
+                "kind": "area",
+                "name": area.name,
+                "code": area.code,
+                "level": area.level,
+                "level_label": str(levels[area.level]),
+                "grids": counts[area.pk],
+                "url": f"/nodes/{area.pk}/",
+            },
+        }
+        for area in areas
+        if area.boundary
+    ]
 
 
 # Shown (and sent as `gridgov.note`) when no polygon at all can be drawn for the area.
@@ -225,13 +280,24 @@ NO_BOUNDARY_NOTE = "该区域暂无边界数据"
 def _place_features(places: list[Node]) -> list[dict[str, Any]]:
     """Points for areas that have no polygon to draw, at their own coordinates."""
     levels = dict(Level.choices)
-    return [{
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [place.lng, place.lat]},
-        "properties": {"id": place.pk, "kind": "place", "name": place.name, "code": place.code,
-                       "level": place.level, "level_label": str(levels[place.level]), "note": NO_BOUNDARY_NOTE,
-                       "url": f"/nodes/{place.pk}/"},
-    } for place in places if place.lng is not None and place.lat is not None]
+    return [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [place.lng, place.lat]},
+            "properties": {
+                "id": place.pk,
+                "kind": "place",
+                "name": place.name,
+                "code": place.code,
+                "level": place.level,
+                "level_label": str(levels[place.level]),
+                "note": NO_BOUNDARY_NOTE,
+                "url": f"/nodes/{place.pk}/",
+            },
+        }
+        for place in places
+        if place.lng is not None and place.lat is not None
+    ]
 
 
 def map_layer(user: Any, node: Node | None = None) -> dict[str, Any]:
@@ -256,13 +322,20 @@ def map_layer(user: Any, node: Node | None = None) -> dict[str, Any]:
         features = _grid_features(shown)
         if node is not None and node.level == Level.GRID:
             for building in node.children.filter(level=Level.BUILDING).exclude(lng=None).order_by("code"):
-                features.append({
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [building.lng, building.lat]},
-                    "properties": {"id": building.pk, "kind": "building", "name": building.name,
-                                   "code": building.code, "address": building.address,
-                                   "url": f"/nodes/{building.pk}/"},
-                })
+                features.append(
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [building.lng, building.lat]},
+                        "properties": {
+                            "id": building.pk,
+                            "kind": "building",
+                            "name": building.name,
+                            "code": building.code,
+                            "address": building.address,
+                            "url": f"/nodes/{building.pk}/",
+                        },
+                    }
+                )
     else:
         mode = "areas"
         areas = list(children_of(node, user)) if node is not None else tops
@@ -279,7 +352,11 @@ def map_layer(user: Any, node: Node | None = None) -> dict[str, Any]:
     return {
         "type": "FeatureCollection",
         "features": features,
-        "gridgov": {"mode": mode, "grid_count": grid_count,
-                    "node": {"id": node.pk, "name": node.name, "level": node.level} if node is not None else None,
-                    "parent": parent, "note": note},
+        "gridgov": {
+            "mode": mode,
+            "grid_count": grid_count,
+            "node": {"id": node.pk, "name": node.name, "level": node.level} if node is not None else None,
+            "parent": parent,
+            "note": note,
+        },
     }

@@ -62,7 +62,7 @@ def next_child_code(parent: Node, level: str) -> str:
     """Derived code: the parent's code plus the next free three-digit number."""
     width = CODE_LENGTH[level]
     last = Node.objects.filter(code__startswith=parent.code, level=level).aggregate(m=Max("code"))["m"]
-    seq = int(last[len(parent.code):]) + 1 if last and len(last) == width else 1
+    seq = int(last[len(parent.code) :]) + 1 if last and len(last) == width else 1
     if seq > 999:
         raise ValidationError({"code": f"{parent.name} 下的{_LEVEL_NAMES[level]}编号已用尽（最多 999 个）"})
     return f"{parent.code}{seq:03d}"
@@ -75,7 +75,9 @@ def _check_code(level: str, code: str, parent: Node | None, exclude_pk: int | No
     if parent is not None:
         prefix = _PARENT_PREFIX.get(level, len(parent.code) if level in DERIVED_LEVELS else 0)
         if prefix and code[:prefix] != parent.code[:prefix]:
-            raise ValidationError({"code": f"代码 {code} 与上级 {parent.name}（{parent.code}）不一致：前 {prefix} 位应相同"})
+            raise ValidationError(
+                {"code": f"代码 {code} 与上级 {parent.name}（{parent.code}）不一致：前 {prefix} 位应相同"}
+            )
     clash = Node.objects.filter(code=code)
     if exclude_pk is not None:
         clash = clash.exclude(pk=exclude_pk)
@@ -107,15 +109,30 @@ def _check_parent(level: str, parent: Node | None) -> None:
     if parent is None:
         raise ValidationError({"parent": f"{_LEVEL_NAMES[level]}必须有上级（{_LEVEL_NAMES[expected]}）"})
     if parent.level != expected:
-        raise ValidationError({"parent": f"{_LEVEL_NAMES[level]}只能建在{_LEVEL_NAMES[expected]}下，"
-                                         f"而 {parent.name} 是{_LEVEL_NAMES[parent.level]}"})
+        raise ValidationError(
+            {
+                "parent": f"{_LEVEL_NAMES[level]}只能建在{_LEVEL_NAMES[expected]}下，"
+                f"而 {parent.name} 是{_LEVEL_NAMES[parent.level]}"
+            }
+        )
 
 
 @logs_failures(Action.CREATE)
 @transaction.atomic
-def create_node(*, user: Any, level: str, name: str, parent: Node | None = None, code: str = "",
-                grid_kind: str = "", dedicated_kind: str = "", boundary: Any = None,
-                lng: float | None = None, lat: float | None = None, address: str = "") -> Node:
+def create_node(
+    *,
+    user: Any,
+    level: str,
+    name: str,
+    parent: Node | None = None,
+    code: str = "",
+    grid_kind: str = "",
+    dedicated_kind: str = "",
+    boundary: Any = None,
+    lng: float | None = None,
+    lat: float | None = None,
+    address: str = "",
+) -> Node:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "名称不能为空"})
@@ -139,8 +156,17 @@ def create_node(*, user: Any, level: str, name: str, parent: Node | None = None,
     try:
         with transaction.atomic():
             node = Node.objects.create(
-                level=level, code=code, name=name, parent=parent, path=path, county_code=county_code_of(path),
-                grid_kind=grid_kind, dedicated_kind=dedicated_kind, boundary=boundary, lng=lng, lat=lat,
+                level=level,
+                code=code,
+                name=name,
+                parent=parent,
+                path=path,
+                county_code=county_code_of(path),
+                grid_kind=grid_kind,
+                dedicated_kind=dedicated_kind,
+                boundary=boundary,
+                lng=lng,
+                lat=lat,
                 address=address,
             )
     except IntegrityError:
@@ -167,8 +193,11 @@ def update_node(node: Node, *, user: Any, version: int | None = None, **changes:
         changes["name"] = (changes["name"] or "").strip()
         if not changes["name"]:
             raise ValidationError({"name": "名称不能为空"})
-    _check_grid_fields(node.level, changes.get("grid_kind", node.grid_kind),
-                       changes.get("dedicated_kind", node.dedicated_kind))
+    _check_grid_fields(
+        node.level,
+        changes.get("grid_kind", node.grid_kind),
+        changes.get("dedicated_kind", node.dedicated_kind),
+    )
     if changes.get("boundary") is not None:
         geometry = parse_boundary(changes["boundary"])
         centre = geometry.representative_point()
@@ -197,7 +226,9 @@ def move_node(node: Node, new_parent: Node, *, user: Any, new_code: str = "") ->
     node = Node.objects.select_for_update().get(pk=node.pk)
     new_parent = Node.objects.get(pk=new_parent.pk)
     if new_parent.path.startswith(node.path):
-        raise ValidationError({"parent": f"不能把 {node.name} 移到它自己或它的下级 {new_parent.name} 之下（会形成环）"})
+        raise ValidationError(
+            {"parent": f"不能把 {node.name} 移到它自己或它的下级 {new_parent.name} 之下（会形成环）"}
+        )
     _check_parent(node.level, new_parent)
     require(user, Cap.MANAGE_HIERARCHY, node.path, node)
     require(user, Cap.MANAGE_HIERARCHY, new_parent.path, new_parent)
@@ -214,7 +245,9 @@ def move_node(node: Node, new_parent: Node, *, user: Any, new_code: str = "") ->
         _check_code(node.level, code, new_parent, exclude_pk=node.pk)
     except ValidationError as exc:
         if not new_code and node.level not in DERIVED_LEVELS:
-            raise ValidationError({"code": f"{exc.message_dict['code'][0]}；移到 {new_parent.name} 下需要提供新的代码"}) from None
+            raise ValidationError(
+                {"code": f"{exc.message_dict['code'][0]}；移到 {new_parent.name} 下需要提供新的代码"}
+            ) from None
         raise
     new_path = new_parent.path + code
     county = county_code_of(new_path)
@@ -230,15 +263,19 @@ def move_node(node: Node, new_parent: Node, *, user: Any, new_code: str = "") ->
             raise ValidationError({"code": f"{node.name} 下有代码不以 {old_prefix} 开头的节点，无法整体改码"})
         try:
             with transaction.atomic():
-                descendants.update(code=Concat(Value(new_prefix), Substr("code", k + 1), output_field=CharField()))
+                descendants.update(
+                    code=Concat(Value(new_prefix), Substr("code", k + 1), output_field=CharField())
+                )
         except IntegrityError:
             raise ValidationError({"code": f"以 {new_prefix} 开头的下级代码已被其他节点使用"}) from None
     moved = 0
     for model in scoped_models():
         rows = model._default_manager.filter(path__under=old_path)
         if not rename:
-            moved += rows.update(path=Concat(Value(new_path), Substr("path", len(old_path) + 1),
-                                             output_field=CharField()), county_code=county)
+            moved += rows.update(
+                path=Concat(Value(new_path), Substr("path", len(old_path) + 1), output_field=CharField()),
+                county_code=county,
+            )
             continue
         # A path is its codes side by side, so each level's segment below the node is renamed:
         # the rows of one depth at a time (a path's length tells its depth).
@@ -249,18 +286,25 @@ def move_node(node: Node, new_parent: Node, *, user: Any, new_code: str = "") ->
             width = CODE_LENGTH[level]
             pieces += [Value(new_prefix), Substr("path", offset + k + 1, width - k)]
             offset += width
-            moved += rows.annotate(path_length=Length("path")).filter(path_length=offset).update(
-                path=Concat(*pieces, output_field=CharField()), county_code=county)
+            moved += (
+                rows.annotate(path_length=Length("path"))
+                .filter(path_length=offset)
+                .update(path=Concat(*pieces, output_field=CharField()), county_code=county)
+            )
             level = child_level(level)
     before = {"parent": node.parent_id, "code": old_code, "path": old_path}
     Node.objects.filter(pk=node.pk).update(parent=new_parent, code=code, version=node.version + 1)
     node.refresh_from_db()
     # Role assignments under the subtree now lie at new paths: cached roles are read again.
     access.bump()
-    record(Action.MOVE, node, changes={key: [before[key], value] for key, value in
-                                       {"parent": new_parent.pk, "code": code, "path": new_path}.items()},
-           message=f"moved with {moved - 1} descendant rows")
+    record(
+        Action.MOVE,
+        node,
+        changes={
+            key: [before[key], value]
+            for key, value in {"parent": new_parent.pk, "code": code, "path": new_path}.items()
+        },
+        message=f"moved with {moved - 1} descendant rows",
+    )
     transaction.on_commit(GridLocator.invalidate)
     return node
-
-

@@ -38,21 +38,30 @@ def node_detail(request: HttpRequest, node_id: int) -> HttpResponse:
     node = get_visible_or_404(Node.objects.select_related("parent"), request.user, pk=node_id)
     user = request.user
     is_grid = node.level == Level.GRID
-    return render(request, "hierarchy/node.html", {
-        "node": node,
-        "crumbs": selectors.breadcrumbs(node, user),
-        "children": selectors.child_summaries(node, user),
-        "child_level": _LEVELS.get(child_level(node.level) or "", ""),
-        "counts": [(_LEVELS[level], n) for level, n in sorted(
-            selectors.subtree_counts(node).items(), key=lambda item: list(_LEVELS).index(item[0]))],
-        "staff": selectors.grid_staff(node) if is_grid else None,
-        "beats": list(node.police_beats.all()) if is_grid else [],
-        "grid": node.parent if node.level == Level.BUILDING else None,
-        "can_manage": can(user, Cap.MANAGE_HIERARCHY, node.path),
-        "can_staff": can(user, Cap.MANAGE_STAFF, node.path),
-        "can_add_child": child_level(node.level) is not None and can(user, Cap.MANAGE_HIERARCHY, node.path),
-        "can_move": node.parent_id is not None and can(user, Cap.MANAGE_HIERARCHY, node.path),
-    })
+    return render(
+        request,
+        "hierarchy/node.html",
+        {
+            "node": node,
+            "crumbs": selectors.breadcrumbs(node, user),
+            "children": selectors.child_summaries(node, user),
+            "child_level": _LEVELS.get(child_level(node.level) or "", ""),
+            "counts": [
+                (_LEVELS[level], n)
+                for level, n in sorted(
+                    selectors.subtree_counts(node).items(), key=lambda item: list(_LEVELS).index(item[0])
+                )
+            ],
+            "staff": selectors.grid_staff(node) if is_grid else None,
+            "beats": list(node.police_beats.all()) if is_grid else [],
+            "grid": node.parent if node.level == Level.BUILDING else None,
+            "can_manage": can(user, Cap.MANAGE_HIERARCHY, node.path),
+            "can_staff": can(user, Cap.MANAGE_STAFF, node.path),
+            "can_add_child": child_level(node.level) is not None
+            and can(user, Cap.MANAGE_HIERARCHY, node.path),
+            "can_move": node.parent_id is not None and can(user, Cap.MANAGE_HIERARCHY, node.path),
+        },
+    )
 
 
 @login_required
@@ -68,12 +77,20 @@ def node_create(request: HttpRequest, node_id: int) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("已新建%(level)s %(name)s") % {"level": _LEVELS[level], "name": child.name})
+            messages.success(
+                request, _("已新建%(level)s %(name)s") % {"level": _LEVELS[level], "name": child.name}
+            )
             return redirect("hierarchy:node", node_id=child.pk)
-    return render(request, "hierarchy/node_form.html", {
-        "form": form, "node": parent, "crumbs": selectors.breadcrumbs(parent, request.user),
-        "title": _("在 %(parent)s 下新建%(level)s") % {"parent": parent.name, "level": _LEVELS[level]},
-    })
+    return render(
+        request,
+        "hierarchy/node_form.html",
+        {
+            "form": form,
+            "node": parent,
+            "crumbs": selectors.breadcrumbs(parent, request.user),
+            "title": _("在 %(parent)s 下新建%(level)s") % {"parent": parent.name, "level": _LEVELS[level]},
+        },
+    )
 
 
 @login_required
@@ -91,10 +108,16 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
             if changes:
                 messages.success(request, _("已保存 %(name)s") % {"name": changes.get("name", node.name)})
             return redirect("hierarchy:node", node_id=node.pk)
-    return render(request, "hierarchy/node_form.html", {
-        "form": form, "node": node, "crumbs": selectors.breadcrumbs(node, request.user),
-        "title": _("修改%(level)s %(name)s") % {"level": _LEVELS[node.level], "name": node.name},
-    })
+    return render(
+        request,
+        "hierarchy/node_form.html",
+        {
+            "form": form,
+            "node": node,
+            "crumbs": selectors.breadcrumbs(node, request.user),
+            "title": _("修改%(level)s %(name)s") % {"level": _LEVELS[node.level], "name": node.name},
+        },
+    )
 
 
 @login_required
@@ -112,18 +135,31 @@ def node_move(request: HttpRequest, node_id: int) -> HttpResponse:
             form.add_error("parent", _("所选上级不存在或不在您的管理范围内"))
         else:
             try:
-                moved = services.move_node(node, new_parent, user=request.user,
-                                           new_code=form.cleaned_data.get("code", ""))
+                moved = services.move_node(
+                    node, new_parent, user=request.user, new_code=form.cleaned_data.get("code", "")
+                )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("已将 %(name)s 移到 %(parent)s 之下，新代码 %(code)s") % {
-                    "name": moved.name, "parent": new_parent.name, "code": moved.code})
+                messages.success(
+                    request,
+                    _("已将 %(name)s 移到 %(parent)s 之下，新代码 %(code)s")
+                    % {"name": moved.name, "parent": new_parent.name, "code": moved.code},
+                )
                 return redirect("hierarchy:node", node_id=moved.pk)
-    return render(request, "hierarchy/node_move.html", {
-        "form": form, "node": node, "crumbs": selectors.breadcrumbs(node, request.user), "q": q, "more": more,
-        "parent_level": _LEVELS[node.parent.level], "has_targets": bool(targets),
-    })
+    return render(
+        request,
+        "hierarchy/node_move.html",
+        {
+            "form": form,
+            "node": node,
+            "crumbs": selectors.breadcrumbs(node, request.user),
+            "q": q,
+            "more": more,
+            "parent_level": _LEVELS[node.parent.level],
+            "has_targets": bool(targets),
+        },
+    )
 
 
 def _map_node(request: HttpRequest) -> Node | None:
@@ -138,11 +174,18 @@ def _map_node(request: HttpRequest) -> Node | None:
 @login_required
 def map_page(request: HttpRequest) -> HttpResponse:
     node = _map_node(request)
-    return render(request, "hierarchy/map.html", {
-        "node": node,
-        "crumbs": selectors.breadcrumbs(node, request.user) if node is not None else [],
-        "map_config": {"geojson_url": "/map/grids.geojson", "node": node.pk if node is not None else None},
-    })
+    return render(
+        request,
+        "hierarchy/map.html",
+        {
+            "node": node,
+            "crumbs": selectors.breadcrumbs(node, request.user) if node is not None else [],
+            "map_config": {
+                "geojson_url": "/map/grids.geojson",
+                "node": node.pk if node is not None else None,
+            },
+        },
+    )
 
 
 @login_required
@@ -166,8 +209,16 @@ def staffing_gaps(request: HttpRequest) -> HttpResponse:
     labels = selectors.ancestry_labels([g["grid"] for g in page.object_list])
     for gap in page.object_list:
         gap["where"] = labels.get(gap["grid"].pk, "")
-    return render(request, "hierarchy/staffing_gaps.html", {
-        "under": under, "page": page, "total": len(gaps),
-        "crumbs": selectors.breadcrumbs(under, request.user) if under is not None else [],
-        "can_staff": {g["grid"].pk: can(request.user, Cap.MANAGE_STAFF, g["grid"].path) for g in page.object_list},
-    })
+    return render(
+        request,
+        "hierarchy/staffing_gaps.html",
+        {
+            "under": under,
+            "page": page,
+            "total": len(gaps),
+            "crumbs": selectors.breadcrumbs(under, request.user) if under is not None else [],
+            "can_staff": {
+                g["grid"].pk: can(request.user, Cap.MANAGE_STAFF, g["grid"].path) for g in page.object_list
+            },
+        },
+    )

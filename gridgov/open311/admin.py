@@ -16,8 +16,11 @@ class CityAdminOnly:
 
     def _city(self, request: HttpRequest) -> bool:
         user = request.user
-        return bool(user.is_active and user.is_staff
-                    and scope_of(user, Cap.MANAGE_HIERARCHY).covers(settings.GRIDGOV_CITY_CODE))
+        return bool(
+            user.is_active
+            and user.is_staff
+            and scope_of(user, Cap.MANAGE_HIERARCHY).covers(settings.GRIDGOV_CITY_CODE)
+        )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._city(request)

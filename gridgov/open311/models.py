@@ -20,8 +20,11 @@ class ClientQuerySet(models.QuerySet["Client"]):
     def find(self, raw: str) -> "Client | None":
         if not raw or len(raw) > 200:
             return None
-        return (self.filter(key_hash=hash_api_key(raw), active=True, user__is_active=True)
-                .select_related("user").first())
+        return (
+            self.filter(key_hash=hash_api_key(raw), active=True, user__is_active=True)
+            .select_related("user")
+            .first()
+        )
 
 
 class Client(models.Model):
@@ -32,8 +35,12 @@ class Client(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     key_prefix = models.CharField(_("密钥前缀"), max_length=8, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上报账号"), on_delete=models.PROTECT,
-                             related_name="open311_clients")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上报账号"),
+        on_delete=models.PROTECT,
+        related_name="open311_clients",
+    )
     area = models.ForeignKey(Node, verbose_name=_("可上报区域"), on_delete=models.PROTECT, related_name="+")
     contact = models.CharField(_("联系人"), max_length=200, blank=True)
     active = models.BooleanField(_("启用"), default=True)
@@ -69,10 +76,13 @@ class Datatype(models.TextChoices):
 class ServiceAttribute(models.Model):
     """An attribute of a service definition (`GET services/{service_code}.json`)."""
 
-    category = models.ForeignKey(Category, verbose_name=_("事件分类"), on_delete=models.CASCADE,
-                                 related_name="open311_attributes")
+    category = models.ForeignKey(
+        Category, verbose_name=_("事件分类"), on_delete=models.CASCADE, related_name="open311_attributes"
+    )
     code = models.CharField(_("编码"), max_length=40)
-    datatype = models.CharField(_("数据类型"), max_length=16, choices=Datatype.choices, default=Datatype.STRING)
+    datatype = models.CharField(
+        _("数据类型"), max_length=16, choices=Datatype.choices, default=Datatype.STRING
+    )
     required = models.BooleanField(_("必填"), default=False)
     # False: information only (a note shown to the citizen), no value is collected.
     variable = models.BooleanField(_("需要填写"), default=True)
@@ -96,9 +106,12 @@ class ServiceRequest(models.Model):
     """What an Open311 POST carried besides the event: the client, the token, the attribute
     values and the submitter's contact (encrypted; never returned by GET)."""
 
-    event = models.OneToOneField(Event, verbose_name=_("事件"), on_delete=models.CASCADE,
-                                 related_name="open311_request")
-    client = models.ForeignKey(Client, verbose_name=_("客户端"), on_delete=models.PROTECT, related_name="requests")
+    event = models.OneToOneField(
+        Event, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="open311_request"
+    )
+    client = models.ForeignKey(
+        Client, verbose_name=_("客户端"), on_delete=models.PROTECT, related_name="requests"
+    )
     token = models.CharField(max_length=40, unique=True, editable=False)
     attributes = models.JSONField(_("属性值"), default=dict, blank=True)
     address_string = models.CharField(_("地址"), max_length=200, blank=True)

@@ -56,8 +56,13 @@ def _check(bucket: str, limit: int, what: str, request: HttpRequest, now: float)
     if count <= limit:
         return None
     if count == limit + 1:
-        record(Action.DENIED, object_type="open311.ratelimit", object_repr=f"{request.method} {request.path}",
-               success=False, message=f"Open311 rate limit: more than {limit} {what} a minute")
+        record(
+            Action.DENIED,
+            object_type="open311.ratelimit",
+            object_repr=f"{request.method} {request.path}",
+            success=False,
+            message=f"Open311 rate limit: more than {limit} {what} a minute",
+        )
     return Exceeded(f"rate limit exceeded: at most {limit} {what} a minute; retry after {left} seconds", left)
 
 
@@ -68,6 +73,11 @@ def check(request: HttpRequest, api_key: str = "") -> Exceeded | None:
     exceeded = _check(f"ip:{ip}", settings.OPEN311_RATE_LIMIT_PER_IP, "requests per client IP", request, now)
     if exceeded is None and request.method == "POST" and api_key:
         digest = hashlib.sha256(api_key.encode()).hexdigest()[:32]
-        exceeded = _check(f"key:{digest}", settings.OPEN311_RATE_LIMIT_POST_PER_KEY, "POST requests per api_key",
-                          request, now)
+        exceeded = _check(
+            f"key:{digest}",
+            settings.OPEN311_RATE_LIMIT_POST_PER_KEY,
+            "POST requests per api_key",
+            request,
+            now,
+        )
     return exceeded

@@ -2,14 +2,21 @@
 
 import json
 from typing import Any
-from xml.etree import ElementTree as ET  # noqa: S405  we only build XML, never parse input
+from xml.etree import ElementTree as ET
 
 from django.http import HttpResponse
 
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 # The element name of one item in each XML list (GeoReport v2 naming).
-ITEM_NAMES = {"services": "service", "service_requests": "request", "attributes": "attribute", "values": "value",
-              "errors": "error", "endpoints": "endpoint", "formats": "format"}
+ITEM_NAMES = {
+    "services": "service",
+    "service_requests": "request",
+    "attributes": "attribute",
+    "values": "value",
+    "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
 
 
 def _text(value: Any) -> str:

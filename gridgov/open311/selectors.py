@@ -24,8 +24,12 @@ _KIND_NAMES = dict(OrgKind.choices)
 def services() -> QuerySet[Category]:
     """Reportable categories: active ones without active sub-categories."""
     has_children = Category.objects.filter(parent=OuterRef("pk"), active=True)
-    return (Category.objects.filter(active=True).exclude(Exists(has_children))
-            .select_related("parent").order_by("code"))
+    return (
+        Category.objects.filter(active=True)
+        .exclude(Exists(has_children))
+        .select_related("parent")
+        .order_by("code")
+    )
 
 
 def service(code: str) -> Category | None:
@@ -41,7 +45,7 @@ def service_dict(category: Category, with_attributes: set[int]) -> dict[str, Any
         "service_code": category.code,
         "service_name": category.name,
         "description": f"{group} · {category.name}：由{_KIND_NAMES.get(category.owner_kind, '')}负责处置，"
-                       f"{category.ack_hours}小时内签收，{category.resolve_hours}小时内办结",
+        f"{category.ack_hours}小时内签收，{category.resolve_hours}小时内办结",
         "metadata": category.pk in with_attributes,
         "type": "realtime",
         "keywords": ",".join(dict.fromkeys(k for k in keywords if k)),
@@ -51,7 +55,9 @@ def service_dict(category: Category, with_attributes: set[int]) -> dict[str, Any
 
 def service_list() -> list[dict[str, Any]]:
     rows = list(services())
-    with_attributes = set(ServiceAttribute.objects.filter(category__in=rows).values_list("category_id", flat=True))
+    with_attributes = set(
+        ServiceAttribute.objects.filter(category__in=rows).values_list("category_id", flat=True)
+    )
     return [service_dict(c, with_attributes) for c in rows]
 
 
@@ -62,11 +68,19 @@ def attributes_of(category: Category) -> list[ServiceAttribute]:
 def definition(category: Category) -> dict[str, Any]:
     return {
         "service_code": category.code,
-        "attributes": [{
-            "variable": a.variable, "code": a.code, "datatype": a.datatype, "required": a.required,
-            "datatype_description": a.datatype_description or None, "order": a.order,
-            "description": a.description, "values": [{"key": v["key"], "name": v["name"]} for v in a.values],
-        } for a in attributes_of(category)],
+        "attributes": [
+            {
+                "variable": a.variable,
+                "code": a.code,
+                "datatype": a.datatype,
+                "required": a.required,
+                "datatype_description": a.datatype_description or None,
+                "order": a.order,
+                "description": a.description,
+                "values": [{"key": v["key"], "name": v["name"]} for v in a.values],
+            }
+            for a in attributes_of(category)
+        ],
     }
 
 
@@ -80,8 +94,12 @@ def status_of(event: Event) -> str:
 
 def _status_notes(event: Event) -> str:
     """What a follower wants to know: the state, and the last note or result."""
-    steps = (EventStep.objects.filter(event=event).exclude(action__startswith="dispute_")
-             .order_by("-at", "-pk").values_list("note", "data")[:20])
+    steps = (
+        EventStep.objects.filter(event=event)
+        .exclude(action__startswith="dispute_")
+        .order_by("-at", "-pk")
+        .values_list("note", "data")[:20]
+    )
     label = event.get_state_display()
     for note, data in steps:
         text = str((data or {}).get("result") or note or "").strip()
@@ -120,13 +138,18 @@ def requests_for(client: Client | None) -> QuerySet[Event]:
     public = Q(category__is_dispute=False)
     if client is not None:
         public |= Q(open311_request__client=client)
-    return (filed.filter(public)
-            .select_related("category", "lead_org", "handling_node", "open311_request"))
+    return filed.filter(public).select_related("category", "lead_org", "handling_node", "open311_request")
 
 
-def find_requests(client: Client | None, *, ids: list[str] | None = None, codes: list[str] | None = None,
-                  start: datetime | None = None, end: datetime | None = None,
-                  statuses: list[str] | None = None) -> list[Event]:
+def find_requests(
+    client: Client | None,
+    *,
+    ids: list[str] | None = None,
+    codes: list[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    statuses: list[str] | None = None,
+) -> list[Event]:
     """GET requests: ids win over every other filter (as the spec says); otherwise the last 90
     days unless dates are given; newest first; at most 1000."""
     queryset = requests_for(client)

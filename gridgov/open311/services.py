@@ -53,12 +53,14 @@ class Submission:
     @classmethod
     def from_form(cls, data: Any) -> "Submission":
         """From a QueryDict: attribute[CODE]=v and attribute[CODE][]=v (multivaluelist)."""
-        simple = {name: (data.get(name) or "").strip() for name in cls.__dataclass_fields__ if name != "attributes"}
+        simple = {
+            name: (data.get(name) or "").strip() for name in cls.__dataclass_fields__ if name != "attributes"
+        }
         attributes: dict[str, Any] = {}
         for key in data:
             if not key.startswith("attribute[") or "]" not in key:
                 continue
-            code = key[len("attribute["): key.index("]")]
+            code = key[len("attribute[") : key.index("]")]
             if key.endswith("[]"):
                 attributes[code] = [v.strip() for v in data.getlist(key)]
             else:
@@ -85,13 +87,24 @@ def _grid_from_address(client: Client, submission: Submission) -> Node:
     building or household exactly. Anything else cannot be placed in a grid."""
     area = client.area.path
     if submission.address_id:
-        node = Node.objects.filter(code=submission.address_id, level__in=[Level.GRID, Level.BUILDING],
-                                   path__under=area).select_related("parent").first()
+        node = (
+            Node.objects.filter(
+                code=submission.address_id, level__in=[Level.GRID, Level.BUILDING], path__under=area
+            )
+            .select_related("parent")
+            .first()
+        )
         if node is None:
-            raise Open311Error(400, f"address_id {submission.address_id!r} is not a grid or building code here")
+            raise Open311Error(
+                400, f"address_id {submission.address_id!r} is not a grid or building code here"
+            )
         return node if node.level == Level.GRID else node.parent  # type: ignore[return-value]
     text = submission.address_string
-    building = Node.objects.filter(level=Level.BUILDING, address=text, path__under=area).select_related("parent").first()
+    building = (
+        Node.objects.filter(level=Level.BUILDING, address=text, path__under=area)
+        .select_related("parent")
+        .first()
+    )
     if building is not None and building.parent is not None:
         return building.parent
     household = Household.objects.filter(address=text, path__under=area).select_related("grid").first()
@@ -102,7 +115,9 @@ def _grid_from_address(client: Client, submission: Submission) -> Node:
 
 def _clean_attributes(category: Category, submitted: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
-    attributes: list[ServiceAttribute] = list(ServiceAttribute.objects.filter(category=category, variable=True))
+    attributes: list[ServiceAttribute] = list(
+        ServiceAttribute.objects.filter(category=category, variable=True)
+    )
     for attribute in attributes:
         value = submitted.get(attribute.code)
         empty = value in (None, "", []) or (isinstance(value, list) and not any(value))
@@ -113,11 +128,15 @@ def _clean_attributes(category: Category, submitted: dict[str, Any]) -> dict[str
         keys = {str(v["key"]) for v in attribute.values}
         if attribute.datatype == Datatype.SINGLEVALUELIST:
             if isinstance(value, list) or str(value) not in keys:
-                raise Open311Error(400, f"attribute[{attribute.code}] must be one of: {', '.join(sorted(keys))}")
+                raise Open311Error(
+                    400, f"attribute[{attribute.code}] must be one of: {', '.join(sorted(keys))}"
+                )
         elif attribute.datatype == Datatype.MULTIVALUELIST:
             values = value if isinstance(value, list) else [value]
             if not set(map(str, values)) <= keys:
-                raise Open311Error(400, f"attribute[{attribute.code}][] values must be among: {', '.join(sorted(keys))}")
+                raise Open311Error(
+                    400, f"attribute[{attribute.code}][] values must be among: {', '.join(sorted(keys))}"
+                )
             value = list(values)
         elif attribute.datatype == Datatype.NUMBER:
             try:
@@ -141,7 +160,9 @@ def _description(category: Category, submission: Submission, attributes: dict[st
         for code, value in attributes.items():
             attribute = names[code]
             labels = {str(v["key"]): v["name"] for v in attribute.values}
-            shown = "、".join(labels.get(str(v), str(v)) for v in (value if isinstance(value, list) else [value]))
+            shown = "、".join(
+                labels.get(str(v), str(v)) for v in (value if isinstance(value, list) else [value])
+            )
             lines.append(f"{attribute.description}：{shown}")
         text = text + "\n" + "\n".join(lines)
     return text
@@ -181,23 +202,43 @@ def submit(client: Client, category: Category, submission: Submission) -> tuple[
     else:
         grid = locate_grid(*point)
         if grid is None:
-            raise Open311Error(400, f"the location ({point[1]:.6f}, {point[0]:.6f}) is not in any grid of this city")
+            raise Open311Error(
+                400, f"the location ({point[1]:.6f}, {point[0]:.6f}) is not in any grid of this city"
+            )
     if grid is not None and not grid.path.startswith(client.area.path):
-        raise Open311Error(400, f"the location is outside the area this client may report in ({client.area.name})")
+        raise Open311Error(
+            400, f"the location is outside the area this client may report in ({client.area.name})"
+        )
     with transaction.atomic():
         event, _created = report_event(
-            user=client.user, category=category, description=description,
-            lng=point[0] if point else None, lat=point[1] if point else None, grid=grid,
-            address=submission.address_string[:200], channel="open311", check_scope=False,
+            user=client.user,
+            category=category,
+            description=description,
+            lng=point[0] if point else None,
+            lat=point[1] if point else None,
+            grid=grid,
+            address=submission.address_string[:200],
+            channel="open311",
+            check_scope=False,
         )
-        contact = {k: getattr(submission, k) for k in ("first_name", "last_name", "email", "phone")
-                   if getattr(submission, k)}
+        contact = {
+            k: getattr(submission, k)
+            for k in ("first_name", "last_name", "email", "phone")
+            if getattr(submission, k)
+        }
         request = ServiceRequest.objects.create(
-            event=event, client=client, token=secrets.token_hex(16), attributes=attributes,
-            address_string=submission.address_string[:200], address_id=submission.address_id[:64],
-            media_url=submission.media_url, device_id=submission.device_id[:100],
+            event=event,
+            client=client,
+            token=secrets.token_hex(16),
+            attributes=attributes,
+            address_string=submission.address_string[:200],
+            address_id=submission.address_id[:64],
+            media_url=submission.media_url,
+            device_id=submission.device_id[:100],
             account_id=submission.account_id[:100],
-            contact_enc=encrypt(json.dumps(contact, ensure_ascii=False), CONTACT_CONTEXT) if contact else None,
+            contact_enc=encrypt(json.dumps(contact, ensure_ascii=False), CONTACT_CONTEXT)
+            if contact
+            else None,
         )
         if category.is_dispute:
             from gridgov.disputes.services import ensure_dispute

@@ -52,13 +52,19 @@ def open311_view(methods: tuple[str, ...]) -> Callable[[View], View]:
                 response["Retry-After"] = str(exceeded.retry_after)
                 return response
             if request.method not in methods:
-                response = error(405, f"method {request.method} not allowed; use {' or '.join(methods)}", format)
+                response = error(
+                    405, f"method {request.method} not allowed; use {' or '.join(methods)}", format
+                )
                 response["Allow"] = ", ".join(methods)
                 return response
             jurisdiction = _param(request, "jurisdiction_id")
             if jurisdiction and jurisdiction != settings.GRIDGOV_CITY_CODE:
-                return error(404, f"jurisdiction_id {jurisdiction!r} not found; this server serves "
-                                  f"{settings.GRIDGOV_CITY_CODE}", format)
+                return error(
+                    404,
+                    f"jurisdiction_id {jurisdiction!r} not found; this server serves "
+                    f"{settings.GRIDGOV_CITY_CODE}",
+                    format,
+                )
             try:
                 return view(request, *args, format=format, **kwargs)
             except Open311Error as exc:
@@ -77,8 +83,12 @@ def _client(request: HttpRequest, *, required: bool) -> Client | None:
         return None
     client = Client.objects.find(raw)
     if client is None:
-        record(Action.DENIED, object_type="open311.client", success=False,
-               message=f"invalid Open311 api_key ({raw[:4]}…) on {request.path}")
+        record(
+            Action.DENIED,
+            object_type="open311.client",
+            success=False,
+            message=f"invalid Open311 api_key ({raw[:4]}…) on {request.path}",
+        )
         raise Open311Error(403, "api_key is invalid")
     set_user(client.user)
     return client
@@ -87,13 +97,24 @@ def _client(request: HttpRequest, *, required: bool) -> Client | None:
 @open311_view(("GET",))
 def discovery(request: HttpRequest, format: str) -> HttpResponse:
     url = request.build_absolute_uri("/open311/v2/")
-    return respond({
-        "changeset": CHANGESET,
-        "contact": "呼和浩特市综治中心 0471-12345",
-        "key_service": "API keys are issued by the city's governance centre (gridgov admin: Open311 客户端)",
-        "endpoints": [{"specification": SPECIFICATION, "url": url.rstrip("/"), "changeset": CHANGESET,
-                       "type": "production", "formats": ["text/xml", "application/json"]}],
-    }, format, root="discovery")
+    return respond(
+        {
+            "changeset": CHANGESET,
+            "contact": "呼和浩特市综治中心 0471-12345",
+            "key_service": "API keys are issued by the city's governance centre (gridgov admin: Open311 客户端)",
+            "endpoints": [
+                {
+                    "specification": SPECIFICATION,
+                    "url": url.rstrip("/"),
+                    "changeset": CHANGESET,
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
+        },
+        format,
+        root="discovery",
+    )
 
 
 @open311_view(("GET",))
@@ -139,9 +160,14 @@ def requests(request: HttpRequest, format: str) -> HttpResponse:
     if set(statuses) - {"open", "closed"}:
         raise Open311Error(400, "status must be open, closed or open,closed")
     start, end = _dates(request)
-    events = selectors.find_requests(client, ids=_split(request.GET.get("service_request_id", "")),
-                                     codes=_split(request.GET.get("service_code", "")), start=start, end=end,
-                                     statuses=statuses)
+    events = selectors.find_requests(
+        client,
+        ids=_split(request.GET.get("service_request_id", "")),
+        codes=_split(request.GET.get("service_code", "")),
+        start=start,
+        end=end,
+        statuses=statuses,
+    )
     return respond([selectors.request_dict(e) for e in events], format, root="service_requests")
 
 
@@ -162,9 +188,18 @@ def _create(request: HttpRequest, format: str) -> HttpResponse:
         raise Open311Error(400, "; ".join(messages)) from None
     except (PermissionDenied, ConflictError) as exc:
         raise Open311Error(403, str(exc)) from None
-    return respond([{"service_request_id": event.number, "token": service_request.token,
-                     "service_notice": f"已受理登记，{category.resolve_hours}小时内办结", "account_id": None}],
-                   format, root="service_requests")
+    return respond(
+        [
+            {
+                "service_request_id": event.number,
+                "token": service_request.token,
+                "service_notice": f"已受理登记，{category.resolve_hours}小时内办结",
+                "account_id": None,
+            }
+        ],
+        format,
+        root="service_requests",
+    )
 
 
 @open311_view(("GET",))

@@ -27,6 +27,7 @@ router = Router(tags=["registry"])
 
 # --- schemas ------------------------------------------------------------------------------------
 
+
 class ErrorOut(Schema):
     detail: str
 
@@ -205,6 +206,7 @@ class ImportOut(Schema):
 
 # --- helpers ------------------------------------------------------------------------------------
 
+
 def _etag(response: HttpResponse, version: int) -> None:
     response["ETag"] = f'"{version}"'
 
@@ -223,8 +225,13 @@ def if_match(request: HttpRequest) -> tuple[bool, int | None]:
         return True, -1  # never matches: answered with 412
 
 
-_PRECONDITION_REQUIRED = Status(428, {"detail": "缺少 If-Match 请求头：请先 GET 取得 ETag（版本号），"
-                                               "再以 If-Match: \"<版本号>\" 提交修改；If-Match: * 表示无条件覆盖"})
+_PRECONDITION_REQUIRED = Status(
+    428,
+    {
+        "detail": "缺少 If-Match 请求头：请先 GET 取得 ETag（版本号），"
+        '再以 If-Match: "<版本号>" 提交修改；If-Match: * 表示无条件覆盖'
+    },
+)
 
 
 def _node(request: HttpRequest, node_id: int | None) -> Node | None:
@@ -241,9 +248,15 @@ def _building(building_id: int | None) -> Node:
 
 def _event_out(event: LifeEvent) -> dict[str, Any]:
     return {
-        "id": event.pk, "resident_id": event.resident_id, "resident_name": event.resident.name, "kind": event.kind,
-        "date": event.date, "from_household_id": event.from_household_id, "to_household_id": event.to_household_id,
-        "note": event.note, "recorded_by": event.recorded_by.username if event.recorded_by else "",
+        "id": event.pk,
+        "resident_id": event.resident_id,
+        "resident_name": event.resident.name,
+        "kind": event.kind,
+        "date": event.date,
+        "from_household_id": event.from_household_id,
+        "to_household_id": event.to_household_id,
+        "note": event.note,
+        "recorded_by": event.recorded_by.username if event.recorded_by else "",
         "recorded_at": event.recorded_at,
     }
 
@@ -260,21 +273,32 @@ def _reveal_fields(reveal: str | None) -> tuple[str, ...]:
 
 # --- households ---------------------------------------------------------------------------------
 
+
 @router.get("/households", response=HouseholdPage)
-def list_households(request: HttpRequest, filters: Query[HouseholdFilter], limit: int = 50,
-                    offset: int = 0) -> dict[str, Any]:
+def list_households(
+    request: HttpRequest, filters: Query[HouseholdFilter], limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
     limit = max(1, min(limit, 200))
     households = selectors.household_list(
-        request.user, node=_node(request, filters.node), grid=_node(request, filters.grid),
-        building=_node(request, filters.building), status=filters.status)
-    page = households[max(offset, 0): max(offset, 0) + limit]
-    return {"count": households.count(), "limit": limit, "offset": offset,
-            "items": [selectors.household_view(h, request.user) for h in page]}
+        request.user,
+        node=_node(request, filters.node),
+        grid=_node(request, filters.grid),
+        building=_node(request, filters.building),
+        status=filters.status,
+    )
+    page = households[max(offset, 0) : max(offset, 0) + limit]
+    return {
+        "count": households.count(),
+        "limit": limit,
+        "offset": offset,
+        "items": [selectors.household_view(h, request.user) for h in page],
+    }
 
 
 @router.get("/households/{household_id}", response=HouseholdDetailOut, exclude_unset=True)
-def get_household(request: HttpRequest, response: HttpResponse, household_id: int,
-                  reveal: str | None = None) -> dict[str, Any]:
+def get_household(
+    request: HttpRequest, response: HttpResponse, household_id: int, reveal: str | None = None
+) -> dict[str, Any]:
     """`?reveal=phone` shows the household phone in full (SEE_PII; audited). ETag: the version."""
     household = selectors.get_household(request.user, household_id)
     _etag(response, household.version)
@@ -282,16 +306,27 @@ def get_household(request: HttpRequest, response: HttpResponse, household_id: in
 
 
 @router.post("/households", response={201: HouseholdOut})
-def create_household(request: HttpRequest, response: HttpResponse, body: HouseholdIn) -> Status[dict[str, Any]]:
-    household = services.create_household(user=request.user, building=_building(body.building_id), unit=body.unit, room=body.room,
-                                          kind=body.kind, number=body.number, phone=body.phone, note=body.note)
+def create_household(
+    request: HttpRequest, response: HttpResponse, body: HouseholdIn
+) -> Status[dict[str, Any]]:
+    household = services.create_household(
+        user=request.user,
+        building=_building(body.building_id),
+        unit=body.unit,
+        room=body.room,
+        kind=body.kind,
+        number=body.number,
+        phone=body.phone,
+        note=body.note,
+    )
     _etag(response, household.version)
     return Status(201, selectors.household_view(household, request.user))
 
 
 @router.patch("/households/{household_id}", response={200: HouseholdOut, 428: ErrorOut})
-def update_household(request: HttpRequest, response: HttpResponse, household_id: int,
-                     body: HouseholdPatch) -> Any:
+def update_household(
+    request: HttpRequest, response: HttpResponse, household_id: int, body: HouseholdPatch
+) -> Any:
     """Change the fields sent. Requires `If-Match: "<version>"` (the ETag of the detail; `*` for
     an unconditional write): 428 without it, 412 with the current version if someone saved first."""
     household = selectors.get_household(request.user, household_id)
@@ -316,14 +351,16 @@ def household_events(request: HttpRequest, household_id: int) -> list[dict[str, 
 def move_out_household(request: HttpRequest, household_id: int, body: LeaveIn) -> list[dict[str, Any]]:
     household = selectors.get_household(request.user, household_id)
     _present, version = if_match(request)
-    events = services.move_out_household(household, user=request.user, date=body.date, note=body.note,
-                                         version=version)
+    events = services.move_out_household(
+        household, user=request.user, date=body.date, note=body.note, version=version
+    )
     return [_event_out(e) for e in events]
 
 
 @router.post("/households/{household_id}/births", response={201: ResidentOut}, exclude_unset=True)
-def record_birth(request: HttpRequest, response: HttpResponse, household_id: int,
-                 body: BirthIn) -> Status[dict[str, Any]]:
+def record_birth(
+    request: HttpRequest, response: HttpResponse, household_id: int, body: BirthIn
+) -> Status[dict[str, Any]]:
     household = selectors.get_household(request.user, household_id)
     baby = services.record_birth(user=request.user, household=household, **body.dict())
     _etag(response, baby.version)
@@ -332,21 +369,28 @@ def record_birth(request: HttpRequest, response: HttpResponse, household_id: int
 
 # --- residents ----------------------------------------------------------------------------------
 
+
 @router.get("/residents", response=ResidentPage, exclude_unset=True)
-def list_residents(request: HttpRequest, filters: Query[ResidentFilter], limit: int = 50,
-                   offset: int = 0) -> dict[str, Any]:
+def list_residents(
+    request: HttpRequest, filters: Query[ResidentFilter], limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
     limit = max(1, min(limit, 200))
     household = selectors.get_household(request.user, filters.household) if filters.household else None
     node = _node(request, filters.building or filters.grid or filters.node)
     residents = selectors.resident_list(request.user, node=node, household=household, status=filters.status)
-    page = residents[max(offset, 0): max(offset, 0) + limit]
-    return {"count": residents.count(), "limit": limit, "offset": offset,
-            "items": [selectors.resident_view(r, request.user) for r in page]}
+    page = residents[max(offset, 0) : max(offset, 0) + limit]
+    return {
+        "count": residents.count(),
+        "limit": limit,
+        "offset": offset,
+        "items": [selectors.resident_view(r, request.user) for r in page],
+    }
 
 
 @router.get("/residents/{resident_id}", response=ResidentOut, exclude_unset=True)
-def get_resident(request: HttpRequest, response: HttpResponse, resident_id: int,
-                 reveal: str | None = None) -> dict[str, Any]:
+def get_resident(
+    request: HttpRequest, response: HttpResponse, resident_id: int, reveal: str | None = None
+) -> dict[str, Any]:
     """`?reveal=id_number,phone` shows those in full (SEE_PII; every read audited). ETag: the version."""
     resident = selectors.get_resident(request.user, resident_id)
     _etag(response, resident.version)
@@ -354,7 +398,9 @@ def get_resident(request: HttpRequest, response: HttpResponse, resident_id: int,
 
 
 @router.get("/residents/{resident_id}/reveal/{field}", response=RevealOut)
-def reveal_field(request: HttpRequest, resident_id: int, field: Literal["id_number", "phone"]) -> dict[str, Any]:
+def reveal_field(
+    request: HttpRequest, resident_id: int, field: Literal["id_number", "phone"]
+) -> dict[str, Any]:
     """The full ID number or phone (SEE_PII required; every call is written to the audit log)."""
     resident = selectors.get_resident(request.user, resident_id)
     view = selectors.resident_view(resident, request.user, (field,))
@@ -374,7 +420,9 @@ def create_resident(request: HttpRequest, response: HttpResponse, body: Resident
 
 
 @router.patch("/residents/{resident_id}", response={200: ResidentOut, 428: ErrorOut}, exclude_unset=True)
-def update_resident(request: HttpRequest, response: HttpResponse, resident_id: int, body: ResidentPatch) -> Any:
+def update_resident(
+    request: HttpRequest, response: HttpResponse, resident_id: int, body: ResidentPatch
+) -> Any:
     """Change the fields sent. Requires `If-Match: "<version>"` (the ETag of the detail; `*` for
     an unconditional write): 428 without it, 412 with the current version if someone saved first.
     `special_tags` is ignored for users not granted special groups."""
@@ -382,7 +430,9 @@ def update_resident(request: HttpRequest, response: HttpResponse, resident_id: i
     present, version = if_match(request)
     if not present:
         return _PRECONDITION_REQUIRED
-    resident = services.update_resident(resident, user=request.user, version=version, **body.dict(exclude_unset=True))
+    resident = services.update_resident(
+        resident, user=request.user, version=version, **body.dict(exclude_unset=True)
+    )
     _etag(response, resident.version)
     return Status(200, selectors.resident_view(resident, request.user))
 
@@ -397,7 +447,9 @@ def resident_events(request: HttpRequest, resident_id: int) -> list[dict[str, An
 def move_out(request: HttpRequest, resident_id: int, body: LeaveIn) -> dict[str, Any]:
     resident = selectors.get_resident(request.user, resident_id)
     _present, version = if_match(request)
-    return _event_out(services.move_out(resident, user=request.user, date=body.date, note=body.note, version=version))
+    return _event_out(
+        services.move_out(resident, user=request.user, date=body.date, note=body.note, version=version)
+    )
 
 
 @router.post("/residents/{resident_id}/transfer", response=LifeEventOut)
@@ -406,19 +458,30 @@ def transfer(request: HttpRequest, resident_id: int, body: TransferIn) -> dict[s
     resident = selectors.get_resident(request.user, resident_id)
     target = selectors.get_household(request.user, body.to_household_id)
     _present, version = if_match(request)
-    return _event_out(services.transfer(resident, target, user=request.user, date=body.date,
-                                       relation=body.relation, note=body.note, version=version))
+    return _event_out(
+        services.transfer(
+            resident,
+            target,
+            user=request.user,
+            date=body.date,
+            relation=body.relation,
+            note=body.note,
+            version=version,
+        )
+    )
 
 
 @router.post("/residents/{resident_id}/death", response=LifeEventOut)
 def record_death(request: HttpRequest, resident_id: int, body: LeaveIn) -> dict[str, Any]:
     resident = selectors.get_resident(request.user, resident_id)
     _present, version = if_match(request)
-    return _event_out(services.record_death(resident, user=request.user, date=body.date, note=body.note,
-                                           version=version))
+    return _event_out(
+        services.record_death(resident, user=request.user, date=body.date, note=body.note, version=version)
+    )
 
 
 # --- Excel --------------------------------------------------------------------------------------
+
 
 @router.get("/registry/template.xlsx", response={200: None})
 def import_template(request: HttpRequest) -> HttpResponse:
@@ -427,8 +490,9 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 @router.post("/registry/imports", response={200: ImportOut, 400: ErrorOut, 413: ErrorOut})
-def import_households(request: HttpRequest, file: File[UploadedFile], grid: Form[str],
-                      commit: Form[bool] = False) -> Any:
+def import_households(
+    request: HttpRequest, file: File[UploadedFile], grid: Form[str], commit: Form[bool] = False
+) -> Any:
     """Upload an .xlsx (≤ 10 MB) for one grid (`grid`: its 15-digit code or id). Without `commit`
     it is a dry run listing every bad row; with `commit` every row is stored, or none if any is bad."""
     grid_node = excel.grid_for_import(request.user, grid)
@@ -468,10 +532,18 @@ class ExportJobOut(Schema):
 
 
 def _job_out(job: Any) -> dict[str, Any]:
-    return {"id": job.pk, "node": job.node_id, "node_name": job.node.name if job.node else None,
-            "reveal": job.reveal, "status": job.status, "rows": job.rows, "error": job.error,
-            "created_at": job.created_at, "finished_at": job.finished_at,
-            "file_url": f"/api/v1/registry/exports/{job.pk}/file" if job.status == "done" else None}
+    return {
+        "id": job.pk,
+        "node": job.node_id,
+        "node_name": job.node.name if job.node else None,
+        "reveal": job.reveal,
+        "status": job.status,
+        "rows": job.rows,
+        "error": job.error,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "file_url": f"/api/v1/registry/exports/{job.pk}/file" if job.status == "done" else None,
+    }
 
 
 @router.post("/registry/exports", response={202: ExportJobOut})
@@ -497,4 +569,3 @@ def get_export(request: HttpRequest, job_id: int) -> dict[str, Any]:
 def export_file(request: HttpRequest, job_id: int) -> FileResponse:
     """The finished .xlsx (404 until it is done, and after it is removed); audited."""
     return exports.download(request.user, job_id)
-

@@ -29,8 +29,9 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [table, count])
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
             return [row[0] for row in cursor.fetchall()]
         quoted = connection.ops.quote_name(table)
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # noqa: S608 (a model's table name)
@@ -78,8 +79,10 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
         columns.append(field)
     converters = [(i, c) for i, c in enumerate(_converter(f) for f in columns) if c is not None]
     quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(str(f.column)) for f in columns)}) "  # noqa: S608
-           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    sql = (
+        f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(str(f.column)) for f in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
     iterator = iter(rows)
     written = 0
     with transaction.atomic(), connection.cursor() as cursor:

@@ -95,23 +95,60 @@ class Column:
 
 
 COLUMNS: list[Column] = [
-    Column("building", "楼栋编码", True, "填写本网格楼栋的 18 位编码，或楼号如“3号楼”“3”",
-           ("楼栋", "楼栋号", "楼号", "楼栋编号", "楼宇", "栋"), 20),
+    Column(
+        "building",
+        "楼栋编码",
+        True,
+        "填写本网格楼栋的 18 位编码，或楼号如“3号楼”“3”",
+        ("楼栋", "楼栋号", "楼号", "楼栋编号", "楼宇", "栋"),
+        20,
+    ),
     Column("unit", "单元", False, "填写单元号，如“2”或“2单元”", ("单元号",), 8),
     Column("room", "室", False, "填写房号，如“301”", ("房号", "门牌号", "室号", "房间号"), 8),
     Column("kind", "户类型", False, "填写“户籍户”“流动户”或“出租户”", ("户别", "类型"), 10),
     Column("name", "姓名", True, "填写居民姓名", ("居民姓名", "成员姓名"), 10),
-    Column("id_number", "身份证号", True,
-           "填写 18 位身份证号（15 位旧号码会自动转换）；若 Excel 显示为 1.50102E+17，请把该列设为“文本”格式后重新输入",
-           ("身份证号码", "公民身份号码", "身份证", "证件号码"), 22),
+    Column(
+        "id_number",
+        "身份证号",
+        True,
+        "填写 18 位身份证号（15 位旧号码会自动转换）；若 Excel 显示为 1.50102E+17，请把该列设为“文本”格式后重新输入",
+        ("身份证号码", "公民身份号码", "身份证", "证件号码"),
+        22,
+    ),
     Column("relation", "与户主关系", False, "填写“户主”“配偶”“子女”“父母”等", ("关系", "与户主的关系"), 10),
-    Column("phone", "电话", False, "手机填 11 位，座机填“区号-号码”如 0471-6123456", ("联系电话", "手机", "手机号", "电话号码"), 16),
+    Column(
+        "phone",
+        "电话",
+        False,
+        "手机填 11 位，座机填“区号-号码”如 0471-6123456",
+        ("联系电话", "手机", "手机号", "电话号码"),
+        16,
+    ),
     Column("ethnicity", "民族", False, "填写 56 个民族之一，如“汉族”“蒙古族”", (), 8),
-    Column("care_tags", "关爱标签", False, "可填多个，用顿号分隔：" + "、".join(str(c.label) for c in CareTag),
-           ("关爱对象", "标签"), 16),
-    Column("special_tags", "特殊人群标签", False, "可填：" + "、".join(str(c.label) for c in SpecialTag), ("特殊人群",), 14),
-    Column("birth_date", "出生日期", False, "可不填（按身份证号自动计算）；若填写须与身份证号一致，格式 1990-01-02",
-           ("出生年月", "生日"), 12),
+    Column(
+        "care_tags",
+        "关爱标签",
+        False,
+        "可填多个，用顿号分隔：" + "、".join(str(c.label) for c in CareTag),
+        ("关爱对象", "标签"),
+        16,
+    ),
+    Column(
+        "special_tags",
+        "特殊人群标签",
+        False,
+        "可填：" + "、".join(str(c.label) for c in SpecialTag),
+        ("特殊人群",),
+        14,
+    ),
+    Column(
+        "birth_date",
+        "出生日期",
+        False,
+        "可不填（按身份证号自动计算）；若填写须与身份证号一致，格式 1990-01-02",
+        ("出生年月", "生日"),
+        12,
+    ),
     Column("sex", "性别", False, "可不填（按身份证号自动计算）；若填写须与身份证号一致", (), 6),
     Column("status", "居住状态", False, "填写“在住”或“外出”", ("状态",), 10),
     Column("note", "备注", False, "", ("说明",), 20),
@@ -150,16 +187,28 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"committed": self.committed, "rows": self.rows, "households": self.households,
-                "residents": self.residents, "errors": [asdict(e) for e in self.errors]}
+        return {
+            "committed": self.committed,
+            "rows": self.rows,
+            "households": self.households,
+            "residents": self.residents,
+            "errors": [asdict(e) for e in self.errors],
+        }
 
     def add(self, row: int, key: str, problem: str, fix: str | None = None) -> None:
         column = COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY else key
-        self.errors.append(RowError(row, column, problem, COLUMN_BY_KEY[key].fix if fix is None and key in COLUMN_BY_KEY
-                                    else (fix or "")))
+        self.errors.append(
+            RowError(
+                row,
+                column,
+                problem,
+                COLUMN_BY_KEY[key].fix if fix is None and key in COLUMN_BY_KEY else (fix or ""),
+            )
+        )
 
 
 # --- reading ------------------------------------------------------------------------------------
+
 
 def _too_big(size: int) -> ExcelFileError:
     megabytes = math.ceil(size / 1024 / 1024 * 10) / 10
@@ -182,7 +231,9 @@ def _open_workbook(source: IO[bytes]) -> Any:
     try:
         return load_workbook(source, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ExcelFileError(f"无法读取该 Excel 文件（{type(exc).__name__}）；请确认是 .xlsx 格式且未加密") from None
+        raise ExcelFileError(
+            f"无法读取该 Excel 文件（{type(exc).__name__}）；请确认是 .xlsx 格式且未加密"
+        ) from None
 
 
 def _header_key(value: Any) -> str | None:
@@ -209,7 +260,9 @@ def _find_header(rows: list[tuple[int, tuple[Any, ...]]]) -> tuple[int, dict[int
         key = _header_key(value) or (_header_key(above[col]) if col < len(above) else None)
         if key and key not in mapping.values():
             mapping[col] = key
-    missing = [COLUMN_BY_KEY[k].header for k in ("building", "name", "id_number") if k not in mapping.values()]
+    missing = [
+        COLUMN_BY_KEY[k].header for k in ("building", "name", "id_number") if k not in mapping.values()
+    ]
     if missing:
         raise ExcelFileError(f"表头缺少必需的列：{'、'.join(missing)}；请使用下载的模板")
     return best_index, mapping
@@ -296,13 +349,15 @@ def read_rows(source: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
             if len(head) >= HEADER_SCAN_ROWS:
                 break
         header_index, mapping = _find_header(head)
-        for number, row in itertools.chain(head[header_index + 1:], rows):
+        for number, row in itertools.chain(head[header_index + 1 :], rows):
             values = {key: row[col] if col < len(row) else None for col, key in mapping.items()}
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values()):
                 continue
             yield number, values
     except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:
-        raise ExcelFileError(f"无法读取该 Excel 文件（{type(exc).__name__}）；请确认是 .xlsx 格式且未加密") from None
+        raise ExcelFileError(
+            f"无法读取该 Excel 文件（{type(exc).__name__}）；请确认是 .xlsx 格式且未加密"
+        ) from None
     finally:
         workbook.close()
 
@@ -316,12 +371,17 @@ def id_cell_text(value: Any) -> str:
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))  # a 15-digit legacy number survives as a number
-        raise ValidationError({"id_number": f"身份证号以数字格式保存（Excel 显示为 {value:.5E}），只保留了 15 位有效数字，"
-                                            "后几位已经丢失，无法恢复"})
+        raise ValidationError(
+            {
+                "id_number": f"身份证号以数字格式保存（Excel 显示为 {value:.5E}），只保留了 15 位有效数字，"
+                "后几位已经丢失，无法恢复"
+            }
+        )
     return str(value)
 
 
 # --- building lookup ----------------------------------------------------------------------------
+
 
 class BuildingFinder:
     """A building of the grid from what people write: the 18-digit code, "3号楼", "3栋", "3"."""
@@ -348,6 +408,7 @@ class BuildingFinder:
 
 # --- import -------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Person:
     row: int
@@ -367,8 +428,14 @@ class _Person:
     note: str
 
 
-def _clean_row(number: int, values: dict[str, Any], finder: BuildingFinder, special_allowed: bool,
-               report: ImportReport, previous_address: tuple[Any, Any, Any] | None) -> _Person | None:
+def _clean_row(
+    number: int,
+    values: dict[str, Any],
+    finder: BuildingFinder,
+    special_allowed: bool,
+    report: ImportReport,
+    previous_address: tuple[Any, Any, Any] | None,
+) -> _Person | None:
     """Validate every cell of one row; every problem goes to the report (not just the first)."""
     bad = len(report.errors)
 
@@ -398,20 +465,35 @@ def _clean_row(number: int, values: dict[str, Any], finder: BuildingFinder, spec
     birth = attempt("birth_date", parse_date, values.get("birth_date"))
     sex = attempt("sex", parse_sex, values.get("sex"))
     if identity is not None:
-        attempt("birth_date" if birth else "sex", lambda: check_against_id(identity, birth_date=birth, sex=sex or ""))
+        attempt(
+            "birth_date" if birth else "sex",
+            lambda: check_against_id(identity, birth_date=birth, sex=sex or ""),
+        )
     phone = attempt("phone", parse_optional_phone, values.get("phone"))
     ethnicity = attempt("ethnicity", parse_ethnicity, values.get("ethnicity"))
     relation = attempt("relation", parse_relation, values.get("relation"))
     status = attempt("status", lambda: parse_residence_status(values.get("status"), allowed=ACTIVE_STATUSES))
     care = attempt("care_tags", parse_care_tags, values.get("care_tags"))
-    special = attempt("special_tags", parse_special_tags, values.get("special_tags")) if special_allowed else []
+    special = (
+        attempt("special_tags", parse_special_tags, values.get("special_tags")) if special_allowed else []
+    )
     if len(report.errors) > bad or building is None or identity is None:
         return None
     return _Person(
-        row=number, household_key=(building.pk, unit, room), kind=kind, name=name, id_number=identity.value,
-        id_hash=pii.id_number_hash(identity.value), birth_date=identity.birth_date, sex=identity.sex,
+        row=number,
+        household_key=(building.pk, unit, room),
+        kind=kind,
+        name=name,
+        id_number=identity.value,
+        id_hash=pii.id_number_hash(identity.value),
+        birth_date=identity.birth_date,
+        sex=identity.sex,
         phone=phone,
-        ethnicity=ethnicity or "", relation=relation, status=status, care_tags=care or [], special_tags=special or [],
+        ethnicity=ethnicity or "",
+        relation=relation,
+        status=status,
+        care_tags=care or [],
+        special_tags=special or [],
         note=str(values.get("note") or "").strip()[:2000],
     )
 
@@ -419,14 +501,15 @@ def _clean_row(number: int, values: dict[str, Any], finder: BuildingFinder, spec
 def _existing_ids(hashes: list[str]) -> dict[str, Resident]:
     found: dict[str, Resident] = {}
     for start in range(0, len(hashes), 500):
-        chunk = hashes[start:start + 500]
+        chunk = hashes[start : start + 500]
         for resident in Resident.objects.filter(id_number_hash__in=chunk).select_related("household"):
             found[resident.id_number_hash or ""] = resident
     return found
 
 
-def import_rows(rows: Iterable[tuple[int, dict[str, Any]]], *, grid: Node, user: Any, commit: bool,
-                source_name: str = "") -> ImportReport:
+def import_rows(
+    rows: Iterable[tuple[int, dict[str, Any]]], *, grid: Node, user: Any, commit: bool, source_name: str = ""
+) -> ImportReport:
     """Validate all rows; with `commit` and no errors, store them all in one transaction.
 
     `user` None means a trusted system caller (the `gridgov import` command).
@@ -451,8 +534,12 @@ def import_rows(rows: Iterable[tuple[int, dict[str, Any]]], *, grid: Node, user:
     unique: list[_Person] = []
     for person in people:
         if person.id_hash in first_row:
-            report.add(person.row, "id_number", f"与第 {first_row[person.id_hash]} 行的身份证号重复",
-                       "同一人只能登记一次；删除重复的行")
+            report.add(
+                person.row,
+                "id_number",
+                f"与第 {first_row[person.id_hash]} 行的身份证号重复",
+                "同一人只能登记一次；删除重复的行",
+            )
             continue
         first_row[person.id_hash] = person.row
         unique.append(person)
@@ -464,13 +551,21 @@ def import_rows(rows: Iterable[tuple[int, dict[str, Any]]], *, grid: Node, user:
             people.append(person)
             continue
         where = ""
-        if clash.household is not None and (user is None or can(user, Cap.VIEW_REGISTRY, clash.household.path)):
+        if clash.household is not None and (
+            user is None or can(user, Cap.VIEW_REGISTRY, clash.household.path)
+        ):
             where = f"（{clash.household.address}，户编号 {clash.household.number}）"
         if clash.status == ResidenceStatus.MOVED_OUT and clash.household_id is None:
-            report.add(person.row, "id_number", "此人曾在本市登记并已迁出", "请在系统中对该户办理“迁入”，或删除此行")
+            report.add(
+                person.row, "id_number", "此人曾在本市登记并已迁出", "请在系统中对该户办理“迁入”，或删除此行"
+            )
         else:
-            report.add(person.row, "id_number", f"此身份证号已登记在其他户{where}，一人不能同时在两户",
-                       "如确已搬家，请先在原户办理迁出或市内迁移；否则删除此行")
+            report.add(
+                person.row,
+                "id_number",
+                f"此身份证号已登记在其他户{where}，一人不能同时在两户",
+                "如确已搬家，请先在原户办理迁出或市内迁移；否则删除此行",
+            )
 
     # Households: rows at the same building/unit/room form one household (joining an existing one).
     buildings = {b.pk: b for b in finder.by_key.values()}
@@ -484,8 +579,12 @@ def import_rows(rows: Iterable[tuple[int, dict[str, Any]]], *, grid: Node, user:
     for person in people:
         if person.relation == Relation.HEAD:
             if person.household_key in heads:
-                where = f"第 {heads[person.household_key]} 行" if heads[person.household_key] else "系统中该户"
-                report.add(person.row, "relation", f"该户已有户主（{where}）", "每户只能有一位户主；请改为其他关系")
+                where = (
+                    f"第 {heads[person.household_key]} 行" if heads[person.household_key] else "系统中该户"
+                )
+                report.add(
+                    person.row, "relation", f"该户已有户主（{where}）", "每户只能有一位户主；请改为其他关系"
+                )
             else:
                 heads[person.household_key] = person.row
     report.residents = len(people)
@@ -494,15 +593,31 @@ def import_rows(rows: Iterable[tuple[int, dict[str, Any]]], *, grid: Node, user:
     if not commit or report.errors:
         return report
 
-    _store(people, grid=grid, buildings=buildings, existing_households=existing_households, new_keys=new_keys,
-           user=user, source_name=source_name, report=report)
+    _store(
+        people,
+        grid=grid,
+        buildings=buildings,
+        existing_households=existing_households,
+        new_keys=new_keys,
+        user=user,
+        source_name=source_name,
+        report=report,
+    )
     report.committed = True
     return report
 
 
-def _store(people: list[_Person], *, grid: Node, buildings: dict[int, Node],
-           existing_households: dict[tuple[int, str, str], Household], new_keys: set[tuple[int, str, str]],
-           user: Any, source_name: str, report: ImportReport) -> None:
+def _store(
+    people: list[_Person],
+    *,
+    grid: Node,
+    buildings: dict[int, Node],
+    existing_households: dict[tuple[int, str, str], Household],
+    new_keys: set[tuple[int, str, str]],
+    user: Any,
+    source_name: str,
+    report: ImportReport,
+) -> None:
     """Write households, residents and their move-in events in one transaction.
 
     Plain multi-row INSERTs (gridgov.registry.bulk) with reserved ids: households point at their
@@ -521,7 +636,8 @@ def _store(people: list[_Person], *, grid: Node, buildings: dict[int, Node],
         household_ids = dict(zip(new_list, bulk.reserve_ids(Household, len(new_list)), strict=True))
         resident_ids = bulk.reserve_ids(Resident, len(people))
         places: dict[tuple[int, str, str], tuple[int, str, str]] = {
-            key: (h.pk, h.path, h.county_code) for key, h in existing_households.items()}
+            key: (h.pk, h.path, h.county_code) for key, h in existing_households.items()
+        }
         heads: dict[tuple[int, str, str], int] = {}
         for person, resident_id in zip(people, resident_ids, strict=True):
             if person.relation == Relation.HEAD:
@@ -539,56 +655,185 @@ def _store(people: list[_Person], *, grid: Node, buildings: dict[int, Node],
             taken.add(number)
             pk = household_ids[key]
             places[key] = (pk, building.path, building.county_code)
-            household_rows.append((
-                pk, building.path, building.county_code, number, building.pk, grid.pk, key[1], key[2],
-                household_address(building, key[1], key[2]), kinds[key], HouseholdStatus.ACTIVE, heads.get(key),
-                None, "", "", 1, now, now,
-            ))
-        bulk.insert_rows(Household, ["id", "path", "county_code", "number", "building_id", "grid_id", "unit", "room",
-                                     "address", "kind", "status", "head_id", "phone_enc", "phone_hash", "note",
-                                     "version", "created_at", "updated_at"], household_rows)
+            household_rows.append(
+                (
+                    pk,
+                    building.path,
+                    building.county_code,
+                    number,
+                    building.pk,
+                    grid.pk,
+                    key[1],
+                    key[2],
+                    household_address(building, key[1], key[2]),
+                    kinds[key],
+                    HouseholdStatus.ACTIVE,
+                    heads.get(key),
+                    None,
+                    "",
+                    "",
+                    1,
+                    now,
+                    now,
+                )
+            )
+        bulk.insert_rows(
+            Household,
+            [
+                "id",
+                "path",
+                "county_code",
+                "number",
+                "building_id",
+                "grid_id",
+                "unit",
+                "room",
+                "address",
+                "kind",
+                "status",
+                "head_id",
+                "phone_enc",
+                "phone_hash",
+                "note",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
+            household_rows,
+        )
 
         def resident_rows() -> Iterator[tuple[Any, ...]]:
             for person, pk in zip(people, resident_ids, strict=True):
                 household_id, path, county = places[person.household_key]
                 phone_enc, phone_hash = pii.seal_phone(person.phone)
                 id_enc = encrypt(person.id_number, pii.ID_NUMBER_CONTEXT)  # its blind index is person.id_hash
-                yield (pk, path, county, household_id, person.name, id_enc, person.id_hash, person.birth_date,
-                       person.sex, phone_enc, phone_hash, person.ethnicity, person.relation, person.status,
-                       person.care_tags, person.special_tags, person.note, 1, now, now)
+                yield (
+                    pk,
+                    path,
+                    county,
+                    household_id,
+                    person.name,
+                    id_enc,
+                    person.id_hash,
+                    person.birth_date,
+                    person.sex,
+                    phone_enc,
+                    phone_hash,
+                    person.ethnicity,
+                    person.relation,
+                    person.status,
+                    person.care_tags,
+                    person.special_tags,
+                    person.note,
+                    1,
+                    now,
+                    now,
+                )
 
-        bulk.insert_rows(Resident, ["id", "path", "county_code", "household_id", "name", "id_number_enc",
-                                    "id_number_hash", "birth_date", "sex", "phone_enc", "phone_hash", "ethnicity",
-                                    "relation", "status", "care_tags", "special_tags", "note", "version",
-                                    "created_at", "updated_at"], resident_rows())
-        bulk.insert_rows(LifeEvent, ["path", "county_code", "resident_id", "kind", "date", "to_household_id", "note",
-                                     "recorded_by_id", "recorded_at"], (
-            (places[p.household_key][1], places[p.household_key][2], pk, LifeEventKind.MOVE_IN, today,
-             places[p.household_key][0], "Excel 导入", actor.pk if actor else None, now)
-            for p, pk in zip(people, resident_ids, strict=True)))
+        bulk.insert_rows(
+            Resident,
+            [
+                "id",
+                "path",
+                "county_code",
+                "household_id",
+                "name",
+                "id_number_enc",
+                "id_number_hash",
+                "birth_date",
+                "sex",
+                "phone_enc",
+                "phone_hash",
+                "ethnicity",
+                "relation",
+                "status",
+                "care_tags",
+                "special_tags",
+                "note",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
+            resident_rows(),
+        )
+        bulk.insert_rows(
+            LifeEvent,
+            [
+                "path",
+                "county_code",
+                "resident_id",
+                "kind",
+                "date",
+                "to_household_id",
+                "note",
+                "recorded_by_id",
+                "recorded_at",
+            ],
+            (
+                (
+                    places[p.household_key][1],
+                    places[p.household_key][2],
+                    pk,
+                    LifeEventKind.MOVE_IN,
+                    today,
+                    places[p.household_key][0],
+                    "Excel 导入",
+                    actor.pk if actor else None,
+                    now,
+                )
+                for p, pk in zip(people, resident_ids, strict=True)
+            ),
+        )
 
         # Existing households that got their head from this file.
         existing_heads = [(heads[key], h.pk) for key, h in existing_households.items() if key in heads]
         if existing_heads:
             table = connection.ops.quote_name(Household._meta.db_table)
             with connection.cursor() as cursor:
-                cursor.executemany(f"UPDATE {table} SET head_id = %s, version = version + 1 WHERE id = %s",  # noqa: S608
-                                   existing_heads)
+                cursor.executemany(
+                    f"UPDATE {table} SET head_id = %s, version = version + 1 WHERE id = %s",  # noqa: S608
+                    existing_heads,
+                )
 
-        record(Action.IMPORT, grid, changes={"file": source_name, "rows": report.rows,
-                                             "households_created": len(household_rows),
-                                             "residents_created": len(people)},
-               message=f"Excel import into {grid.name}: {len(household_rows)} households, {len(people)} residents",
-               user=actor)
+        record(
+            Action.IMPORT,
+            grid,
+            changes={
+                "file": source_name,
+                "rows": report.rows,
+                "households_created": len(household_rows),
+                "residents_created": len(people),
+            },
+            message=f"Excel import into {grid.name}: {len(household_rows)} households, {len(people)} residents",
+            user=actor,
+        )
         # New households, and new residents (in new or existing households): indexed from the
         # values in hand. An existing household's own document does not depend on its members.
         index_new_records(
-            [NewHousehold(household_ids[key], buildings[key[0]].path, buildings[key[0]].county_code,
-                          household_address(buildings[key[0]], key[1], key[2]), buildings[key[0]].name,
-                          key[1], key[2]) for key in new_list],
-            [NewResident(pk, places[p.household_key][1], places[p.household_key][2], p.name,
-                         p.phone.display if p.phone else "",
-                         p.id_number or "") for p, pk in zip(people, resident_ids, strict=True)])
+            [
+                NewHousehold(
+                    household_ids[key],
+                    buildings[key[0]].path,
+                    buildings[key[0]].county_code,
+                    household_address(buildings[key[0]], key[1], key[2]),
+                    buildings[key[0]].name,
+                    key[1],
+                    key[2],
+                )
+                for key in new_list
+            ],
+            [
+                NewResident(
+                    pk,
+                    places[p.household_key][1],
+                    places[p.household_key][2],
+                    p.name,
+                    p.phone.display if p.phone else "",
+                    p.id_number or "",
+                )
+                for p, pk in zip(people, resident_ids, strict=True)
+            ],
+        )
 
 
 def grid_for_import(user: Any, grid: str) -> Node:
@@ -617,15 +862,18 @@ def import_upload(upload: Any, *, grid: Node, user: Any, commit: bool) -> Import
     return import_rows(read_rows(upload), grid=grid, user=user, commit=commit, source_name=name)
 
 
-def import_path(path: str | Path, *, grid: Node, commit: bool, user: Any = None, source_name: str = "") -> ImportReport:
+def import_path(
+    path: str | Path, *, grid: Node, commit: bool, user: Any = None, source_name: str = ""
+) -> ImportReport:
     with open(path, "rb") as handle:
         handle.seek(0, 2)
         size = handle.tell()
         handle.seek(0)
         check_upload(str(path), size, handle.read(8))
         handle.seek(0)
-        return import_rows(read_rows(handle), grid=grid, user=user, commit=commit,
-                           source_name=source_name or str(path))
+        return import_rows(
+            read_rows(handle), grid=grid, user=user, commit=commit, source_name=source_name or str(path)
+        )
 
 
 # A file that passed its dry run waits here for the user's "导入" (so it is not uploaded twice).
@@ -666,6 +914,7 @@ def discard_pending(token: str) -> None:
 
 # --- template and export ------------------------------------------------------------------------
 
+
 def columns_for(user: Any, path: str | None = None) -> list[Column]:
     """The special-population column exists only for users granted it (others cannot tell it exists)."""
     if user is None:
@@ -691,10 +940,23 @@ def template_bytes(user: Any) -> bytes:
     assert sheet is not None
     sheet.title = "住户居民"
     _header(sheet, columns)
-    example = {"building": "1号楼", "unit": "2", "room": "301", "kind": "户籍户", "name": "张伟",
-               "id_number": "150105199001011233", "relation": "户主", "phone": "13812345678", "ethnicity": "蒙古族",
-               "care_tags": "低保、独居", "special_tags": "", "birth_date": "", "sex": "", "status": "在住",
-               "note": "示例行，导入前请删除"}
+    example = {
+        "building": "1号楼",
+        "unit": "2",
+        "room": "301",
+        "kind": "户籍户",
+        "name": "张伟",
+        "id_number": "150105199001011233",
+        "relation": "户主",
+        "phone": "13812345678",
+        "ethnicity": "蒙古族",
+        "care_tags": "低保、独居",
+        "special_tags": "",
+        "birth_date": "",
+        "sex": "",
+        "status": "在住",
+        "note": "示例行，导入前请删除",
+    }
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=2, column=index, value=example[column.key])
         cell.number_format = "@"  # text: keeps 18-digit ID numbers and leading zeros intact
@@ -714,7 +976,7 @@ def template_bytes(user: Any) -> bytes:
 
 def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX_MIME)
-    response["Content-Disposition"] = f"attachment; filename=\"{filename}\""
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -736,8 +998,11 @@ def write_export(user: Any, top: Node | None = None, *, reveal: bool, out: IO[by
     ID numbers and phones are masked unless `reveal` and the user has SEE_PII over that row;
     special tags are present only for rows the user may see them on (the column only if any).
     """
-    residents = _export_residents(user, top).select_related("household", "household__building")\
+    residents = (
+        _export_residents(user, top)
+        .select_related("household", "household__building")
         .order_by("path", "household_id", "pk")
+    )
     columns = columns_for(user, top.path if top else None)
     pii_scope = scope_of(user, Cap.SEE_PII)
     special_scope = scope_of(user, Cap.SEE_SPECIAL_GROUPS)
@@ -755,23 +1020,39 @@ def write_export(user: Any, top: Node | None = None, *, reveal: bool, out: IO[by
         id_number = pii.id_number_of(resident) if resident.id_number_enc else ""
         phone = pii.resident_phone_of(resident) if resident.phone_enc else ""
         values = {
-            "building": household.building.code, "unit": household.unit, "room": household.room,
-            "kind": household.get_kind_display(), "name": resident.name,
+            "building": household.building.code,
+            "unit": household.unit,
+            "room": household.room,
+            "kind": household.get_kind_display(),
+            "name": resident.name,
             "id_number": id_number if full else mask_id_number(id_number),
-            "relation": resident.get_relation_display(), "phone": phone if full else mask_phone(phone),
-            "ethnicity": resident.ethnicity, "care_tags": "、".join(str(care.get(t, t)) for t in resident.care_tags),
+            "relation": resident.get_relation_display(),
+            "phone": phone if full else mask_phone(phone),
+            "ethnicity": resident.ethnicity,
+            "care_tags": "、".join(str(care.get(t, t)) for t in resident.care_tags),
             "special_tags": "、".join(str(special.get(t, t)) for t in resident.special_tags)
-            if special_scope.covers(resident.path) else "",
+            if special_scope.covers(resident.path)
+            else "",
             "birth_date": resident.birth_date.isoformat() if resident.birth_date else "",
-            "sex": resident.get_sex_display(), "status": resident.get_status_display(), "note": resident.note,
+            "sex": resident.get_sex_display(),
+            "status": resident.get_status_display(),
+            "note": resident.note,
         }
         sheet.append([str(values[c.key]) for c in columns])
         count += 1
     workbook.save(out)
-    record(Action.EXPORT, top, object_type="registry.resident" if top is None else "",
-           changes={"rows": count, "full_pii": bool(reveal), "special_tags": any(c.key == "special_tags" for c in columns)},
-           message=f"Excel export of {count} residents" + (" with full ID numbers and phones" if reveal else ""),
-           user=user if getattr(user, "is_authenticated", False) else None)
+    record(
+        Action.EXPORT,
+        top,
+        object_type="registry.resident" if top is None else "",
+        changes={
+            "rows": count,
+            "full_pii": bool(reveal),
+            "special_tags": any(c.key == "special_tags" for c in columns),
+        },
+        message=f"Excel export of {count} residents" + (" with full ID numbers and phones" if reveal else ""),
+        user=user if getattr(user, "is_authenticated", False) else None,
+    )
     return count
 
 
@@ -800,9 +1081,13 @@ def export_response(user: Any, top: Node | None = None, *, reveal: bool = False)
         raise PermissionDenied("no permission: see_pii")
     if export_too_large(user, top):
         where = top.name if top is not None else "您的范围"
-        raise ValidationError({"node": f"{where}的居民超过单次导出上限 {settings.REGISTRY_EXPORT_MAX_ROWS} 名，"
-                                       "无法直接下载；请申请后台导出（POST /api/v1/registry/exports），"
-                                       "或进入下级街道、社区或网格分别导出"})
+        raise ValidationError(
+            {
+                "node": f"{where}的居民超过单次导出上限 {settings.REGISTRY_EXPORT_MAX_ROWS} 名，"
+                "无法直接下载；请申请后台导出（POST /api/v1/registry/exports），"
+                "或进入下级街道、社区或网格分别导出"
+            }
+        )
     content, _count = export_bytes(user, top, reveal=reveal)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return _xlsx_response(content, f"registry-{top.code if top else 'scope'}-{stamp}.xlsx")

@@ -43,8 +43,9 @@ def request_export(*, user: Any, node: Node | None, reveal: bool = False) -> Exp
         raise PermissionDenied("no permission: import_export")
     if reveal and scope_of(user, Cap.SEE_PII).empty:
         raise PermissionDenied("no permission: see_pii")
-    waiting = ExportJob.objects.filter(user=user, node=node, reveal=reveal,
-                                       status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]).first()
+    waiting = ExportJob.objects.filter(
+        user=user, node=node, reveal=reveal, status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]
+    ).first()
     if waiting is not None:  # a second click while the first is queued
         return waiting
     return ExportJob.objects.create(user=user, node=node, reveal=reveal)
@@ -79,11 +80,20 @@ def download(user: Any, job_id: int) -> FileResponse:
     path = file_of(job)
     if path is None:
         raise Http404("the file is not ready or no longer kept")
-    record(Action.EXPORT, job, changes={"rows": job.rows, "full_pii": job.reveal},
-           message=f"downloaded background export #{job.pk}", user=job.user)
+    record(
+        Action.EXPORT,
+        job,
+        changes={"rows": job.rows, "full_pii": job.reveal},
+        message=f"downloaded background export #{job.pk}",
+        user=job.user,
+    )
     stamp = timezone.localtime(job.finished_at or job.created_at).strftime("%Y%m%d-%H%M")
-    return FileResponse(path.open("rb"), as_attachment=True, content_type=excel.XLSX_MIME,
-                        filename=f"registry-{job.node.code if job.node else 'scope'}-{stamp}.xlsx")
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        content_type=excel.XLSX_MIME,
+        filename=f"registry-{job.node.code if job.node else 'scope'}-{stamp}.xlsx",
+    )
 
 
 def run_pending(now: datetime | None = None, limit: int = 1) -> dict[str, int]:
@@ -100,7 +110,11 @@ def run_pending(now: datetime | None = None, limit: int = 1) -> dict[str, int]:
             built += 1
         else:
             failed += 1
-    return {"exports_built": built, "exports_failed": failed + _fail_interrupted(now), "exports_expired": _expire(now)}
+    return {
+        "exports_built": built,
+        "exports_failed": failed + _fail_interrupted(now),
+        "exports_expired": _expire(now),
+    }
 
 
 # A county takes about two minutes; a job still "running" after this was cut off (the worker was
@@ -121,7 +135,9 @@ def _fail_interrupted(now: datetime) -> int:
 
 def _build(job: ExportJob) -> bool:
     # Claim it (another worker may be running): only one UPDATE moves it out of pending.
-    if not ExportJob.objects.filter(pk=job.pk, status=ExportStatus.PENDING).update(status=ExportStatus.RUNNING):
+    if not ExportJob.objects.filter(pk=job.pk, status=ExportStatus.PENDING).update(
+        status=ExportStatus.RUNNING
+    ):
         return False
     user, name = job.user, f"{job.pk}-{secrets.token_urlsafe(12)}.xlsx"
     path = _folder() / name
@@ -137,9 +153,13 @@ def _build(job: ExportJob) -> bool:
             job.finished_at = timezone.now()
             job.save(update_fields=["status", "rows", "file_name", "reveal", "finished_at"])
             hours = settings.REGISTRY_EXPORT_KEEP_HOURS
-            Notification.objects.create(user=user, message=(
-                f"Excel 导出已完成：{job.node.name if job.node else '全部范围'}，{rows} 名居民；"
-                f"{hours} 小时内可在“后台导出”中下载"))
+            Notification.objects.create(
+                user=user,
+                message=(
+                    f"Excel 导出已完成：{job.node.name if job.node else '全部范围'}，{rows} 名居民；"
+                    f"{hours} 小时内可在“后台导出”中下载"
+                ),
+            )
         return True
     except Exception as exc:  # the job records why; the worker goes on with the next one
         with contextlib.suppress(OSError):

@@ -69,8 +69,12 @@ class HouseholdForm(ConcurrencyMixin):
     unit = forms.CharField(label=_("单元"), required=False, max_length=20)
     room = forms.CharField(label=_("室"), required=False, max_length=20)
     kind = forms.ChoiceField(label=_("户类型"), choices=HouseholdKind.choices)
-    phone = forms.CharField(label=_("联系电话"), required=False, max_length=30,
-                            help_text=_("手机 11 位；座机写区号-号码，如 0471-6123456"))
+    phone = forms.CharField(
+        label=_("联系电话"),
+        required=False,
+        max_length=30,
+        help_text=_("手机 11 位；座机写区号-号码，如 0471-6123456"),
+    )
     note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     keep_if_blank: tuple[str, ...] = ("phone",)
@@ -80,7 +84,8 @@ class HouseholdForm(ConcurrencyMixin):
         if buildings:
             # Registering from a grid (or above): choose the building first.
             self.fields["building"] = forms.ChoiceField(
-                label=_("楼栋"), choices=[(str(b.pk), b.address or b.name) for b in buildings])
+                label=_("楼栋"), choices=[(str(b.pk), b.address or b.name) for b in buildings]
+            )
             self.order_fields(["building"])
         if creating:
             for name in ("version", "seen"):
@@ -91,28 +96,49 @@ class HouseholdForm(ConcurrencyMixin):
 
 class ResidentForm(ConcurrencyMixin):
     name = forms.CharField(label=_("姓名"), max_length=50)
-    id_number = forms.CharField(label=_("身份证号"), required=False, max_length=40,
-                                help_text=_("18 位；15 位旧号码会自动转换。出生日期和性别按身份证号计算"))
-    birth_date = forms.CharField(label=_("出生日期"), required=False, max_length=20,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+    id_number = forms.CharField(
+        label=_("身份证号"),
+        required=False,
+        max_length=40,
+        help_text=_("18 位；15 位旧号码会自动转换。出生日期和性别按身份证号计算"),
+    )
+    birth_date = forms.CharField(
+        label=_("出生日期"), required=False, max_length=20, widget=forms.DateInput(attrs={"type": "date"})
+    )
     sex = forms.ChoiceField(label=_("性别"), required=False, choices=[("", "—"), *Sex.choices])
-    phone = forms.CharField(label=_("电话"), required=False, max_length=30,
-                            help_text=_("手机 11 位；座机写区号-号码，如 0471-6123456"))
-    ethnicity = forms.ChoiceField(label=_("民族"), required=False, choices=[("", "—")] + [(e, e) for e in ETHNICITIES])
+    phone = forms.CharField(
+        label=_("电话"),
+        required=False,
+        max_length=30,
+        help_text=_("手机 11 位；座机写区号-号码，如 0471-6123456"),
+    )
+    ethnicity = forms.ChoiceField(
+        label=_("民族"), required=False, choices=[("", "—")] + [(e, e) for e in ETHNICITIES]
+    )
     relation = forms.ChoiceField(label=_("与户主关系"), choices=Relation.choices, initial=Relation.OTHER)
     status = forms.ChoiceField(label=_("居住状态"), choices=_STATUS_CHOICES, initial=ResidenceStatus.PRESENT)
-    care_tags = forms.MultipleChoiceField(label=_("关爱标签"), required=False, choices=CareTag.choices,
-                                          widget=forms.CheckboxSelectMultiple)
-    special_tags = forms.MultipleChoiceField(label=_("特殊人群标签"), required=False, choices=SpecialTag.choices,
-                                             widget=forms.CheckboxSelectMultiple)
+    care_tags = forms.MultipleChoiceField(
+        label=_("关爱标签"), required=False, choices=CareTag.choices, widget=forms.CheckboxSelectMultiple
+    )
+    special_tags = forms.MultipleChoiceField(
+        label=_("特殊人群标签"),
+        required=False,
+        choices=SpecialTag.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
     note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    date = forms.DateField(label=_("迁入日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                           help_text=_("留空为今天"))
+    date = forms.DateField(
+        label=_("迁入日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("留空为今天"),
+    )
 
     keep_if_blank: tuple[str, ...] = ("id_number", "phone")
 
-    def __init__(self, *args: Any, mode: str = "edit", allow_special: bool = False, has_id: bool = False,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, mode: str = "edit", allow_special: bool = False, has_id: bool = False, **kwargs: Any
+    ) -> None:
         """mode: "edit" (correct a resident), "move_in" (a new member) or "birth" (a newborn)."""
         super().__init__(*args, **kwargs)
         self.mode = mode
@@ -148,10 +174,16 @@ class ResidentForm(ConcurrencyMixin):
 class LifeEventForm(forms.Form):
     """Move out, death, whole-household move out; with `transfer`, the target household's number."""
 
-    date = forms.DateField(label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                           help_text=_("留空为今天"))
+    date = forms.DateField(
+        label=_("日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("留空为今天"),
+    )
     to_household = forms.CharField(label=_("迁入户的户编号"), max_length=32)
-    relation = forms.ChoiceField(label=_("在新户中与户主关系"), choices=Relation.choices, initial=Relation.OTHER)
+    relation = forms.ChoiceField(
+        label=_("在新户中与户主关系"), choices=Relation.choices, initial=Relation.OTHER
+    )
     note = forms.CharField(label=_("说明"), required=False, max_length=500)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -164,8 +196,10 @@ class LifeEventForm(forms.Form):
 
 class ImportForm(forms.Form):
     grid = forms.ChoiceField(label=_("导入到网格"))
-    file = forms.FileField(label=_("Excel 文件（.xlsx，不超过 10 MB）"),
-                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+    file = forms.FileField(
+        label=_("Excel 文件（.xlsx，不超过 10 MB）"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
 
     def __init__(self, *args: Any, grids: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

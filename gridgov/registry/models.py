@@ -20,18 +20,36 @@ class Household(ScopedModel):
     """A household at a building's unit and room; its path is the building's."""
 
     number = models.CharField(_("户编号"), max_length=32, unique=True)
-    building = models.ForeignKey(Node, verbose_name=_("楼栋"), on_delete=models.PROTECT, related_name="households",
-                                 limit_choices_to={"level": "building"})
-    grid = models.ForeignKey(Node, verbose_name=_("网格"), on_delete=models.PROTECT, related_name="grid_households",
-                             limit_choices_to={"level": "grid"})
+    building = models.ForeignKey(
+        Node,
+        verbose_name=_("楼栋"),
+        on_delete=models.PROTECT,
+        related_name="households",
+        limit_choices_to={"level": "building"},
+    )
+    grid = models.ForeignKey(
+        Node,
+        verbose_name=_("网格"),
+        on_delete=models.PROTECT,
+        related_name="grid_households",
+        limit_choices_to={"level": "grid"},
+    )
     unit = models.CharField(_("单元"), max_length=10, blank=True)
     room = models.CharField(_("室"), max_length=10, blank=True)
     address = models.CharField(_("地址"), max_length=200)
-    kind = models.CharField(_("户类型"), max_length=12, choices=HouseholdKind.choices, default=HouseholdKind.REGISTERED)
-    status = models.CharField(_("状态"), max_length=12, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE,
-                              db_index=True)
-    head = models.ForeignKey("Resident", verbose_name=_("户主"), null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    kind = models.CharField(
+        _("户类型"), max_length=12, choices=HouseholdKind.choices, default=HouseholdKind.REGISTERED
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=12,
+        choices=HouseholdStatus.choices,
+        default=HouseholdStatus.ACTIVE,
+        db_index=True,
+    )
+    head = models.ForeignKey(
+        "Resident", verbose_name=_("户主"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     phone_enc = models.BinaryField(_("联系电话（密文）"), null=True, blank=True, editable=False)
     phone_hash = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
     note = models.TextField(_("备注"), blank=True)
@@ -51,8 +69,14 @@ class Household(ScopedModel):
 class Resident(ScopedModel):
     """A person. Leaving, moving or dying changes status and history; nothing is hard-deleted."""
 
-    household = models.ForeignKey(Household, verbose_name=_("所在户"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="members")
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("所在户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
     id_number_enc = models.BinaryField(_("身份证号（密文）"), null=True, blank=True, editable=False)
     # Blind index of the full 18-digit number: unique, so one person is in one household at a time.
@@ -62,9 +86,16 @@ class Resident(ScopedModel):
     phone_enc = models.BinaryField(_("电话（密文）"), null=True, blank=True, editable=False)
     phone_hash = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
     ethnicity = models.CharField(_("民族"), max_length=10, blank=True)
-    relation = models.CharField(_("与户主关系"), max_length=12, choices=Relation.choices, default=Relation.OTHER)
-    status = models.CharField(_("居住状态"), max_length=12, choices=ResidenceStatus.choices,
-                              default=ResidenceStatus.PRESENT, db_index=True)
+    relation = models.CharField(
+        _("与户主关系"), max_length=12, choices=Relation.choices, default=Relation.OTHER
+    )
+    status = models.CharField(
+        _("居住状态"),
+        max_length=12,
+        choices=ResidenceStatus.choices,
+        default=ResidenceStatus.PRESENT,
+        db_index=True,
+    )
     care_tags = models.JSONField(_("关爱标签"), default=list, blank=True)
     special_tags = models.JSONField(_("特殊人群标签"), default=list, blank=True)
     note = models.TextField(_("备注"), blank=True)
@@ -84,16 +115,25 @@ class Resident(ScopedModel):
 class LifeEvent(ScopedModel):
     """Move in, move out, transfer within the city, birth, death: the history of a resident."""
 
-    resident = models.ForeignKey(Resident, verbose_name=_("居民"), on_delete=models.PROTECT, related_name="life_events")
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("居民"), on_delete=models.PROTECT, related_name="life_events"
+    )
     kind = models.CharField(_("类型"), max_length=12, choices=LifeEventKind.choices)
     date = models.DateField(_("日期"))
-    from_household = models.ForeignKey(Household, verbose_name=_("原户"), null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="+")
-    to_household = models.ForeignKey(Household, verbose_name=_("新户"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    from_household = models.ForeignKey(
+        Household, verbose_name=_("原户"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_household = models.ForeignKey(
+        Household, verbose_name=_("新户"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     note = models.CharField(_("说明"), max_length=500, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     class Meta:
@@ -111,8 +151,12 @@ class BreakGlassGrant(ScopedModel):
     `path` is the wider subtree granted; supervisors see these grants.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.CASCADE,
-                             related_name="break_glass_grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.CASCADE,
+        related_name="break_glass_grants",
+    )
     reason = models.CharField(_("理由"), max_length=500)
     granted_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
     expires_at = models.DateTimeField(_("到期时间"), db_index=True)
@@ -142,13 +186,19 @@ class ExportJob(models.Model):
     person's rights at that moment (gridgov.registry.excel.write_export).
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.CASCADE,
-                             related_name="registry_exports")
-    node = models.ForeignKey(Node, verbose_name=_("范围"), null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.CASCADE,
+        related_name="registry_exports",
+    )
+    node = models.ForeignKey(
+        Node, verbose_name=_("范围"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     reveal = models.BooleanField(_("完整身份证号和电话"), default=False)
-    status = models.CharField(_("状态"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING,
-                              db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING, db_index=True
+    )
     rows = models.PositiveIntegerField(_("居民数"), default=0)
     file_name = models.CharField(max_length=100, blank=True, editable=False)
     error = models.CharField(_("错误"), max_length=300, blank=True)

@@ -62,58 +62,214 @@ from gridgov.search.tokens import BulkTokenizer
 # (name, sex, birth date, relation, ethnicity, phone, care tags, special tags). Tests rely on these.
 Member = tuple[str, str, str, str, str, str, list[str], list[str]]
 FIXED_HOUSEHOLDS: list[tuple[str, int, str, str, str, list[Member]]] = [
-    ("惠民社区第一网格", 1, "1", "101", HouseholdKind.REGISTERED, [
-        ("张伟", "M", "1978-03-15", Relation.HEAD, "汉族", "13904711234", [], []),
-        ("李娜", "F", "1980-07-02", Relation.SPOUSE, "汉族", "13804712345", [], []),
-        ("张子涵", "F", "2012-09-10", Relation.CHILD, "汉族", "", [], []),
-    ]),
-    ("惠民社区第一网格", 2, "1", "201", HouseholdKind.REGISTERED, [
-        ("单丽娟", "F", "1958-11-20", Relation.HEAD, "汉族", "13947105566", [CareTag.ELDERLY, CareTag.SUBSISTENCE], []),
-        ("曾国强", "M", "1956-04-08", Relation.SPOUSE, "汉族", "15804717788", [CareTag.ELDERLY, CareTag.VETERAN], []),
-    ]),
-    ("惠民社区第一网格", 3, "2", "301", HouseholdKind.REGISTERED, [
-        ("乌云其木格", "F", "1990-01-05", Relation.HEAD, "蒙古族", "15148123301", [], []),
-        ("巴特尔", "M", "1988-05-05", Relation.SPOUSE, "蒙古族", "15148123302", [], []),
-    ]),
-    ("惠民社区第一网格", 4, "1", "102", HouseholdKind.RENTING, [
-        ("刘强", "M", "1985-02-02", Relation.HEAD, "汉族", "18604710102", [],
-         [SpecialTag.COMMUNITY_CORRECTION]),
-    ]),
-    ("惠民社区第一网格", 4, "2", "202", HouseholdKind.REGISTERED, [
-        ("解放", "M", "1949-10-01", Relation.HEAD, "汉族", "0471-6612345", [CareTag.ELDERLY, CareTag.ALONE], []),
-    ]),
-    ("惠民社区第一网格", 2, "2", "402", HouseholdKind.REGISTERED, [
-        ("乐天宇", "M", "1992-06-18", Relation.HEAD, "汉族", "13704714402", [], []),
-        ("仇晓燕", "F", "1993-08-21", Relation.SPOUSE, "回族", "13704714403", [], []),
-        ("查文博", "M", "1996-12-01", Relation.SIBLING, "汉族", "13704714404", [], []),
-        ("朴海燕", "F", "1970-03-03", Relation.PARENT, "朝鲜族", "13704714405", [], []),
-        ("区明", "M", "1968-09-09", Relation.PARENT, "汉族", "", [], []),
-    ]),
-    ("惠民社区第二网格", 1, "1", "101", HouseholdKind.REGISTERED, [
-        ("张伟", "M", "1990-10-10", Relation.HEAD, "汉族", "13904719999", [], []),
-    ]),
-    ("老缸房社区第一网格", 1, "1", "101", HouseholdKind.REGISTERED, [
-        ("张伟", "M", "1975-05-20", Relation.HEAD, "汉族", "13904718888", [], []),
-        ("王秀英", "F", "1976-01-30", Relation.SPOUSE, "汉族", "13904718889", [], []),
-    ]),
+    (
+        "惠民社区第一网格",
+        1,
+        "1",
+        "101",
+        HouseholdKind.REGISTERED,
+        [
+            ("张伟", "M", "1978-03-15", Relation.HEAD, "汉族", "13904711234", [], []),
+            ("李娜", "F", "1980-07-02", Relation.SPOUSE, "汉族", "13804712345", [], []),
+            ("张子涵", "F", "2012-09-10", Relation.CHILD, "汉族", "", [], []),
+        ],
+    ),
+    (
+        "惠民社区第一网格",
+        2,
+        "1",
+        "201",
+        HouseholdKind.REGISTERED,
+        [
+            (
+                "单丽娟",
+                "F",
+                "1958-11-20",
+                Relation.HEAD,
+                "汉族",
+                "13947105566",
+                [CareTag.ELDERLY, CareTag.SUBSISTENCE],
+                [],
+            ),
+            (
+                "曾国强",
+                "M",
+                "1956-04-08",
+                Relation.SPOUSE,
+                "汉族",
+                "15804717788",
+                [CareTag.ELDERLY, CareTag.VETERAN],
+                [],
+            ),
+        ],
+    ),
+    (
+        "惠民社区第一网格",
+        3,
+        "2",
+        "301",
+        HouseholdKind.REGISTERED,
+        [
+            ("乌云其木格", "F", "1990-01-05", Relation.HEAD, "蒙古族", "15148123301", [], []),
+            ("巴特尔", "M", "1988-05-05", Relation.SPOUSE, "蒙古族", "15148123302", [], []),
+        ],
+    ),
+    (
+        "惠民社区第一网格",
+        4,
+        "1",
+        "102",
+        HouseholdKind.RENTING,
+        [
+            (
+                "刘强",
+                "M",
+                "1985-02-02",
+                Relation.HEAD,
+                "汉族",
+                "18604710102",
+                [],
+                [SpecialTag.COMMUNITY_CORRECTION],
+            ),
+        ],
+    ),
+    (
+        "惠民社区第一网格",
+        4,
+        "2",
+        "202",
+        HouseholdKind.REGISTERED,
+        [
+            (
+                "解放",
+                "M",
+                "1949-10-01",
+                Relation.HEAD,
+                "汉族",
+                "0471-6612345",
+                [CareTag.ELDERLY, CareTag.ALONE],
+                [],
+            ),
+        ],
+    ),
+    (
+        "惠民社区第一网格",
+        2,
+        "2",
+        "402",
+        HouseholdKind.REGISTERED,
+        [
+            ("乐天宇", "M", "1992-06-18", Relation.HEAD, "汉族", "13704714402", [], []),
+            ("仇晓燕", "F", "1993-08-21", Relation.SPOUSE, "回族", "13704714403", [], []),
+            ("查文博", "M", "1996-12-01", Relation.SIBLING, "汉族", "13704714404", [], []),
+            ("朴海燕", "F", "1970-03-03", Relation.PARENT, "朝鲜族", "13704714405", [], []),
+            ("区明", "M", "1968-09-09", Relation.PARENT, "汉族", "", [], []),
+        ],
+    ),
+    (
+        "惠民社区第二网格",
+        1,
+        "1",
+        "101",
+        HouseholdKind.REGISTERED,
+        [
+            ("张伟", "M", "1990-10-10", Relation.HEAD, "汉族", "13904719999", [], []),
+        ],
+    ),
+    (
+        "老缸房社区第一网格",
+        1,
+        "1",
+        "101",
+        HouseholdKind.REGISTERED,
+        [
+            ("张伟", "M", "1975-05-20", Relation.HEAD, "汉族", "13904718888", [], []),
+            ("王秀英", "F", "1976-01-30", Relation.SPOUSE, "汉族", "13904718889", [], []),
+        ],
+    ),
 ]
 
 # Household sizes (mean ≈ 2 people, as Hohhot's 3.5 million residents in 1.76 million households).
 SIZES, SIZE_WEIGHTS = (1, 2, 3, 4, 5), (38, 36, 17, 7, 2)
-ETHNIC_GROUPS = [("汉族", 86.5), ("蒙古族", 9.0), ("回族", 2.3), ("满族", 1.5), ("达斡尔族", 0.3), ("鄂温克族", 0.1),
-                 ("朝鲜族", 0.1), ("鄂伦春族", 0.05), ("土家族", 0.1), ("壮族", 0.05)]
+ETHNIC_GROUPS = [
+    ("汉族", 86.5),
+    ("蒙古族", 9.0),
+    ("回族", 2.3),
+    ("满族", 1.5),
+    ("达斡尔族", 0.3),
+    ("鄂温克族", 0.1),
+    ("朝鲜族", 0.1),
+    ("鄂伦春族", 0.05),
+    ("土家族", 0.1),
+    ("壮族", 0.05),
+]
 _ETHNIC_NAMES = [e for e, _ in ETHNIC_GROUPS]
 _ETHNIC_CUMULATIVE = list(itertools.accumulate(w for _, w in ETHNIC_GROUPS))
 _SIZE_CUMULATIVE = list(itertools.accumulate(SIZE_WEIGHTS))
 _KINDS = (HouseholdKind.REGISTERED, HouseholdKind.NONLOCAL, HouseholdKind.RENTING)
 _KIND_CUMULATIVE = (78, 90, 100)
 # Birth places outside the household's county: elsewhere in Inner Mongolia, then other provinces.
-OTHER_AREAS = ("150202", "150203", "150204", "150207", "150302", "150402", "150602", "150702", "152201", "152502",
-               "152921", "150221", "150222", "110105", "130102", "140105", "610113", "620102", "210102")
+OTHER_AREAS = (
+    "150202",
+    "150203",
+    "150204",
+    "150207",
+    "150302",
+    "150402",
+    "150602",
+    "150702",
+    "152201",
+    "152502",
+    "152921",
+    "150221",
+    "150222",
+    "110105",
+    "130102",
+    "140105",
+    "610113",
+    "620102",
+    "210102",
+)
 FALLBACK_AREA = "150100"  # 呼和浩特市: valid for every birth year in stdnum's table
-MOBILE_PREFIXES = ("130", "131", "132", "133", "134", "135", "136", "137", "138", "139", "147", "150", "151", "152",
-                   "153", "155", "156", "157", "158", "159", "166", "175", "176", "177", "178", "180", "181", "182",
-                   "183", "185", "186", "187", "188", "189", "191", "198", "199")
+MOBILE_PREFIXES = (
+    "130",
+    "131",
+    "132",
+    "133",
+    "134",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "147",
+    "150",
+    "151",
+    "152",
+    "153",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "166",
+    "175",
+    "176",
+    "177",
+    "178",
+    "180",
+    "181",
+    "182",
+    "183",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+    "191",
+    "198",
+    "199",
+)
 SPECIAL_TAGS = [t.value for t in SpecialTag]
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -127,10 +283,34 @@ CITY_WORKERS = 2
 # First birth year for which stdnum (and so the registry's validation) accepts each area code we
 # generate; none has an end year. tests/registry/test_seed.py checks this table against stdnum.
 AREA_FIRST_YEAR: dict[str, int] = {
-    "150100": 1900, "150102": 1983, "150103": 1983, "150104": 1983, "150105": 1983, "150121": 1900, "150122": 1900,
-    "150123": 1995, "150124": 1995, "150125": 1996, "150202": 1983, "150203": 1983, "150204": 1983, "150207": 1983,
-    "150302": 1983, "150402": 1983, "150602": 2001, "150702": 2001, "152201": 1900, "152502": 1983, "152921": 1900,
-    "150221": 1900, "150222": 1900, "110105": 1900, "130102": 1983, "140105": 1997, "610113": 1983, "620102": 1983,
+    "150100": 1900,
+    "150102": 1983,
+    "150103": 1983,
+    "150104": 1983,
+    "150105": 1983,
+    "150121": 1900,
+    "150122": 1900,
+    "150123": 1995,
+    "150124": 1995,
+    "150125": 1996,
+    "150202": 1983,
+    "150203": 1983,
+    "150204": 1983,
+    "150207": 1983,
+    "150302": 1983,
+    "150402": 1983,
+    "150602": 2001,
+    "150702": 2001,
+    "152201": 1900,
+    "152502": 1983,
+    "152921": 1900,
+    "150221": 1900,
+    "150222": 1900,
+    "110105": 1900,
+    "130102": 1983,
+    "140105": 1997,
+    "610113": 1983,
+    "620102": 1983,
     "210102": 1983,
 }
 
@@ -196,8 +376,9 @@ class IdFactory:
     own `slice` of the sequence numbers.
     """
 
-    def __init__(self, rng: random.Random, county: str = "", part: int = 0, parts: int = 1,
-                 base: int = SEQUENCE_BASE) -> None:
+    def __init__(
+        self, rng: random.Random, county: str = "", part: int = 0, parts: int = 1, base: int = SEQUENCE_BASE
+    ) -> None:
         self.rng = rng
         self.county = county
         self.used: dict[tuple[str, str], int] = {}
@@ -255,7 +436,9 @@ class Generator:
         family_surname = surname(rng)
         people: list[tuple[str, str, int]] = [(Relation.HEAD, head_sex, head_age)]
         if size >= 2 and rng.random() < 0.85:
-            people.append((Relation.SPOUSE, "F" if head_sex == "M" else "M", max(20, head_age + rng.randint(-6, 4))))
+            people.append(
+                (Relation.SPOUSE, "F" if head_sex == "M" else "M", max(20, head_age + rng.randint(-6, 4)))
+            )
         while len(people) < size:
             sex = "M" if rng.random() < 0.51 else "F"
             if head_age >= 58 and rng.random() < 0.4:
@@ -274,7 +457,9 @@ class Generator:
         for relation, sex, age in people:
             if mongolian and rng.random() < 0.7:
                 name = mongolian_name(rng, sex)
-            elif relation == Relation.HEAD or (relation in (Relation.CHILD, Relation.GRANDCHILD) and head_sex == "M"):
+            elif relation == Relation.HEAD or (
+                relation in (Relation.CHILD, Relation.GRANDCHILD) and head_sex == "M"
+            ):
                 name = resident_name(rng, sex, family_surname=family_surname)
             else:
                 name = resident_name(rng, sex)
@@ -285,12 +470,27 @@ class Generator:
             care = self.care_tags(age, sex, size, subsistence)
             special = [rng.choice(SPECIAL_TAGS)] if 18 <= age <= 70 and rng.random() < 0.004 else []
             status = ResidenceStatus.AWAY if rng.random() < 0.05 else ResidenceStatus.PRESENT
-            members.append(Person(name, sex, birth, relation, ethnicity if rng.random() < 0.97 else "汉族", phone,
-                                  care, special, status, id_number))
+            members.append(
+                Person(
+                    name,
+                    sex,
+                    birth,
+                    relation,
+                    ethnicity if rng.random() < 0.97 else "汉族",
+                    phone,
+                    care,
+                    special,
+                    status,
+                    id_number,
+                )
+            )
         kind = rng.choices(_KINDS, cum_weights=_KIND_CUMULATIVE)[0]
         head_phone = members[0].phone
-        phone = f"0471-{rng.choice('3456')}{rng.randrange(1_000_000):06d}" if rng.random() < 0.05 or not head_phone \
+        phone = (
+            f"0471-{rng.choice('3456')}{rng.randrange(1_000_000):06d}"
+            if rng.random() < 0.05 or not head_phone
             else head_phone
+        )
         return Family(building, unit, room, kind, members, phone)
 
     def care_tags(self, age: int, sex: str, size: int, subsistence: bool) -> list[str]:
@@ -316,9 +516,16 @@ class Generator:
             tags.append(CareTag.SERIOUS_ILLNESS)
         return tags
 
-    def families(self, building: dict[str, Any], count: int, floors: int,
-                 taken: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset()) -> Iterator[Family]:
-        free = [(unit, room) for unit, room in _rooms(count + len(taken), floors) if (unit, room) not in taken]
+    def families(
+        self,
+        building: dict[str, Any],
+        count: int,
+        floors: int,
+        taken: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+    ) -> Iterator[Family]:
+        free = [
+            (unit, room) for unit, room in _rooms(count + len(taken), floors) if (unit, room) not in taken
+        ]
         for unit, room in free[:count]:
             yield self.family(building, unit, room)
 
@@ -336,11 +543,48 @@ def _rooms(count: int, floors: int) -> list[tuple[str, str]]:
 
 # --- rows --------------------------------------------------------------------------------------
 
-HOUSEHOLD_VALUES = ["id", "path", "county_code", "number", "building_id", "grid_id", "unit", "room", "address", "kind",
-                    "status", "head_id", "phone_enc", "phone_hash", "note", "version", "created_at", "updated_at"]
-RESIDENT_VALUES = ["id", "path", "county_code", "household_id", "name", "id_number_enc", "id_number_hash", "birth_date",
-                   "sex", "phone_enc", "phone_hash", "ethnicity", "relation", "status", "care_tags", "special_tags",
-                   "note", "version", "created_at", "updated_at"]
+HOUSEHOLD_VALUES = [
+    "id",
+    "path",
+    "county_code",
+    "number",
+    "building_id",
+    "grid_id",
+    "unit",
+    "room",
+    "address",
+    "kind",
+    "status",
+    "head_id",
+    "phone_enc",
+    "phone_hash",
+    "note",
+    "version",
+    "created_at",
+    "updated_at",
+]
+RESIDENT_VALUES = [
+    "id",
+    "path",
+    "county_code",
+    "household_id",
+    "name",
+    "id_number_enc",
+    "id_number_hash",
+    "birth_date",
+    "sex",
+    "phone_enc",
+    "phone_hash",
+    "ethnicity",
+    "relation",
+    "status",
+    "care_tags",
+    "special_tags",
+    "note",
+    "version",
+    "created_at",
+    "updated_at",
+]
 Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[int, str, str, str]]]
 
 
@@ -365,8 +609,11 @@ class RowBuilder:
 
     def rows(self, families: Iterable[Family]) -> Rows:
         seal, blind = self.sealer.encrypt, self.sealer.blind
-        id_ctx, rphone_ctx, hphone_ctx = (pii.ID_NUMBER_CONTEXT.encode(), pii.RESIDENT_PHONE_CONTEXT.encode(),
-                                          pii.HOUSEHOLD_PHONE_CONTEXT.encode())
+        id_ctx, rphone_ctx, hphone_ctx = (
+            pii.ID_NUMBER_CONTEXT.encode(),
+            pii.RESIDENT_PHONE_CONTEXT.encode(),
+            pii.HOUSEHOLD_PHONE_CONTEXT.encode(),
+        )
         id_kind, phone_kind = pii.ID_NUMBER_KIND, pii.PHONE_KIND
         now, iso_dates = self.now, self.vendor != "postgresql"
         resident_doc, household_doc = self.tokens.resident, self.tokens.household
@@ -380,21 +627,57 @@ class RowBuilder:
             path, county, unit, room = b["path"], b["county_code"], family.unit, family.room
             address = f"{b['address_prefix']}{unit}单元{room}室"
             phone = family.phone
-            households.append((hid, path, county, f"{b['code']}-{unit}-{room}", b["id"], b["grid_id"], unit, room,
-                               address, family.kind, family.status, self.next_resident,
-                               seal(phone, hphone_ctx) if phone else None,
-                               blind(phone_kind, phone.replace("-", "")) if phone else "", "", 1, now, now))
+            households.append(
+                (
+                    hid,
+                    path,
+                    county,
+                    f"{b['code']}-{unit}-{room}",
+                    b["id"],
+                    b["grid_id"],
+                    unit,
+                    room,
+                    address,
+                    family.kind,
+                    family.status,
+                    self.next_resident,
+                    seal(phone, hphone_ctx) if phone else None,
+                    blind(phone_kind, phone.replace("-", "")) if phone else "",
+                    "",
+                    1,
+                    now,
+                    now,
+                )
+            )
             docs.append((2 * hid + 1, path, county, household_doc(address, b["name"], unit, room, phone)))
             for person in family.members:
                 rid = self.next_resident
                 self.next_resident += 1
                 idn, mobile = person.id_number, person.phone
-                residents.append((rid, path, county, hid, person.name, seal(idn, id_ctx), blind(id_kind, idn),
-                                  person.birth.isoformat() if iso_dates else person.birth, person.sex,
-                                  seal(mobile, rphone_ctx) if mobile else None,
-                                  blind(phone_kind, mobile.replace("-", "")) if mobile else "",
-                                  person.ethnicity, person.relation, person.status, _tags_json(tuple(person.care)),
-                                  _tags_json(tuple(person.special)), "", 1, now, now))
+                residents.append(
+                    (
+                        rid,
+                        path,
+                        county,
+                        hid,
+                        person.name,
+                        seal(idn, id_ctx),
+                        blind(id_kind, idn),
+                        person.birth.isoformat() if iso_dates else person.birth,
+                        person.sex,
+                        seal(mobile, rphone_ctx) if mobile else None,
+                        blind(phone_kind, mobile.replace("-", "")) if mobile else "",
+                        person.ethnicity,
+                        person.relation,
+                        person.status,
+                        _tags_json(tuple(person.care)),
+                        _tags_json(tuple(person.special)),
+                        "",
+                        1,
+                        now,
+                        now,
+                    )
+                )
                 docs.append((2 * rid, path, county, resident_doc(person.name, mobile, idn)))
             self.households += 1
             self.residents += len(family.members)
@@ -437,8 +720,10 @@ class TableWriter:
                         copy.write_row(row + tail if tail else row)
             else:
                 marks = ", ".join(["%s"] * len(self.columns))
-                cursor.executemany(f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({marks})",  # noqa: S608
-                                   [row + tail for row in rows] if tail else rows)
+                cursor.executemany(
+                    f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({marks})",  # noqa: S608
+                    [row + tail for row in rows] if tail else rows,
+                )
 
 
 def _now_value(vendor: str) -> Any:
@@ -458,8 +743,10 @@ def _reset_sequences() -> None:
     with connection.cursor() as cursor:
         for model in (Household, Resident):
             table = model._meta.db_table
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                           f"(SELECT coalesce(max(id), 1) FROM {table}))")
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"(SELECT coalesce(max(id), 1) FROM {table}))"
+            )
 
 
 class RegistryWriter:
@@ -484,15 +771,38 @@ class RegistryWriter:
 
 # --- the seed step -----------------------------------------------------------------------------
 
+
 def _buildings() -> list[dict[str, Any]]:
     """Every building with what the generator needs, in path order."""
-    rows = Node.objects.filter(level=Level.BUILDING).order_by("path").values(
-        "id", "code", "name", "path", "county_code", "parent_id", "address", "parent__grid_kind", "parent__name")
-    return [{"id": row["id"], "code": row["code"], "name": row["name"], "path": row["path"],
-             "county_code": row["county_code"], "grid_id": row["parent_id"], "grid_name": row["parent__name"],
-             "dedicated": row["parent__grid_kind"] == "dedicated",
-             "address_prefix": household_address(Node(name=row["name"], address=row["address"]), "", "")}
-            for row in rows]
+    rows = (
+        Node.objects.filter(level=Level.BUILDING)
+        .order_by("path")
+        .values(
+            "id",
+            "code",
+            "name",
+            "path",
+            "county_code",
+            "parent_id",
+            "address",
+            "parent__grid_kind",
+            "parent__name",
+        )
+    )
+    return [
+        {
+            "id": row["id"],
+            "code": row["code"],
+            "name": row["name"],
+            "path": row["path"],
+            "county_code": row["county_code"],
+            "grid_id": row["parent_id"],
+            "grid_name": row["parent__name"],
+            "dedicated": row["parent__grid_kind"] == "dedicated",
+            "address_prefix": household_address(Node(name=row["name"], address=row["address"]), "", ""),
+        }
+        for row in rows
+    ]
 
 
 def _fixed_families(buildings: list[dict[str, Any]]) -> list[Family]:
@@ -509,8 +819,19 @@ def _fixed_families(buildings: list[dict[str, Any]]) -> list[Family]:
         for name, sex, birth, relation, ethnicity, phone, care, special in members:
             born = datetime.date.fromisoformat(birth)
             id_number, born = ids.make(area_code(building["county_code"], born.year), born, sex)
-            people.append(Person(name, sex, born, relation, ethnicity, phone, list(care), list(special),
-                                 id_number=id_number))
+            people.append(
+                Person(
+                    name,
+                    sex,
+                    born,
+                    relation,
+                    ethnicity,
+                    phone,
+                    list(care),
+                    list(special),
+                    id_number=id_number,
+                )
+            )
         families.append(Family(building, unit, room, kind, people, phone=people[0].phone))
     return families
 
@@ -536,13 +857,17 @@ def seed(ctx: SeedContext) -> None:
         for b in buildings:
             count = ctx.rng.randint(2, 4) if b["dedicated"] else ctx.rng.randint(6, 10)
             families.extend(gen.families(b, count, 6, taken.get(b["id"], set())))
-        builder = RowBuilder(connection.vendor, _now_value(connection.vendor), _next_id(Household), _next_id(Resident))
+        builder = RowBuilder(
+            connection.vendor, _now_value(connection.vendor), _next_id(Household), _next_id(Resident)
+        )
         with transaction.atomic():
             writer.write(builder.rows(families))
             _reset_sequences()
             _record(ctx, writer, started)
-    ctx.say(f"[green]Registry:[/green] {writer.household_count:,} households, {writer.resident_count:,} residents, "
-            f"keyword index built ({time.monotonic() - started:.0f} s)")
+    ctx.say(
+        f"[green]Registry:[/green] {writer.household_count:,} households, {writer.resident_count:,} residents, "
+        f"keyword index built ({time.monotonic() - started:.0f} s)"
+    )
 
 
 # City scale: one generator per county in worker processes (two cores), rows written by the parent.
@@ -578,7 +903,9 @@ def _generate_county(task: CountyTask) -> tuple[str, Rows, int, int]:
     docs: list[tuple[int, str, str, str]] = []
     for b in task.buildings:
         count = rng.randint(5, 15) if b["dedicated"] else rng.randint(22, 41)
-        h, r, d = builder.rows(gen.families(b, count, rng.choice((6, 11, 18)), task.taken.get(b["id"], set())))
+        h, r, d = builder.rows(
+            gen.families(b, count, rng.choice((6, 11, 18)), task.taken.get(b["id"], set()))
+        )
         households.extend(h)
         residents.extend(r)
         docs.extend(d)
@@ -588,8 +915,9 @@ def _generate_county(task: CountyTask) -> tuple[str, Rows, int, int]:
     return task.county, (households, residents, docs), builder.households, builder.residents
 
 
-def _seed_city(ctx: SeedContext, writer: RegistryWriter, buildings: list[dict[str, Any]],
-               fixed: list[Family]) -> None:
+def _seed_city(
+    ctx: SeedContext, writer: RegistryWriter, buildings: list[dict[str, Any]], fixed: list[Family]
+) -> None:
     started = time.monotonic()
     vendor, now, today = connection.vendor, _now_value(connection.vendor), timezone.localdate()
     by_county: dict[str, list[dict[str, Any]]] = {}
@@ -601,9 +929,22 @@ def _seed_city(ctx: SeedContext, writer: RegistryWriter, buildings: list[dict[st
     # Each county gets its own block of primary keys (gaps are harmless), so workers need no coordination.
     block_h = max(len(v) for v in by_county.values()) * 60
     base_seed = ctx.rng.randrange(1 << 30)
-    tasks = [CountyTask(county, n, len(counties), f"{base_seed}:{county}", by_county[county], taken, today, vendor,
-                        now, first_household + 1000 + n * block_h, first_resident + 1000 + n * block_h * 6)
-             for n, county in enumerate(counties)]
+    tasks = [
+        CountyTask(
+            county,
+            n,
+            len(counties),
+            f"{base_seed}:{county}",
+            by_county[county],
+            taken,
+            today,
+            vendor,
+            now,
+            first_household + 1000 + n * block_h,
+            first_resident + 1000 + n * block_h * 6,
+        )
+        for n, county in enumerate(counties)
+    ]
     counter = multiprocessing.Value("l", 0)
     fixed_rows = RowBuilder(vendor, now, first_household, first_resident).rows(fixed)
     # Secondary indexes are dropped for the load and built again at the end, with the search index:
@@ -615,10 +956,12 @@ def _seed_city(ctx: SeedContext, writer: RegistryWriter, buildings: list[dict[st
     # Fork before any database work of this step: children inherit settings and models, not connections.
     connection.close()
     context = multiprocessing.get_context("fork")
-    with context.Pool(CITY_WORKERS, initializer=_init_worker, initargs=(counter,)) as pool, \
-            _sqlite_bulk_load(), \
-            index.bulk_loading([sql for _name, sql in indexes]) as load_docs, \
-            _progress_bar(ctx, len(buildings)) as advance:
+    with (
+        context.Pool(CITY_WORKERS, initializer=_init_worker, initargs=(counter,)) as pool,
+        _sqlite_bulk_load(),
+        index.bulk_loading([sql for _name, sql in indexes]) as load_docs,
+        _progress_bar(ctx, len(buildings)) as advance,
+    ):
         with transaction.atomic():
             writer.write(fixed_rows, load_docs)
         pending = [pool.apply_async(_generate_county, (task,)) for task in tasks]
@@ -627,15 +970,17 @@ def _seed_city(ctx: SeedContext, writer: RegistryWriter, buildings: list[dict[st
             done = [p for p in pending if p.ready()]
             for result in done:
                 pending.remove(result)
-                county, rows, _h, _r = result.get()
+                _county, rows, _h, _r = result.get()
                 with transaction.atomic():
                     writer.write(rows, load_docs)
                 advance(counter.value)
             if not done:
                 time.sleep(0.5)
         written = time.monotonic()
-        ctx.say(f"Registry rows written in {written - started:.0f} s; building the keyword index and the "
-                f"registry's {len(indexes)} secondary indexes…")
+        ctx.say(
+            f"Registry rows written in {written - started:.0f} s; building the keyword index and the "
+            f"registry's {len(indexes)} secondary indexes…"
+        )
     ctx.say(f"Indexes built in {time.monotonic() - written:.0f} s")
     with transaction.atomic():
         _reset_sequences()
@@ -668,8 +1013,9 @@ def _sqlite_bulk_load() -> Iterator[None]:
             cursor.execute(f"PRAGMA foreign_key_check({model._meta.db_table})")
             broken = cursor.fetchmany(5)
             if broken:
-                raise RuntimeError(f"city seed wrote rows with dangling foreign keys in {model._meta.db_table}: "
-                                   f"{broken}")
+                raise RuntimeError(
+                    f"city seed wrote rows with dangling foreign keys in {model._meta.db_table}: {broken}"
+                )
 
 
 @contextlib.contextmanager
@@ -677,14 +1023,22 @@ def _progress_bar(ctx: SeedContext, total: int) -> Iterator[Callable[[int], None
     if ctx.quiet:
         yield lambda done: None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=ctx.console) as progress:
         bar = progress.add_task("住户与居民（楼栋）", total=total)
         yield lambda done: progress.update(bar, completed=done)
 
 
 def _record(ctx: SeedContext, writer: RegistryWriter, started: float) -> None:
-    record(Action.COMMAND, object_type="registry.household",
-           message=f"seed {ctx.scale}: {writer.household_count} households, {writer.resident_count} residents, "
-                   f"search index built ({time.monotonic() - started:.0f} s)")
+    record(
+        Action.COMMAND,
+        object_type="registry.household",
+        message=f"seed {ctx.scale}: {writer.household_count} households, {writer.resident_count} residents, "
+        f"search index built ({time.monotonic() - started:.0f} s)",
+    )

@@ -49,7 +49,9 @@ def residents_for(user: Any, cap: str = Cap.VIEW_REGISTRY) -> QuerySet[Resident]
 
 
 def get_household(user: Any, household_id: int, cap: str = Cap.VIEW_REGISTRY) -> Household:
-    return get_visible_or_404(Household.objects.select_related("building", "grid", "head"), user, cap, pk=household_id)
+    return get_visible_or_404(
+        Household.objects.select_related("building", "grid", "head"), user, cap, pk=household_id
+    )
 
 
 def get_resident(user: Any, resident_id: int, cap: str = Cap.VIEW_REGISTRY) -> Resident:
@@ -60,8 +62,15 @@ def get_node(user: Any, node_id: int, cap: str = Cap.VIEW_REGISTRY) -> Node:
     return get_visible_or_404(Node.objects.select_related("parent"), user, cap, pk=node_id)
 
 
-def household_list(user: Any, *, node: Node | None = None, grid: Node | None = None, building: Node | None = None,
-                   status: str | None = None, cap: str = Cap.VIEW_REGISTRY) -> QuerySet[Household]:
+def household_list(
+    user: Any,
+    *,
+    node: Node | None = None,
+    grid: Node | None = None,
+    building: Node | None = None,
+    status: str | None = None,
+    cap: str = Cap.VIEW_REGISTRY,
+) -> QuerySet[Household]:
     """Households in scope, optionally under a node / in a grid / in a building."""
     households = households_for(user, cap)
     if node is not None:
@@ -75,8 +84,14 @@ def household_list(user: Any, *, node: Node | None = None, grid: Node | None = N
     return households.order_by("path", "unit", "room", "pk")
 
 
-def resident_list(user: Any, *, node: Node | None = None, household: Household | None = None,
-                  status: str | None = None, cap: str = Cap.VIEW_REGISTRY) -> QuerySet[Resident]:
+def resident_list(
+    user: Any,
+    *,
+    node: Node | None = None,
+    household: Household | None = None,
+    status: str | None = None,
+    cap: str = Cap.VIEW_REGISTRY,
+) -> QuerySet[Resident]:
     residents = residents_for(user, cap)
     if node is not None:
         residents = residents.filter(path__under=node.path)
@@ -89,21 +104,30 @@ def resident_list(user: Any, *, node: Node | None = None, household: Household |
 
 def members_of(household: Household) -> QuerySet[Resident]:
     """Who lives in the household now: head first, then by relation and age."""
-    order = Case(*[When(relation=value, then=Value(i)) for i, value in enumerate(Relation.values)],
-                 output_field=IntegerField())
-    return Resident.objects.filter(household=household, status__in=ACTIVE_STATUSES).annotate(
-        relation_order=order).order_by("relation_order", "birth_date", "pk")
+    order = Case(
+        *[When(relation=value, then=Value(i)) for i, value in enumerate(Relation.values)],
+        output_field=IntegerField(),
+    )
+    return (
+        Resident.objects.filter(household=household, status__in=ACTIVE_STATUSES)
+        .annotate(relation_order=order)
+        .order_by("relation_order", "birth_date", "pk")
+    )
 
 
 def household_history(household: Household) -> QuerySet[LifeEvent]:
     """Every life event into or out of this household, newest first: who came, left, was born, died."""
-    return LifeEvent.objects.filter(Q(from_household=household) | Q(to_household=household)).select_related(
-        "resident", "from_household", "to_household", "recorded_by").order_by("-date", "-pk")
+    return (
+        LifeEvent.objects.filter(Q(from_household=household) | Q(to_household=household))
+        .select_related("resident", "from_household", "to_household", "recorded_by")
+        .order_by("-date", "-pk")
+    )
 
 
 def resident_history(resident: Resident) -> QuerySet[LifeEvent]:
     return resident.life_events.select_related("from_household", "to_household", "recorded_by").order_by(
-        "-date", "-pk")
+        "-date", "-pk"
+    )
 
 
 def grids_in_scope(user: Any, cap: str = Cap.VIEW_REGISTRY) -> QuerySet[Node]:
@@ -118,15 +142,20 @@ def children_with_counts(node: Node, user: Any) -> list[dict[str, Any]]:
         return []
     width = len(children[0].path)
     counts = dict(
-        households_for(user).filter(path__under=node.path, status=HouseholdStatus.ACTIVE)
-        .annotate(prefix=Substr("path", 1, width)).values("prefix").annotate(n=Count("pk"))
+        households_for(user)
+        .filter(path__under=node.path, status=HouseholdStatus.ACTIVE)
+        .annotate(prefix=Substr("path", 1, width))
+        .values("prefix")
+        .annotate(n=Count("pk"))
         .values_list("prefix", "n")
     )
     return [{"node": child, "households": counts.get(child.path, 0)} for child in children]
 
 
 def buildings_under(node: Node, user: Any, cap: str = Cap.VIEW_REGISTRY) -> QuerySet[Node]:
-    return visible(Node.objects.filter(level=Level.BUILDING, path__under=node.path), user, cap).order_by("path")
+    return visible(Node.objects.filter(level=Level.BUILDING, path__under=node.path), user, cap).order_by(
+        "path"
+    )
 
 
 def start_nodes(user: Any) -> list[Node]:
@@ -138,6 +167,7 @@ def start_nodes(user: Any) -> list[Node]:
 
 
 # --- what users see -----------------------------------------------------------------------------
+
 
 def _age(birth: datetime.date | None, today: datetime.date | None = None) -> int | None:
     if birth is None:
@@ -160,8 +190,13 @@ def check_reveal(user: Any, obj: Household | Resident, fields: Iterable[str]) ->
 
 
 def _log_read(obj: Household | Resident, field: str, user: Any) -> None:
-    record(Action.READ_SENSITIVE, obj, changes={"field": field}, message=f"read {field}",
-           user=user if getattr(user, "is_authenticated", False) else None)
+    record(
+        Action.READ_SENSITIVE,
+        obj,
+        changes={"field": field},
+        message=f"read {field}",
+        user=user if getattr(user, "is_authenticated", False) else None,
+    )
 
 
 def resident_view(resident: Resident, user: Any, reveal: Iterable[str] = ()) -> dict[str, Any]:
@@ -243,14 +278,26 @@ def editable_snapshot(obj: Household | Resident, user: Any) -> dict[str, Any]:
     """
     if isinstance(obj, Household):
         phone = pii.household_phone_of(obj) if obj.phone_enc else ""
-        return {"unit": obj.unit, "room": obj.room, "kind": obj.kind, "phone": mask_phone(phone), "note": obj.note}
+        return {
+            "unit": obj.unit,
+            "room": obj.room,
+            "kind": obj.kind,
+            "phone": mask_phone(phone),
+            "note": obj.note,
+        }
     phone = pii.resident_phone_of(obj) if obj.phone_enc else ""
     id_number = pii.id_number_of(obj) if obj.id_number_enc else ""
     snap: dict[str, Any] = {
-        "name": obj.name, "id_number": mask_id_number(id_number),
-        "birth_date": obj.birth_date.isoformat() if obj.birth_date else "", "sex": obj.sex,
-        "phone": mask_phone(phone), "ethnicity": obj.ethnicity, "relation": obj.relation, "status": obj.status,
-        "care_tags": list(obj.care_tags or []), "note": obj.note,
+        "name": obj.name,
+        "id_number": mask_id_number(id_number),
+        "birth_date": obj.birth_date.isoformat() if obj.birth_date else "",
+        "sex": obj.sex,
+        "phone": mask_phone(phone),
+        "ethnicity": obj.ethnicity,
+        "relation": obj.relation,
+        "status": obj.status,
+        "care_tags": list(obj.care_tags or []),
+        "note": obj.note,
     }
     if may_see_special(user, obj.path):
         snap["special_tags"] = list(obj.special_tags or [])
@@ -258,13 +305,28 @@ def editable_snapshot(obj: Household | Resident, user: Any) -> dict[str, Any]:
 
 
 FIELD_LABELS = {
-    "name": "姓名", "id_number": "身份证号", "birth_date": "出生日期", "sex": "性别", "phone": "电话",
-    "ethnicity": "民族", "relation": "与户主关系", "status": "居住状态", "care_tags": "关爱标签",
-    "special_tags": "特殊人群标签", "note": "备注", "unit": "单元", "room": "室", "kind": "户类型",
+    "name": "姓名",
+    "id_number": "身份证号",
+    "birth_date": "出生日期",
+    "sex": "性别",
+    "phone": "电话",
+    "ethnicity": "民族",
+    "relation": "与户主关系",
+    "status": "居住状态",
+    "care_tags": "关爱标签",
+    "special_tags": "特殊人群标签",
+    "note": "备注",
+    "unit": "单元",
+    "room": "室",
+    "kind": "户类型",
 }
 _VALUE_LABELS: dict[str, dict[str, Any]] = {
-    "kind": dict(HouseholdKind.choices), "relation": dict(Relation.choices), "status": dict(ResidenceStatus.choices),
-    "sex": dict(Sex.choices), "care_tags": CARE_LABELS, "special_tags": SPECIAL_LABELS,
+    "kind": dict(HouseholdKind.choices),
+    "relation": dict(Relation.choices),
+    "status": dict(ResidenceStatus.choices),
+    "sex": dict(Sex.choices),
+    "care_tags": CARE_LABELS,
+    "special_tags": SPECIAL_LABELS,
 }
 
 
@@ -282,11 +344,16 @@ def snapshot_changes(seen: dict[str, Any], current: dict[str, Any]) -> list[dict
     for key, value in current.items():
         before = seen.get(key, [] if isinstance(value, list) else "")
         if before != value:
-            rows.append({"field": key, "label": FIELD_LABELS.get(key, key), "seen": display_value(key, before),
-                         "current": display_value(key, value)})
+            rows.append(
+                {
+                    "field": key,
+                    "label": FIELD_LABELS.get(key, key),
+                    "seen": display_value(key, before),
+                    "current": display_value(key, value),
+                }
+            )
     return rows
 
 
 def event_label(kind: str) -> str:
     return str(dict(LifeEventKind.choices).get(kind, kind))
-

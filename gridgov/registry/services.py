@@ -61,8 +61,12 @@ class StaleVersion(PreconditionFailed):
 
     def __init__(self, current: Household | Resident, seen: int) -> None:
         what = "该户" if isinstance(current, Household) else "该居民"
-        super().__init__(f"{what}信息已被他人修改（您看到的是第 {seen} 版，现在是第 {current.version} 版）；"
-                         "请查看最新内容后重新提交", current_version=current.version, seen_version=seen)
+        super().__init__(
+            f"{what}信息已被他人修改（您看到的是第 {seen} 版，现在是第 {current.version} 版）；"
+            "请查看最新内容后重新提交",
+            current_version=current.version,
+            seen_version=seen,
+        )
         self.current = current
         self.seen = seen
 
@@ -91,6 +95,7 @@ def _event_date(raw: Any, *, field: str = "date", not_before: datetime.date | No
 
 # --- households ---------------------------------------------------------------------------------
 
+
 def editable_building(user: Any, building: Node | None) -> Node:
     """The building a household may be registered under: a building node the user may edit.
 
@@ -102,13 +107,18 @@ def editable_building(user: Any, building: Node | None) -> Node:
     if building.level != Level.BUILDING:
         raise ValidationError({"building": f"{building.name} 不是楼栋；住户只能登记在楼栋下"})
     if not can(user, Cap.EDIT_REGISTRY, building.path):
-        record_denied(building, message=f"register household outside scope ({Cap.EDIT_REGISTRY})",
-                      user=user if getattr(user, "is_authenticated", False) else None)
+        record_denied(
+            building,
+            message=f"register household outside scope ({Cap.EDIT_REGISTRY})",
+            user=user if getattr(user, "is_authenticated", False) else None,
+        )
         raise ValidationError({"building": "楼栋不存在，或不在您可维护的范围内"})
     return building
 
 
-def _household_number(building: Node, unit: str, room: str, number: str = "", exclude_pk: int | None = None) -> str:
+def _household_number(
+    building: Node, unit: str, room: str, number: str = "", exclude_pk: int | None = None
+) -> str:
     taken = Household.objects.exclude(pk=exclude_pk) if exclude_pk else Household.objects.all()
     if number:
         number = to_halfwidth(number).strip()
@@ -126,8 +136,17 @@ def _household_number(building: Node, unit: str, room: str, number: str = "", ex
     return candidate
 
 
-def create_household(*, user: Any, building: Node | None, unit: Any = "", room: Any = "", kind: Any = "",
-                     number: str = "", phone: Any = None, note: str = "") -> Household:
+def create_household(
+    *,
+    user: Any,
+    building: Node | None,
+    unit: Any = "",
+    room: Any = "",
+    kind: Any = "",
+    number: str = "",
+    phone: Any = None,
+    note: str = "",
+) -> Household:
     building = editable_building(user, building)
     unit = parse_unit_room(unit, field="unit", what="单元")
     room = parse_unit_room(room, field="room", what="室")
@@ -138,9 +157,16 @@ def create_household(*, user: Any, building: Node | None, unit: Any = "", room: 
         raise ValidationError({"building": f"楼栋 {building.name} 不属于任何网格"})
     with transaction.atomic():
         household = Household(
-            building=building, grid_id=grid_id, path=building.path, county_code=building.county_code,
-            unit=unit, room=room, address=household_address(building, unit, room), kind=kind,
-            number=_household_number(building, unit, room, number), note=(note or "").strip(),
+            building=building,
+            grid_id=grid_id,
+            path=building.path,
+            county_code=building.county_code,
+            unit=unit,
+            room=room,
+            address=household_address(building, unit, room),
+            kind=kind,
+            number=_household_number(building, unit, room, number),
+            note=(note or "").strip(),
         )
         household.phone_enc, household.phone_hash = pii.seal_phone(phone_value, pii.HOUSEHOLD_PHONE_CONTEXT)
         try:
@@ -176,7 +202,9 @@ def update_household(household: Household, *, user: Any, version: int | None, **
     phone_given = "phone" in changes
     phone_value = parse_optional_phone(changes.get("phone")) if phone_given else None
     with transaction.atomic():
-        locked = Household.objects.select_for_update(of=("self",)).select_related("building").get(pk=household.pk)
+        locked = (
+            Household.objects.select_for_update(of=("self",)).select_related("building").get(pk=household.pk)
+        )
         _check_version(locked, version)
         changed = False
         for key, value in clean.items():
@@ -184,7 +212,9 @@ def update_household(household: Household, *, user: Any, version: int | None, **
                 setattr(locked, key, value)
                 changed = True
         if changes.get("number"):
-            number = _household_number(locked.building, locked.unit, locked.room, changes["number"], exclude_pk=locked.pk)
+            number = _household_number(
+                locked.building, locked.unit, locked.room, changes["number"], exclude_pk=locked.pk
+            )
             if number != locked.number:
                 locked.number, changed = number, True
         if phone_given:
@@ -211,20 +241,28 @@ def update_household(household: Household, *, user: Any, version: int | None, **
 
 # --- residents ----------------------------------------------------------------------------------
 
+
 def _already_registered(existing: Resident, user: Any) -> ValidationError:
     """A person is in one household at a time; name the other household only if the user may see it."""
     household = existing.household
     if household is not None and can(user, Cap.VIEW_REGISTRY, household.path):
-        return ValidationError({"id_number": f"此身份证号的居民（{existing.name}）已登记在 {household.address}"
-                                             f"（户编号 {household.number}），一人不能同时在两户；"
-                                             "如确已搬家，请在原户办理“市内迁移”"})
+        return ValidationError(
+            {
+                "id_number": f"此身份证号的居民（{existing.name}）已登记在 {household.address}"
+                f"（户编号 {household.number}），一人不能同时在两户；"
+                "如确已搬家，请在原户办理“市内迁移”"
+            }
+        )
     if existing.status == ResidenceStatus.DECEASED and can(user, Cap.VIEW_REGISTRY, existing.path):
         return ValidationError({"id_number": f"此身份证号的居民（{existing.name}）已登记死亡，不能再登记"})
-    return ValidationError({"id_number": "此身份证号已登记在其他户，一人不能同时在两户；"
-                                         "请联系其原所在网格办理迁出或市内迁移"})
+    return ValidationError(
+        {"id_number": "此身份证号已登记在其他户，一人不能同时在两户；请联系其原所在网格办理迁出或市内迁移"}
+    )
 
 
-def _identity(id_number: Any, birth_date: Any, sex: Any, *, required: bool) -> tuple[IdNumber | None, Any, str]:
+def _identity(
+    id_number: Any, birth_date: Any, sex: Any, *, required: bool
+) -> tuple[IdNumber | None, Any, str]:
     """(parsed ID, birth date, sex): taken from the ID when there is one, checked against what was typed."""
     typed_birth = parse_date(birth_date)
     typed_sex = parse_sex(sex)
@@ -247,15 +285,18 @@ def _identity(id_number: Any, birth_date: Any, sex: Any, *, required: bool) -> t
 def _current_head(household: Household) -> Resident | None:
     if household.head_id is None:
         return None
-    head = Resident.objects.filter(pk=household.head_id, household=household, status__in=ACTIVE_STATUSES).first()
-    return head
+    return Resident.objects.filter(
+        pk=household.head_id, household=household, status__in=ACTIVE_STATUSES
+    ).first()
 
 
 def _claim_head(household: Household, resident: Resident) -> None:
     """Make `resident` the head; refuse if the household already has another head."""
     head = _current_head(household)
     if head is not None and head.pk != resident.pk:
-        raise ValidationError({"relation": f"该户已有户主（{head.name}）；请先把原户主的“与户主关系”改为其他"})
+        raise ValidationError(
+            {"relation": f"该户已有户主（{head.name}）；请先把原户主的“与户主关系”改为其他"}
+        )
     if household.head_id != resident.pk:
         household.head = resident
         household.version += 1
@@ -269,10 +310,24 @@ def _release_head(household: Household | None, resident: Resident) -> None:
         household.save(update_fields=["head", "version", "updated_at"])
 
 
-def create_resident(*, user: Any, household: Household, name: Any, id_number: Any = None, birth_date: Any = None,
-                    sex: Any = "", phone: Any = None, ethnicity: Any = "", relation: Any = "", status: Any = "",
-                    care_tags: Any = None, special_tags: Any = None, note: str = "", date: Any = None,
-                    newborn: bool = False) -> Resident:
+def create_resident(
+    *,
+    user: Any,
+    household: Household,
+    name: Any,
+    id_number: Any = None,
+    birth_date: Any = None,
+    sex: Any = "",
+    phone: Any = None,
+    ethnicity: Any = "",
+    relation: Any = "",
+    status: Any = "",
+    care_tags: Any = None,
+    special_tags: Any = None,
+    note: str = "",
+    date: Any = None,
+    newborn: bool = False,
+) -> Resident:
     """Register a person in a household: a move-in (or, with `newborn`, a birth) with its LifeEvent.
 
     A person who left the city earlier (same ID number, moved out, in no household) moves back in:
@@ -288,17 +343,25 @@ def create_resident(*, user: Any, household: Household, name: Any, id_number: An
     clean_relation = parse_relation(relation) if relation else (Relation.CHILD if newborn else Relation.OTHER)
     clean_status = parse_residence_status(status, allowed=ACTIVE_STATUSES)
     tags = parse_care_tags(care_tags)
-    special = parse_special_tags(special_tags) if special_tags is not None and may_see_special(user, household.path) \
+    special = (
+        parse_special_tags(special_tags)
+        if special_tags is not None and may_see_special(user, household.path)
         else None
+    )
     when = _event_date(date if not newborn else (date or birth), not_before=birth)
     with transaction.atomic():
         locked = Household.objects.select_for_update().get(pk=household.pk)
         existing = None
         if parsed is not None:
-            existing = Resident.objects.select_for_update(of=("self",)).select_related("household").filter(
-                id_number_hash=pii.id_number_hash(parsed.value)).first()
-            if existing is not None and not (existing.status == ResidenceStatus.MOVED_OUT
-                                             and existing.household_id is None):
+            existing = (
+                Resident.objects.select_for_update(of=("self",))
+                .select_related("household")
+                .filter(id_number_hash=pii.id_number_hash(parsed.value))
+                .first()
+            )
+            if existing is not None and not (
+                existing.status == ResidenceStatus.MOVED_OUT and existing.household_id is None
+            ):
                 raise _already_registered(existing, user)
         resident = existing or Resident()
         resident.household = locked
@@ -325,8 +388,12 @@ def create_resident(*, user: Any, household: Household, name: Any, id_number: An
         if clean_relation == Relation.HEAD:
             _claim_head(locked, resident)
         LifeEvent.objects.create(
-            resident=resident, kind=LifeEventKind.BIRTH if newborn else LifeEventKind.MOVE_IN, date=when,
-            to_household=locked, path=locked.path, county_code=locked.county_code,
+            resident=resident,
+            kind=LifeEventKind.BIRTH if newborn else LifeEventKind.MOVE_IN,
+            date=when,
+            to_household=locked,
+            path=locked.path,
+            county_code=locked.county_code,
             recorded_by=user if getattr(user, "is_authenticated", False) else None,
             note="迁回本市" if existing is not None else "",
         )
@@ -334,18 +401,50 @@ def create_resident(*, user: Any, household: Household, name: Any, id_number: An
     return resident
 
 
-def record_birth(*, user: Any, household: Household, name: Any, birth_date: Any, sex: Any, id_number: Any = None,
-                 ethnicity: Any = "", relation: Any = Relation.CHILD, care_tags: Any = None, note: str = "") -> Resident:
+def record_birth(
+    *,
+    user: Any,
+    household: Household,
+    name: Any,
+    birth_date: Any,
+    sex: Any,
+    id_number: Any = None,
+    ethnicity: Any = "",
+    relation: Any = Relation.CHILD,
+    care_tags: Any = None,
+    note: str = "",
+) -> Resident:
     """A newborn joins a household; the ID number is optional (added later by an update)."""
     if not parse_date(birth_date) and not id_number:
         raise ValidationError({"birth_date": "请填写出生日期"})
-    return create_resident(user=user, household=household, name=name, id_number=id_number, birth_date=birth_date,
-                           sex=sex, ethnicity=ethnicity, relation=relation or Relation.CHILD, care_tags=care_tags,
-                           note=note, newborn=True)
+    return create_resident(
+        user=user,
+        household=household,
+        name=name,
+        id_number=id_number,
+        birth_date=birth_date,
+        sex=sex,
+        ethnicity=ethnicity,
+        relation=relation or Relation.CHILD,
+        care_tags=care_tags,
+        note=note,
+        newborn=True,
+    )
 
 
-RESIDENT_FIELDS = {"name", "id_number", "birth_date", "sex", "phone", "ethnicity", "relation", "status",
-                   "care_tags", "special_tags", "note"}
+RESIDENT_FIELDS = {
+    "name",
+    "id_number",
+    "birth_date",
+    "sex",
+    "phone",
+    "ethnicity",
+    "relation",
+    "status",
+    "care_tags",
+    "special_tags",
+    "note",
+}
 
 
 def update_resident(resident: Resident, *, user: Any, version: int | None, **changes: Any) -> Resident:
@@ -383,11 +482,17 @@ def update_resident(resident: Resident, *, user: Any, version: int | None, **cha
     typed_sex = parse_sex(changes["sex"]) if "sex" in changes else ""
 
     with transaction.atomic():
-        locked = Resident.objects.select_for_update(of=("self",)).select_related("household").get(pk=resident.pk)
+        locked = (
+            Resident.objects.select_for_update(of=("self",)).select_related("household").get(pk=resident.pk)
+        )
         _check_version(locked, version)
         if "status" in clean and locked.status not in ACTIVE_STATUSES and clean["status"] != locked.status:
-            raise ValidationError({"status": f"该居民{_STATUS_LABELS[locked.status]}，不能改为"
-                                             f"{_STATUS_LABELS[clean['status']]}；请用“人口变动”登记"})
+            raise ValidationError(
+                {
+                    "status": f"该居民{_STATUS_LABELS[locked.status]}，不能改为"
+                    f"{_STATUS_LABELS[clean['status']]}；请用“人口变动”登记"
+                }
+            )
         identity = new_id
         if identity is None and locked.id_number_hash:
             identity = parse_id_number(pii.id_number_of(locked))
@@ -411,8 +516,12 @@ def update_resident(resident: Resident, *, user: Any, version: int | None, **cha
         if new_id is not None:
             digest = pii.id_number_hash(new_id.value)
             if digest != locked.id_number_hash:
-                clash = Resident.objects.select_related("household").filter(id_number_hash=digest).exclude(
-                    pk=locked.pk).first()
+                clash = (
+                    Resident.objects.select_related("household")
+                    .filter(id_number_hash=digest)
+                    .exclude(pk=locked.pk)
+                    .first()
+                )
                 if clash is not None:
                     raise _already_registered(clash, user)
                 locked.id_number_enc, locked.id_number_hash = pii.seal_id_number(new_id.value)
@@ -428,8 +537,9 @@ def update_resident(resident: Resident, *, user: Any, version: int | None, **cha
                 changed = True
         if not changed:
             return locked
-        household = Household.objects.select_for_update().get(pk=locked.household_id) if locked.household_id \
-            else None
+        household = (
+            Household.objects.select_for_update().get(pk=locked.household_id) if locked.household_id else None
+        )
         if household is not None and locked.relation != old_relation:
             if locked.relation == Relation.HEAD:
                 _claim_head(household, locked)
@@ -455,8 +565,19 @@ def _households_of(resident: Resident) -> list[int]:
 
 # --- life events --------------------------------------------------------------------------------
 
-def _leave(resident: Resident, *, user: Any, kind: str, status: str, date: Any, note: str,
-           version: int | None, to_household: Household | None = None, relation: str = "") -> LifeEvent:
+
+def _leave(
+    resident: Resident,
+    *,
+    user: Any,
+    kind: str,
+    status: str,
+    date: Any,
+    note: str,
+    version: int | None,
+    to_household: Household | None = None,
+    relation: str = "",
+) -> LifeEvent:
     """Shared body of move out, transfer and death: lock, check, change, record, reindex."""
     with transaction.atomic():
         locked = Resident.objects.select_for_update().get(pk=resident.pk)
@@ -479,8 +600,14 @@ def _leave(resident: Resident, *, user: Any, kind: str, status: str, date: Any, 
         if target is not None and locked.relation == Relation.HEAD:
             _claim_head(target, locked)
         event = LifeEvent.objects.create(
-            resident=locked, kind=kind, date=when, from_household=origin, to_household=target,
-            path=locked.path, county_code=locked.county_code, note=(note or "").strip()[:500],
+            resident=locked,
+            kind=kind,
+            date=when,
+            from_household=origin,
+            to_household=target,
+            path=locked.path,
+            county_code=locked.county_code,
+            note=(note or "").strip()[:500],
             recorded_by=user if getattr(user, "is_authenticated", False) else None,
         )
         reindex_households([origin.pk] + ([target.pk] if target is not None else []))
@@ -488,37 +615,77 @@ def _leave(resident: Resident, *, user: Any, kind: str, status: str, date: Any, 
     return event
 
 
-def move_out(resident: Resident, *, user: Any, date: Any = None, note: str = "", version: int | None = None) -> LifeEvent:
+def move_out(
+    resident: Resident, *, user: Any, date: Any = None, note: str = "", version: int | None = None
+) -> LifeEvent:
     """The person leaves the city (or the registry): status moved out; the household stays on the event."""
     _require_edit(user, resident)
-    return _leave(resident, user=user, kind=LifeEventKind.MOVE_OUT, status=ResidenceStatus.MOVED_OUT, date=date,
-                  note=note, version=version)
+    return _leave(
+        resident,
+        user=user,
+        kind=LifeEventKind.MOVE_OUT,
+        status=ResidenceStatus.MOVED_OUT,
+        date=date,
+        note=note,
+        version=version,
+    )
 
 
-def transfer(resident: Resident, to_household: Household, *, user: Any, date: Any = None, relation: Any = "",
-             note: str = "", version: int | None = None) -> LifeEvent:
+def transfer(
+    resident: Resident,
+    to_household: Household,
+    *,
+    user: Any,
+    date: Any = None,
+    relation: Any = "",
+    note: str = "",
+    version: int | None = None,
+) -> LifeEvent:
     """Move within the city to another household; the resident's place (path) follows."""
     _require_edit(user, resident)
     if not can(user, Cap.EDIT_REGISTRY, to_household.path):
-        record_denied(to_household, message=f"transfer into household outside scope ({Cap.EDIT_REGISTRY})",
-                      user=user if getattr(user, "is_authenticated", False) else None)
-        raise ValidationError({"to_household": "迁入户不存在，或不在您可维护的范围内；请由迁入地网格办理迁入"})
+        record_denied(
+            to_household,
+            message=f"transfer into household outside scope ({Cap.EDIT_REGISTRY})",
+            user=user if getattr(user, "is_authenticated", False) else None,
+        )
+        raise ValidationError(
+            {"to_household": "迁入户不存在，或不在您可维护的范围内；请由迁入地网格办理迁入"}
+        )
     if to_household.status != HouseholdStatus.ACTIVE:
         raise ValidationError({"to_household": "迁入户已迁出或注销"})
     clean_relation = parse_relation(relation) if relation else Relation.OTHER
-    return _leave(resident, user=user, kind=LifeEventKind.TRANSFER, status=ResidenceStatus.PRESENT, date=date,
-                  note=note, version=version, to_household=to_household, relation=clean_relation)
+    return _leave(
+        resident,
+        user=user,
+        kind=LifeEventKind.TRANSFER,
+        status=ResidenceStatus.PRESENT,
+        date=date,
+        note=note,
+        version=version,
+        to_household=to_household,
+        relation=clean_relation,
+    )
 
 
-def record_death(resident: Resident, *, user: Any, date: Any = None, note: str = "",
-                 version: int | None = None) -> LifeEvent:
+def record_death(
+    resident: Resident, *, user: Any, date: Any = None, note: str = "", version: int | None = None
+) -> LifeEvent:
     _require_edit(user, resident)
-    return _leave(resident, user=user, kind=LifeEventKind.DEATH, status=ResidenceStatus.DECEASED, date=date,
-                  note=note, version=version)
+    return _leave(
+        resident,
+        user=user,
+        kind=LifeEventKind.DEATH,
+        status=ResidenceStatus.DECEASED,
+        date=date,
+        note=note,
+        version=version,
+    )
 
 
-def move_out_household(household: Household, *, user: Any, date: Any = None, note: str = "",
-                       version: int | None = None) -> list[LifeEvent]:
+def move_out_household(
+    household: Household, *, user: Any, date: Any = None, note: str = "", version: int | None = None
+) -> list[LifeEvent]:
     """The whole family leaves: every current member moves out and the household is marked moved out."""
     _require_edit(user, household)
     when = _event_date(date)
@@ -528,16 +695,24 @@ def move_out_household(household: Household, *, user: Any, date: Any = None, not
         _check_version(locked, version)
         if locked.status != HouseholdStatus.ACTIVE:
             raise ValidationError({"status": "该户已迁出或注销"})
-        for member in Resident.objects.select_for_update().filter(household=locked, status__in=ACTIVE_STATUSES):
+        for member in Resident.objects.select_for_update().filter(
+            household=locked, status__in=ACTIVE_STATUSES
+        ):
             member.household, member.status = None, ResidenceStatus.MOVED_OUT
             member.version += 1
             member.save()
-            events.append(LifeEvent.objects.create(
-                resident=member, kind=LifeEventKind.MOVE_OUT, date=max(when, member.birth_date or when),
-                from_household=locked, path=locked.path, county_code=locked.county_code,
-                note=(note or "全户迁出").strip()[:500],
-                recorded_by=user if getattr(user, "is_authenticated", False) else None,
-            ))
+            events.append(
+                LifeEvent.objects.create(
+                    resident=member,
+                    kind=LifeEventKind.MOVE_OUT,
+                    date=max(when, member.birth_date or when),
+                    from_household=locked,
+                    path=locked.path,
+                    county_code=locked.county_code,
+                    note=(note or "全户迁出").strip()[:500],
+                    recorded_by=user if getattr(user, "is_authenticated", False) else None,
+                )
+            )
         locked.status, locked.head = HouseholdStatus.MOVED_OUT, None
         locked.version += 1
         locked.save()

@@ -13,6 +13,7 @@ from typing import Any
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import override
 from stdnum.cn import ric
 
@@ -33,8 +34,14 @@ _SPACES = re.compile(r"[\s\u3000\u00a0\u200b]+")
 _NEEDS_NFKC = re.compile(r"[\s\u00a0-\u00ff\u2000-\u206f\u2460-\u24ff\u3000\uff00-\uffef]")
 # "1.50102E+17": what a spreadsheet shows for an 18-digit number stored as a number.
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
-_SEX_LABELS = {"男": Sex.MALE, "女": Sex.FEMALE, "m": Sex.MALE, "f": Sex.FEMALE, "male": Sex.MALE,
-               "female": Sex.FEMALE}
+_SEX_LABELS = {
+    "男": Sex.MALE,
+    "女": Sex.FEMALE,
+    "m": Sex.MALE,
+    "f": Sex.FEMALE,
+    "male": Sex.MALE,
+    "female": Sex.FEMALE,
+}
 MIN_BIRTH_YEAR = 1900
 
 
@@ -90,8 +97,11 @@ def parse_id_number(raw: Any, *, field: str = "id_number", today: datetime.date 
     if not text:
         raise _fail(field, "身份证号不能为空")
     if _SCIENTIFIC.match(text):
-        raise _fail(field, f"身份证号显示为科学计数法（{text}），后几位数字已经丢失；"
-                           "请把该列设为“文本”格式后重新输入完整的 18 位号码")
+        raise _fail(
+            field,
+            f"身份证号显示为科学计数法（{text}），后几位数字已经丢失；"
+            "请把该列设为“文本”格式后重新输入完整的 18 位号码",
+        )
     if len(text) == 15:
         if not text.isdigit():
             raise _fail(field, "15 位旧身份证号只能由数字组成")
@@ -107,13 +117,16 @@ def parse_id_number(raw: Any, *, field: str = "id_number", today: datetime.date 
         birth = datetime.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
         raise _fail(field, f"身份证号中的出生日期 {text[6:14]} 不存在") from None
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     if birth > today or birth.year < MIN_BIRTH_YEAR:
         raise _fail(field, f"身份证号中的出生日期 {birth:%Y-%m-%d} 不合理")
     expected = ric.calc_check_digit(text)
     if text[17] != expected:
-        raise _fail(field, f"身份证号校验位错误：按前 17 位计算最后一位应为 {expected}，填写的是 {text[17]}；"
-                           "请核对是否有数字录错")
+        raise _fail(
+            field,
+            f"身份证号校验位错误：按前 17 位计算最后一位应为 {expected}，填写的是 {text[17]}；"
+            "请核对是否有数字录错",
+        )
     if not _area_valid(text[:6]):
         raise _fail(field, f"身份证号前 6 位地区代码 {text[:6]} 不是有效的行政区划代码")
     sex = Sex.MALE if int(text[16]) % 2 else Sex.FEMALE
@@ -130,7 +143,9 @@ def parse_date(raw: Any, *, field: str = "birth_date") -> datetime.date | None:
     if isinstance(raw, datetime.date):
         return raw
     text = to_halfwidth(str(raw))
-    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(
+        r"(\d{4})(\d{2})(\d{2})", text
+    )
     if match:
         try:
             return datetime.date(int(match[1]), int(match[2]), int(match[3]))
@@ -156,16 +171,23 @@ def parse_sex(raw: Any, *, field: str = "sex") -> str:
 def check_against_id(id_number: IdNumber, *, birth_date: datetime.date | None = None, sex: str = "") -> None:
     """What was typed must agree with what the ID number encodes; the error names the field."""
     if birth_date is not None and birth_date != id_number.birth_date:
-        raise _fail("birth_date", f"出生日期 {birth_date:%Y-%m-%d} 与身份证号不符（身份证号显示 "
-                                  f"{id_number.birth_date:%Y-%m-%d}）；请核对出生日期或身份证号")
+        raise _fail(
+            "birth_date",
+            f"出生日期 {birth_date:%Y-%m-%d} 与身份证号不符（身份证号显示 "
+            f"{id_number.birth_date:%Y-%m-%d}）；请核对出生日期或身份证号",
+        )
     if sex and sex != id_number.sex:
         labels = {value: label for label, value in _labels(Sex)[1].items()}
-        raise _fail("sex", f"性别“{labels[sex]}”与身份证号不符（身份证号第 17 位表示“{labels[id_number.sex]}”）；"
-                           "请核对性别或身份证号")
+        raise _fail(
+            "sex",
+            f"性别“{labels[sex]}”与身份证号不符（身份证号第 17 位表示“{labels[id_number.sex]}”）；"
+            "请核对性别或身份证号",
+        )
 
 
-def validate_identity(id_number: Any, *, birth_date: Any = None, sex: Any = "",
-                      today: datetime.date | None = None) -> IdNumber:
+def validate_identity(
+    id_number: Any, *, birth_date: Any = None, sex: Any = "", today: datetime.date | None = None
+) -> IdNumber:
     """ID number plus the typed birth date and sex, all checked together."""
     parsed = parse_id_number(id_number, today=today)
     check_against_id(parsed, birth_date=parse_date(birth_date), sex=parse_sex(sex))
@@ -184,7 +206,8 @@ _LANDLINE_TYPES = {phonenumbers.PhoneNumberType.FIXED_LINE}
 # phonenumbers' own pattern of Chinese mobile numbers: the common case skips the full parse.
 _CN_MOBILE = re.compile(
     phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern  # type: ignore[union-attr]
-    or r"1\d{10}")
+    or r"1\d{10}"
+)
 _MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
@@ -206,7 +229,9 @@ def parse_phone(raw: Any, *, field: str = "phone") -> Phone:
     try:
         number = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
-        raise _fail(field, f"电话“{raw}”无效：不是电话号码；手机写 11 位，座机写区号-号码，如 0471-6123456") from None
+        raise _fail(
+            field, f"电话“{raw}”无效：不是电话号码；手机写 11 位，座机写区号-号码，如 0471-6123456"
+        ) from None
     if number.country_code != 86:
         raise _fail(field, "只支持中国大陆的手机或座机号码")
     kind = phonenumbers.number_type(number)
@@ -245,16 +270,36 @@ def phone_digits(raw: str) -> str:
 
 # What people write for a relation besides the labels themselves.
 _RELATION_ALIASES: dict[str, str] = {
-    "本人": Relation.HEAD, "妻": Relation.SPOUSE, "夫": Relation.SPOUSE, "妻子": Relation.SPOUSE,
-    "丈夫": Relation.SPOUSE, "子": Relation.CHILD, "女": Relation.CHILD, "儿子": Relation.CHILD,
-    "女儿": Relation.CHILD, "父亲": Relation.PARENT, "母亲": Relation.PARENT, "父": Relation.PARENT,
-    "母": Relation.PARENT, "孙子": Relation.GRANDCHILD, "孙女": Relation.GRANDCHILD,
-    "外孙": Relation.GRANDCHILD, "外孙女": Relation.GRANDCHILD, "祖父": Relation.GRANDPARENT,
-    "祖母": Relation.GRANDPARENT, "兄": Relation.SIBLING, "弟": Relation.SIBLING, "姐": Relation.SIBLING,
-    "妹": Relation.SIBLING, "租客": Relation.TENANT,
+    "本人": Relation.HEAD,
+    "妻": Relation.SPOUSE,
+    "夫": Relation.SPOUSE,
+    "妻子": Relation.SPOUSE,
+    "丈夫": Relation.SPOUSE,
+    "子": Relation.CHILD,
+    "女": Relation.CHILD,
+    "儿子": Relation.CHILD,
+    "女儿": Relation.CHILD,
+    "父亲": Relation.PARENT,
+    "母亲": Relation.PARENT,
+    "父": Relation.PARENT,
+    "母": Relation.PARENT,
+    "孙子": Relation.GRANDCHILD,
+    "孙女": Relation.GRANDCHILD,
+    "外孙": Relation.GRANDCHILD,
+    "外孙女": Relation.GRANDCHILD,
+    "祖父": Relation.GRANDPARENT,
+    "祖母": Relation.GRANDPARENT,
+    "兄": Relation.SIBLING,
+    "弟": Relation.SIBLING,
+    "姐": Relation.SIBLING,
+    "妹": Relation.SIBLING,
+    "租客": Relation.TENANT,
 }
-_KIND_ALIASES: dict[str, str] = {"户籍": HouseholdKind.REGISTERED, "流动": HouseholdKind.NONLOCAL,
-                                 "出租": HouseholdKind.RENTING}
+_KIND_ALIASES: dict[str, str] = {
+    "户籍": HouseholdKind.REGISTERED,
+    "流动": HouseholdKind.NONLOCAL,
+    "出租": HouseholdKind.RENTING,
+}
 _ETHNICITY_SHORT = {"汉": "汉族", "蒙": "蒙古族", "回": "回族", "满": "满族", "藏": "藏族", "维": "维吾尔族"}
 _ETHNICITY_SET = frozenset(ETHNICITIES)
 
@@ -320,8 +365,9 @@ def parse_residence_status(raw: Any, *, field: str = "status", allowed: tuple[st
     value = _choice(text, ResidenceStatus, field=field, what="居住状态")
     if allowed is not None and value not in allowed:
         labels = dict(ResidenceStatus.choices)
-        raise _fail(field, f"这里只能设为{'、'.join(str(labels[v]) for v in allowed)}；"
-                           "迁出、死亡请用“人口变动”登记")
+        raise _fail(
+            field, f"这里只能设为{'、'.join(str(labels[v]) for v in allowed)}；迁出、死亡请用“人口变动”登记"
+        )
     return value
 
 

@@ -37,20 +37,30 @@ def home(request: HttpRequest) -> HttpResponse:
     starts = selectors.start_nodes(request.user)
     if len(starts) == 1 and starts[0].level in {Level.GRID, Level.BUILDING}:
         return node_page(request, starts[0].pk, home=True)
-    return render(request, "registry/home.html", {
-        "starts": [{"node": n, "households": selectors.household_list(request.user, node=n).count()}
-                   for n in starts],
-        "can_import": not scope_of(request.user, Cap.IMPORT_EXPORT).empty,
-    })
+    return render(
+        request,
+        "registry/home.html",
+        {
+            "starts": [
+                {"node": n, "households": selectors.household_list(request.user, node=n).count()}
+                for n in starts
+            ],
+            "can_import": not scope_of(request.user, Cap.IMPORT_EXPORT).empty,
+        },
+    )
 
 
 @login_required
 def node_page(request: HttpRequest, node_id: int, home: bool = False) -> HttpResponse:
     """Browse: county → … → grid → its buildings → a building's households."""
     node = selectors.get_node(request.user, node_id)
-    context: dict[str, Any] = {"node": node, "crumbs": _crumbs(request, node), "is_home": home,
-                               "can_edit": can(request.user, Cap.EDIT_REGISTRY, node.path),
-                               "can_import": can(request.user, Cap.IMPORT_EXPORT, node.path)}
+    context: dict[str, Any] = {
+        "node": node,
+        "crumbs": _crumbs(request, node),
+        "is_home": home,
+        "can_edit": can(request.user, Cap.EDIT_REGISTRY, node.path),
+        "can_import": can(request.user, Cap.IMPORT_EXPORT, node.path),
+    }
     if node.level == Level.BUILDING:
         households = selectors.household_list(request.user, building=node).select_related("head")
         page = Paginator(households, 50).get_page(request.GET.get("page"))
@@ -62,23 +72,30 @@ def node_page(request: HttpRequest, node_id: int, home: bool = False) -> HttpRes
 
 # --- households ---------------------------------------------------------------------------------
 
+
 @login_required
 def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     household = selectors.get_household(request.user, household_id)
     return _render_household(request, household)
 
 
-def _render_household(request: HttpRequest, household: Household, reveal: tuple[str, ...] = ()) -> HttpResponse:
+def _render_household(
+    request: HttpRequest, household: Household, reveal: tuple[str, ...] = ()
+) -> HttpResponse:
     members = [selectors.resident_view(m, request.user) for m in selectors.members_of(household)]
-    return render(request, "registry/household_detail.html", {
-        "household": household,
-        "view": selectors.household_view(household, request.user, reveal),
-        "members": members,
-        "history": selectors.household_history(household)[:50],
-        "crumbs": _crumbs(request, household.building),
-        "can_edit": can(request.user, Cap.EDIT_REGISTRY, household.path),
-        "active": household.status == "active",
-    })
+    return render(
+        request,
+        "registry/household_detail.html",
+        {
+            "household": household,
+            "view": selectors.household_view(household, request.user, reveal),
+            "members": members,
+            "history": selectors.household_history(household)[:50],
+            "crumbs": _crumbs(request, household.building),
+            "can_edit": can(request.user, Cap.EDIT_REGISTRY, household.path),
+            "active": household.status == "active",
+        },
+    )
 
 
 @login_required
@@ -96,13 +113,19 @@ def household_reveal(request: HttpRequest, household_id: int) -> HttpResponse:
 def household_create(request: HttpRequest, node_id: int) -> HttpResponse:
     """Register a new household in a building (or, from a grid or above, in a building chosen there)."""
     node = selectors.get_node(request.user, node_id, Cap.EDIT_REGISTRY)
-    buildings = [] if node.level == Level.BUILDING else list(
-        selectors.buildings_under(node, request.user, Cap.EDIT_REGISTRY)[:500])
+    buildings = (
+        []
+        if node.level == Level.BUILDING
+        else list(selectors.buildings_under(node, request.user, Cap.EDIT_REGISTRY)[:500])
+    )
     form = HouseholdForm(request.POST or None, creating=True, buildings=buildings)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in {"version", "seen", "building"}}
-        building = node if node.level == Level.BUILDING else next(
-            (b for b in buildings if str(b.pk) == form.cleaned_data.get("building")), None)
+        building = (
+            node
+            if node.level == Level.BUILDING
+            else next((b for b in buildings if str(b.pk) == form.cleaned_data.get("building")), None)
+        )
         try:
             household = services.create_household(user=request.user, building=building, **data)
         except ValidationError as exc:
@@ -110,10 +133,17 @@ def household_create(request: HttpRequest, node_id: int) -> HttpResponse:
         else:
             messages.success(request, _("已登记新户 %(number)s") % {"number": household.number})
             return redirect("registry:household", household_id=household.pk)
-    return render(request, "registry/household_form.html", {
-        "form": form, "building": node, "crumbs": _crumbs(request, node), "title": _("登记新户"),
-        "cancel": reverse("registry:node", kwargs={"node_id": node.pk}),
-    })
+    return render(
+        request,
+        "registry/household_form.html",
+        {
+            "form": form,
+            "building": node,
+            "crumbs": _crumbs(request, node),
+            "title": _("登记新户"),
+            "cancel": reverse("registry:node", kwargs={"node_id": node.pk}),
+        },
+    )
 
 
 @login_required
@@ -124,8 +154,9 @@ def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
         form = HouseholdForm(request.POST)
         if form.is_valid():
             try:
-                household = services.update_household(household, user=request.user,
-                                                      version=form.cleaned_data["version"], **form.changes())
+                household = services.update_household(
+                    household, user=request.user, version=form.cleaned_data["version"], **form.changes()
+                )
             except services.StaleVersion as exc:
                 form, conflict = _conflict_form(HouseholdForm, request, exc, {})
             except ValidationError as exc:
@@ -135,17 +166,28 @@ def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
                 return redirect("registry:household", household_id=household.pk)
     else:
         snapshot = selectors.editable_snapshot(household, request.user)
-        form = HouseholdForm(initial={**snapshot, "phone": "", "version": household.version, "seen": _json(snapshot)})
+        form = HouseholdForm(
+            initial={**snapshot, "phone": "", "version": household.version, "seen": _json(snapshot)}
+        )
     household.refresh_from_db()
-    return render(request, "registry/household_form.html", {
-        "form": form, "household": household, "view": selectors.household_view(household, request.user),
-        "crumbs": _crumbs(request, household.building), "title": _("修改户信息"), "conflict": conflict,
-        "cancel": reverse("registry:household", kwargs={"household_id": household.pk}),
-    })
+    return render(
+        request,
+        "registry/household_form.html",
+        {
+            "form": form,
+            "household": household,
+            "view": selectors.household_view(household, request.user),
+            "crumbs": _crumbs(request, household.building),
+            "title": _("修改户信息"),
+            "conflict": conflict,
+            "cancel": reverse("registry:household", kwargs={"household_id": household.pk}),
+        },
+    )
 
 
-def _conflict_form(form_class: Any, request: HttpRequest, exc: services.StaleVersion,
-                   kwargs: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+def _conflict_form(
+    form_class: Any, request: HttpRequest, exc: services.StaleVersion, kwargs: dict[str, Any]
+) -> tuple[Any, dict[str, Any]]:
     """After a version conflict: the form again, now showing the current values with this user's
     own edits on top, against the current version; plus what the other person changed."""
     current = exc.current
@@ -169,8 +211,10 @@ def _conflict_form(form_class: Any, request: HttpRequest, exc: services.StaleVer
     seen = original.seen_values()
     return form, {
         "theirs": selectors.snapshot_changes(seen, snapshot),
-        "mine": [{"label": selectors.FIELD_LABELS.get(k, k), "value": selectors.display_value(k, v)}
-                 for k, v in mine.items()],
+        "mine": [
+            {"label": selectors.FIELD_LABELS.get(k, k), "value": selectors.display_value(k, v)}
+            for k, v in mine.items()
+        ],
         "version": current.version,
     }
 
@@ -181,8 +225,13 @@ def household_move_out(request: HttpRequest, household_id: int) -> HttpResponse:
     form = LifeEventForm(request.POST or None, initial={"version": household.version})
     if request.method == "POST" and form.is_valid():
         try:
-            events = services.move_out_household(household, user=request.user, date=form.cleaned_data["date"],
-                                                 note=form.cleaned_data["note"], version=form.cleaned_data["version"])
+            events = services.move_out_household(
+                household,
+                user=request.user,
+                date=form.cleaned_data["date"],
+                note=form.cleaned_data["note"],
+                version=form.cleaned_data["version"],
+            )
         except services.StaleVersion as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
@@ -190,22 +239,31 @@ def household_move_out(request: HttpRequest, household_id: int) -> HttpResponse:
         else:
             messages.success(request, _("全户已迁出（%(n)s 人）") % {"n": len(events)})
             return redirect("registry:household", household_id=household.pk)
-    return render(request, "registry/life_event_form.html", {
-        "form": form, "title": _("全户迁出"), "subject": household.address,
-        "explain": _("该户所有成员登记为迁出，户状态改为“已迁出”；记录和历史都保留。"),
-        "crumbs": _crumbs(request, household.building),
-        "cancel": reverse("registry:household", kwargs={"household_id": household.pk}),
-    })
+    return render(
+        request,
+        "registry/life_event_form.html",
+        {
+            "form": form,
+            "title": _("全户迁出"),
+            "subject": household.address,
+            "explain": _("该户所有成员登记为迁出，户状态改为“已迁出”；记录和历史都保留。"),
+            "crumbs": _crumbs(request, household.building),
+            "cancel": reverse("registry:household", kwargs={"household_id": household.pk}),
+        },
+    )
 
 
 # --- residents ----------------------------------------------------------------------------------
+
 
 @login_required
 def resident_create(request: HttpRequest, household_id: int, birth: bool = False) -> HttpResponse:
     """A new member moves in, or (birth=True) a newborn is added."""
     household = selectors.get_household(request.user, household_id, Cap.EDIT_REGISTRY)
     allow_special = may_see_special(request.user, household.path)
-    form = ResidentForm(request.POST or None, mode="birth" if birth else "move_in", allow_special=allow_special)
+    form = ResidentForm(
+        request.POST or None, mode="birth" if birth else "move_in", allow_special=allow_special
+    )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in {"version", "seen"}}
         try:
@@ -221,11 +279,17 @@ def resident_create(request: HttpRequest, household_id: int, birth: bool = False
         else:
             messages.success(request, _("已登记 %(name)s") % {"name": resident.name})
             return redirect("registry:household", household_id=household.pk)
-    return render(request, "registry/resident_form.html", {
-        "form": form, "household": household, "crumbs": _crumbs(request, household.building),
-        "title": _("新生儿登记") if birth else _("登记迁入人员"),
-        "cancel": reverse("registry:household", kwargs={"household_id": household.pk}),
-    })
+    return render(
+        request,
+        "registry/resident_form.html",
+        {
+            "form": form,
+            "household": household,
+            "crumbs": _crumbs(request, household.building),
+            "title": _("新生儿登记") if birth else _("登记迁入人员"),
+            "cancel": reverse("registry:household", kwargs={"household_id": household.pk}),
+        },
+    )
 
 
 @login_required
@@ -242,15 +306,19 @@ def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
 def _render_resident(request: HttpRequest, resident: Resident, reveal: tuple[str, ...] = ()) -> HttpResponse:
     household = resident.household
     building = household.building if household else Node.objects.filter(path=resident.path).first()
-    return render(request, "registry/resident_detail.html", {
-        "resident": resident,
-        "view": selectors.resident_view(resident, request.user, reveal),
-        "household": household,
-        "history": selectors.resident_history(resident),
-        "crumbs": _crumbs(request, building),
-        "can_edit": can(request.user, Cap.EDIT_REGISTRY, resident.path),
-        "active": resident.household_id is not None,
-    })
+    return render(
+        request,
+        "registry/resident_detail.html",
+        {
+            "resident": resident,
+            "view": selectors.resident_view(resident, request.user, reveal),
+            "household": household,
+            "history": selectors.resident_history(resident),
+            "crumbs": _crumbs(request, building),
+            "can_edit": can(request.user, Cap.EDIT_REGISTRY, resident.path),
+            "active": resident.household_id is not None,
+        },
+    )
 
 
 @login_required
@@ -270,15 +338,19 @@ def resident_reveal(request: HttpRequest, resident_id: int, field: str) -> HttpR
 @login_required
 def resident_edit(request: HttpRequest, resident_id: int) -> HttpResponse:
     resident = selectors.get_resident(request.user, resident_id, Cap.EDIT_REGISTRY)
-    kwargs: dict[str, Any] = {"mode": "edit", "allow_special": may_see_special(request.user, resident.path),
-              "has_id": bool(resident.id_number_hash)}
+    kwargs: dict[str, Any] = {
+        "mode": "edit",
+        "allow_special": may_see_special(request.user, resident.path),
+        "has_id": bool(resident.id_number_hash),
+    }
     conflict: dict[str, Any] = {}
     if request.method == "POST":
         form = ResidentForm(request.POST, **kwargs)
         if form.is_valid():
             try:
-                resident = services.update_resident(resident, user=request.user, version=form.cleaned_data["version"],
-                                                    **form.changes())
+                resident = services.update_resident(
+                    resident, user=request.user, version=form.cleaned_data["version"], **form.changes()
+                )
             except services.StaleVersion as exc:
                 form, conflict = _conflict_form(ResidentForm, request, exc, kwargs)
             except ValidationError as exc:
@@ -288,16 +360,32 @@ def resident_edit(request: HttpRequest, resident_id: int) -> HttpResponse:
                 return redirect("registry:resident", resident_id=resident.pk)
     else:
         snapshot = selectors.editable_snapshot(resident, request.user)
-        form = ResidentForm(initial={**snapshot, "id_number": "", "phone": "", "version": resident.version,
-                                     "seen": _json(snapshot)}, **kwargs)
+        form = ResidentForm(
+            initial={
+                **snapshot,
+                "id_number": "",
+                "phone": "",
+                "version": resident.version,
+                "seen": _json(snapshot),
+            },
+            **kwargs,
+        )
     resident.refresh_from_db()
     household = resident.household
-    return render(request, "registry/resident_form.html", {
-        "form": form, "resident": resident, "household": household, "conflict": conflict,
-        "view": selectors.resident_view(resident, request.user),
-        "crumbs": _crumbs(request, household.building if household else None), "title": _("修改居民信息"),
-        "cancel": reverse("registry:resident", kwargs={"resident_id": resident.pk}),
-    })
+    return render(
+        request,
+        "registry/resident_form.html",
+        {
+            "form": form,
+            "resident": resident,
+            "household": household,
+            "conflict": conflict,
+            "view": selectors.resident_view(resident, request.user),
+            "crumbs": _crumbs(request, household.building if household else None),
+            "title": _("修改居民信息"),
+            "cancel": reverse("registry:resident", kwargs={"resident_id": resident.pk}),
+        },
+    )
 
 
 def _life_event(request: HttpRequest, resident_id: int, kind: str) -> HttpResponse:
@@ -314,18 +402,30 @@ def _life_event(request: HttpRequest, resident_id: int, kind: str) -> HttpRespon
         data = form.cleaned_data
         try:
             if transfer:
-                target = selectors.households_for(request.user, Cap.EDIT_REGISTRY).filter(
-                    number=data["to_household"].strip()).first()
+                target = (
+                    selectors.households_for(request.user, Cap.EDIT_REGISTRY)
+                    .filter(number=data["to_household"].strip())
+                    .first()
+                )
                 if target is None:
                     raise ValidationError({"to_household": _("户编号不存在，或不在您可维护的范围内")})
-                services.transfer(resident, target, user=request.user, date=data["date"], relation=data["relation"],
-                                  note=data["note"], version=data["version"])
+                services.transfer(
+                    resident,
+                    target,
+                    user=request.user,
+                    date=data["date"],
+                    relation=data["relation"],
+                    note=data["note"],
+                    version=data["version"],
+                )
             elif kind == "move_out":
-                services.move_out(resident, user=request.user, date=data["date"], note=data["note"],
-                                  version=data["version"])
+                services.move_out(
+                    resident, user=request.user, date=data["date"], note=data["note"], version=data["version"]
+                )
             else:
-                services.record_death(resident, user=request.user, date=data["date"], note=data["note"],
-                                      version=data["version"])
+                services.record_death(
+                    resident, user=request.user, date=data["date"], note=data["note"], version=data["version"]
+                )
         except services.StaleVersion as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
@@ -334,11 +434,18 @@ def _life_event(request: HttpRequest, resident_id: int, kind: str) -> HttpRespon
             messages.success(request, _("已登记：%(what)s") % {"what": titles[kind]})
             return redirect("registry:resident", resident_id=resident.pk)
     household = resident.household
-    return render(request, "registry/life_event_form.html", {
-        "form": form, "title": titles[kind], "subject": resident.name, "explain": explain[kind],
-        "crumbs": _crumbs(request, household.building if household else None),
-        "cancel": reverse("registry:resident", kwargs={"resident_id": resident.pk}),
-    })
+    return render(
+        request,
+        "registry/life_event_form.html",
+        {
+            "form": form,
+            "title": titles[kind],
+            "subject": resident.name,
+            "explain": explain[kind],
+            "crumbs": _crumbs(request, household.building if household else None),
+            "cancel": reverse("registry:resident", kwargs={"resident_id": resident.pk}),
+        },
+    )
 
 
 @login_required
@@ -358,6 +465,7 @@ def resident_death(request: HttpRequest, resident_id: int) -> HttpResponse:
 
 # --- Excel --------------------------------------------------------------------------------------
 
+
 def _import_grids(request: HttpRequest) -> Any:
     grids = selectors.grids_in_scope(request.user, Cap.IMPORT_EXPORT)
     return [g for g in grids[:500] if can(request.user, Cap.EDIT_REGISTRY, g.path)]
@@ -376,8 +484,12 @@ def import_page(request: HttpRequest) -> HttpResponse:
     pending = request.session.get(PENDING_KEY) or {}
     if request.method == "POST" and request.POST.get("pending"):
         return _commit_pending(request, pending, grids)
-    form = ImportForm(request.POST or None, request.FILES or None, grids=grids,
-                      initial={"grid": request.GET.get("grid", "")})
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        grids=grids,
+        initial={"grid": request.GET.get("grid", "")},
+    )
     report = None
     file_error = ""
     commit = request.POST.get("commit") == "1"
@@ -389,7 +501,10 @@ def import_page(request: HttpRequest) -> HttpResponse:
         except excel.ExcelFileError as exc:
             file_error = exc.message
         if report is not None and report.committed:
-            messages.success(request, _("导入完成：新增 %(h)s 户、%(r)s 人") % {"h": report.households, "r": report.residents})
+            messages.success(
+                request,
+                _("导入完成：新增 %(h)s 户、%(r)s 人") % {"h": report.households, "r": report.residents},
+            )
             return redirect("registry:node", node_id=grid.pk)
         if report is not None and not report.errors:
             excel.discard_pending(pending.get("token", ""))
@@ -397,10 +512,19 @@ def import_page(request: HttpRequest) -> HttpResponse:
             request.session[PENDING_KEY] = pending
     elif request.method == "POST" and "file" in form.errors:
         file_error = " ".join(str(e) for e in form.errors["file"])
-    return render(request, "registry/import.html", {
-        "form": form, "report": report, "file_error": file_error, "commit": commit, "grids": grids,
-        "pending": pending if report is not None and not report.errors else None,
-    }, status=400 if file_error else 200)
+    return render(
+        request,
+        "registry/import.html",
+        {
+            "form": form,
+            "report": report,
+            "file_error": file_error,
+            "commit": commit,
+            "grids": grids,
+            "pending": pending if report is not None and not report.errors else None,
+        },
+        status=400 if file_error else 200,
+    )
 
 
 PENDING_KEY = "registry_import_pending"
@@ -413,15 +537,21 @@ def _commit_pending(request: HttpRequest, pending: dict[str, str], grids: Any) -
         messages.error(request, _("待导入的文件已过期，请重新选择文件并检查"))
         return redirect("registry:import")
     grid = excel.grid_for_import(request.user, pending["grid"])
-    report = excel.import_path(path, grid=grid, commit=True, user=request.user, source_name=pending.get("name", ""))
+    report = excel.import_path(
+        path, grid=grid, commit=True, user=request.user, source_name=pending.get("name", "")
+    )
     excel.discard_pending(token)
     request.session.pop(PENDING_KEY, None)
     if report.committed:
-        messages.success(request, _("导入完成：新增 %(h)s 户、%(r)s 人") % {"h": report.households, "r": report.residents})
+        messages.success(
+            request, _("导入完成：新增 %(h)s 户、%(r)s 人") % {"h": report.households, "r": report.residents}
+        )
         return redirect("registry:node", node_id=grid.pk)
     # Something changed since the dry run (e.g. someone registered one of these people meanwhile).
     form = ImportForm(grids=grids, initial={"grid": grid.code})
-    return render(request, "registry/import.html", {"form": form, "report": report, "commit": True, "grids": grids})
+    return render(
+        request, "registry/import.html", {"form": form, "report": report, "commit": True, "grids": grids}
+    )
 
 
 @login_required
@@ -438,8 +568,11 @@ def node_export(request: HttpRequest, node_id: int) -> HttpResponse:
     reveal = request.GET.get("reveal") == "1"
     if excel.export_too_large(request.user, node):
         # Too large to build now: offer the background export (a POST queues it).
-        return render(request, "registry/export_confirm.html", {
-            "node": node, "reveal": reveal, "limit": settings.REGISTRY_EXPORT_MAX_ROWS})
+        return render(
+            request,
+            "registry/export_confirm.html",
+            {"node": node, "reveal": reveal, "limit": settings.REGISTRY_EXPORT_MAX_ROWS},
+        )
     return excel.export_response(request.user, node, reveal=reveal)
 
 
@@ -452,9 +585,15 @@ def export_jobs(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("已加入后台导出，完成后会在通知中提醒您"))
         return redirect("registry:export_jobs")
     jobs = list(exports.jobs_for(request.user)[:50])
-    return render(request, "registry/export_jobs.html", {
-        "jobs": jobs, "keep_hours": settings.REGISTRY_EXPORT_KEEP_HOURS,
-        "working": any(job.status in ("pending", "running") for job in jobs)})
+    return render(
+        request,
+        "registry/export_jobs.html",
+        {
+            "jobs": jobs,
+            "keep_hours": settings.REGISTRY_EXPORT_KEEP_HOURS,
+            "working": any(job.status in ("pending", "running") for job in jobs),
+        },
+    )
 
 
 @login_required

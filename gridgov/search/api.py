@@ -26,8 +26,10 @@ class SearchHitOut(Schema):
     id: int
     url: str = Field(description="the page of this resident or household")
     tier: int = Field(description="0 exact, 1 prefix, 2 substring")
-    match: str = Field(description="what matched: name, surname, pinyin, id_number, id_tail, phone, phone_tail, "
-                                   "address, number")
+    match: str = Field(
+        description="what matched: name, surname, pinyin, id_number, id_tail, phone, phone_tail, "
+        "address, number"
+    )
     outside_scope: bool = Field(description="found only through a break-the-glass grant")
     name: str | None = None
     sex: str | None = None
@@ -76,7 +78,9 @@ class SearchPageOut(Schema):
 
 
 class GrantIn(Schema):
-    reason: str = Field(description="why you must search outside your area (audited, shown to your supervisors)")
+    reason: str = Field(
+        description="why you must search outside your area (audited, shown to your supervisors)"
+    )
     node_id: int | None = Field(None, description="where to search; default: the community above your grid")
 
 
@@ -89,10 +93,17 @@ def grant_out(grant: BreakGlassGrant, names: dict[str, str] | None = None) -> di
 
     if names is None:
         names = dict(Node.objects.filter(path=grant.path).values_list("path", "name"))
-    return {"id": grant.pk, "user": grant.user.username, "user_name": getattr(grant.user, "full_name", ""),
-            "reason": grant.reason, "path": grant.path, "node_name": names.get(grant.path, ""),
-            "granted_at": grant.granted_at, "expires_at": grant.expires_at,
-            "active": grant.expires_at > timezone.now()}
+    return {
+        "id": grant.pk,
+        "user": grant.user.username,
+        "user_name": getattr(grant.user, "full_name", ""),
+        "reason": grant.reason,
+        "path": grant.path,
+        "node_name": names.get(grant.path, ""),
+        "granted_at": grant.granted_at,
+        "expires_at": grant.expires_at,
+        "active": grant.expires_at > timezone.now(),
+    }
 
 
 def grants_out(grants: list[BreakGlassGrant]) -> list[dict[str, Any]]:
@@ -101,13 +112,22 @@ def grants_out(grants: list[BreakGlassGrant]) -> list[dict[str, Any]]:
 
 
 @router.get("/search", response=SearchPageOut, exclude_none=True)
-def search(request: HttpRequest, q: str = "", page: int = 1, page_size: int = selectors.PAGE_SIZE) -> dict[str, Any]:
+def search(
+    request: HttpRequest, q: str = "", page: int = 1, page_size: int = selectors.PAGE_SIZE
+) -> dict[str, Any]:
     """Find residents and households by name (2+ characters, or a surname), full pinyin or initials,
     phone (full or last 4 digits), ID number (full, or its last 4 or 6 characters), address
     (3栋2单元, 3号楼2单元301, 惠民社区3号楼) or household number. At most 50 characters (longer: 400)."""
     result = selectors.search(request.user, q, page, page_size)
-    return {"query": result.query, "page": result.page, "page_size": result.page_size, "has_next": result.has_next,
-            "kinds": result.kinds, "results": result.results, "grants": grants_out(result.grants)}
+    return {
+        "query": result.query,
+        "page": result.page,
+        "page_size": result.page_size,
+        "has_next": result.has_next,
+        "kinds": result.kinds,
+        "results": result.results,
+        "grants": grants_out(result.grants),
+    }
 
 
 @router.post("/search/break-glass", response={201: GrantOut, 400: ErrorOut})
@@ -127,7 +147,7 @@ def my_grants(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/search/break-glass/supervised", response=list[GrantOut])
 def supervised_grants(request: HttpRequest, limit: int = 100) -> list[dict[str, Any]]:
     """Grants of the staff you supervise, and grants opening your area to others (newest first)."""
-    grants = list(selectors.grants_supervised_by(request.user)[:max(1, min(limit, 500))])
+    grants = list(selectors.grants_supervised_by(request.user)[: max(1, min(limit, 500))])
     return grants_out(grants)
 
 
@@ -141,7 +161,9 @@ def _visible_grant(request: HttpRequest, grant_id: int) -> BreakGlassGrant:
     from django.http import Http404
 
     grant = BreakGlassGrant.objects.select_related("user").filter(pk=grant_id).first()
-    if grant is None or (grant.user_id != request.user.pk
-                         and not selectors.grants_supervised_by(request.user).filter(pk=grant_id).exists()):
+    if grant is None or (
+        grant.user_id != request.user.pk
+        and not selectors.grants_supervised_by(request.user).filter(pk=grant_id).exists()
+    ):
         raise Http404("not found")
     return grant

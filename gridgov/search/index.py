@@ -37,8 +37,9 @@ _end = 0
 for _level in LEVEL_ORDER:
     _end += CODE_LENGTH[_level]
     PATH_LENGTH[_level] = _end
-SQLITE_SCOPE_LENGTHS = tuple(PATH_LENGTH[lv] for lv in (Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.COMMUNITY,
-                                                         Level.GRID))
+SQLITE_SCOPE_LENGTHS = tuple(
+    PATH_LENGTH[lv] for lv in (Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.COMMUNITY, Level.GRID)
+)
 PG_SCOPE_LENGTHS = tuple(PATH_LENGTH[lv] for lv in (Level.TOWNSHIP, Level.COMMUNITY, Level.GRID))
 COUNTY_LENGTH = PATH_LENGTH[Level.COUNTY]
 # What FTS5's ascii tokenizer keeps in one token: ASCII letters and digits and any non-ASCII
@@ -46,16 +47,22 @@ COUNTY_LENGTH = PATH_LENGTH[Level.COUNTY]
 _TOKEN = re.compile(r"^[0-9a-z\u0080-\U0010ffff]+$")
 
 # Kept in step with migrations/0002 (the SQL there is frozen; this is what the code runs).
-SQLITE_KEYS_NEW = "new.tokens || " + " || ".join(f"' s' || substr(new.path, 1, {n})" for n in SQLITE_SCOPE_LENGTHS)
+SQLITE_KEYS_NEW = "new.tokens || " + " || ".join(
+    f"' s' || substr(new.path, 1, {n})" for n in SQLITE_SCOPE_LENGTHS
+)
 # Every token prefixed with the county code (chars 7-12 of the path), then the scope tokens. Only
 # built-in immutable functions, so the index needs no function of ours (and builds ~25% faster).
-PG_KEYS = ("((string_to_array(substr(replace(' ' || tokens, ' ', ' ' || substr(path, 7, 6)), 2), ' ') || ARRAY["
-           + ", ".join(f"'s' || left(path, {n})" for n in PG_SCOPE_LENGTHS) + ']) COLLATE "C")')
+PG_KEYS = (
+    "((string_to_array(substr(replace(' ' || tokens, ' ', ' ' || substr(path, 7, 6)), 2), ' ') || ARRAY["
+    + ", ".join(f"'s' || left(path, {n})" for n in PG_SCOPE_LENGTHS)
+    + ']) COLLATE "C")'
+)
 # Two partial indexes (halves by primary key), so a bulk load builds them on two cores at once.
 PG_HALVES = (("search_doc_keys_a", "id % 4 < 2"), ("search_doc_keys_b", "id % 4 >= 2"))
 
 
 # --- building documents ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Doc:
@@ -66,14 +73,27 @@ class Doc:
 
 
 def resident_doc(resident: Any, id_number: str = "", phone: str = "") -> Doc:
-    return Doc(resident_doc_id(resident.pk), resident.path, resident.county_code,
-               resident_tokens(resident.name, phone=phone, id_number=id_number))
+    return Doc(
+        resident_doc_id(resident.pk),
+        resident.path,
+        resident.county_code,
+        resident_tokens(resident.name, phone=phone, id_number=id_number),
+    )
 
 
 def household_doc(household: Any, building_name: str, phone: str = "") -> Doc:
-    return Doc(household_doc_id(household.pk), household.path, household.county_code,
-               household_tokens(address=household.address, building=building_name,
-                                unit=household.unit, room=household.room, phone=phone))
+    return Doc(
+        household_doc_id(household.pk),
+        household.path,
+        household.county_code,
+        household_tokens(
+            address=household.address,
+            building=building_name,
+            unit=household.unit,
+            room=household.room,
+            phone=phone,
+        ),
+    )
 
 
 def _write(docs: Sequence[Doc], remove: Iterable[int] = ()) -> None:
@@ -81,7 +101,7 @@ def _write(docs: Sequence[Doc], remove: Iterable[int] = ()) -> None:
     ids = [d.id for d in docs] + list(remove)
     with connection.cursor() as cursor:
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
+            chunk = ids[start : start + 500]
             placeholders = ", ".join(["%s"] * len(chunk))
             cursor.execute(f"DELETE FROM search_searchdoc WHERE id IN ({placeholders})", chunk)  # noqa: S608
     _insert(docs)
@@ -91,8 +111,10 @@ def _insert(docs: Sequence[Doc]) -> None:
     """Add documents that are not in the index yet."""
     if docs:
         with connection.cursor() as cursor:
-            cursor.executemany("INSERT INTO search_searchdoc (id, path, county_code, tokens) VALUES (%s, %s, %s, %s)",
-                               [(d.id, d.path, d.county_code, d.tokens) for d in docs])
+            cursor.executemany(
+                "INSERT INTO search_searchdoc (id, path, county_code, tokens) VALUES (%s, %s, %s, %s)",
+                [(d.id, d.path, d.county_code, d.tokens) for d in docs],
+            )
 
 
 def reindex_households(household_ids: Iterable[int]) -> None:
@@ -104,10 +126,14 @@ def reindex_households(household_ids: Iterable[int]) -> None:
     if not ids:
         return
     households = list(Household.objects.filter(pk__in=ids).select_related("building"))
-    docs = [household_doc(h, h.building.name if h.building_id else "", pii.household_phone_of(h)) for h in households]
+    docs = [
+        household_doc(h, h.building.name if h.building_id else "", pii.household_phone_of(h))
+        for h in households
+    ]
     gone = [household_doc_id(pk) for pk in set(ids) - {h.pk for h in households}]
-    members = Resident.objects.filter(Q(household_id__in=ids)
-                                      | Q(household__isnull=True, life_events__from_household_id__in=ids)).distinct()
+    members = Resident.objects.filter(
+        Q(household_id__in=ids) | Q(household__isnull=True, life_events__from_household_id__in=ids)
+    ).distinct()
     docs.extend(resident_doc(r, pii.id_number_of(r), pii.resident_phone_of(r)) for r in members)
     _write(docs, gone)
 
@@ -139,10 +165,19 @@ def index_new_records(households: Iterable[NewHousehold], residents: Iterable[Ne
     the same documents `reindex_households` would build, without reading back and decrypting
     what was just written, and with the tokenizer's caches. Returns the number of documents."""
     tokens = BulkTokenizer()
-    docs = [Doc(household_doc_id(h.pk), h.path, h.county_code,
-                tokens.household(h.address, h.building, h.unit, h.room, h.phone)) for h in households]
-    docs.extend(Doc(resident_doc_id(r.pk), r.path, r.county_code, tokens.resident(r.name, r.phone, r.id_number))
-                for r in residents)
+    docs = [
+        Doc(
+            household_doc_id(h.pk),
+            h.path,
+            h.county_code,
+            tokens.household(h.address, h.building, h.unit, h.room, h.phone),
+        )
+        for h in households
+    ]
+    docs.extend(
+        Doc(resident_doc_id(r.pk), r.path, r.county_code, tokens.resident(r.name, r.phone, r.id_number))
+        for r in residents
+    )
     _insert(docs)
     return len(docs)
 
@@ -169,7 +204,7 @@ def rebuild_all(progress: Callable[[int], None] | None = None, batch: int = 2000
         for model in (Household, Resident):
             pks = list(model.objects.order_by("pk").values_list("pk", flat=True))
             for start in range(0, len(pks), batch):
-                chunk = pks[start:start + batch]
+                chunk = pks[start : start + batch]
                 if model is Household:
                     reindex_households(chunk)
                 else:
@@ -181,6 +216,7 @@ def rebuild_all(progress: Callable[[int], None] | None = None, batch: int = 2000
 
 
 # --- bulk loading (seeding) --------------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def bulk_loading(rebuild: Iterable[str] = ()) -> Iterator[Callable[[Iterable[Doc]], None]]:
@@ -210,12 +246,16 @@ def bulk_loading(rebuild: Iterable[str] = ()) -> Iterator[Callable[[Iterable[Doc
             raise ValueError("bulk_loading loads new documents only (ids above the existing ones)")
         with connection.cursor() as cursor:
             if vendor == "postgresql":
-                with cursor.cursor.copy("COPY search_searchdoc (id, path, county_code, tokens) FROM STDIN") as copy:
+                with cursor.cursor.copy(
+                    "COPY search_searchdoc (id, path, county_code, tokens) FROM STDIN"
+                ) as copy:
                     for d in docs:
                         copy.write_row((d.id, d.path, d.county_code, d.tokens))
             else:
-                cursor.executemany("INSERT INTO search_searchdoc (id, path, county_code, tokens) VALUES (%s, %s, %s, %s)",
-                                   [(d.id, d.path, d.county_code, d.tokens) for d in docs])
+                cursor.executemany(
+                    "INSERT INTO search_searchdoc (id, path, county_code, tokens) VALUES (%s, %s, %s, %s)",
+                    [(d.id, d.path, d.county_code, d.tokens) for d in docs],
+                )
 
     try:
         yield load
@@ -225,8 +265,11 @@ def bulk_loading(rebuild: Iterable[str] = ()) -> Iterator[Callable[[Iterable[Doc
                 keys = SQLITE_KEYS_NEW.replace("new.", "d.")
                 # No incremental merging while loading: one merge ("optimize") at the end is cheaper.
                 cursor.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 0)")
-                cursor.execute(f"INSERT INTO search_fts (rowid, keys) SELECT d.id, {keys} "  # noqa: S608
-                               "FROM search_searchdoc d WHERE d.id > %s ORDER BY d.id", [before])
+                cursor.execute(
+                    f"INSERT INTO search_fts (rowid, keys) SELECT d.id, {keys} "  # noqa: S608
+                    "FROM search_searchdoc d WHERE d.id > %s ORDER BY d.id",
+                    [before],
+                )
                 for statement in sqlite_triggers():
                     cursor.execute(statement)
                 cursor.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
@@ -252,8 +295,11 @@ def sqlite_triggers() -> list[str]:
 
 
 def pg_index_statements() -> list[str]:
-    return [f"CREATE INDEX IF NOT EXISTS {name} ON search_searchdoc USING gin ({PG_KEYS}) "
-            f"WITH (fastupdate = off) WHERE {where}" for name, where in PG_HALVES]
+    return [
+        f"CREATE INDEX IF NOT EXISTS {name} ON search_searchdoc USING gin ({PG_KEYS}) "
+        f"WITH (fastupdate = off) WHERE {where}"
+        for name, where in PG_HALVES
+    ]
 
 
 def build_pg_indexes(statements: list[str], memory: str = "512MB") -> None:
@@ -296,6 +342,7 @@ def build_pg_indexes(statements: list[str], memory: str = "512MB") -> None:
 
 
 # --- querying ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ScopePlan:
@@ -401,8 +448,10 @@ def _find_postgresql(alt: Alternative, scope: ScopePlan, limit: int) -> list[int
             params: list[Any] = [keys] if scopes is None else [keys, scopes]
             # One branch per partial index (the planner ORs their bitmaps); built from constants only.
             where = " OR ".join(f"({half.replace('%', '%%')} AND {match})" for _name, half in PG_HALVES)
-            cursor.execute(f"SELECT id FROM search_searchdoc WHERE {where} LIMIT %s",  # noqa: S608
-                           [*params * len(PG_HALVES), limit - len(found)])
+            cursor.execute(
+                f"SELECT id FROM search_searchdoc WHERE {where} LIMIT %s",  # noqa: S608
+                [*params * len(PG_HALVES), limit - len(found)],
+            )
             found.extend(row[0] for row in cursor.fetchall())
             if len(found) >= limit:
                 break

@@ -63,11 +63,14 @@ class SearchPage:
 
 # --- scope ------------------------------------------------------------------------------------
 
+
 def active_grants(user: Any) -> list[BreakGlassGrant]:
     """The user's unexpired break-the-glass grants."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    return list(BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now()).order_by("-granted_at"))
+    return list(
+        BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now()).order_by("-granted_at")
+    )
 
 
 def _has_active_grant(user: Any) -> bool:
@@ -76,8 +79,10 @@ def _has_active_grant(user: Any) -> bool:
         return False
     table = BreakGlassGrant._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {table} WHERE user_id = %s AND expires_at > %s LIMIT 1",  # noqa: S608
-                       [user.pk, timezone.now()])
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE user_id = %s AND expires_at > %s LIMIT 1",  # noqa: S608
+            [user.pk, timezone.now()],
+        )
         return cursor.fetchone() is not None
 
 
@@ -97,6 +102,7 @@ def search_scope(user: Any) -> tuple[Scope, list[BreakGlassGrant]]:
 
 
 # --- the search -------------------------------------------------------------------------------
+
 
 def clean_query(q: Any) -> str:
     text = "" if q is None else str(q)
@@ -123,8 +129,12 @@ def search(user: Any, q: Any, page: Any = 1, page_size: Any = PAGE_SIZE) -> Sear
     text = clean_query(q)
     page, page_size = clean_page(page, page_size)
     parsed = parse_query(text)
-    result = SearchPage(query=text.strip(), page=page, page_size=page_size,
-                        kinds=sorted({alt.kind for alt in parsed.alternatives}))
+    result = SearchPage(
+        query=text.strip(),
+        page=page,
+        page_size=page_size,
+        kinds=sorted({alt.kind for alt in parsed.alternatives}),
+    )
     if parsed.empty:
         return result
     scope, grants = search_scope(user)
@@ -134,7 +144,7 @@ def search(user: Any, q: Any, page: Any = 1, page_size: Any = PAGE_SIZE) -> Sear
     want = page * page_size + 1
     hits = find_hits(parsed, scope, want)
     result.has_next = len(hits) > page * page_size
-    window = hits[(page - 1) * page_size: page * page_size]
+    window = hits[(page - 1) * page_size : page * page_size]
     result.results = present(window, user, scope)
     if grants:
         _audit_grant_search(user, grants, parsed, result)
@@ -174,15 +184,30 @@ def _exact_lookups(parsed: ParsedQuery, scope: Scope, want: int) -> list[tuple[l
     where = scope.q("path")
     if parsed.full_id:
         value = convert_15_to_18(parsed.full_id) if len(parsed.full_id) == 15 else parsed.full_id
-        pks = Resident.objects.filter(where, id_number_hash=pii.id_number_hash(value)).values_list("pk", flat=True)
+        pks = Resident.objects.filter(where, id_number_hash=pii.id_number_hash(value)).values_list(
+            "pk", flat=True
+        )
         out.append(([resident_doc_id(pk) for pk in pks[:want]], "id_number"))
     if parsed.full_phone:
         digest = pii.phone_hash(parsed.full_phone)
-        residents = Resident.objects.filter(where, phone_hash=digest).order_by("pk").values_list("pk", flat=True)
-        households = Household.objects.filter(where, phone_hash=digest).order_by("pk").values_list("pk", flat=True)
-        out.append(([resident_doc_id(pk) for pk in residents[:want]]
-                    + [household_doc_id(pk) for pk in households[:want]], "phone"))
-    if parsed.number and any(c.isdigit() for c in parsed.number) and (len(parsed.number) >= 7 or "-" in parsed.number):
+        residents = (
+            Resident.objects.filter(where, phone_hash=digest).order_by("pk").values_list("pk", flat=True)
+        )
+        households = (
+            Household.objects.filter(where, phone_hash=digest).order_by("pk").values_list("pk", flat=True)
+        )
+        out.append(
+            (
+                [resident_doc_id(pk) for pk in residents[:want]]
+                + [household_doc_id(pk) for pk in households[:want]],
+                "phone",
+            )
+        )
+    if (
+        parsed.number
+        and any(c.isdigit() for c in parsed.number)
+        and (len(parsed.number) >= 7 or "-" in parsed.number)
+    ):
         numbers = {parsed.number, parsed.number.lower()}
         numbered = Household.objects.filter(where, number__in=numbers).values_list("pk", flat=True)
         out.append(([household_doc_id(pk) for pk in numbered[:want]], "number"))
@@ -202,6 +227,7 @@ def _confirm(doc_ids: list[int], alt: Alternative) -> list[int]:
 
 
 # --- presenting hits --------------------------------------------------------------------------
+
 
 def _age(birth: datetime.date | None, today: datetime.date) -> int | None:
     if birth is None:
@@ -238,13 +264,29 @@ def _load_residents(pks: list[int]) -> dict[int, dict[str, Any]]:
         return {}
     r, h = Resident._meta.db_table, Household._meta.db_table
     # Table names from model metadata; every value is a parameter.
-    sql = (f"SELECT r.id, r.path, r.name, r.sex, r.birth_date, r.ethnicity, r.relation, r.status, r.household_id, "  # noqa: S608
-           f"r.id_number_enc, r.phone_enc, r.care_tags, r.special_tags, h.address FROM {r} r "
-           f"LEFT JOIN {h} h ON h.id = r.household_id WHERE r.id IN ({_in(pks)})")
+    sql = (
+        f"SELECT r.id, r.path, r.name, r.sex, r.birth_date, r.ethnicity, r.relation, r.status, r.household_id, "  # noqa: S608
+        f"r.id_number_enc, r.phone_enc, r.care_tags, r.special_tags, h.address FROM {r} r "
+        f"LEFT JOIN {h} h ON h.id = r.household_id WHERE r.id IN ({_in(pks)})"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, pks)
-        keys = ("id", "path", "name", "sex", "birth_date", "ethnicity", "relation", "status", "household_id",
-                "id_number_enc", "phone_enc", "care_tags", "special_tags", "address")
+        keys = (
+            "id",
+            "path",
+            "name",
+            "sex",
+            "birth_date",
+            "ethnicity",
+            "relation",
+            "status",
+            "household_id",
+            "id_number_enc",
+            "phone_enc",
+            "care_tags",
+            "special_tags",
+            "address",
+        )
         return {row[0]: dict(zip(keys, row, strict=True)) for row in cursor.fetchall()}
 
 
@@ -253,9 +295,11 @@ def _load_households(pks: list[int]) -> dict[int, dict[str, Any]]:
         return {}
     r, h = Resident._meta.db_table, Household._meta.db_table
     statuses = [str(status) for status in ACTIVE_STATUSES]
-    sql = (f"SELECT h.id, h.path, h.number, h.address, h.kind, h.status, h.phone_enc, head.name, "  # noqa: S608
-           f"(SELECT count(*) FROM {r} m WHERE m.household_id = h.id AND m.status IN ({_in(statuses)})) "
-           f"FROM {h} h LEFT JOIN {r} head ON head.id = h.head_id WHERE h.id IN ({_in(pks)})")
+    sql = (
+        f"SELECT h.id, h.path, h.number, h.address, h.kind, h.status, h.phone_enc, head.name, "  # noqa: S608
+        f"(SELECT count(*) FROM {r} m WHERE m.household_id = h.id AND m.status IN ({_in(statuses)})) "
+        f"FROM {h} h LEFT JOIN {r} head ON head.id = h.head_id WHERE h.id IN ({_in(pks)})"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*statuses, *pks])
         keys = ("id", "path", "number", "address", "kind", "status", "phone_enc", "head_name", "members")
@@ -285,8 +329,9 @@ def present(hits: list[tuple[int, int, str]], user: Any, scope: Scope) -> list[d
     return out
 
 
-def _resident_row(r: dict[str, Any], tier: int, kind: str, today: datetime.date, outside: bool,
-                  may_see_special: bool) -> dict[str, Any]:
+def _resident_row(
+    r: dict[str, Any], tier: int, kind: str, today: datetime.date, outside: bool, may_see_special: bool
+) -> dict[str, Any]:
     id_number = decrypt(r["id_number_enc"], pii.ID_NUMBER_CONTEXT) if r["id_number_enc"] else ""
     phone = decrypt(r["phone_enc"], pii.RESIDENT_PHONE_CONTEXT) if r["phone_enc"] else ""
     care = _json_list(r["care_tags"])
@@ -341,15 +386,26 @@ def _household_row(h: dict[str, Any], tier: int, kind: str, outside: bool) -> di
     }
 
 
-def _audit_grant_search(user: Any, grants: list[BreakGlassGrant], parsed: ParsedQuery, page: SearchPage) -> None:
+def _audit_grant_search(
+    user: Any, grants: list[BreakGlassGrant], parsed: ParsedQuery, page: SearchPage
+) -> None:
     """A search made while a break-the-glass grant widens the scope is always logged."""
     shown = mask_query(parsed.text)
     outside = sum(1 for r in page.results if r["outside_scope"])
     grant = grants[0]
-    record(Action.BREAK_GLASS, grant, user=user,
-           changes={"query": shown, "grants": [g.pk for g in grants], "results": len(page.results),
-                    "outside_scope": outside, "page": page.page},
-           message=f"search under break-the-glass grant: {shown}")
+    record(
+        Action.BREAK_GLASS,
+        grant,
+        user=user,
+        changes={
+            "query": shown,
+            "grants": [g.pk for g in grants],
+            "results": len(page.results),
+            "outside_scope": outside,
+            "page": page.page,
+        },
+        message=f"search under break-the-glass grant: {shown}",
+    )
 
 
 def mask_query(text: str) -> str:
@@ -369,12 +425,18 @@ def mask_query(text: str) -> str:
 
 # --- break-the-glass lists --------------------------------------------------------------------
 
+
 def grants_supervised_by(user: Any) -> QuerySet[BreakGlassGrant]:
     """Grants a supervisor sees: those of staff placed in their subtree, and those opening it."""
-    requesters = visible(BreakGlassGrant.objects.all(), user, Cap.MANAGE_STAFF, field="user__assignments__node__path")
+    requesters = visible(
+        BreakGlassGrant.objects.all(), user, Cap.MANAGE_STAFF, field="user__assignments__node__path"
+    )
     opened = visible(BreakGlassGrant.objects.all(), user, Cap.MANAGE_STAFF)
-    return (BreakGlassGrant.objects.filter(Q(pk__in=requesters.values("pk")) | Q(pk__in=opened.values("pk")))
-            .select_related("user").order_by("-granted_at"))
+    return (
+        BreakGlassGrant.objects.filter(Q(pk__in=requesters.values("pk")) | Q(pk__in=opened.values("pk")))
+        .select_related("user")
+        .order_by("-granted_at")
+    )
 
 
 def supervisors_of(user: Any) -> list[Any]:
@@ -382,12 +444,17 @@ def supervisors_of(user: Any) -> list[Any]:
     from gridgov.accounts.models import RoleAssignment
 
     paths = list(user.assignments.values_list("node__path", flat=True))
-    prefixes = {p[:n] for p in paths for n in (index.PATH_LENGTH["community"], index.PATH_LENGTH["township"])
-                if len(p) >= n}
+    prefixes = {
+        p[:n]
+        for p in paths
+        for n in (index.PATH_LENGTH["community"], index.PATH_LENGTH["township"])
+        if len(p) >= n
+    }
     if not prefixes:
         return []
-    admins = RoleAssignment.objects.filter(role__in=(Role.COMMUNITY_ADMIN, Role.TOWNSHIP_ADMIN),
-                                           node__path__in=prefixes).select_related("user")
+    admins = RoleAssignment.objects.filter(
+        role__in=(Role.COMMUNITY_ADMIN, Role.TOWNSHIP_ADMIN), node__path__in=prefixes
+    ).select_related("user")
     seen: dict[int, Any] = {}
     for assignment in admins:
         if assignment.user.is_active and assignment.user_id != user.pk:

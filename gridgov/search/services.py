@@ -55,7 +55,9 @@ def open_break_glass(*, user: Any, reason: str, node: Node | None = None) -> Bre
         raise PermissionDenied("no role: cannot search")
     text = " ".join((reason or "").split())
     if len(text) < MIN_REASON_LENGTH:
-        raise ValidationError({"reason": f"请写明理由（至少 {MIN_REASON_LENGTH} 个字），例如要查找的人和原因"})
+        raise ValidationError(
+            {"reason": f"请写明理由（至少 {MIN_REASON_LENGTH} 个字），例如要查找的人和原因"}
+        )
     if len(text) > MAX_REASON_LENGTH:
         raise ValidationError({"reason": f"理由最多 {MAX_REASON_LENGTH} 个字"})
     target = node or default_wider_node(user)
@@ -67,13 +69,25 @@ def open_break_glass(*, user: Any, reason: str, node: Node | None = None) -> Bre
         raise ValidationError({"node": f"{target.name} 已在您的权限范围内，直接检索即可"})
     now = timezone.now()
     with transaction.atomic():
-        grant = BreakGlassGrant.objects.create(user=user, reason=text, path=target.path,
-                                               county_code=target.county_code,
-                                               expires_at=now + datetime.timedelta(hours=GRANT_HOURS))
-        record(Action.BREAK_GLASS, grant, user=user,
-               changes={"node": target.pk, "node_name": target.name, "reason": text,
-                        "expires_at": grant.expires_at.isoformat()},
-               message=f"break the glass: search {target.name} until {timezone.localtime(grant.expires_at):%H:%M}")
+        grant = BreakGlassGrant.objects.create(
+            user=user,
+            reason=text,
+            path=target.path,
+            county_code=target.county_code,
+            expires_at=now + datetime.timedelta(hours=GRANT_HOURS),
+        )
+        record(
+            Action.BREAK_GLASS,
+            grant,
+            user=user,
+            changes={
+                "node": target.pk,
+                "node_name": target.name,
+                "reason": text,
+                "expires_at": grant.expires_at.isoformat(),
+            },
+            message=f"break the glass: search {target.name} until {timezone.localtime(grant.expires_at):%H:%M}",
+        )
         _notify_supervisors(user, grant, target)
     forget_scopes(user)
     return grant
@@ -83,7 +97,10 @@ def close_break_glass(grant: BreakGlassGrant, *, user: Any) -> BreakGlassGrant:
     """End a grant early: its holder when done, or a supervisor who sees it."""
     from gridgov.search.selectors import grants_supervised_by
 
-    if grant.user_id != getattr(user, "pk", None) and not grants_supervised_by(user).filter(pk=grant.pk).exists():
+    if (
+        grant.user_id != getattr(user, "pk", None)
+        and not grants_supervised_by(user).filter(pk=grant.pk).exists()
+    ):
         raise PermissionDenied("not your grant")
     now = timezone.now()
     if grant.expires_at <= now:
@@ -91,7 +108,13 @@ def close_break_glass(grant: BreakGlassGrant, *, user: Any) -> BreakGlassGrant:
     with transaction.atomic():
         grant.expires_at = now
         grant.save(update_fields=["expires_at"])
-        record(Action.BREAK_GLASS, grant, user=user, changes={"closed": True}, message="break the glass: closed early")
+        record(
+            Action.BREAK_GLASS,
+            grant,
+            user=user,
+            changes={"closed": True},
+            message="break the glass: closed early",
+        )
     return grant
 
 

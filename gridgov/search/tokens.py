@@ -35,23 +35,102 @@ MAX_QUERY_LENGTH = 50
 # Readings of surnames that differ from the character's everyday reading (pypinyin 0.55 has no
 # surname mode). Compound surnames come first so 欧阳 is not read as 欧 + 阳 by accident.
 COMPOUND_SURNAMES: dict[str, list[str]] = {
-    "欧阳": ["ou", "yang"], "司马": ["si", "ma"], "上官": ["shang", "guan"], "诸葛": ["zhu", "ge"],
-    "东方": ["dong", "fang"], "皇甫": ["huang", "fu"], "尉迟": ["yu", "chi"], "公孙": ["gong", "sun"],
-    "慕容": ["mu", "rong"], "长孙": ["zhang", "sun"], "宇文": ["yu", "wen"], "司徒": ["si", "tu"],
-    "夏侯": ["xia", "hou"], "轩辕": ["xuan", "yuan"], "令狐": ["ling", "hu"], "端木": ["duan", "mu"],
-    "澹台": ["tan", "tai"], "万俟": ["mo", "qi"], "独孤": ["du", "gu"], "南宫": ["nan", "gong"],
-    "呼延": ["hu", "yan"], "单于": ["chan", "yu"], "拓跋": ["tuo", "ba"], "钟离": ["zhong", "li"],
+    "欧阳": ["ou", "yang"],
+    "司马": ["si", "ma"],
+    "上官": ["shang", "guan"],
+    "诸葛": ["zhu", "ge"],
+    "东方": ["dong", "fang"],
+    "皇甫": ["huang", "fu"],
+    "尉迟": ["yu", "chi"],
+    "公孙": ["gong", "sun"],
+    "慕容": ["mu", "rong"],
+    "长孙": ["zhang", "sun"],
+    "宇文": ["yu", "wen"],
+    "司徒": ["si", "tu"],
+    "夏侯": ["xia", "hou"],
+    "轩辕": ["xuan", "yuan"],
+    "令狐": ["ling", "hu"],
+    "端木": ["duan", "mu"],
+    "澹台": ["tan", "tai"],
+    "万俟": ["mo", "qi"],
+    "独孤": ["du", "gu"],
+    "南宫": ["nan", "gong"],
+    "呼延": ["hu", "yan"],
+    "单于": ["chan", "yu"],
+    "拓跋": ["tuo", "ba"],
+    "钟离": ["zhong", "li"],
 }
 SURNAME_READINGS: dict[str, str] = {
-    "单": "shan", "曾": "zeng", "解": "xie", "乐": "yue", "仇": "qiu", "查": "zha", "朴": "piao",
-    "区": "ou", "盖": "ge", "秘": "bi", "员": "yun", "覃": "qin", "缪": "miao", "翟": "zhai", "藏": "zang",
-    "种": "chong", "黑": "he", "牟": "mu", "宿": "su", "召": "shao", "纪": "ji", "重": "chong", "费": "fei",
-    "隗": "wei", "句": "gou", "能": "nai", "阚": "kan", "冼": "xian", "洗": "xian", "折": "she", "郇": "huan",
-    "尉": "wei", "都": "du", "宁": "ning", "柏": "bai", "薄": "bo", "华": "hua", "任": "ren", "曲": "qu",
-    "过": "guo", "车": "che", "臧": "zang", "石": "shi", "乜": "nie", "殷": "yin", "沈": "shen", "贾": "jia",
-    "长": "chang", "朝": "chao", "叶": "ye", "万": "wan", "陆": "lu", "卜": "bu", "繁": "po", "粘": "nian",
-    "褚": "chu", "祭": "zhai", "燕": "yan", "那": "na", "应": "ying", "占": "zhan", "相": "xiang",
-    "尧": "yao", "庞": "pang", "逄": "pang", "缑": "gou", "訾": "zi", "谌": "chen", "眭": "sui", "厍": "she",
+    "单": "shan",
+    "曾": "zeng",
+    "解": "xie",
+    "乐": "yue",
+    "仇": "qiu",
+    "查": "zha",
+    "朴": "piao",
+    "区": "ou",
+    "盖": "ge",
+    "秘": "bi",
+    "员": "yun",
+    "覃": "qin",
+    "缪": "miao",
+    "翟": "zhai",
+    "藏": "zang",
+    "种": "chong",
+    "黑": "he",
+    "牟": "mu",
+    "宿": "su",
+    "召": "shao",
+    "纪": "ji",
+    "重": "chong",
+    "费": "fei",
+    "隗": "wei",
+    "句": "gou",
+    "能": "nai",
+    "阚": "kan",
+    "冼": "xian",
+    "洗": "xian",
+    "折": "she",
+    "郇": "huan",
+    "尉": "wei",
+    "都": "du",
+    "宁": "ning",
+    "柏": "bai",
+    "薄": "bo",
+    "华": "hua",
+    "任": "ren",
+    "曲": "qu",
+    "过": "guo",
+    "车": "che",
+    "臧": "zang",
+    "石": "shi",
+    "乜": "nie",
+    "殷": "yin",
+    "沈": "shen",
+    "贾": "jia",
+    "长": "chang",
+    "朝": "chao",
+    "叶": "ye",
+    "万": "wan",
+    "陆": "lu",
+    "卜": "bu",
+    "繁": "po",
+    "粘": "nian",
+    "褚": "chu",
+    "祭": "zhai",
+    "燕": "yan",
+    "那": "na",
+    "应": "ying",
+    "占": "zhan",
+    "相": "xiang",
+    "尧": "yao",
+    "庞": "pang",
+    "逄": "pang",
+    "缑": "gou",
+    "訾": "zi",
+    "谌": "chen",
+    "眭": "sui",
+    "厍": "she",
 }
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -162,7 +241,9 @@ def name_tokens(name: str) -> str:
 
 def number_key(number: str) -> str:
     """A household number as a token value: letters and digits, lower case."""
-    return "".join(c for c in unicodedata.normalize("NFKC", number or "").lower() if c.isascii() and c.isalnum())
+    return "".join(
+        c for c in unicodedata.normalize("NFKC", number or "").lower() if c.isascii() and c.isalnum()
+    )
 
 
 @lru_cache(maxsize=1 << 20)
@@ -220,14 +301,16 @@ def address_bigrams(address: str) -> set[str]:
     grams: set[str] = set()
     for run in _CJK_RUN.findall(unicodedata.normalize("NFKC", address or "")):
         for i in range(len(run) - 1):
-            gram = run[i:i + 2]
+            gram = run[i : i + 2]
             if gram not in _ADDRESS_FILLER:
                 grams.add(gram)
     return grams
 
 
 def resident_tokens(name: str, phone: str = "", id_number: str = "") -> str:
-    return " ".join(part for part in (name_tokens(name), phone_tokens(phone), id_number_tokens(id_number)) if part)
+    return " ".join(
+        part for part in (name_tokens(name), phone_tokens(phone), id_number_tokens(id_number)) if part
+    )
 
 
 def household_tokens(*, address: str, building: str, unit: str, room: str, phone: str = "") -> str:
@@ -283,6 +366,7 @@ class BulkTokenizer:
 
 # --- queries -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Alternative:
     """Documents holding ALL these tokens match; `name_contains` / `address_contains` are checked
@@ -315,8 +399,9 @@ def _address_structure(text: str) -> tuple[str, str, str] | None:
     return match["b"] or "", match["u"] or "", match["r"] or ""
 
 
-def _structure_alternative(b: str, u: str, r: str, extra: tuple[str, ...] = (),
-                           address_contains: str = "") -> Alternative:
+def _structure_alternative(
+    b: str, u: str, r: str, extra: tuple[str, ...] = (), address_contains: str = ""
+) -> Alternative:
     b, u, r = (str(int(v)) if v else "" for v in (b, u, r))
     if u and r:
         key, tier = f"b{b}u{u}r{r}", EXACT
@@ -341,8 +426,14 @@ def _name_alternatives(text: str) -> list[Alternative]:
     out = [Alternative(tier, (f"{tier}n{fragment}",), "name", name_contains=check) for tier in TIERS]
     grams = sorted(address_bigrams(clean))
     if grams:
-        out.append(Alternative(SUBSTRING, tuple(f"2w{g}" for g in grams), "address",
-                               address_contains=clean if len(grams) > 1 or len(clean) > 2 else ""))
+        out.append(
+            Alternative(
+                SUBSTRING,
+                tuple(f"2w{g}" for g in grams),
+                "address",
+                address_contains=clean if len(grams) > 1 or len(clean) > 2 else "",
+            )
+        )
     return out
 
 
@@ -367,8 +458,9 @@ def parse_query(raw: str) -> ParsedQuery:
         n, digits = len(value), value.isdigit()
         if n == 18 or (n == 15 and digits):
             full_id = value
-        if digits and ((n == 11 and value.startswith("1")) or (value.startswith("0") and 10 <= n <= 12)
-                       or n in (7, 8)):
+        if digits and (
+            (n == 11 and value.startswith("1")) or (value.startswith("0") and 10 <= n <= 12) or n in (7, 8)
+        ):
             full_phone = value
         if n == 4 and digits:
             alternatives.append(Alternative(SUBSTRING, ("2t" + hash_token("phone4", value),), "phone_tail"))
@@ -384,7 +476,7 @@ def parse_query(raw: str) -> ParsedQuery:
         alternatives.append(Alternative(PREFIX, (f"1p{compact}",), "pinyin"))
     elif _has_cjk(compact):
         tail = _ADDRESS_TAIL.search(compact)
-        place = compact[:tail.start()] if tail else ""
+        place = compact[: tail.start()] if tail else ""
         structure = _address_structure(tail.group(1)) if tail else None
         if structure is not None and place and place.isalnum() and _has_cjk(place):
             grams = tuple(f"2w{g}" for g in sorted(address_bigrams(place)))
@@ -392,5 +484,6 @@ def parse_query(raw: str) -> ParsedQuery:
         else:
             alternatives.extend(_name_alternatives(compact))
     alternatives.sort(key=lambda alt: alt.tier)
-    return ParsedQuery(text=text, alternatives=tuple(alternatives), full_phone=full_phone, full_id=full_id,
-                       number=number)
+    return ParsedQuery(
+        text=text, alternatives=tuple(alternatives), full_phone=full_phone, full_id=full_id, number=number
+    )

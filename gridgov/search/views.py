@@ -33,7 +33,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
         context["errors"] = _errors(exc)
         result = None
     context["result"] = result
-    context["grants"] = grants_out(result.grants if result is not None else selectors.active_grants(request.user))
+    context["grants"] = grants_out(
+        result.grants if result is not None else selectors.active_grants(request.user)
+    )
     if result is not None and result.page > 1:
         context["next_page"] = result.page + 1
     elif result is not None:
@@ -76,13 +78,23 @@ def break_glass(request: HttpRequest) -> HttpResponse:
         except PermissionDenied:
             errors = {"general": [_("您没有检索权限")]}
         else:
-            messages.success(request, _("已开启越权查询，%(hours)s 小时内有效；本次申请和期间的检索都会记录并通知您的上级。")
-                             % {"hours": services.GRANT_HOURS})
+            messages.success(
+                request,
+                _("已开启越权查询，%(hours)s 小时内有效；本次申请和期间的检索都会记录并通知您的上级。")
+                % {"hours": services.GRANT_HOURS},
+            )
             return redirect(f"/search/?grant={grant.pk}")
-    return render(request, "search/break_glass.html", {
-        "choices": choices, "errors": errors, "reason": reason, "hours": services.GRANT_HOURS,
-        "grants": grants_out(selectors.active_grants(request.user)),
-    })
+    return render(
+        request,
+        "search/break_glass.html",
+        {
+            "choices": choices,
+            "errors": errors,
+            "reason": reason,
+            "hours": services.GRANT_HOURS,
+            "grants": grants_out(selectors.active_grants(request.user)),
+        },
+    )
 
 
 @login_required
@@ -99,8 +111,10 @@ def grant_close(request: HttpRequest, breakglassgrant_id: int) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     grant = BreakGlassGrant.objects.filter(pk=breakglassgrant_id).select_related("user").first()
-    if grant is None or (grant.user_id != request.user.pk
-                         and not selectors.grants_supervised_by(request.user).filter(pk=grant.pk).exists()):
+    if grant is None or (
+        grant.user_id != request.user.pk
+        and not selectors.grants_supervised_by(request.user).filter(pk=grant.pk).exists()
+    ):
         raise Http404("not found")
     services.close_break_glass(grant, user=request.user)
     messages.success(request, _("越权查询已结束"))

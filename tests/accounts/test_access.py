@@ -60,12 +60,15 @@ def test_first_request_caches_the_token_and_the_second_is_served_from_the_cache(
     client, raw = phone("gaobo")
     assert not access.is_cached(raw)
     first, first_sql = get(client, "/api/v1/auth/me")
-    assert first.status_code == 200 and first.json()["username"] == "gaobo"
-    assert access.is_cached(raw) and access.cached_tokens() == 1
+    assert first.status_code == 200
+    assert first.json()["username"] == "gaobo"
+    assert access.is_cached(raw)
+    assert access.cached_tokens() == 1
     assert touches(first_sql, TOKENS)
 
     second, second_sql = get(client, "/api/v1/auth/me")
-    assert second.status_code == 200 and second.json() == first.json()
+    assert second.status_code == 200
+    assert second.json() == first.json()
     assert len(second_sql) < len(first_sql)
     assert not touches(second_sql, TOKENS)
     # Only the generation is read to authenticate: the rest is what /me itself asks.
@@ -77,15 +80,21 @@ def test_cached_role_assignments_answer_scoped_endpoints_without_reading_them(ph
     grid = node("惠民社区第一网格")
     first, first_sql = get(client, "/api/v1/nodes")
     second, second_sql = get(client, "/api/v1/nodes")
-    assert node_ids(first) == node_ids(second) == set(Node.objects.filter(path__under=grid.path).values_list("pk", flat=True))
+    assert (
+        node_ids(first)
+        == node_ids(second)
+        == set(Node.objects.filter(path__under=grid.path).values_list("pk", flat=True))
+    )
     assert touches(first_sql, ASSIGNMENTS)
-    assert not touches(second_sql, ASSIGNMENTS) and not touches(second_sql, TOKENS)
+    assert not touches(second_sql, ASSIGNMENTS)
+    assert not touches(second_sql, TOKENS)
 
 
 def test_an_unknown_token_is_refused_and_not_cached(db):
     client = Client(headers={"Authorization": "Bearer not-a-token"})
     assert client.get("/api/v1/auth/me").status_code == 401
-    assert access.cached_tokens() == 0 and not access.is_cached("not-a-token")
+    assert access.cached_tokens() == 0
+    assert not access.is_cached("not-a-token")
 
 
 # --- what moves the generation, and what the next request then sees ----------------------------
@@ -93,7 +102,8 @@ def test_an_unknown_token_is_refused_and_not_cached(db):
 
 def test_a_revoked_token_is_refused_by_the_next_request_although_it_was_cached(phone):
     client, raw = phone("gaobo")
-    assert client.get("/api/v1/auth/me").status_code == 200 and access.is_cached(raw)
+    assert client.get("/api/v1/auth/me").status_code == 200
+    assert access.is_cached(raw)
     before = access.current_generation()
     ApiToken.find(raw).revoke()
     assert access.current_generation() == before + 1
@@ -108,17 +118,20 @@ def test_revoking_through_the_api_refuses_the_cached_token_at_once(phone):
     other, other_raw = phone("gaobo")
     assert client.get("/api/v1/auth/me").status_code == 200
     assert other.get("/api/v1/auth/me").status_code == 200
-    assert access.is_cached(raw) and access.is_cached(other_raw)
+    assert access.is_cached(raw)
+    assert access.is_cached(other_raw)
     assert client.delete("/api/v1/auth/token").status_code == 204
     assert client.get("/api/v1/auth/me").status_code == 401
     # The user's other token still works: it is read again, then cached again.
     assert other.get("/api/v1/auth/me").status_code == 200
-    assert access.is_cached(other_raw) and not access.is_cached(raw)
+    assert access.is_cached(other_raw)
+    assert not access.is_cached(raw)
 
 
 def test_a_deactivated_user_is_refused_by_the_next_request(phone, user):
     client, raw = phone("gaobo")
-    assert client.get("/api/v1/auth/me").status_code == 200 and access.is_cached(raw)
+    assert client.get("/api/v1/auth/me").status_code == 200
+    assert access.is_cached(raw)
     gaobo = user("gaobo")
     gaobo.is_active = False
     gaobo.save()
@@ -128,7 +141,8 @@ def test_a_deactivated_user_is_refused_by_the_next_request(phone, user):
 
 def test_a_deleted_user_is_refused_by_the_next_request(phone, user):
     client, raw = phone("huimin_admin")
-    assert client.get("/api/v1/auth/me").status_code == 200 and access.is_cached(raw)
+    assert client.get("/api/v1/auth/me").status_code == 200
+    assert access.is_cached(raw)
     before = access.current_generation()
     user("huimin_admin").delete()
     assert access.current_generation() > before
@@ -141,7 +155,9 @@ def test_a_withdrawn_role_narrows_the_next_requests_scope(phone, user, node):
     assert grid.pk in node_ids(client.get("/api/v1/nodes"))
     assert client.get(f"/api/v1/nodes/{grid.pk}").status_code == 200
     before = access.current_generation()
-    revoke_role(user=user("city_admin"), assignment=RoleAssignment.objects.get(user__username="gaobo", node=grid))
+    revoke_role(
+        user=user("city_admin"), assignment=RoleAssignment.objects.get(user__username="gaobo", node=grid)
+    )
     assert access.current_generation() == before + 1
     assert node_ids(client.get("/api/v1/nodes")) == set()
     assert client.get(f"/api/v1/nodes/{grid.pk}").status_code == 404
@@ -156,14 +172,16 @@ def test_a_granted_role_widens_the_next_requests_scope(phone, user, node):
     assign_role(user=user("city_admin"), person=user("gaobo"), role=Role.PART_TIME_WORKER, node=other)
     assert access.current_generation() == before + 1
     seen = node_ids(client.get("/api/v1/nodes"))
-    assert other.pk in seen and node("惠民社区第一网格").pk in seen
+    assert other.pk in seen
+    assert node("惠民社区第一网格").pk in seen
     assert client.get(f"/api/v1/nodes/{other.pk}").status_code == 200
 
 
 def report(client: Client, grid: Node, key: str) -> Any:
     body = {"category": "heating.pipe_burst", "description": "缓存测试：供热管道爆裂", "grid_id": grid.pk}
-    return client.post("/api/v1/events", json.dumps(body), content_type="application/json",
-                       headers={"Idempotency-Key": key})
+    return client.post(
+        "/api/v1/events", json.dumps(body), content_type="application/json", headers={"Idempotency-Key": key}
+    )
 
 
 def test_what_the_next_request_may_do_follows_role_changes(phone, user, node):
@@ -171,7 +189,8 @@ def test_what_the_next_request_may_do_follows_role_changes(phone, user, node):
     client, raw = phone("gaobo")
     own, other = node("惠民社区第一网格"), node("惠民社区第二网格")
     refused = report(client, other, "access-1")
-    assert refused.status_code == 403 and other.name in refused.json()["detail"]
+    assert refused.status_code == 403
+    assert other.name in refused.json()["detail"]
     assert access.is_cached(raw)
     granted = RoleAssignment.objects.create(user=user("gaobo"), role=Role.PART_TIME_WORKER, node=other)
     accepted = report(client, other, "access-2")
@@ -186,7 +205,8 @@ def test_what_the_next_request_may_do_follows_role_changes(phone, user, node):
 
 def test_a_login_keeps_the_generation_and_the_cache(phone, user, password):
     client, raw = phone("gaobo")
-    assert client.get("/api/v1/auth/me").status_code == 200 and access.is_cached(raw)
+    assert client.get("/api/v1/auth/me").status_code == 200
+    assert access.is_cached(raw)
     before = access.current_generation()
     gaobo = user("gaobo")
     gaobo.last_login = timezone.now()
@@ -196,14 +216,16 @@ def test_a_login_keeps_the_generation_and_the_cache(phone, user, password):
     assert User.objects.get(pk=gaobo.pk).last_login >= gaobo.last_login
     assert access.current_generation() == before
     response, sqls = get(client, "/api/v1/auth/me")
-    assert response.status_code == 200 and not touches(sqls, TOKENS)
+    assert response.status_code == 200
+    assert not touches(sqls, TOKENS)
     assert access.is_cached(raw)
 
 
 @pytest.mark.parametrize("update_fields", [None, ["full_name"], ["last_login", "full_name"]])
 def test_any_other_user_save_moves_the_generation(phone, user, update_fields):
     client, raw = phone("gaobo")
-    assert client.get("/api/v1/auth/me").status_code == 200 and access.is_cached(raw)
+    assert client.get("/api/v1/auth/me").status_code == 200
+    assert access.is_cached(raw)
     before = access.current_generation()
     gaobo = user("gaobo")
     gaobo.full_name = "高波（改）"
@@ -211,7 +233,8 @@ def test_any_other_user_save_moves_the_generation(phone, user, update_fields):
     gaobo.save(update_fields=update_fields)
     assert access.current_generation() == before + 1
     response, sqls = get(client, "/api/v1/auth/me")
-    assert response.status_code == 200 and touches(sqls, TOKENS)
+    assert response.status_code == 200
+    assert touches(sqls, TOKENS)
     assert response.json()["full_name"] == "高波（改）"
 
 
@@ -235,8 +258,14 @@ def test_which_writes_move_the_generation(user, node):
     start = access.current_generation()
     assert start is not None
     token, _raw = issue_token(gaobo)  # a new token: nothing cached depends on it
-    created = Node.objects.create(parent=grid.parent, level=Level.GRID, name="测试网格", code=grid.code[:-3] + "099",
-                                  path=grid.parent.path + grid.code[:-3] + "099", county_code=grid.county_code)
+    created = Node.objects.create(
+        parent=grid.parent,
+        level=Level.GRID,
+        name="测试网格",
+        code=grid.code[:-3] + "099",
+        path=grid.parent.path + grid.code[:-3] + "099",
+        county_code=grid.county_code,
+    )
     assert access.current_generation() == start
     token.label = "renamed"
     token.save()
@@ -256,7 +285,7 @@ def test_a_bump_rolls_back_with_the_change(user):
     from django.db import transaction
 
     before = access.current_generation()
-    with pytest.raises(RuntimeError), transaction.atomic():
+    with pytest.raises(RuntimeError), transaction.atomic():  # noqa: PT012  the rollback is the point
         gaobo = user("gaobo")
         gaobo.full_name = "x"
         gaobo.save()
@@ -270,7 +299,8 @@ def test_a_bump_rolls_back_with_the_change(user):
 
 def test_an_expired_token_is_refused_even_from_the_cache(phone, monkeypatch):
     client, raw = phone("gaobo")
-    assert client.get("/api/v1/auth/me").status_code == 200 and access.is_cached(raw)
+    assert client.get("/api/v1/auth/me").status_code == 200
+    assert access.is_cached(raw)
     expires_at = ApiToken.find(raw).expires_at
     later = expires_at + timedelta(seconds=1)
     monkeypatch.setattr(access.timezone, "now", lambda: later)
@@ -286,7 +316,8 @@ def test_a_token_is_served_from_the_cache_until_just_before_it_expires(phone, mo
     almost = ApiToken.find(raw).expires_at - timedelta(seconds=1)
     monkeypatch.setattr(access.timezone, "now", lambda: almost)
     response, sqls = get(client, "/api/v1/auth/me")
-    assert response.status_code == 200 and not touches(sqls, TOKENS)
+    assert response.status_code == 200
+    assert not touches(sqls, TOKENS)
 
 
 def test_without_the_stamp_row_nothing_is_cached_but_tokens_still_work(phone):
@@ -297,9 +328,11 @@ def test_without_the_stamp_row_nothing_is_cached_but_tokens_still_work(phone):
     assert access.current_generation() is None
     for _ in range(2):
         response, sqls = get(client, "/api/v1/auth/me")
-        assert response.status_code == 200 and response.json()["username"] == "gaobo"
+        assert response.status_code == 200
+        assert response.json()["username"] == "gaobo"
         assert touches(sqls, TOKENS)
-    assert not access.is_cached(raw) and access.cached_tokens() == 0
+    assert not access.is_cached(raw)
+    assert access.cached_tokens() == 0
     # Without a generation to watch, a revocation is still seen: every request reads the token.
     ApiToken.find(raw).revoke()
     assert client.get("/api/v1/auth/me").status_code == 401
@@ -309,27 +342,35 @@ def test_each_call_gets_its_own_copies(phone, node):
     _client, raw = phone("gaobo")
     first = access.token_user(raw)
     second = access.token_user(raw)
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     (token_a, user_a), (token_b, user_b) = first, second
-    assert user_a is not user_b and token_a is not token_b
-    assert user_a.pk == user_b.pk and token_a.pk == token_b.pk
-    assert token_a.user is user_a and token_b.user is user_b
+    assert user_a is not user_b
+    assert token_a is not token_b
+    assert user_a.pk == user_b.pk
+    assert token_a.pk == token_b.pk
+    assert token_a.user is user_a
+    assert token_b.user is user_b
     user_a.full_name = "changed by one request"
     user_a.gridgov_marker = "a"
-    assert user_b.full_name != "changed by one request" and not hasattr(user_b, "gridgov_marker")
+    assert user_b.full_name != "changed by one request"
+    assert not hasattr(user_b, "gridgov_marker")
     # Role assignments come with the user: scope_of answers without a query.
     assert user_a.__dict__["_gridgov_assignments"] == user_b.__dict__["_gridgov_assignments"]
     assert user_a.__dict__["_gridgov_assignments"] is not user_b.__dict__["_gridgov_assignments"]
     grid = node("惠民社区第一网格")
     with CaptureQueriesContext(connection) as queries:
         scope = scope_of(user_a, Cap.VIEW)
-        assert scope.covers(grid.path) and not scope.everything
+        assert scope.covers(grid.path)
+        assert not scope.everything
     assert len(queries.captured_queries) == 0
     # Scopes worked out for one request's user stay with it.
-    assert "_gridgov_scopes" in user_a.__dict__ and "_gridgov_scopes" not in user_b.__dict__
+    assert "_gridgov_scopes" in user_a.__dict__
+    assert "_gridgov_scopes" not in user_b.__dict__
     user_a.__dict__["_gridgov_assignments"].clear()
     third = access.token_user(raw)
-    assert third is not None and third[1].__dict__["_gridgov_assignments"] == user_b.__dict__["_gridgov_assignments"]
+    assert third is not None
+    assert third[1].__dict__["_gridgov_assignments"] == user_b.__dict__["_gridgov_assignments"]
 
 
 def test_an_entry_read_while_the_generation_moved_is_not_kept(phone, monkeypatch):
@@ -348,8 +389,10 @@ def test_an_entry_read_while_the_generation_moved_is_not_kept(phone, monkeypatch
 
     monkeypatch.setattr(ApiToken, "find", classmethod(find_while_another_request_moves_on))
     found = access.token_user(raw)
-    assert found is not None and found[1].username == "gaobo"
-    assert not access.is_cached(raw) and access.is_cached(other_raw)
+    assert found is not None
+    assert found[1].username == "gaobo"
+    assert not access.is_cached(raw)
+    assert access.is_cached(other_raw)
 
 
 def test_the_cache_is_bounded(phone, monkeypatch):
@@ -357,4 +400,5 @@ def test_the_cache_is_bounded(phone, monkeypatch):
     raws = [phone("gaobo")[1] for _ in range(3)]
     for raw in raws:
         assert access.token_user(raw) is not None
-    assert access.cached_tokens() == 1 and access.is_cached(raws[2])
+    assert access.cached_tokens() == 1
+    assert access.is_cached(raws[2])

@@ -20,7 +20,8 @@ LOGIN = "/accounts/login/"
 def test_passwords_are_hashed_with_argon2(user):
     assert user("gaobo").password.startswith("argon2$")
     new = create_user(user=user("sysadmin"), username="new_worker", password="Qingcheng#2026!")
-    assert new.password.startswith("argon2$") and new.check_password("Qingcheng#2026!")
+    assert new.password.startswith("argon2$")
+    assert new.check_password("Qingcheng#2026!")
 
 
 def test_the_configured_hasher_is_full_strength_argon2():
@@ -51,15 +52,21 @@ def test_lockout_is_per_username_across_ips_and_spares_others_on_the_same_ip(db,
         _fail("gaobo", f"10.0.0.{n + 1}")  # a phone roaming between carrier addresses
     shared_ip = "10.0.0.1"
     locked = Client().post(LOGIN, {"username": "gaobo", "password": password}, REMOTE_ADDR=shared_ip)
-    assert locked.status_code == 200 and SESSION_KEY not in locked.client.session
+    assert locked.status_code == 200
+    assert SESSION_KEY not in locked.client.session
     assert "锁定" in locked.content.decode()
-    token = Client().post("/api/v1/auth/token", {"username": "gaobo", "password": password},
-                          content_type="application/json")
-    assert token.status_code == 401 and "locked" in token.json()["detail"]
+    token = Client().post(
+        "/api/v1/auth/token", {"username": "gaobo", "password": password}, content_type="application/json"
+    )
+    assert token.status_code == 401
+    assert "locked" in token.json()["detail"]
     # A colleague behind the same carrier address is not affected.
     colleague = Client()
-    response = colleague.post(LOGIN, {"username": "huimin_chief", "password": password}, REMOTE_ADDR=shared_ip)
-    assert response.status_code == 302 and colleague.session[SESSION_KEY]
+    response = colleague.post(
+        LOGIN, {"username": "huimin_chief", "password": password}, REMOTE_ADDR=shared_ip
+    )
+    assert response.status_code == 302
+    assert colleague.session[SESSION_KEY]
 
 
 def test_lockout_ends_after_the_lockout_period(db, password, settings):
@@ -68,8 +75,9 @@ def test_lockout_ends_after_the_lockout_period(db, password, settings):
         _fail("gaobo", "10.0.0.9")
     from gridgov.accounts.models import LoginFailure
 
-    LoginFailure.objects.filter(username="gaobo").update(at=timezone.now() - timedelta(
-        seconds=settings.LOGIN_LOCKOUT_SECONDS + 1))
+    LoginFailure.objects.filter(username="gaobo").update(
+        at=timezone.now() - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS + 1)
+    )
     client = Client()
     assert client.post(LOGIN, {"username": "gaobo", "password": password}).status_code == 302
 
@@ -84,12 +92,14 @@ def _age_session(client, **seconds_ago):
 def test_idle_session_times_out(login, settings):
     settings.SESSION_IDLE_TIMEOUT = 600
     client = login("gaobo")
-    assert client.get("/").status_code == 302 and not client.get("/", follow=True).redirect_chain[-1][0].startswith(LOGIN)
+    assert client.get("/").status_code == 302
+    assert not client.get("/", follow=True).redirect_chain[-1][0].startswith(LOGIN)
     _age_session(client, gridgov_seen_at=599)
     assert not client.get("/", follow=True).redirect_chain[-1][0].startswith(LOGIN)
     _age_session(client, gridgov_seen_at=601)
     response = client.get("/")
-    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN)
     assert SESSION_KEY not in client.session
 
 
@@ -100,7 +110,8 @@ def test_session_has_an_absolute_lifetime_even_when_active(login, settings):
     assert not client.get("/", follow=True).redirect_chain[-1][0].startswith(LOGIN)
     _age_session(client, gridgov_login_at=3601, gridgov_seen_at=10)
     response = client.get("/")
-    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN)
 
 
 def test_disabling_an_account_ends_its_sessions_and_revokes_its_tokens(login, api, user):
@@ -108,7 +119,8 @@ def test_disabling_an_account_ends_its_sessions_and_revokes_its_tokens(login, ap
     assert api_client.get("/api/v1/auth/me").status_code == 200
     set_active(user=user("huimin_admin"), person=user("gaobo"), active=False)
     response = session_client.get("/")
-    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN)
     assert api_client.get("/api/v1/auth/me").status_code == 401
     assert not ApiToken.objects.filter(user__username="gaobo", revoked_at__isnull=True).exists()
 
@@ -131,7 +143,9 @@ def test_csrf_is_enforced_on_session_authenticated_api_writes(user, node):
     assert refused.status_code in {401, 403}
     token = get_random_string(32)  # what a page's csrftoken cookie carries; the script echoes it
     client.cookies["csrftoken"] = token
-    accepted = client.patch(url, {"name": "改名"}, content_type="application/json", headers={"X-CSRFToken": token})
+    accepted = client.patch(
+        url, {"name": "改名"}, content_type="application/json", headers={"X-CSRFToken": token}
+    )
     assert accepted.status_code == 200, accepted.content
 
 
@@ -139,7 +153,12 @@ def test_bearer_token_api_writes_need_no_csrf_token(api, node):
     client = api("huimin_admin")
     client.handler.enforce_csrf_checks = True
     grid = node("惠民社区第二网格")
-    assert client.patch(f"/api/v1/nodes/{grid.pk}", {"name": "改名"}, content_type="application/json").status_code == 200
+    assert (
+        client.patch(
+            f"/api/v1/nodes/{grid.pk}", {"name": "改名"}, content_type="application/json"
+        ).status_code
+        == 200
+    )
 
 
 def test_security_headers_and_content_security_policy(db, client):
@@ -148,13 +167,18 @@ def test_security_headers_and_content_security_policy(db, client):
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
     csp = response["Content-Security-Policy"]
-    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
     assert "unsafe-inline" not in csp
 
 
 def test_api_token_is_issued_used_and_revoked(db, password):
-    issued = Client().post("/api/v1/auth/token", {"username": "gaobo", "password": password, "label": "phone"},
-                           content_type="application/json")
+    issued = Client().post(
+        "/api/v1/auth/token",
+        {"username": "gaobo", "password": password, "label": "phone"},
+        content_type="application/json",
+    )
     assert issued.status_code == 200
     raw = issued.json()["token"]
     client = Client(headers={"Authorization": f"Bearer {raw}"})
@@ -165,9 +189,11 @@ def test_api_token_is_issued_used_and_revoked(db, password):
 
 
 def test_wrong_password_gets_no_token(db):
-    response = Client().post("/api/v1/auth/token", {"username": "gaobo", "password": "nope"},
-                             content_type="application/json")
-    assert response.status_code == 401 and "token" not in response.json()
+    response = Client().post(
+        "/api/v1/auth/token", {"username": "gaobo", "password": "nope"}, content_type="application/json"
+    )
+    assert response.status_code == 401
+    assert "token" not in response.json()
 
 
 def test_expired_and_unknown_tokens_get_401(db, api):

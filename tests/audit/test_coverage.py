@@ -28,25 +28,36 @@ def head(db):
 
 def test_api_write_is_logged_with_channel_ip_request_id_and_changes(api, node, head):
     client = api("saihan_admin")
-    response = client.post("/api/v1/nodes", {"level": "grid", "name": "审计测试网格", "parent_id": node("惠民社区").pk},
-                           content_type="application/json", headers={"X-Request-ID": "req-test-0001"},
-                           REMOTE_ADDR="10.1.2.3")
+    response = client.post(
+        "/api/v1/nodes",
+        {"level": "grid", "name": "审计测试网格", "parent_id": node("惠民社区").pk},
+        content_type="application/json",
+        headers={"X-Request-ID": "req-test-0001"},
+        REMOTE_ADDR="10.1.2.3",
+    )
     assert response.status_code == 201, response.content
     assert response["X-Request-ID"] == "req-test-0001"
     created = [r for r in rows_after(head) if r.action == Action.CREATE and r.object_type == "hierarchy.node"]
     assert len(created) == 1
     row = created[0]
-    assert (row.channel, row.ip, row.request_id, row.actor_name) == ("api", "10.1.2.3", "req-test-0001", "saihan_admin")
+    assert (row.channel, row.ip, row.request_id, row.actor_name) == (
+        "api",
+        "10.1.2.3",
+        "req-test-0001",
+        "saihan_admin",
+    )
     assert row.actor_id == User.objects.get(username="saihan_admin").pk
-    assert row.success and row.object_id == str(response.json()["id"])
+    assert row.success
+    assert row.object_id == str(response.json()["id"])
     assert row.changes["name"] == [None, "审计测试网格"]
     assert row.path == response.json()["path"]
 
 
 def test_api_update_logs_before_and_after(api, node, head):
     grid = node("惠民社区第二网格")
-    response = api("huimin_admin").patch(f"/api/v1/nodes/{grid.pk}", {"name": "惠民社区二网格"},
-                                         content_type="application/json")
+    response = api("huimin_admin").patch(
+        f"/api/v1/nodes/{grid.pk}", {"name": "惠民社区二网格"}, content_type="application/json"
+    )
     assert response.status_code == 200, response.content
     row = next(r for r in rows_after(head) if r.action == Action.UPDATE and r.object_id == str(grid.pk))
     assert row.changes["name"] == ["惠民社区第二网格", "惠民社区二网格"]
@@ -54,15 +65,22 @@ def test_api_update_logs_before_and_after(api, node, head):
 
 
 def test_failed_api_write_is_logged_once_as_unsuccessful(api, node, head):
-    response = api("saihan_admin").post("/api/v1/nodes", {"level": "grid", "name": "坏网格",
-                                                          "parent_id": node("惠民社区").pk,
-                                                          "boundary": {"type": "Point", "coordinates": [1, 2]}},
-                                        content_type="application/json")
+    response = api("saihan_admin").post(
+        "/api/v1/nodes",
+        {
+            "level": "grid",
+            "name": "坏网格",
+            "parent_id": node("惠民社区").pk,
+            "boundary": {"type": "Point", "coordinates": [1, 2]},
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 400
     rows = rows_after(head)
     failed = [r for r in rows if not r.success]
     assert len(failed) == 1, [(r.action, r.message) for r in rows]
-    assert failed[0].channel == "api" and failed[0].action == Action.CREATE
+    assert failed[0].channel == "api"
+    assert failed[0].action == Action.CREATE
     assert "boundary" in json.dumps(failed[0].changes, ensure_ascii=False)
     assert not [r for r in rows if r.success and r.object_type == "hierarchy.node"]
 
@@ -71,7 +89,8 @@ def test_failed_write_without_a_service_error_is_logged_by_the_middleware(api, h
     response = api("saihan_admin").post("/api/v1/nodes", "not json", content_type="application/json")
     assert response.status_code in {400, 422}
     failed = [r for r in rows_after(head) if not r.success]
-    assert len(failed) == 1 and failed[0].message.startswith(f"HTTP {response.status_code}")
+    assert len(failed) == 1
+    assert failed[0].message.startswith(f"HTTP {response.status_code}")
     assert failed[0].object_repr == "POST /api/v1/nodes"
 
 
@@ -80,25 +99,35 @@ def test_outsider_access_is_denied_and_logged(api, node, head):
     assert api("laogangfang_worker").get(f"/api/v1/nodes/{grid.pk}").status_code == 404
     denied = [r for r in rows_after(head) if r.action == Action.DENIED]
     assert len(denied) == 1
-    assert denied[0].actor_name == "laogangfang_worker" and denied[0].object_id == str(grid.pk)
-    assert denied[0].path == grid.path and not denied[0].success
+    assert denied[0].actor_name == "laogangfang_worker"
+    assert denied[0].object_id == str(grid.pk)
+    assert denied[0].path == grid.path
+    assert not denied[0].success
 
 
 def test_command_write_is_logged_with_channel_command(db, head, monkeypatch):
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "Another#Secret-2026")
     call_command("createsuperuser", "--noinput", username="ops_admin", email="ops@example.org", verbosity=0)
     row = next(r for r in rows_after(head) if r.object_type == "accounts.user" and r.action == Action.CREATE)
-    assert row.channel == "command" and row.actor_name.startswith("command:createsuperuser")
+    assert row.channel == "command"
+    assert row.actor_name.startswith("command:createsuperuser")
     assert row.changes["password"] == [None, "***"]
 
 
 def test_service_refusal_is_logged_even_when_the_caller_swallows_it(user, node, head):
     with pytest.raises(Exception, match="代码"):
-        hierarchy.create_node(user=user("saihan_admin"), level=Level.COMMUNITY, name="重复社区",
-                              parent=node("昭乌达南路街道"), code=node("惠民社区").code)
+        hierarchy.create_node(
+            user=user("saihan_admin"),
+            level=Level.COMMUNITY,
+            name="重复社区",
+            parent=node("昭乌达南路街道"),
+            code=node("惠民社区").code,
+        )
     failed = [r for r in rows_after(head) if not r.success]
-    assert len(failed) == 1 and failed[0].action == Action.CREATE
-    assert "create_node" in failed[0].message and failed[0].path == node("昭乌达南路街道").path
+    assert len(failed) == 1
+    assert failed[0].action == Action.CREATE
+    assert "create_node" in failed[0].message
+    assert failed[0].path == node("昭乌达南路街道").path
 
 
 def test_logins_ok_and_failed_are_logged_with_the_users_place(client, password, node, head):
@@ -107,8 +136,12 @@ def test_logins_ok_and_failed_are_logged_with_the_users_place(client, password, 
     client.post("/accounts/login/", {"username": "gaobo", "password": password})
     rows = [r for r in rows_after(head) if r.action in {Action.LOGIN, Action.LOGIN_FAILED}]
     assert [(r.action, r.object_repr[:6], r.success) for r in rows] == [
-        (Action.LOGIN_FAILED, "gaobo", False), (Action.LOGIN_FAILED, "nobody", False), (Action.LOGIN, "高波（gao", True)]
-    assert rows[0].ip == "10.9.9.9" and rows[0].channel == "page"
+        (Action.LOGIN_FAILED, "gaobo", False),
+        (Action.LOGIN_FAILED, "nobody", False),
+        (Action.LOGIN, "高波（gao", True),
+    ]
+    assert rows[0].ip == "10.9.9.9"
+    assert rows[0].channel == "page"
     assert rows[0].path == rows[2].path == node("惠民社区第一网格").path
     assert rows[1].path == node("呼和浩特市").path  # unknown account: the city's auditors see it
 
@@ -126,8 +159,12 @@ def test_auditors_see_the_log_of_their_subtree_only(user, node, head, api):
 
 
 def test_api_token_login_is_logged_as_a_login(client, password, head):
-    response = client.post("/api/v1/auth/token", {"username": "gaobo", "password": password},
-                           content_type="application/json", REMOTE_ADDR="10.7.7.7")
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": "gaobo", "password": password},
+        content_type="application/json",
+        REMOTE_ADDR="10.7.7.7",
+    )
     assert response.status_code == 200
     row = next(r for r in rows_after(head) if r.action == Action.LOGIN)
     assert (row.actor_name, row.channel, row.ip, row.success) == ("gaobo", "api", "10.7.7.7", True)
@@ -138,9 +175,20 @@ def test_auditor_cannot_write_business_data_through_the_api(api, node, head):
     client = api("auditor")
     grid = node("惠民社区第一网格")
     assert client.get(f"/api/v1/nodes/{grid.pk}").status_code == 200  # reads are fine
-    assert client.patch(f"/api/v1/nodes/{grid.pk}", {"name": "改名"}, content_type="application/json").status_code == 403
-    assert client.post("/api/v1/nodes", {"level": "building", "name": "9号楼", "parent_id": grid.pk},
-                       content_type="application/json").status_code == 403
+    assert (
+        client.patch(
+            f"/api/v1/nodes/{grid.pk}", {"name": "改名"}, content_type="application/json"
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/api/v1/nodes",
+            {"level": "building", "name": "9号楼", "parent_id": grid.pk},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
     node_rows = [r for r in rows_after(head) if r.object_type == "hierarchy.node"]
     assert [r.action for r in node_rows] == [Action.DENIED, Action.DENIED]
     assert Node.objects.get(pk=grid.pk).name == grid.name

@@ -23,18 +23,20 @@ def test_rows_of_a_block_are_prepared_then_chained_together_at_its_end(db):
         first = record(Action.COMMAND, object_type="test", message="one")
         second = record(Action.COMMAND, object_type="test", message="two")
         # Prepared, not yet in the chain: nothing locked the head so far.
-        assert first.seq is None and second.seq is None
+        assert first.seq is None
+        assert second.seq is None
         assert ChainHead.objects.get().seq == head
     assert (first.seq, second.seq) == (head + 1, head + 2)
     assert second.prev_hash == first.hash
-    assert list(AuditEntry.objects.filter(seq__gt=head).order_by("seq").values_list("message", flat=True)) == [
-        "one", "two"]
+    assert list(
+        AuditEntry.objects.filter(seq__gt=head).order_by("seq").values_list("message", flat=True)
+    ) == ["one", "two"]
     assert verify_chain().ok
 
 
 def test_a_block_that_raises_appends_nothing(db):
     head = ChainHead.objects.get()
-    with pytest.raises(RuntimeError), transaction.atomic(), appended_together():
+    with pytest.raises(RuntimeError), transaction.atomic(), appended_together():  # noqa: PT012
         record(Action.COMMAND, object_type="test", message="lost with its transaction")
         raise RuntimeError("the write failed")
     assert ChainHead.objects.get().seq == head.seq
@@ -65,15 +67,21 @@ def test_a_failure_row_appended_together_is_found_for_its_request(db):
 
 # ------------------------------------------------------------------ secret fields never logged
 
+
 def test_every_encrypted_or_hashed_secret_field_of_every_model_is_masked():
     from django.apps import apps
     from django.db import models
 
     from gridgov.audit.services import SECRET_FIELDS
 
-    secret = {(m._meta.label_lower, f.name) for m in apps.get_models() for f in m._meta.concrete_fields
-              if isinstance(f, models.BinaryField) or f.name.endswith("_enc")}
-    assert ("open311.servicerequest", "contact_enc") in secret and ("registry.resident", "id_number_enc") in secret
+    secret = {
+        (m._meta.label_lower, f.name)
+        for m in apps.get_models()
+        for f in m._meta.concrete_fields
+        if isinstance(f, models.BinaryField) or f.name.endswith("_enc")
+    }
+    assert ("open311.servicerequest", "contact_enc") in secret
+    assert ("registry.resident", "id_number_enc") in secret
     assert sorted(field for field in secret if field[1] not in SECRET_FIELDS) == []
 
 
@@ -90,23 +98,39 @@ def test_an_audited_save_of_an_open311_request_does_not_copy_the_contact_into_th
     grid = Node.objects.get(name="惠民社区第一网格")
     head = ChainHead.objects.get().seq
     with acting_as(client.user, channel="api"):
-        event, _ = report_event(user=client.user, category="water.outage", description="停水", lng=grid.lng,
-                                lat=grid.lat, channel="open311", check_scope=False)
-        contact = encrypt(json.dumps({"email": "citizen@example.cn", "phone": "13904718888"}), CONTACT_CONTEXT)
-        request = ServiceRequest.objects.create(event=event, client=client, token="t" * 32, contact_enc=contact)
+        event, _ = report_event(
+            user=client.user,
+            category="water.outage",
+            description="停水",
+            lng=grid.lng,
+            lat=grid.lat,
+            channel="open311",
+            check_scope=False,
+        )
+        contact = encrypt(
+            json.dumps({"email": "citizen@example.cn", "phone": "13904718888"}), CONTACT_CONTEXT
+        )
+        request = ServiceRequest.objects.create(
+            event=event, client=client, token="t" * 32, contact_enc=contact
+        )
         # A later save that changes the contact (and something else) logs neither value either.
         request.contact_enc = encrypt(json.dumps({"email": "other@example.cn"}), CONTACT_CONTEXT)
         request.address_string = "惠民社区5号楼"
         request.save()
-    rows = list(AuditEntry.objects.filter(seq__gt=head, object_type="open311.servicerequest",
-                                          object_id=str(request.pk)).order_by("seq"))
+    rows = list(
+        AuditEntry.objects.filter(
+            seq__gt=head, object_type="open311.servicerequest", object_id=str(request.pk)
+        ).order_by("seq")
+    )
     assert [r.action for r in rows] == [Action.CREATE, Action.UPDATE]
     assert rows[0].changes["contact_enc"] == [None, "***"]
     assert rows[1].changes == {"address_string": ["", "惠民社区5号楼"]}
     logged = json.dumps([r.changes for r in rows], ensure_ascii=False)
     for value in (contact, request.contact_enc):
-        assert str(bytes(value)) not in logged and bytes(value).hex() not in logged
-    assert "citizen@example.cn" not in logged and "other@example.cn" not in logged
+        assert str(bytes(value)) not in logged
+        assert bytes(value).hex() not in logged
+    assert "citizen@example.cn" not in logged
+    assert "other@example.cn" not in logged
 
 
 def test_an_open311_clients_key_hash_is_not_logged(db):
@@ -123,4 +147,5 @@ def test_an_open311_clients_key_hash_is_not_logged(db):
         client.save()
     row = AuditEntry.objects.get(seq__gt=head, object_type="open311.client", object_id=str(client.pk))
     assert row.changes["key_hash"] == [None, "***"]
-    assert hash_api_key(raw) not in json.dumps(row.changes) and raw not in json.dumps(row.changes)
+    assert hash_api_key(raw) not in json.dumps(row.changes)
+    assert raw not in json.dumps(row.changes)

@@ -42,29 +42,38 @@ def test_intact_chain_verifies_with_a_count(chain, capsys):
 
 def test_small_batches_cross_batch_boundaries(chain):
     result = verify_chain(batch_size=2)
-    assert result.ok and result.checked == ChainHead.objects.get().seq
+    assert result.ok
+    assert result.checked == ChainHead.objects.get().seq
 
 
 def test_edited_row_is_found(chain):
     raw("UPDATE audit_auditentry SET message = %s WHERE seq = %s", ["forged", chain[4]])
     error = verify()
-    assert error is not None and error.returncode == 1
-    assert f"seq {chain[4]}" in str(error) and "edited" in str(error)
+    assert error is not None
+    assert error.returncode == 1
+    assert f"seq {chain[4]}" in str(error)
+    assert "edited" in str(error)
 
 
 def test_edited_and_rehashed_row_breaks_the_next_link(chain):
     entry = AuditEntry.objects.get(seq=chain[4])
     entry.message = "forged"
-    raw("UPDATE audit_auditentry SET message = %s, hash = %s WHERE seq = %s",
-        ["forged", entry.compute_hash(), chain[4]])
+    raw(
+        "UPDATE audit_auditentry SET message = %s, hash = %s WHERE seq = %s",
+        ["forged", entry.compute_hash(), chain[4]],
+    )
     error = verify()
-    assert error is not None and f"seq {chain[5]}" in str(error) and "link" in str(error)
+    assert error is not None
+    assert f"seq {chain[5]}" in str(error)
+    assert "link" in str(error)
 
 
 def test_removed_row_leaves_a_gap(chain):
     raw("DELETE FROM audit_auditentry WHERE seq = %s", [chain[3]])
     error = verify(batch_size=4)
-    assert error is not None and f"seq {chain[3]}" in str(error) and "removed" in str(error)
+    assert error is not None
+    assert f"seq {chain[3]}" in str(error)
+    assert "removed" in str(error)
 
 
 def test_reordered_rows_are_found(chain):
@@ -73,7 +82,8 @@ def test_reordered_rows_are_found(chain):
     raw("UPDATE audit_auditentry SET seq = %s WHERE seq = %s", [a, b])
     raw("UPDATE audit_auditentry SET seq = %s WHERE seq = -1", [b])
     error = verify()
-    assert error is not None and f"seq {a}" in str(error)
+    assert error is not None
+    assert f"seq {a}" in str(error)
 
 
 def test_inserted_row_is_found(chain):
@@ -82,29 +92,57 @@ def test_inserted_row_is_found(chain):
     raw("UPDATE audit_auditentry SET seq = seq + 1000000 WHERE seq > %s", [k])
     raw("UPDATE audit_auditentry SET seq = seq - 999999 WHERE seq > 1000000")
     before = AuditEntry.objects.get(seq=k)
-    forged = AuditEntry(seq=k + 1, at=before.at, actor_name="forger", channel="page", action=Action.UPDATE,
-                        object_type="test", path="150100", changes={}, message="never happened",
-                        prev_hash=before.hash)
+    forged = AuditEntry(
+        seq=k + 1,
+        at=before.at,
+        actor_name="forger",
+        channel="page",
+        action=Action.UPDATE,
+        object_type="test",
+        path="150100",
+        changes={},
+        message="never happened",
+        prev_hash=before.hash,
+    )
     forged.hash = forged.compute_hash()
-    raw("INSERT INTO audit_auditentry (seq, at, actor_name, channel, request_id, action, object_type, object_id,"
+    raw(
+        "INSERT INTO audit_auditentry (seq, at, actor_name, channel, request_id, action, object_type, object_id,"
         " object_repr, path, changes, success, message, prev_hash, hash)"
         " VALUES (%s, %s, %s, %s, '', %s, %s, '', '', %s, %s, %s, %s, %s, %s)",
-        [forged.seq, forged.at, forged.actor_name, forged.channel, forged.action, forged.object_type, forged.path,
-         "{}", True, forged.message, forged.prev_hash, forged.hash])
+        [
+            forged.seq,
+            forged.at,
+            forged.actor_name,
+            forged.channel,
+            forged.action,
+            forged.object_type,
+            forged.path,
+            "{}",
+            True,
+            forged.message,
+            forged.prev_hash,
+            forged.hash,
+        ],
+    )
     error = verify()
-    assert error is not None and f"seq {k + 2}" in str(error) and "link" in str(error)
+    assert error is not None
+    assert f"seq {k + 2}" in str(error)
+    assert "link" in str(error)
 
 
 def test_row_removed_at_the_end_disagrees_with_the_head(chain):
     raw("DELETE FROM audit_auditentry WHERE seq = %s", [chain[-1]])
     error = verify()
-    assert error is not None and f"seq {chain[-1]}" in str(error) and "head" in str(error)
+    assert error is not None
+    assert f"seq {chain[-1]}" in str(error)
+    assert "head" in str(error)
 
 
 def test_chain_head_mismatch_is_found(chain):
     raw("UPDATE audit_chainhead SET hash = %s", ["f" * 64])
     error = verify()
-    assert error is not None and "head" in str(error)
+    assert error is not None
+    assert "head" in str(error)
 
 
 def test_orm_refuses_to_change_or_remove_audit_rows(chain):
@@ -123,11 +161,19 @@ def test_orm_refuses_to_change_or_remove_audit_rows(chain):
     assert verify() is None
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only"
+)
 def test_database_trigger_refuses_update_and_delete(chain):
-    for sql in ("UPDATE audit_auditentry SET message = 'x' WHERE seq = %s",
-                "DELETE FROM audit_auditentry WHERE seq = %s"):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    for sql in (
+        "UPDATE audit_auditentry SET message = 'x' WHERE seq = %s",
+        "DELETE FROM audit_auditentry WHERE seq = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute(sql, [chain[0]])
     assert verify() is None
 
@@ -135,9 +181,11 @@ def test_database_trigger_refuses_update_and_delete(chain):
 def test_system_administrator_cannot_change_or_delete_audit_rows_in_the_admin(chain, login):
     client = login("sysadmin")
     entry = AuditEntry.objects.get(seq=chain[0])
-    for url, data in ((f"/admin/audit/auditentry/{entry.pk}/change/", {"message": "changed"}),
-                      (f"/admin/audit/auditentry/{entry.pk}/delete/", {"post": "yes"}),
-                      ("/admin/audit/auditentry/add/", {"seq": 10**9, "message": "forged"})):
+    for url, data in (
+        (f"/admin/audit/auditentry/{entry.pk}/change/", {"message": "changed"}),
+        (f"/admin/audit/auditentry/{entry.pk}/delete/", {"post": "yes"}),
+        ("/admin/audit/auditentry/add/", {"seq": 10**9, "message": "forged"}),
+    ):
         assert client.post(url, data).status_code in {302, 403}, url
     assert AuditEntry.objects.get(seq=chain[0]).message == entry.message
     assert not AuditEntry.objects.filter(seq=10**9).exists()

@@ -18,14 +18,18 @@ def county_auditor(user, node):
 
 def test_auditor_sees_a_page_write_in_the_log(login, node):
     grid = node("惠民社区第二网格")
-    login("huimin_admin").post(f"/nodes/{grid.pk}/edit/", {"version": grid.version, "name": "惠民社区二网格",
-                                                            "grid_kind": "basic"})
+    login("huimin_admin").post(
+        f"/nodes/{grid.pk}/edit/", {"version": grid.version, "name": "惠民社区二网格", "grid_kind": "basic"}
+    )
     row = AuditEntry.objects.filter(action=Action.UPDATE, object_id=str(grid.pk)).latest("seq")
     client = login("auditor")
     page = client.get("/audit/").content.decode()
-    assert "惠民社区二网格" in page and "huimin_admin" in page
+    assert "惠民社区二网格" in page
+    assert "huimin_admin" in page
     detail = client.get(f"/audit/{row.pk}/").content.decode()
-    assert "惠民社区第二网格" in detail and "惠民社区二网格" in detail and "page" in detail
+    assert "惠民社区第二网格" in detail
+    assert "惠民社区二网格" in detail
+    assert "page" in detail
 
 
 @pytest.mark.parametrize("username", ["gaobo", "huimin_admin", "city_admin", "sysadmin"])
@@ -39,13 +43,16 @@ def test_users_without_view_audit_are_refused(login, username):
 
 def test_filters(login, user, node):
     grid = node("惠民社区第二网格")
-    login("huimin_admin").post(f"/nodes/{grid.pk}/edit/", {"version": grid.version, "name": "惠民二格",
-                                                            "grid_kind": "basic"})
+    login("huimin_admin").post(
+        f"/nodes/{grid.pk}/edit/", {"version": grid.version, "name": "惠民二格", "grid_kind": "basic"}
+    )
     client = login("auditor")
     rows = client.get("/audit/", {"action": Action.UPDATE, "actor": "huimin_admin"}).context["rows"]
-    assert rows and all(r.action == Action.UPDATE and r.actor_name == "huimin_admin" for r in rows)
+    assert rows
+    assert all(r.action == Action.UPDATE and r.actor_name == "huimin_admin" for r in rows)
     rows = client.get("/audit/", {"object_type": "hierarchy.node", "success": "1"}).context["rows"]
-    assert rows and all(r.object_type == "hierarchy.node" and r.success for r in rows)
+    assert rows
+    assert all(r.object_type == "hierarchy.node" and r.success for r in rows)
     today = AuditEntry.objects.latest("seq").at.date().isoformat()
     assert client.get("/audit/", {"date_from": today, "date_to": today}).context["rows"]
     assert not client.get("/audit/", {"date_to": "2000-01-01"}).context["rows"]
@@ -61,9 +68,11 @@ def test_paging_by_sequence(login, user, node, monkeypatch):
     client = login("auditor")
     first = client.get("/audit/")
     rows, next_before = first.context["rows"], first.context["next_before"]
-    assert len(rows) == 2 and next_before == rows[-1].seq
+    assert len(rows) == 2
+    assert next_before == rows[-1].seq
     older = client.get("/audit/", {"before": next_before}).context["rows"]
-    assert len(older) == 2 and older[0].seq < rows[-1].seq
+    assert len(older) == 2
+    assert older[0].seq < rows[-1].seq
 
 
 def test_county_auditor_sees_only_their_county(login, user, node, county_auditor):
@@ -74,7 +83,8 @@ def test_county_auditor_sees_only_their_county(login, user, node, county_auditor
     xincheng_row = AuditEntry.objects.get(seq__gt=head, object_id=str(node("老缸房").pk))
     client = login("saihan_auditor")
     rows = client.get("/audit/").context["rows"]
-    assert rows and all(r.path.startswith(node("赛罕区").path) for r in rows)
+    assert rows
+    assert all(r.path.startswith(node("赛罕区").path) for r in rows)
     assert client.get(f"/audit/{saihan_row.pk}/").status_code == 200
     assert client.get(f"/audit/{xincheng_row.pk}/").status_code == 404
     # The city auditor sees both.

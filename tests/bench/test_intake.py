@@ -25,8 +25,10 @@ def test_schedule_sends_every_key_and_the_planned_retries(intake):
     assert len(sent) == 200 + 20 + 3 * 11  # each retried key once more, each storm key 11 more times
     storms = [b for b in batches if len(b) == 12]
     pairs = [b for b in batches if len(b) == 2]
-    assert len(storms) == 3 and all(len({s.key for s in b}) == 1 for b in storms)
-    assert pairs and all(b[0].key == b[1].key for b in pairs)
+    assert len(storms) == 3
+    assert all(len({s.key for s in b}) == 1 for b in storms)
+    assert pairs
+    assert all(b[0].key == b[1].key for b in pairs)
 
 
 def test_percentile(intake):

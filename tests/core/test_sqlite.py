@@ -21,8 +21,11 @@ def _own_databases(django_db_blocker):
 def _wrapper(path, alias):
     # A busy timeout far shorter than the other writer's transaction: SQLite alone would say
     # "database is locked".
-    settings = {**connection.settings_dict, "NAME": str(path),
-                "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 0.05}}
+    settings = {
+        **connection.settings_dict,
+        "NAME": str(path),
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 0.05},
+    }
     db = DatabaseWrapper(settings, alias=alias)
     db.ensure_connection()
     return db
@@ -45,7 +48,7 @@ def test_a_second_writer_waits_for_the_first_instead_of_failing(tmp_path):
             first_holds_lock.set()
             time.sleep(0.3)
             db.commit()
-        except BaseException as exc:  # noqa: BLE001  reported below
+        except BaseException as exc:
             errors.append(exc)
             first_holds_lock.set()
         finally:
@@ -60,7 +63,7 @@ def test_a_second_writer_waits_for_the_first_instead_of_failing(tmp_path):
             waited["second"] = time.monotonic() - started
             db.cursor().execute("INSERT INTO t VALUES ('second')")
             db.commit()
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             db.close()

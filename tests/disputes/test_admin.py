@@ -16,4 +16,8 @@ def test_city_admin_reads_disputes_in_the_admin(login):
 def test_disputes_outside_the_scope_are_not_in_the_admin(login, node):
     outside = Dispute.objects.filter(path__under=node("新城区").path).first()
     assert outside is not None
-    assert login("saihan_admin").get(f"/admin/disputes/dispute/{outside.pk}/change/").status_code in (302, 403, 404)
+    assert login("saihan_admin").get(f"/admin/disputes/dispute/{outside.pk}/change/").status_code in (
+        302,
+        403,
+        404,
+    )

@@ -33,15 +33,24 @@ def test_the_articles_dispute_from_the_chat_group_to_the_settlement(med, api):
 
     # 1. 高波 sees the quarrel in the group and reports it from his phone (GPS in his grid).
     report = {
-        "category": "dispute.neighbour", "dispute_type": "neighbour",
+        "category": "dispute.neighbour",
+        "dispute_type": "neighbour",
         "description": "惠民社区两户居民因楼上漏水在社区微信群里争吵，李某在群里说“再不修我就要去打死他”。",
-        "lng": med.grid.lng, "lat": med.grid.lat, "address": "惠民社区3号楼2单元",
-        "parties": [{"resident_id": zhang.pk, "role": "applicant"}, {"resident_id": li.pk, "role": "respondent"}],
+        "lng": med.grid.lng,
+        "lat": med.grid.lat,
+        "address": "惠民社区3号楼2单元",
+        "parties": [
+            {"resident_id": zhang.pk, "role": "applicant"},
+            {"resident_id": li.pk, "role": "respondent"},
+        ],
     }
     dispute = post(gaobo, "/api/v1/disputes", report, **{"Idempotency-Key": "gaobo-phone-0312-1"})
     dispute_id, event_id = dispute["id"], dispute["event_id"]
     # The phone retries (bad signal): still one dispute.
-    assert post(gaobo, "/api/v1/disputes", report, **{"Idempotency-Key": "gaobo-phone-0312-1"})["id"] == dispute_id
+    assert (
+        post(gaobo, "/api/v1/disputes", report, **{"Idempotency-Key": "gaobo-phone-0312-1"})["id"]
+        == dispute_id
+    )
     assert Dispute.objects.filter(event__description=report["description"]).count() == 1
 
     # 2. Risk: high (or worse), the threat is the stated reason.
@@ -53,20 +62,26 @@ def test_the_articles_dispute_from_the_chat_group_to_the_settlement(med, api):
     # 3. The township and the police station are alerted at once (their in-app inboxes).
     for username in ("zhaowuda_admin", "saihan_police", "huimin_yijing"):
         inbox = api(username).get("/api/v1/inbox?unread=true").json()
-        assert any(dispute["event_number"] in n["message"] and "预警" in n["message"] for n in inbox["items"]), username
+        assert any(
+            dispute["event_number"] in n["message"] and "预警" in n["message"] for n in inbox["items"]
+        ), username
 
     # 4. The community centre accepts and dispatches to the judicial office; the mediator reports for duty.
     judicial = Organisation.objects.get(name="昭乌达南路司法所")
     post(admin, f"/api/v1/events/{event_id}/transitions", {"action": "accept", "note": "情况紧急，立即受理"})
-    post(admin, f"/api/v1/events/{event_id}/transitions",
-         {"action": "dispatch", "lead_org_id": judicial.pk, "note": "请司法所牵头调解"})
+    post(
+        admin,
+        f"/api/v1/events/{event_id}/transitions",
+        {"action": "dispatch", "lead_org_id": judicial.pk, "note": "请司法所牵头调解"},
+    )
     post(mediator, f"/api/v1/events/{event_id}/transitions", {"action": "acknowledge", "note": "已签收"})
     post(mediator, f"/api/v1/events/{event_id}/transitions", {"action": "start", "note": "明早联合走访"})
 
     # 5. 高波 brings in the judicial office's mediator and the community's lawyer.
     candidates = gaobo.get(f"/api/v1/disputes/{dispute_id}/team/candidates").json()["items"]
     wanted = {c["user"]["username"]: c for c in candidates}
-    assert wanted["zhaowuda_mediator"]["role"] == "mediator" and wanted["huimin_lawyer"]["role"] == "lawyer"
+    assert wanted["zhaowuda_mediator"]["role"] == "mediator"
+    assert wanted["huimin_lawyer"]["role"] == "lawyer"
     post(gaobo, f"/api/v1/disputes/{dispute_id}/team", {"username": "zhaowuda_mediator"})
     detail = post(gaobo, f"/api/v1/disputes/{dispute_id}/team", {"username": "huimin_lawyer"})
     team = {m["user"]["username"]: m["role"] for m in detail["team"]}
@@ -74,21 +89,32 @@ def test_the_articles_dispute_from_the_chat_group_to_the_settlement(med, api):
     ids = [m["user"]["id"] for m in detail["team"]]
 
     # 6. Several joint visits, recorded by different members of the team.
-    visits = [(gaobo, "分别到两户家中了解情况、安抚情绪，律师讲解民法典相邻关系规定"),
-              (lawyer, "查看漏水现场，请物业出具漏水原因说明，两户同意坐下来谈"),
-              (mediator, "在社区调解室组织面对面调解，双方就维修和费用分担达成一致")]
+    visits = [
+        (gaobo, "分别到两户家中了解情况、安抚情绪，律师讲解民法典相邻关系规定"),
+        (lawyer, "查看漏水现场，请物业出具漏水原因说明，两户同意坐下来谈"),
+        (mediator, "在社区调解室组织面对面调解，双方就维修和费用分担达成一致"),
+    ]
     for client, summary in visits:
-        post(client, f"/api/v1/disputes/{dispute_id}/visits",
-             {"visited_at": timezone.now().isoformat(), "visitor_ids": ids, "summary": summary})
+        post(
+            client,
+            f"/api/v1/disputes/{dispute_id}/visits",
+            {"visited_at": timezone.now().isoformat(), "visitor_ids": ids, "summary": summary},
+        )
 
     # 7. Agreement, recorded by the mediator (who leads the handling): the event is handled.
     terms = "楼上住户三日内修复防水并承担费用；吊顶修复费用双方各半；李某当面道歉并撤回群内言论。"
-    settled = post(mediator, f"/api/v1/disputes/{dispute_id}/outcome", {"outcome": "agreement", "terms": terms})
-    assert settled["outcome"] == "agreement" and settled["state"] == "handled"
+    settled = post(
+        mediator, f"/api/v1/disputes/{dispute_id}/outcome", {"outcome": "agreement", "terms": terms}
+    )
+    assert settled["outcome"] == "agreement"
+    assert settled["state"] == "handled"
 
     # 8. 高波 confirms with the parties' satisfaction: closed.
-    closed = post(gaobo, f"/api/v1/events/{event_id}/transitions",
-                  {"action": "confirm", "satisfaction": 5, "note": "双方已履行协议"})
+    closed = post(
+        gaobo,
+        f"/api/v1/events/{event_id}/transitions",
+        {"action": "confirm", "satisfaction": 5, "note": "双方已履行协议"},
+    )
     assert closed["state"] == "closed"
     assert Event.objects.get(pk=event_id).closed_at is not None
     warnings = api("zhaowuda_admin").get("/api/v1/disputes/warnings").json()["items"]
@@ -97,18 +123,37 @@ def test_the_articles_dispute_from_the_chat_group_to_the_settlement(med, api):
     # 9. The timeline shows every step in order, with who did it.
     timeline = gaobo.get(f"/api/v1/disputes/{dispute_id}").json()["timeline"]
     actions = [s["action"] for s in timeline]
-    expected = ["report", "dispute_registered", "dispute_risk_assessed", "dispute_alert", "accept", "dispatch",
-                "acknowledge", "start", "dispute_team", "dispute_team", "dispute_visit", "dispute_visit",
-                "dispute_visit", "dispute_outcome", "handle", "confirm"]
+    expected = [
+        "report",
+        "dispute_registered",
+        "dispute_risk_assessed",
+        "dispute_alert",
+        "accept",
+        "dispatch",
+        "acknowledge",
+        "start",
+        "dispute_team",
+        "dispute_team",
+        "dispute_visit",
+        "dispute_visit",
+        "dispute_visit",
+        "dispute_outcome",
+        "handle",
+        "confirm",
+    ]
     assert actions == expected
     actors = [s["actor"] for s in timeline]
-    assert actors[0] == "gaobo" and actors[4] == "huimin_admin" and actors[6] == "zhaowuda_mediator"
-    assert actors[-1] == "gaobo" and actors[-2] == "zhaowuda_mediator"
+    assert actors[0] == "gaobo"
+    assert actors[4] == "huimin_admin"
+    assert actors[6] == "zhaowuda_mediator"
+    assert actors[-1] == "gaobo"
+    assert actors[-2] == "zhaowuda_mediator"
     assert terms in timeline[-3]["note"]
 
     # 10. The audit log has every write and every sensitive read, through the API channel, and the
     # hash chain is intact.
     entries = AuditEntry.objects.filter(seq__gt=first_seq or 0)
+
     def logged(object_type, action=Action.CREATE, **extra):
         return entries.filter(object_type=object_type, action=action, **extra)
 
@@ -117,11 +162,14 @@ def test_the_articles_dispute_from_the_chat_group_to_the_settlement(med, api):
     assert logged("disputes.party", actor_name="gaobo").count() == 2
     assert logged("disputes.teammember").count() == 3
     assert logged("disputes.visit").count() == 3
-    outcome_rows = logged("disputes.dispute", Action.UPDATE, object_id=str(dispute_id), actor_name="zhaowuda_mediator")
+    outcome_rows = logged(
+        "disputes.dispute", Action.UPDATE, object_id=str(dispute_id), actor_name="zhaowuda_mediator"
+    )
     assert any("outcome" in e.changes for e in outcome_rows)
     transitions = logged("events.event", Action.UPDATE, object_id=str(event_id))
     assert {e.actor_name for e in transitions} >= {"huimin_admin", "zhaowuda_mediator", "gaobo"}
     assert logged("disputes.dispute", Action.READ_SENSITIVE, object_id=str(dispute_id)).exists()
-    assert logged("disputes.dispute", Action.UPDATE, object_id=str(dispute_id),
-                  message__startswith="risk alert").exists()
+    assert logged(
+        "disputes.dispute", Action.UPDATE, object_id=str(dispute_id), message__startswith="risk alert"
+    ).exists()
     assert verify_chain().ok

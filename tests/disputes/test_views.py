@@ -8,7 +8,8 @@ from gridgov.disputes.models import Dispute
 def test_list_shows_the_scope_only(med, login):
     mine = med.report("口角")
     page = login("huimin_admin").get("/disputes/?state=all")
-    assert page.status_code == 200 and mine.event.number in page.content.decode()
+    assert page.status_code == 200
+    assert mine.event.number in page.content.decode()
     other = login("laogangfang_worker").get("/disputes/?state=all").content.decode()
     assert mine.event.number not in other
 
@@ -16,25 +17,49 @@ def test_list_shows_the_scope_only(med, login):
 def test_report_form_creates_a_dispute_once(med, login):
     client = login("gaobo")
     form = client.get("/disputes/new/")
-    assert form.status_code == 200 and "dispute.neighbour" in form.content.decode()
-    data = {"category": "dispute.neighbour", "dispute_type": "neighbour", "description": "楼道里两户人要动刀",
-            "grid": str(med.grid.pk), "address": "页面测试楼", "idempotency_key": "form-1",
-            "party1_name": "页面甲", "party1_phone": "13904714001", "party1_role": "applicant",
-            "party2_name": "页面乙", "party2_role": "respondent", "party3_role": "other", "party4_role": "other"}
+    assert form.status_code == 200
+    assert "dispute.neighbour" in form.content.decode()
+    data = {
+        "category": "dispute.neighbour",
+        "dispute_type": "neighbour",
+        "description": "楼道里两户人要动刀",
+        "grid": str(med.grid.pk),
+        "address": "页面测试楼",
+        "idempotency_key": "form-1",
+        "party1_name": "页面甲",
+        "party1_phone": "13904714001",
+        "party1_role": "applicant",
+        "party2_name": "页面乙",
+        "party2_role": "respondent",
+        "party3_role": "other",
+        "party4_role": "other",
+    }
     response = client.post("/disputes/new/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     dispute = Dispute.objects.get(event__address="页面测试楼")
-    assert dispute.risk_level == "high" and dispute.parties.count() == 2
+    assert dispute.risk_level == "high"
+    assert dispute.parties.count() == 2
     # A double submit of the same form returns the same dispute.
     assert client.post("/disputes/new/", data).status_code == 302
     assert Dispute.objects.filter(event__address="页面测试楼").count() == 1
 
 
 def test_report_form_shows_errors(med, login):
-    response = login("gaobo").post("/disputes/new/", {
-        "category": "dispute.neighbour", "dispute_type": "neighbour", "description": "口角", "grid": "",
-        "party1_name": "甲", "party1_phone": "123", "party1_role": "applicant", "party2_role": "other",
-        "party3_role": "other", "party4_role": "other"})
+    response = login("gaobo").post(
+        "/disputes/new/",
+        {
+            "category": "dispute.neighbour",
+            "dispute_type": "neighbour",
+            "description": "口角",
+            "grid": "",
+            "party1_name": "甲",
+            "party1_phone": "123",
+            "party1_role": "applicant",
+            "party2_role": "other",
+            "party3_role": "other",
+            "party4_role": "other",
+        },
+    )
     assert response.status_code == 200
     assert "电话" in response.content.decode()
 
@@ -47,28 +72,45 @@ def test_detail_and_its_forms(med, login):
     dispute = med.report("口角")
     client = login("gaobo")
     page = client.get(f"/disputes/{dispute.pk}/").content.decode()
-    assert dispute.event.number in page and "甲某" in page and "邀请" in page
+    assert dispute.event.number in page
+    assert "甲某" in page
+    assert "邀请" in page
     mediator = med["zhaowuda_mediator"]
     assert client.post(f"/disputes/{dispute.pk}/team/", {"member": mediator.pk}).status_code == 302
     assert dispute.team.filter(user=mediator).exists()
-    visit = {"kind": "mediation", "visited_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-             "visitors": [str(med["gaobo"].pk), str(mediator.pk)], "summary": "联合走访"}
+    visit = {
+        "kind": "mediation",
+        "visited_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "visitors": [str(med["gaobo"].pk), str(mediator.pk)],
+        "summary": "联合走访",
+    }
     assert client.post(f"/disputes/{dispute.pk}/visits/", visit).status_code == 302
     assert dispute.visits.count() == 1
-    assert client.post(f"/disputes/{dispute.pk}/risk/", {"level": "high", "reason": "对方有前科"}).status_code == 302
-    assert client.post(f"/disputes/{dispute.pk}/outcome/", {"outcome": "agreement", "terms": "双方签订协议",
-                                                            "follow_up_days": "30"}).status_code == 302
+    assert (
+        client.post(f"/disputes/{dispute.pk}/risk/", {"level": "high", "reason": "对方有前科"}).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"/disputes/{dispute.pk}/outcome/",
+            {"outcome": "agreement", "terms": "双方签订协议", "follow_up_days": "30"},
+        ).status_code
+        == 302
+    )
     dispute.refresh_from_db()
     assert (dispute.risk_level, dispute.outcome) == ("high", "agreement")
     page = client.get(f"/disputes/{dispute.pk}/").content.decode()
-    assert "双方签订协议" in page and "联合走访" in page
+    assert "双方签订协议" in page
+    assert "联合走访" in page
 
 
 def test_refused_form_posts_show_a_message_and_change_nothing(med, login):
     dispute = med.report("口角")
     client = login("huimin_volunteer")  # sees the dispute (reporting scope) but does not work on it
     assert client.get(f"/disputes/{dispute.pk}/").status_code == 200
-    response = client.post(f"/disputes/{dispute.pk}/risk/", {"level": "critical", "reason": "志愿者尝试"}, follow=True)
+    response = client.post(
+        f"/disputes/{dispute.pk}/risk/", {"level": "critical", "reason": "志愿者尝试"}, follow=True
+    )
     assert "只有本纠纷的调解团队" in response.content.decode()
     dispute.refresh_from_db()
     assert dispute.risk_level == "low"
@@ -78,10 +120,12 @@ def test_detail_shows_system_steps(med, login, django_capture_on_commit_callback
     from gridgov.events import services as event_services
 
     with django_capture_on_commit_callbacks(execute=True):
-        event, _ = event_services.report_event(user=med["gaobo"], category="dispute.other",
-                                               description="有人扬言报复", grid=med.grid)
+        event, _ = event_services.report_event(
+            user=med["gaobo"], category="dispute.other", description="有人扬言报复", grid=med.grid
+        )
     page = login("gaobo").get(f"/disputes/{event.dispute.pk}/")
-    assert page.status_code == 200 and "系统" in page.content.decode()
+    assert page.status_code == 200
+    assert "系统" in page.content.decode()
 
 
 def test_every_demo_dispute_page_renders_for_the_city(login):

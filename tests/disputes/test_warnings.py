@@ -25,10 +25,14 @@ def test_high_risk_disputes_and_hotspots_are_listed_most_serious_first(med):
     med.report("又吵", parties=parties)
     items = selectors.warnings_for(med["huimin_admin"])
     item = _by_event(items, threat.event)
-    assert item is not None and "high_risk" in item.flags and item.risk == "critical"
-    assert "同归于尽" in item.detail and item.url == f"/disputes/{threat.pk}/"
+    assert item is not None
+    assert "high_risk" in item.flags
+    assert item.risk == "critical"
+    assert "同归于尽" in item.detail
+    assert item.url == f"/disputes/{threat.pk}/"
     places = [w for w in items if w.kind == "hotspot_address" and "预警测试楼1号" in w.title]
-    assert len(places) == 1 and len(places[0].numbers) == 2
+    assert len(places) == 1
+    assert len(places[0].numbers) == 2
     people = {w.title for w in items if w.kind == "hotspot_parties"}
     assert {"反复涉纠当事人：韩九", "反复涉纠当事人：杨十"} <= people
     ranks = [RANKS.index(w.risk) for w in items]
@@ -38,8 +42,9 @@ def test_high_risk_disputes_and_hotspots_are_listed_most_serious_first(med):
 def test_overdue_and_reopened_events_are_listed(med):
     gaobo, admin = med["gaobo"], med["huimin_admin"]
     long_ago = timezone.now() - timedelta(days=10)
-    late, _ = event_services.report_event(user=gaobo, category="water.outage", description="停水多日", grid=med.grid,
-                                          now=long_ago)
+    late, _ = event_services.report_event(
+        user=gaobo, category="water.outage", description="停水多日", grid=med.grid, now=long_ago
+    )
     Event.objects.filter(pk=late.pk).update(overdue=True)
     reopened = Event.objects.filter(path__under=med.grid.path, state="reopened").first()
     items = selectors.warnings_for(admin)
@@ -54,7 +59,9 @@ def test_overdue_and_reopened_events_are_listed(med):
 
 def test_due_follow_ups_are_listed(med):
     dispute = med.report("口角")
-    services.record_outcome(dispute, user=med["huimin_admin"], outcome="agreement", terms="双方和解", follow_up_days=1)
+    services.record_outcome(
+        dispute, user=med["huimin_admin"], outcome="agreement", terms="双方和解", follow_up_days=1
+    )
     assert _by_event(selectors.warnings_for(med["huimin_admin"]), dispute.event) is None
     type(dispute).objects.filter(pk=dispute.pk).update(follow_up_due=timezone.localdate())
     item = _by_event(selectors.warnings_for(med["huimin_admin"]), dispute.event)
@@ -80,5 +87,6 @@ def test_warnings_page(med, login):
     page = login("zhaowuda_admin").get("/disputes/warnings/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert threat.event.number in html and "高风险纠纷" in html
+    assert threat.event.number in html
+    assert "高风险纠纷" in html
     assert login("huimin_admin").get("/disputes/warnings/?node=999999999").status_code == 404

@@ -16,8 +16,10 @@ from gridgov.events.services import forget_cached_rows
 from gridgov.hierarchy.models import Node
 
 # 1x1 PNG and the smallest JPEG/WebP headers: the service checks magic bytes, not pixels.
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
 
@@ -50,8 +52,18 @@ class Story:
     惠民社区治保会 (huimin_security) co-handles."""
 
     def __init__(self) -> None:
-        names = ["gaobo", "huimin_admin", "zhaowuda_admin", "heating_staff", "huimin_security", "huimin_volunteer",
-                 "laogangfang_worker", "saihan_admin", "city_admin", "water_staff"]
+        names = [
+            "gaobo",
+            "huimin_admin",
+            "zhaowuda_admin",
+            "heating_staff",
+            "huimin_security",
+            "huimin_volunteer",
+            "laogangfang_worker",
+            "saihan_admin",
+            "city_admin",
+            "water_staff",
+        ]
         self.users = {u.username: u for u in User.objects.filter(username__in=names)}
         self.grid = Node.objects.get(name="惠民社区第一网格")
         self.heating = Organisation.objects.get(name="呼和浩特市热力公司")
@@ -60,14 +72,35 @@ class Story:
     def __getitem__(self, username: str) -> User:
         return self.users[username]
 
-    def report(self, category: str = "heating.pipe_burst", description: str = "6号楼供热管道爆裂", *,
-               now: datetime | None = None, dx: float = 0.0, **extra: Any) -> Event:
-        event, _ = services.report_event(user=self["gaobo"], category=category, description=description,
-                                         lng=(self.grid.lng or 0) + dx, lat=self.grid.lat, now=now, **extra)
+    def report(
+        self,
+        category: str = "heating.pipe_burst",
+        description: str = "6号楼供热管道爆裂",
+        *,
+        now: datetime | None = None,
+        dx: float = 0.0,
+        **extra: Any,
+    ) -> Event:
+        event, _ = services.report_event(
+            user=self["gaobo"],
+            category=category,
+            description=description,
+            lng=(self.grid.lng or 0) + dx,
+            lat=self.grid.lat,
+            now=now,
+            **extra,
+        )
         return event
 
-    def act(self, event: Event, action: str, username: str | None, note: str = "", now: datetime | None = None,
-            **data: Any) -> Event:
+    def act(
+        self,
+        event: Event,
+        action: str,
+        username: str | None,
+        note: str = "",
+        now: datetime | None = None,
+        **data: Any,
+    ) -> Event:
         user = self[username] if username else None
         return services.transition(event, action, user=user, note=note, now=now, **data)
 
@@ -86,8 +119,14 @@ class Story:
         self.act(event, "accept", "huimin_admin", now=next(step))
         if state == "accepted":
             return event
-        self.act(event, "dispatch", "huimin_admin", now=next(step), lead_org_id=self.heating.pk,
-                 co_org_ids=[self.committee.pk])
+        self.act(
+            event,
+            "dispatch",
+            "huimin_admin",
+            now=next(step),
+            lead_org_id=self.heating.pk,
+            co_org_ids=[self.committee.pk],
+        )
         if state == "dispatched":
             return event
         self.act(event, "acknowledge", "heating_staff", now=next(step))
@@ -117,9 +156,20 @@ def story(db: Any) -> Story:
 def take_snapshot(event: Event) -> tuple[Any, ...]:
     """What a refused transition must leave unchanged."""
     event = Event.objects.get(pk=event.pk)
-    return (event.state, event.version, event.due_at, event.handling_node_id, event.lead_org_id, event.supervision,
-            event.steps.count(), event.assignments.count(), event.clock_requests.count(), event.overdue,
-            event.merged_into_id, event.notifications.count())
+    return (
+        event.state,
+        event.version,
+        event.due_at,
+        event.handling_node_id,
+        event.lead_org_id,
+        event.supervision,
+        event.steps.count(),
+        event.assignments.count(),
+        event.clock_requests.count(),
+        event.overdue,
+        event.merged_into_id,
+        event.notifications.count(),
+    )
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ def test_report_from_a_phone_with_gps(shared_live_server: str, story: Any, passw
 
     earlier = story.report(description="先报的：6号楼供热管道爆裂")  # a likely duplicate nearby
     lng, lat = story.grid.lng, story.grid.lat
-    with browser_page(**PHONE, geolocation={"longitude": lng, "latitude": lat},
-                      permissions=["geolocation"]) as (page, errors):
+    with browser_page(
+        **PHONE, geolocation={"longitude": lng, "latitude": lat}, permissions=["geolocation"]
+    ) as (page, errors):
         log_in(page, f"{shared_live_server}/accounts/login/", "gaobo", password)
         page.wait_for_load_state()
         page.goto(f"{shared_live_server}/events/new/")
@@ -31,4 +32,6 @@ def test_report_from_a_phone_with_gps(shared_live_server: str, story: Any, passw
         expect(page.locator(".timeline")).to_contain_text("上报")
         assert not errors, errors  # no CSP violation, no script error
     event = Event.objects.get(description="浏览器上报：6号楼地下室暖气管漏水")
-    assert event.grid == story.grid and abs((event.lng or 0) - lng) < 1e-5 and event.channel == "web"
+    assert event.grid == story.grid
+    assert abs((event.lng or 0) - lng) < 1e-5
+    assert event.channel == "web"

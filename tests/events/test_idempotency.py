@@ -15,9 +15,17 @@ from gridgov.events.models import Event, EventStep, IdempotencyKey
 from gridgov.hierarchy.models import Node
 
 
-def _report(story: Any, key: str, description: str = "管道爆裂", username: str = "gaobo") -> tuple[Event, bool]:
-    return services.report_event(user=story[username], category="heating.pipe_burst", description=description,
-                                 lng=story.grid.lng, lat=story.grid.lat, idempotency_key=key)
+def _report(
+    story: Any, key: str, description: str = "管道爆裂", username: str = "gaobo"
+) -> tuple[Event, bool]:
+    return services.report_event(
+        user=story[username],
+        category="heating.pipe_burst",
+        description=description,
+        lng=story.grid.lng,
+        lat=story.grid.lat,
+        idempotency_key=key,
+    )
 
 
 def test_same_key_same_body_returns_the_same_event(story: Any) -> None:
@@ -25,7 +33,8 @@ def test_same_key_same_body_returns_the_same_event(story: Any) -> None:
     assert created
     for _ in range(5):
         again, created = _report(story, "key-1")
-        assert again.pk == first.pk and not created
+        assert again.pk == first.pk
+        assert not created
     assert Event.objects.filter(description="管道爆裂", reporter=story["gaobo"]).count() == 1
     assert EventStep.objects.filter(event=first).count() == 1
     assert IdempotencyKey.objects.filter(key="key-1").count() == 1
@@ -36,22 +45,29 @@ def test_same_key_different_body_is_refused(story: Any) -> None:
     before = Event.objects.count()
     with pytest.raises(ConflictError) as exc:
         _report(story, "key-2", description="另一件事")
-    assert "Idempotency-Key" in exc.value.message and exc.value.extra["event_number"] == first.number
+    assert "Idempotency-Key" in exc.value.message
+    assert exc.value.extra["event_number"] == first.number
     assert Event.objects.count() == before
 
 
 def test_keys_are_per_user(story: Any) -> None:
     mine, _ = _report(story, "shared-key")
     theirs, created = _report(story, "shared-key", username="huimin_admin")
-    assert created and theirs.pk != mine.pk
+    assert created
+    assert theirs.pk != mine.pk
 
 
 def test_a_refused_report_does_not_burn_the_key(story: Any) -> None:
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        services.report_event(user=story["gaobo"], category="heating.pipe_burst", description="",
-                              grid=story.grid, idempotency_key="key-3")
+        services.report_event(
+            user=story["gaobo"],
+            category="heating.pipe_burst",
+            description="",
+            grid=story.grid,
+            idempotency_key="key-3",
+        )
     assert not IdempotencyKey.objects.filter(key="key-3").exists()
     _event, created = _report(story, "key-3")
     assert created
@@ -63,8 +79,11 @@ def test_sequential_retry_storm(story: Any) -> None:
     assert len({e.pk for e, _c in results}) == 1
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL "
-                    "(the SQLite test database is in memory and locked by the test's transaction)")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent writers need PostgreSQL "
+    "(the SQLite test database is in memory and locked by the test's transaction)",
+)
 def test_concurrent_retry_storm_creates_exactly_one_event(db: Any) -> None:
     """Twelve threads, each on its own connection, send the same report at the same moment.
 
@@ -82,11 +101,17 @@ def test_concurrent_retry_storm_creates_exactly_one_event(db: Any) -> None:
     def send() -> None:
         try:
             barrier.wait(timeout=30)
-            event, created = services.report_event(user=user, category="heating.pipe_burst", description="风暴重试",
-                                                   lng=grid.lng, lat=grid.lat, idempotency_key=key)
+            event, created = services.report_event(
+                user=user,
+                category="heating.pipe_burst",
+                description="风暴重试",
+                lng=grid.lng,
+                lat=grid.lat,
+                idempotency_key=key,
+            )
             with lock:
                 results.append((event.pk, created))
-        except BaseException as exc:  # noqa: BLE001  collected and asserted below
+        except BaseException as exc:
             with lock:
                 errors.append(exc)
         finally:
@@ -103,6 +128,7 @@ def test_concurrent_retry_storm_creates_exactly_one_event(db: Any) -> None:
         assert sum(created for _pk, created in results) == 1
         assert len({pk for pk, _created in results}) == 1
     finally:
+
         def cleanup() -> None:
             try:
                 ids = list(IdempotencyKey.objects.filter(key=key).values_list("event_id", flat=True))

@@ -15,21 +15,32 @@ from gridgov.registry.models import Resident
 
 
 def counts() -> tuple[int, ...]:
-    return (Event.objects.count(), EventStep.objects.count(), EventPhoto.objects.count(),
-            IdempotencyKey.objects.count(), Notification.objects.count())
+    return (
+        Event.objects.count(),
+        EventStep.objects.count(),
+        EventPhoto.objects.count(),
+        IdempotencyKey.objects.count(),
+        Notification.objects.count(),
+    )
 
 
 def stored_files(settings: Any) -> list[str]:
     root = settings.MEDIA_ROOT
-    return [os.path.join(d, f) for d, _s, files in os.walk(root) for f in files] if os.path.exists(root) else []
+    return (
+        [os.path.join(d, f) for d, _s, files in os.walk(root) for f in files] if os.path.exists(root) else []
+    )
 
 
 def test_report_finds_the_grid_from_the_point(story: Any) -> None:
     event = story.report()
-    assert event.grid == story.grid and event.path == story.grid.path
-    assert event.handling_node.name == "惠民社区" and event.county_code == "150105"
-    assert event.state == State.REPORTED and event.severity == "high"
-    assert event.number.startswith("SJ") and event.due_at is not None
+    assert event.grid == story.grid
+    assert event.path == story.grid.path
+    assert event.handling_node.name == "惠民社区"
+    assert event.county_code == "150105"
+    assert event.state == State.REPORTED
+    assert event.severity == "high"
+    assert event.number.startswith("SJ")
+    assert event.due_at is not None
     assert list(event.steps.values_list("action", flat=True)) == ["report"]
     # The community centre is told.
     assert Notification.objects.filter(event=event, user=story["huimin_admin"]).exists()
@@ -38,34 +49,60 @@ def test_report_finds_the_grid_from_the_point(story: Any) -> None:
 def test_report_with_photos_and_residents(story: Any, settings: Any, images: dict[str, bytes]) -> None:
     JPEG, PNG, WEBP = images["jpeg"], images["png"], images["webp"]
     resident = Resident.objects.filter(path__startswith=story.grid.path).first()
-    photos = [SimpleUploadedFile("a.jpg", JPEG, "image/jpeg"), SimpleUploadedFile("b.png", PNG, "image/png"),
-              SimpleUploadedFile("c.webp", WEBP, "image/webp")]
+    photos = [
+        SimpleUploadedFile("a.jpg", JPEG, "image/jpeg"),
+        SimpleUploadedFile("b.png", PNG, "image/png"),
+        SimpleUploadedFile("c.webp", WEBP, "image/webp"),
+    ]
     event = story.report(photos=photos, resident_ids=[resident.pk] if resident else [])
-    assert sorted(event.photos.values_list("content_type", flat=True)) == ["image/jpeg", "image/png", "image/webp"]
+    assert sorted(event.photos.values_list("content_type", flat=True)) == [
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+    ]
     assert len(stored_files(settings)) == 3
     if resident:
         assert list(event.residents.all()) == [resident]
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"category": "no.such.category"}, "category"),
-    ({"category": ""}, "category"),
-    ({"lng": 100.0, "lat": 30.0}, "location"),             # far outside Hohhot
-    ({"lng": None, "lat": None}, "location"),
-    ({"lng": 999.0, "lat": 40.5}, "location"),
-    ({"description": ""}, "description"),
-    ({"description": "   "}, "description"),
-    ({"description": "长" * 2001}, "description"),
-    ({"photos": [SimpleUploadedFile("x.jpg", b"%PDF-1.4 not an image", "image/jpeg")]}, "photos"),
-    ({"photos": [SimpleUploadedFile("big.jpg", b"\xff\xd8\xff\xe0" + b"\0" * (5 * 1024 * 1024), "image/jpeg")]}, "photos"),
-    ({"resident_ids": [999999999]}, "resident_ids"),
-    ({"household_ids": [999999999]}, "household_ids"),
-])
-def test_bad_input_is_refused_and_nothing_is_stored(story: Any, settings: Any, kwargs: dict[str, Any],
-                                                    field: str) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"category": "no.such.category"}, "category"),
+        ({"category": ""}, "category"),
+        ({"lng": 100.0, "lat": 30.0}, "location"),  # far outside Hohhot
+        ({"lng": None, "lat": None}, "location"),
+        ({"lng": 999.0, "lat": 40.5}, "location"),
+        ({"description": ""}, "description"),
+        ({"description": "   "}, "description"),
+        ({"description": "长" * 2001}, "description"),
+        ({"photos": [SimpleUploadedFile("x.jpg", b"%PDF-1.4 not an image", "image/jpeg")]}, "photos"),
+        (
+            {
+                "photos": [
+                    SimpleUploadedFile(
+                        "big.jpg", b"\xff\xd8\xff\xe0" + b"\0" * (5 * 1024 * 1024), "image/jpeg"
+                    )
+                ]
+            },
+            "photos",
+        ),
+        ({"resident_ids": [999999999]}, "resident_ids"),
+        ({"household_ids": [999999999]}, "household_ids"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_stored(
+    story: Any, settings: Any, kwargs: dict[str, Any], field: str
+) -> None:
     before, files_before = counts(), stored_files(settings)
-    args: dict[str, Any] = {"user": story["gaobo"], "category": "heating.pipe_burst", "description": "管道爆裂",
-                            "lng": story.grid.lng, "lat": story.grid.lat, "idempotency_key": "bad-input"}
+    args: dict[str, Any] = {
+        "user": story["gaobo"],
+        "category": "heating.pipe_burst",
+        "description": "管道爆裂",
+        "lng": story.grid.lng,
+        "lat": story.grid.lat,
+        "idempotency_key": "bad-input",
+    }
     args.update(kwargs)
     with pytest.raises(ValidationError) as exc:
         services.report_event(**args)
@@ -78,14 +115,19 @@ def test_bad_input_is_refused_and_nothing_is_stored(story: Any, settings: Any, k
 def test_a_good_photo_is_not_kept_when_a_later_one_is_bad(story: Any, settings: Any, images: Any) -> None:
     PNG = images["png"]
     before = counts()
-    photos = [SimpleUploadedFile("ok.png", PNG, "image/png"), SimpleUploadedFile("bad.gif", b"GIF89a....", "image/gif")]
+    photos = [
+        SimpleUploadedFile("ok.png", PNG, "image/png"),
+        SimpleUploadedFile("bad.gif", b"GIF89a....", "image/gif"),
+    ]
     with pytest.raises(ValidationError):
         story.report(photos=photos)
-    assert counts() == before and stored_files(settings) == []
+    assert counts() == before
+    assert stored_files(settings) == []
 
 
-def test_failure_after_writing_leaves_nothing_half_created(story: Any, settings: Any, monkeypatch: Any,
-                                                          images: Any) -> None:
+def test_failure_after_writing_leaves_nothing_half_created(
+    story: Any, settings: Any, monkeypatch: Any, images: Any
+) -> None:
     """A failure late in the transaction rolls back the event and removes the photo files already written."""
     PNG = images["png"]
     before = counts()
@@ -109,29 +151,42 @@ def test_grid_outside_the_reporters_scope(story: Any, node: Any) -> None:
     assert "惠民社区第二网格" in str(exc.value)
     outsider_grid = node("老缸房社区第一网格")
     with pytest.raises(PermissionDenied):
-        services.report_event(user=story["gaobo"], category="water.leak", description="漏水",
-                              lng=outsider_grid.lng, lat=outsider_grid.lat)
+        services.report_event(
+            user=story["gaobo"],
+            category="water.leak",
+            description="漏水",
+            lng=outsider_grid.lng,
+            lat=outsider_grid.lat,
+        )
     # Department staff report nothing (no REPORT_EVENT capability).
     with pytest.raises(PermissionDenied):
-        services.report_event(user=story["heating_staff"], category="water.leak", description="漏水",
-                              lng=story.grid.lng, lat=story.grid.lat)
+        services.report_event(
+            user=story["heating_staff"],
+            category="water.leak",
+            description="漏水",
+            lng=story.grid.lng,
+            lat=story.grid.lat,
+        )
     assert counts() == before
     assert AuditEntry.objects.filter(action="denied", success=False).exists()
 
 
 def test_a_community_admin_reports_anywhere_in_the_community(story: Any, node: Any) -> None:
     other = node("惠民社区第二网格")
-    event, created = services.report_event(user=story["huimin_admin"], category="water.leak", description="漏水",
-                                           lng=other.lng, lat=other.lat)
-    assert created and event.grid == other
+    event, created = services.report_event(
+        user=story["huimin_admin"], category="water.leak", description="漏水", lng=other.lng, lat=other.lat
+    )
+    assert created
+    assert event.grid == other
 
 
 def test_category_by_id_and_inactive_category(story: Any) -> None:
     from gridgov.events.models import Category
 
     category = Category.objects.get(code="water.leak")
-    event, _ = services.report_event(user=story["gaobo"], category=category.pk, description="漏水",
-                                     grid=story.grid)
+    event, _ = services.report_event(
+        user=story["gaobo"], category=category.pk, description="漏水", grid=story.grid
+    )
     assert event.category == category
     category.active = False
     category.save()
@@ -142,12 +197,14 @@ def test_category_by_id_and_inactive_category(story: Any) -> None:
 
 def test_possible_duplicates_nearby_same_category_recent(story: Any) -> None:
     first = story.report()
-    near = story.report(dx=0.0005)      # ~40 m east
-    far = story.report(dx=0.01)         # ~850 m east
+    near = story.report(dx=0.0005)  # ~40 m east
+    far = story.report(dx=0.01)  # ~850 m east
     other_category = story.report("water.leak", "漏水", dx=0.0002)
     found = [e for e, _d in selectors.duplicates_of(near)]
-    assert first in found and far not in found and other_category not in found
-    distances = dict((e.pk, d) for e, d in selectors.duplicates_of(near))
+    assert first in found
+    assert far not in found
+    assert other_category not in found
+    distances = {e.pk: d for e, d in selectors.duplicates_of(near)}
     assert 30 <= distances[first.pk] <= 60
 
 
@@ -158,16 +215,18 @@ def test_department_staff_see_only_their_inbox(story: Any, monkeypatch: Any, few
     event = story.in_state("dispatched")
     other = story.report("water.leak", "漏水")
     heating = selectors.events_for(story["heating_staff"])
-    assert event in heating and other not in heating
+    assert event in heating
+    assert other not in heating
     assert event in selectors.inbox_for(story["heating_staff"])
     assert event in selectors.events_for(story["huimin_security"])  # co-handler
     water = selectors.events_for(story["water_staff"])
-    assert event not in water and other not in water
+    assert event not in water
+    assert other not in water
     story.act(event, "acknowledge", "heating_staff")
     story.act(event, "start", "heating_staff")
     story.act(event, "handle", "heating_staff", result="修好")
-    assert event not in selectors.inbox_for(story["heating_staff"])      # done: out of the inbox
-    assert event in selectors.events_for(story["heating_staff"])         # still visible
+    assert event not in selectors.inbox_for(story["heating_staff"])  # done: out of the inbox
+    assert event in selectors.events_for(story["heating_staff"])  # still visible
 
 
 def test_officials_see_their_subtree(story: Any) -> None:
@@ -188,8 +247,10 @@ def test_list_is_overdue_first_then_nearest_deadline(story: Any) -> None:
     assert order == [b.pk, c.pk, a.pk]
     overdue_only = selectors.list_events(story["huimin_admin"], selectors.EventFilter(overdue=True), limit=50)
     assert all(e.overdue for e in overdue_only)
-    heating = selectors.list_events(story["huimin_admin"], selectors.EventFilter(category="heating"), limit=50)
-    assert {e.pk for e in heating} >= {a.pk, b.pk, c.pk}   # a parent category includes its children
+    heating = selectors.list_events(
+        story["huimin_admin"], selectors.EventFilter(category="heating"), limit=50
+    )
+    assert {e.pk for e in heating} >= {a.pk, b.pk, c.pk}  # a parent category includes its children
 
 
 def test_notifications_and_mark_read(story: Any) -> None:

@@ -24,8 +24,14 @@ from gridgov.events.workflow import (
     actions_from,
 )
 
-ACTOR_USER = {Actor.CENTRE: "huimin_admin", Actor.SUPERIOR: "zhaowuda_admin", Actor.LEAD: "heating_staff",
-              Actor.CO: "huimin_security", Actor.REPORTER: "gaobo", Actor.SYSTEM: None}
+ACTOR_USER = {
+    Actor.CENTRE: "huimin_admin",
+    Actor.SUPERIOR: "zhaowuda_admin",
+    Actor.LEAD: "heating_staff",
+    Actor.CO: "huimin_security",
+    Actor.REPORTER: "gaobo",
+    Actor.SYSTEM: None,
+}
 # Preferred actor when a rule allows several.
 ACTOR_ORDER = [Actor.LEAD, Actor.CO, Actor.REPORTER, Actor.CENTRE, Actor.SUPERIOR, Actor.SYSTEM]
 LEGAL = sorted(TABLE)
@@ -72,7 +78,8 @@ def test_legal_transition(story: Any, snapshot: Any, state: str, action: str) ->
     event.refresh_from_db()
     assert event.state == (rule.target or state)
     step = event.steps.order_by("-pk").first()
-    assert step is not None and step.action == action
+    assert step is not None
+    assert step.action == action
     assert (step.from_state, step.to_state) == (state, event.state)
     assert event.steps.count() == steps_before + 1
 
@@ -85,8 +92,10 @@ def test_illegal_transitions_are_refused_with_409(story: Any, snapshot: Any, sta
         with pytest.raises(ConflictError) as refused:
             story.act(event, action, "huimin_admin", "试试", **_plain_data(story, action))
         message = refused.value.message
-        assert STATE_NAMES[state] in message and ACTION_NAMES[action] in message, message
-        assert refused.value.extra["state"] == state and refused.value.extra["action"] == action
+        assert STATE_NAMES[state] in message, message
+        assert ACTION_NAMES[action] in message, message
+        assert refused.value.extra["state"] == state
+        assert refused.value.extra["action"] == action
         assert snapshot(event) == before, action
 
 
@@ -97,7 +106,8 @@ def _plain_data(story: Any, action: str) -> dict[str, Any]:
 def test_table_covers_every_state_and_action() -> None:
     assert all(actions_from(state) or state in (State.CLOSED, State.MERGED) for state in State.values)
     assert {a for _s, a in TABLE} == set(Action.values)
-    assert actions_from(State.CLOSED) == [] and actions_from(State.MERGED) == []
+    assert actions_from(State.CLOSED) == []
+    assert actions_from(State.MERGED) == []
 
 
 def test_unknown_action_is_a_validation_error(story: Any) -> None:
@@ -112,9 +122,12 @@ def test_happy_path_timeline_and_audit(story: Any) -> None:
     event = story.in_state("closed")
     actions = list(event.steps.values_list("action", flat=True))
     assert actions == ["report", "accept", "dispatch", "acknowledge", "start", "handle", "confirm"]
-    assert event.satisfaction == 5 and event.closed_at is not None and event.due_at is None
+    assert event.satisfaction == 5
+    assert event.closed_at is not None
+    assert event.due_at is None
     for step in event.steps.exclude(action="report"):
-        assert step.actor is not None and step.at is not None
+        assert step.actor is not None
+        assert step.at is not None
     # Every step is in the audit log (event change + step row), with the actor.
     transitions = AuditEntry.objects.filter(object_type="events.eventstep").count()
     assert transitions >= len(actions)
@@ -139,7 +152,8 @@ def test_returned_event_is_resubmitted_with_a_new_description(story: Any) -> Non
     with pytest.raises(PermissionDenied):
         story.act(event, "resubmit", "huimin_admin")
     story.act(event, "resubmit", "gaobo", description="6号楼地下室东侧管道爆裂")
-    assert event.state == State.REPORTED and event.description == "6号楼地下室东侧管道爆裂"
+    assert event.state == State.REPORTED
+    assert event.description == "6号楼地下室东侧管道爆裂"
 
 
 def test_reasons_and_ratings_are_required(story: Any) -> None:
@@ -166,7 +180,9 @@ def test_dispatch_checks_the_organisations(story: Any) -> None:
         story.act(event, "dispatch", "huimin_admin", lead_org_id=outside.pk)
     assert "lead_org_id" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        story.act(event, "dispatch", "huimin_admin", lead_org_id=story.heating.pk, co_org_ids=[story.heating.pk])
+        story.act(
+            event, "dispatch", "huimin_admin", lead_org_id=story.heating.pk, co_org_ids=[story.heating.pk]
+        )
     assert "co_org_ids" in exc.value.message_dict
     # Without a lead, the closest organisation of the category's kind is suggested and used.
     story.act(event, "dispatch", "huimin_admin")
@@ -178,12 +194,15 @@ def test_joint_handling_each_org_has_its_own_clock(story: Any) -> None:
     event = story.in_state("in_progress")
     lead = event.assignments.get(role="lead")
     co = event.assignments.get(role="co")
-    assert lead.acknowledged_at is not None and co.acknowledged_at is None
-    assert co.ack_due_at is not None and co.resolve_due_at is not None
+    assert lead.acknowledged_at is not None
+    assert co.acknowledged_at is None
+    assert co.ack_due_at is not None
+    assert co.resolve_due_at is not None
     # "acknowledge" by a co-handler acknowledges its own part, not the event.
     story.act(event, "acknowledge", "huimin_security")
     co.refresh_from_db()
-    assert co.acknowledged_at is not None and event.state == State.IN_PROGRESS
+    assert co.acknowledged_at is not None
+    assert event.state == State.IN_PROGRESS
     assert event.steps.order_by("-pk").first().action == "co_acknowledge"  # type: ignore[union-attr]
     with pytest.raises(ConflictError):
         story.act(event, "co_acknowledge", "huimin_security")
@@ -191,26 +210,31 @@ def test_joint_handling_each_org_has_its_own_clock(story: Any) -> None:
     story.act(event, "handle", "heating_staff", result="已更换管道")
     assert event.state == State.HANDLED
     step = event.steps.order_by("-pk").first()
-    assert step is not None and step.data["co_pending"] == ["惠民社区治保会"]
+    assert step is not None
+    assert step.data["co_pending"] == ["惠民社区治保会"]
     story.act(event, "handle", "huimin_security", result="已协助疏散围观群众")
     co.refresh_from_db()
-    assert co.handled_at is not None and co.result == "已协助疏散围观群众"
+    assert co.handled_at is not None
+    assert co.result == "已协助疏散围观群众"
     assert event.state == State.HANDLED
 
 
 def test_lead_declines_and_the_centre_dispatches_again(story: Any) -> None:
     event = story.in_state("dispatched")
     story.act(event, "decline", "heating_staff", "不属于供热管网，是自来水管")
-    assert event.state == State.ACCEPTED and event.lead_org is None
+    assert event.state == State.ACCEPTED
+    assert event.lead_org is None
     assert not event.assignments.filter(active=True).exists()
     water = story.heating.__class__.objects.get(name="呼和浩特春华水务集团")
     story.act(event, "dispatch", "huimin_admin", lead_org_id=water.pk)
-    assert event.lead_org == water and event.assignments.filter(active=True).count() == 1
+    assert event.lead_org == water
+    assert event.assignments.filter(active=True).count() == 1
 
 
 def test_reopen_then_dispatch_again(story: Any) -> None:
     event = story.in_state("reopened")
-    assert event.reopen_count == 1 and not event.assignments.filter(active=True).exists()
+    assert event.reopen_count == 1
+    assert not event.assignments.filter(active=True).exists()
     story.act(event, "dispatch", "huimin_admin", lead_org_id=story.heating.pk)
     assert event.state == State.DISPATCHED
 
@@ -261,12 +285,16 @@ def test_suspension_pauses_the_clock_and_resume_restores_the_time_left(story: An
     with pytest.raises(PermissionDenied):
         story.act(event, "approve_suspension", "huimin_admin", now=paused_at)  # not a superior
     story.act(event, "approve_suspension", "zhaowuda_admin", "同意", now=paused_at)
-    assert event.state == State.SUSPENDED and event.paused_at == paused_at and not event.overdue
+    assert event.state == State.SUSPENDED
+    assert event.paused_at == paused_at
+    assert not event.overdue
     request = ClockRequest.objects.get(event=event)
-    assert request.status == "approved" and request.decided_by == story["zhaowuda_admin"]
+    assert request.status == "approved"
+    assert request.decided_by == story["zhaowuda_admin"]
     resumed_at = paused_at + timedelta(hours=30)
     story.act(event, "resume", "heating_staff", now=resumed_at)
-    assert event.state == State.IN_PROGRESS and event.paused_at is None
+    assert event.state == State.IN_PROGRESS
+    assert event.paused_at is None
     # heating.pipe_burst counts calendar hours: the deadline moved by exactly the pause.
     assert event.due_at == due + timedelta(hours=30)
 
@@ -304,14 +332,18 @@ def test_merge_keeps_both_timelines(story: Any) -> None:
     with pytest.raises(ValidationError):
         story.act(duplicate, "merge", "huimin_admin", into=duplicate.number)
     story.act(duplicate, "merge", "huimin_admin", "重复上报", into=survivor.number)
-    assert duplicate.state == State.MERGED and duplicate.merged_into == survivor
+    assert duplicate.state == State.MERGED
+    assert duplicate.merged_into == survivor
     entries = timeline(survivor)
     numbers = {e.event_number for e in entries}
     assert numbers == {survivor.number, duplicate.number}
     assert [e.step.action for e in entries if not e.merged][-1] == "merged_in"
     assert any(e.merged and e.step.action == "merge" for e in entries)
     # The merged event's own timeline is still there.
-    assert list(EventStep.objects.filter(event=duplicate).values_list("action", flat=True)) == ["report", "merge"]
+    assert list(EventStep.objects.filter(event=duplicate).values_list("action", flat=True)) == [
+        "report",
+        "merge",
+    ]
     closed = story.in_state("closed")
     other = story.report(dx=0.0006)
     with pytest.raises(ConflictError):
@@ -328,9 +360,14 @@ def _is_step_write(call: ast.Call) -> bool:
     func = call.func
     if isinstance(func, ast.Name):
         return func.id == "EventStep"
-    return (isinstance(func, ast.Attribute) and func.attr == "create" and isinstance(func.value, ast.Attribute)
-            and func.value.attr == "objects" and isinstance(func.value.value, ast.Name)
-            and func.value.value.id == "EventStep")
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "create"
+        and isinstance(func.value, ast.Attribute)
+        and func.value.attr == "objects"
+        and isinstance(func.value.value, ast.Name)
+        and func.value.value.id == "EventStep"
+    )
 
 
 def _passes_through(value: ast.expr, name: str) -> bool:
@@ -367,7 +404,9 @@ class _StepActions:
         elif isinstance(expr, ast.IfExp):
             self._resolve(expr.body, where, seen)
             self._resolve(expr.orelse, where, seen)
-        elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "Action":
+        elif (
+            isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "Action"
+        ):
             self.found.add(Action[expr.attr].value)
         elif isinstance(expr, ast.Name):
             self._resolve_name(expr.id, where, seen)
@@ -379,9 +418,13 @@ class _StepActions:
         if function is None or f"{function.name}.{name}" in seen:
             return
         seen = seen | {f"{function.name}.{name}"}
-        assigned = [node.value for node in ast.walk(function) if isinstance(node, ast.Assign)
-                    and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
-                    and not _passes_through(node.value, name)]
+        assigned = [
+            node.value
+            for node in ast.walk(function)
+            if isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+            and not _passes_through(node.value, name)
+        ]
         for value in assigned:
             self._resolve(value, value, seen)
         params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
@@ -389,8 +432,13 @@ class _StepActions:
             if not assigned:
                 self.unresolved.add(f"{self.path}:{function.name}:{name}")
             return
-        callers = [node for node in ast.walk(self.tree) if isinstance(node, ast.Call)
-                   and isinstance(node.func, ast.Name) and node.func.id == function.name]
+        callers = [
+            node
+            for node in ast.walk(self.tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == function.name
+        ]
         if not callers:
             self.unresolved.add(f"{self.path}:{function.name}({name})")
         for call in callers:
@@ -424,8 +472,15 @@ def step_actions_in_code() -> tuple[set[str], set[str]]:
 def test_every_action_written_on_a_timeline_has_a_chinese_label() -> None:
     found, unresolved = step_actions_in_code()
     # The scan sees the report, the merge mark and every mediation step of gridgov.disputes…
-    assert {"report", "merged_in", "dispute_registered", "dispute_alert", "dispute_visit", "dispute_follow_up",
-            "dispute_outcome"} <= found
+    assert {
+        "report",
+        "merged_in",
+        "dispute_registered",
+        "dispute_alert",
+        "dispute_visit",
+        "dispute_follow_up",
+        "dispute_outcome",
+    } <= found
     # …and the one open-ended writer is the workflow, which refuses actions not in ACTION_NAMES
     # (test_unknown_action_is_a_validation_error).
     assert unresolved == {"gridgov/events/services.py:transition(action)"}
@@ -433,7 +488,8 @@ def test_every_action_written_on_a_timeline_has_a_chinese_label() -> None:
     assert missing == [], f"timeline actions without a label in gridgov.events.workflow: {missing}"
     for action in found | set(Action.values):
         label = TIMELINE_NAMES[action]
-        assert label != action and all("\u4e00" <= ch <= "\u9fff" for ch in label), (action, label)
+        assert label != action, (action, label)
+        assert all("\u4e00" <= ch <= "\u9fff" for ch in label), (action, label)
     # Labels are not kept for steps nothing writes any more.
     assert set(STEP_NAMES) <= found
 
@@ -445,5 +501,6 @@ def test_seeded_timelines_show_labels_not_codes(api: Any) -> None:
     event = EventStep.objects.filter(action="dispute_alert").order_by("pk").first().event
     body = api("city_admin").get(f"/api/v1/events/{event.pk}").json()
     names = {step["action"]: step["action_name"] for step in body["timeline"]}
-    assert names["dispute_alert"] == "风险预警" and names["report"] == "上报"
+    assert names["dispute_alert"] == "风险预警"
+    assert names["report"] == "上报"
     assert all(name != action for action, name in names.items()), names

@@ -24,8 +24,14 @@ from playwright.sync_api import expect
 # running two test processes can take more than Playwright's default 5 s to answer.
 expect.set_options(timeout=15_000)
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 # A phone-sized touch screen.
 PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
@@ -43,8 +49,14 @@ def browser_page(**context_options: Any) -> Iterator[tuple[Any, list[str]]]:
             context.set_default_timeout(15000)
             page = context.new_page()
             errors: list[str] = []
-            page.on("console", lambda msg: errors.append(f"{msg.text} {msg.location.get('url', '')}")
-                    if msg.type == "error" else None)
+            page.on(
+                "console",
+                lambda msg: (
+                    errors.append(f"{msg.text} {msg.location.get('url', '')}")
+                    if msg.type == "error"
+                    else None
+                ),
+            )
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             yield page, errors
         finally:
@@ -71,7 +83,9 @@ class _SharedConnectionServerThread(LiveServerThread):
         for alias, conn in (self.connections_override or {}).items():
             connections[alias] = conn
         try:
-            self.httpd = _SerialWSGIServer((self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False)
+            self.httpd = _SerialWSGIServer(
+                (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False
+            )
             self.port = self.httpd.server_address[1]
             self.httpd.set_app(self.static_handler(WSGIHandler()))
             self.is_ready.set()
@@ -89,7 +103,9 @@ def shared_live_server(db: Any) -> Iterator[str]:
     # The request signals would close a connection found inside a transaction (the test's).
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    thread = _SharedConnectionServerThread("127.0.0.1", StaticFilesHandler, connections_override={"default": conn})
+    thread = _SharedConnectionServerThread(
+        "127.0.0.1", StaticFilesHandler, connections_override={"default": conn}
+    )
     thread.daemon = True
     thread.start()
     thread.is_ready.wait()

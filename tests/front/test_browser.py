@@ -40,7 +40,8 @@ def test_grid_worker_on_a_phone_logs_in_sees_the_map_and_opens_the_grid(shared_l
         page.wait_for_url(grid_url)
         expect(page.locator("#staff")).to_contain_text("专职网格员")
         assert not errors, errors  # no CSP violation, no script error, no missing icon
-        assert icons and all(status == 200 for status in icons), icons
+        assert icons, icons
+        assert all(status == 200 for status in icons), icons
 
 
 def test_an_area_without_boundary_shows_a_marker_and_a_note(shared_live_server, node, password):

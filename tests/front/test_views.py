@@ -12,12 +12,14 @@ def test_pages_link_the_svg_favicon(client, db):
 
 def test_favicon_ico_redirects_to_the_svg_which_is_served(client, db):
     response = client.get("/favicon.ico")
-    assert response.status_code == 302 and response["Location"] == "/static/gridgov/favicon.svg"
+    assert response.status_code == 302
+    assert response["Location"] == "/static/gridgov/favicon.svg"
     assert "max-age=86400" in response["Cache-Control"]
     assert client.head("/favicon.ico").status_code == 302
     assert client.post("/favicon.ico").status_code == 405
     icon = client.get(response["Location"])
-    assert icon.status_code == 200 and icon["Content-Type"].startswith("image/svg+xml")
+    assert icon.status_code == 200
+    assert icon["Content-Type"].startswith("image/svg+xml")
     body = b"".join(icon.streaming_content) if icon.streaming else icon.content
     assert ET.fromstring(body).tag == "{http://www.w3.org/2000/svg}svg"
 

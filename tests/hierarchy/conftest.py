@@ -7,9 +7,21 @@ from gridgov.hierarchy.models import DERIVED_LEVELS, Node, PoliceBeat
 
 def tree_state() -> list[tuple[Any, ...]]:
     """Everything a failed write must leave untouched."""
-    nodes = list(Node.objects.order_by("pk").values_list(
-        "pk", "code", "name", "path", "county_code", "parent_id", "level", "grid_kind", "dedicated_kind",
-        "boundary", "version"))
+    nodes = list(
+        Node.objects.order_by("pk").values_list(
+            "pk",
+            "code",
+            "name",
+            "path",
+            "county_code",
+            "parent_id",
+            "level",
+            "grid_kind",
+            "dedicated_kind",
+            "boundary",
+            "version",
+        )
+    )
     beats = list(PoliceBeat.objects.order_by("pk").values_list("pk", "path", "county_code"))
     return nodes + beats
 
@@ -25,7 +37,8 @@ def assert_tree_consistent() -> None:
         assert n.path == parent.path + n.code, n
         assert n.county_code == n.path[6:12], n
         if n.level in DERIVED_LEVELS:
-            assert n.code.startswith(parent.code) and len(n.code) == len(parent.code) + 3, n
+            assert n.code.startswith(parent.code), n
+            assert len(n.code) == len(parent.code) + 3, n
     for beat in PoliceBeat.objects.all():
         assert beat.county_code == beat.path[6:12]
         assert Node.objects.filter(path=beat.path).exists(), beat

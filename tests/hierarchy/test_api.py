@@ -17,30 +17,47 @@ def send(client, method, url, body):
 
 def test_create_node_answers_201_with_the_node(api, node):
     community = node("惠民社区")
-    response = send(api("huimin_admin"), "post", "/api/v1/nodes",
-                    {"level": "grid", "name": "API新网格", "parent_id": community.pk})
+    response = send(
+        api("huimin_admin"),
+        "post",
+        "/api/v1/nodes",
+        {"level": "grid", "name": "API新网格", "parent_id": community.pk},
+    )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["name"] == "API新网格" and body["parent_id"] == community.pk and body["version"] == 1
-    assert body["path"].startswith(community.path) and "boundary" in body
+    assert body["name"] == "API新网格"
+    assert body["parent_id"] == community.pk
+    assert body["version"] == 1
+    assert body["path"].startswith(community.path)
+    assert "boundary" in body
 
 
 def test_locate_answers_200_inside_the_scope_and_404_outside(api, node):
     grid = node("惠民社区第一网格")
     found = api("gaobo").get("/api/v1/grids/locate", {"lng": grid.lng, "lat": grid.lat})
-    assert found.status_code == 200 and found.json()["id"] == grid.pk
+    assert found.status_code == 200
+    assert found.json()["id"] == grid.pk
     missing = api("gaobo").get("/api/v1/grids/locate", {"lng": 100.0, "lat": 30.0})
-    assert missing.status_code == 404 and missing.json() == {"detail": "no grid in your scope contains this point"}
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "no grid in your scope contains this point"}
 
 
 def test_create_assignment_answers_201(api, node, db):
     User.objects.create(username="api_new_worker", full_name="新兼职网格员")
     grid = node("惠民社区第一网格")
-    response = send(api("huimin_admin"), "post", "/api/v1/assignments",
-                    {"username": "api_new_worker", "role": "part_time_worker", "node_id": grid.pk})
+    response = send(
+        api("huimin_admin"),
+        "post",
+        "/api/v1/assignments",
+        {"username": "api_new_worker", "role": "part_time_worker", "node_id": grid.pk},
+    )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (body["username"], body["role"], body["node_id"]) == ("api_new_worker", "part_time_worker", grid.pk)
+    assert (body["username"], body["role"], body["node_id"]) == (
+        "api_new_worker",
+        "part_time_worker",
+        grid.pk,
+    )
 
 
 def test_openapi_declares_the_responses():
@@ -52,19 +69,22 @@ def test_openapi_declares_the_responses():
 
 # ------------------------------------------------------------------ optimistic concurrency: 412
 
+
 def test_a_stale_version_gets_412_with_both_versions_and_changes_nothing(api, node):
     from gridgov.audit.models import Action, AuditEntry, ChainHead
 
     grid = node("惠民社区第二网格")
     url, seen = f"/api/v1/nodes/{grid.pk}", grid.version
     first = send(api("huimin_admin"), "patch", url, {"version": seen, "name": "第一个人改的名"})
-    assert first.status_code == 200 and first.json()["version"] == seen + 1
+    assert first.status_code == 200
+    assert first.json()["version"] == seen + 1
     second = api("zhaowuda_admin")
     head = ChainHead.objects.get().seq
     stale = send(second, "patch", url, {"version": seen, "name": "第二个人改的名"})
     assert stale.status_code == 412, stale.content
     body = stale.json()
-    assert "已被他人修改" in body["detail"] and f"第 {seen} 版" in body["detail"]
+    assert "已被他人修改" in body["detail"]
+    assert f"第 {seen} 版" in body["detail"]
     assert (body["current_version"], body["seen_version"]) == (seen + 1, seen)
     grid.refresh_from_db()
     assert (grid.name, grid.version) == ("第一个人改的名", seen + 1)

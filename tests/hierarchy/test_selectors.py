@@ -7,11 +7,27 @@ from gridgov.hierarchy.models import Level, Node
 
 
 def test_each_persona_starts_at_the_top_of_their_own_subtree(user, node):
-    tops = {name: [n.name for n in selectors.top_nodes(user(name))] for name in
-            ("sysadmin", "city_admin", "saihan_admin", "zhaowuda_admin", "huimin_admin", "gaobo", "laogangfang_worker")}
-    assert tops == {"sysadmin": ["呼和浩特市"], "city_admin": ["呼和浩特市"], "saihan_admin": ["赛罕区"],
-                    "zhaowuda_admin": ["昭乌达南路街道"], "huimin_admin": ["惠民社区"], "gaobo": ["惠民社区第一网格"],
-                    "laogangfang_worker": ["老缸房社区第一网格"]}
+    tops = {
+        name: [n.name for n in selectors.top_nodes(user(name))]
+        for name in (
+            "sysadmin",
+            "city_admin",
+            "saihan_admin",
+            "zhaowuda_admin",
+            "huimin_admin",
+            "gaobo",
+            "laogangfang_worker",
+        )
+    }
+    assert tops == {
+        "sysadmin": ["呼和浩特市"],
+        "city_admin": ["呼和浩特市"],
+        "saihan_admin": ["赛罕区"],
+        "zhaowuda_admin": ["昭乌达南路街道"],
+        "huimin_admin": ["惠民社区"],
+        "gaobo": ["惠民社区第一网格"],
+        "laogangfang_worker": ["老缸房社区第一网格"],
+    }
 
 
 def test_a_grid_worker_sees_their_grid_and_its_buildings_only(user, node):
@@ -43,19 +59,25 @@ def test_grids_for_and_police_beats_are_scoped(user, node):
     assert selectors.grids_for(user("saihan_admin"), node("惠民社区")).count() == 3
     assert not selectors.grids_for(user("laogangfang_worker"), node("惠民社区")).exists()
     beats = selectors.beats_for(user("saihan_admin"))
-    assert beats.exists() and set(beats.values_list("county_code", flat=True)) == {"150105"}
+    assert beats.exists()
+    assert set(beats.values_list("county_code", flat=True)) == {"150105"}
 
 
 def test_staffing_gaps_list_every_grid_missing_one_of_the_three(user, node):
     zhaowuda = user("zhaowuda_admin")
     assert selectors.staffing_gaps(zhaowuda) == []
-    grids = list(Node.objects.filter(path__under=node("昭乌达南路街道").path, level=Level.GRID).order_by("path")[:3])
+    grids = list(
+        Node.objects.filter(path__under=node("昭乌达南路街道").path, level=Level.GRID).order_by("path")[:3]
+    )
     for grid, role in zip(grids, [Role.GRID_CHIEF, Role.GRID_INSTRUCTOR, Role.GRID_WORKER], strict=True):
         RoleAssignment.objects.filter(node=grid, role=role).delete()
     RoleAssignment.objects.filter(node=node("老缸房社区第一网格"), role=Role.GRID_CHIEF).delete()  # outside
     gaps = selectors.staffing_gaps(zhaowuda)
     assert [(g["grid"], [str(m) for m in g["missing"]]) for g in gaps] == [
-        (grids[0], ["网格长"]), (grids[1], ["网格指导员"]), (grids[2], ["专职网格员"])]
+        (grids[0], ["网格长"]),
+        (grids[1], ["网格指导员"]),
+        (grids[2], ["专职网格员"]),
+    ]
     assert len(selectors.staffing_gaps(user("city_admin"))) == 4
     other = Node.objects.filter(parent=node("昭乌达南路街道")).exclude(name="惠民社区").get()
     assert selectors.staffing_gaps(zhaowuda, other) == []
@@ -65,9 +87,20 @@ def test_staffing_gaps_api(api, node):
     RoleAssignment.objects.filter(node=node("惠民社区第二网格"), role=Role.GRID_INSTRUCTOR).delete()
     response = api("huimin_admin").get("/api/v1/staffing-gaps")
     assert response.status_code == 200
-    assert response.json() == [{"grid_id": node("惠民社区第二网格").pk, "grid_code": node("惠民社区第二网格").code,
-                                "grid_name": "惠民社区第二网格", "missing": ["网格指导员"]}]
+    assert response.json() == [
+        {
+            "grid_id": node("惠民社区第二网格").pk,
+            "grid_code": node("惠民社区第二网格").code,
+            "grid_name": "惠民社区第二网格",
+            "missing": ["网格指导员"],
+        }
+    ]
 
 
 def test_subtree_counts(node):
-    assert selectors.subtree_counts(node("赛罕区")) == {"township": 2, "community": 4, "grid": 12, "building": 48}
+    assert selectors.subtree_counts(node("赛罕区")) == {
+        "township": 2,
+        "community": 4,
+        "grid": 12,
+        "building": 48,
+    }

@@ -33,9 +33,16 @@ def clock(monkeypatch):
 
 
 def post(http, grid, fmt="json", **extra):
-    data = {"api_key": DEMO_API_KEY, "service_code": "water.outage", "lat": grid.lat, "long": grid.lng,
-            "description": "5号楼停水"} | extra
-    return http.post(f"{BASE}/requests.{fmt}", urlencode(data), content_type="application/x-www-form-urlencoded")
+    data = {
+        "api_key": DEMO_API_KEY,
+        "service_code": "water.outage",
+        "lat": grid.lat,
+        "long": grid.lng,
+        "description": "5号楼停水",
+    } | extra
+    return http.post(
+        f"{BASE}/requests.{fmt}", urlencode(data), content_type="application/x-www-form-urlencoded"
+    )
 
 
 def filed() -> tuple[int, int]:
@@ -48,11 +55,13 @@ def assert_429(response, fmt="json"):
     if fmt == "json":
         assert response["Content-Type"].startswith("application/json")
         [body] = response.json()
-        assert body["code"] == 429 and "rate limit" in body["description"]
+        assert body["code"] == 429
+        assert "rate limit" in body["description"]
     else:
         assert response["Content-Type"].startswith("text/xml")
         root = ET.fromstring(response.content)
-        assert root.tag == "errors" and root.find("error/code").text == "429"
+        assert root.tag == "errors"
+        assert root.find("error/code").text == "429"
         assert "rate limit" in root.find("error/description").text
 
 

@@ -16,7 +16,9 @@ from gridgov.registry import services
 _seq = itertools.count(101)
 
 
-def make_id(birth: str = "19800101", *, area: str = "110101", seq: int | None = None, female: bool = False) -> str:
+def make_id(
+    birth: str = "19800101", *, area: str = "110101", seq: int | None = None, female: bool = False
+) -> str:
     """A valid 18-digit ID number (unique per call unless `seq` is given)."""
     n = next(_seq) if seq is None else seq
     n = n * 2 + (0 if female else 1)
@@ -54,7 +56,9 @@ def building2(grid2: Node) -> Node:
 @pytest.fixture
 def outside_building(node: Any) -> Node:
     """A building in 新城区 (老缸房社区), outside everyone's scope in 赛罕区."""
-    return Node.objects.filter(parent=node("老缸房社区第一网格"), level=Level.BUILDING).order_by("code").first()
+    return (
+        Node.objects.filter(parent=node("老缸房社区第一网格"), level=Level.BUILDING).order_by("code").first()
+    )
 
 
 @pytest.fixture
@@ -86,10 +90,22 @@ def make_resident(user: Any) -> Any:
 def family(make_household: Any, make_resident: Any) -> dict[str, Any]:
     """A household in gaobo's grid: head, spouse with a special tag, a child."""
     household = make_household(phone="0471-6123456")
-    head = make_resident(household, name="张伟", relation="head", phone="13812345678",
-                         id_number=make_id("19600315"), care_tags=["elderly"])
-    spouse = make_resident(household, name="李娜", relation="spouse", id_number=make_id("19620420", female=True),
-                           special_tags=["released_prisoner"], phone="13912345678")
+    head = make_resident(
+        household,
+        name="张伟",
+        relation="head",
+        phone="13812345678",
+        id_number=make_id("19600315"),
+        care_tags=["elderly"],
+    )
+    spouse = make_resident(
+        household,
+        name="李娜",
+        relation="spouse",
+        id_number=make_id("19620420", female=True),
+        special_tags=["released_prisoner"],
+        phone="13912345678",
+    )
     child = make_resident(household, name="张小明", relation="child", id_number=make_id("20100101"))
     household.refresh_from_db()
     return {"household": household, "head": head, "spouse": spouse, "child": child}

@@ -19,7 +19,8 @@ def test_list_households_scoped_and_paged(api, family, make_household, building2
     response = api("gaobo").get("/api/v1/households", {"limit": 1})
     assert response.status_code == 200
     data = response.json()
-    assert data["limit"] == 1 and len(data["items"]) == 1
+    assert data["limit"] == 1
+    assert len(data["items"]) == 1
     ids = {h["id"] for h in api("gaobo").get("/api/v1/households", {"limit": 200}).json()["items"]}
     assert family["household"].pk in ids
     assert not Household.objects.filter(pk__in=ids).exclude(path__startswith=grid1.path).exists()
@@ -34,9 +35,11 @@ def test_household_detail_etag_and_masking(api, family):
     assert response.status_code == 200
     assert response["ETag"] == f'"{household.version}"'
     data = response.json()
-    assert data["phone"] == "0471-***3456" and not data["phone_revealed"]
+    assert data["phone"] == "0471-***3456"
+    assert not data["phone_revealed"]
     names = [m["name"] for m in data["members"]]
-    assert names[0] == "张伟" and set(names) == {"张伟", "李娜", "张小明"}
+    assert names[0] == "张伟"
+    assert set(names) == {"张伟", "李娜", "张小明"}
     head = data["members"][0]
     assert head["id_number"].count("*") == 8
     assert api("laogangfang_worker").get(f"/api/v1/households/{household.pk}").status_code == 404
@@ -44,18 +47,38 @@ def test_household_detail_etag_and_masking(api, family):
 
 def test_create_household_and_resident(api, building1, new_id):
     client = api("gaobo")
-    response = post(client, "/api/v1/households", {"building_id": building1.pk, "unit": "71", "room": "101",
-                                                    "kind": "nonlocal", "phone": "13800001111"})
+    response = post(
+        client,
+        "/api/v1/households",
+        {
+            "building_id": building1.pk,
+            "unit": "71",
+            "room": "101",
+            "kind": "nonlocal",
+            "phone": "13800001111",
+        },
+    )
     assert response.status_code == 201, response.json()
     household = response.json()
-    assert household["number"] == f"{building1.code}-71-101" and household["phone"] == "138****1111"
+    assert household["number"] == f"{building1.code}-71-101"
+    assert household["phone"] == "138****1111"
     number = new_id("19700203")
-    response = post(client, "/api/v1/residents", {"household_id": household["id"], "name": "巴特尔",
-                                                   "id_number": number, "ethnicity": "蒙古族", "relation": "head",
-                                                   "care_tags": ["veteran"]})
+    response = post(
+        client,
+        "/api/v1/residents",
+        {
+            "household_id": household["id"],
+            "name": "巴特尔",
+            "id_number": number,
+            "ethnicity": "蒙古族",
+            "relation": "head",
+            "care_tags": ["veteran"],
+        },
+    )
     assert response.status_code == 201, response.json()
     resident = response.json()
-    assert resident["birth_date"] == "1970-02-03" and resident["sex"] == "M"
+    assert resident["birth_date"] == "1970-02-03"
+    assert resident["sex"] == "M"
     assert resident["id_number"] == number[:6] + "********" + number[-4:]
     assert response["ETag"] == '"1"'
     events = client.get(f"/api/v1/residents/{resident['id']}/events").json()
@@ -69,7 +92,8 @@ def test_create_household_outside_scope_is_clear_400(api, outside_building):
     assert "不在您可维护的范围内" in response.json()["errors"]["building"][0]
     assert Household.objects.count() == before
     missing = post(api("gaobo"), "/api/v1/households", {"building_id": 99999999, "room": "1"})
-    assert missing.status_code == 400 and missing.json()["errors"] == response.json()["errors"]
+    assert missing.status_code == 400
+    assert missing.json()["errors"] == response.json()["errors"]
 
 
 def test_bad_inputs_are_400_with_field(api, family, new_id):
@@ -105,12 +129,14 @@ def test_patch_with_if_match_and_412_on_stale(api, family):
     assert etag == '"1"'
     response = patch(first, url, {"phone": "137 0000 1111"}, **{"If-Match": etag})
     assert response.status_code == 200, response.json()
-    assert response["ETag"] == '"2"' and response.json()["phone"] == "137****1111"
+    assert response["ETag"] == '"2"'
+    assert response.json()["phone"] == "137****1111"
     stale = patch(second, url, {"note": "覆盖"}, **{"If-Match": etag})
     assert stale.status_code == 412
     assert stale.json()["current_version"] == 2
     head.refresh_from_db()
-    assert head.note == "" and pii.resident_phone_of(head) == "13700001111"
+    assert head.note == ""
+    assert pii.resident_phone_of(head) == "13700001111"
     # W/ prefixes and * are understood.
     assert patch(second, url, {"note": "ok"}, **{"If-Match": 'W/"2"'}).status_code == 200
     assert patch(second, url, {"note": "any"}, **{"If-Match": "*"}).status_code == 200
@@ -127,19 +153,27 @@ def test_household_patch_412(api, family):
 def test_reveal_via_query_and_endpoint_is_audited(api, family):
     head = family["head"]
     response = api("gaobo").get(f"/api/v1/residents/{head.pk}", {"reveal": "id_number"})
-    assert response.json()["id_number"] == pii.id_number_of(head) and response.json()["id_number_revealed"]
+    assert response.json()["id_number"] == pii.id_number_of(head)
+    assert response.json()["id_number_revealed"]
     response = api("gaobo").get(f"/api/v1/residents/{head.pk}/reveal/phone")
     assert response.json() == {"field": "phone", "value": "13812345678"}
-    fields = sorted(e.changes["field"] for e in AuditEntry.objects.filter(action=Action.READ_SENSITIVE,
-                                                                           object_id=str(head.pk)))
+    fields = sorted(
+        e.changes["field"]
+        for e in AuditEntry.objects.filter(action=Action.READ_SENSITIVE, object_id=str(head.pk))
+    )
     assert fields == ["id_number", "phone"]
-    assert all(e.channel == "api" and e.actor_name == "gaobo"
-               for e in AuditEntry.objects.filter(action=Action.READ_SENSITIVE))
+    assert all(
+        e.channel == "api" and e.actor_name == "gaobo"
+        for e in AuditEntry.objects.filter(action=Action.READ_SENSITIVE)
+    )
 
 
 def test_reveal_denied_without_see_pii(api, family):
     head = family["head"]
-    assert api("huimin_volunteer").get(f"/api/v1/residents/{head.pk}", {"reveal": "id_number"}).status_code == 403
+    assert (
+        api("huimin_volunteer").get(f"/api/v1/residents/{head.pk}", {"reveal": "id_number"}).status_code
+        == 403
+    )
     assert api("huimin_volunteer").get(f"/api/v1/residents/{head.pk}/reveal/id_number").status_code == 403
     assert api("laogangfang_worker").get(f"/api/v1/residents/{head.pk}/reveal/id_number").status_code == 404
     assert not AuditEntry.objects.filter(action=Action.READ_SENSITIVE).exists()
@@ -157,9 +191,14 @@ def test_special_tags_absent_not_empty(api, family):
         detail = api(username).get(f"/api/v1/households/{family['household'].pk}").json()
         assert all("special_tags" not in m for m in detail["members"])
     # An edit by someone not granted keeps them.
-    response = patch(api("huimin_chief"), f"/api/v1/residents/{spouse.pk}", {"special_tags": [], "note": "x"},
-                     **{"If-Match": "*"})
-    assert response.status_code == 200 and "special_tags" not in response.json()
+    response = patch(
+        api("huimin_chief"),
+        f"/api/v1/residents/{spouse.pk}",
+        {"special_tags": [], "note": "x"},
+        **{"If-Match": "*"},
+    )
+    assert response.status_code == 200
+    assert "special_tags" not in response.json()
     spouse.refresh_from_db()
     assert spouse.special_tags == ["released_prisoner"]
 
@@ -168,11 +207,13 @@ def test_life_event_endpoints(api, family, make_household):
     client = api("gaobo")
     head, child, spouse = family["head"], family["child"], family["spouse"]
     response = post(client, f"/api/v1/residents/{head.pk}/move-out", {"date": "2024-04-01", "note": "外地"})
-    assert response.status_code == 200 and response.json()["kind"] == "move_out"
+    assert response.status_code == 200
+    assert response.json()["kind"] == "move_out"
     assert response.json()["from_household_id"] == family["household"].pk
     target = make_household()
     response = post(client, f"/api/v1/residents/{child.pk}/transfer", {"to_household_id": target.pk})
-    assert response.status_code == 200 and response.json()["to_household_id"] == target.pk
+    assert response.status_code == 200
+    assert response.json()["to_household_id"] == target.pk
     stale = post(client, f"/api/v1/residents/{spouse.pk}/death", {}, **{"If-Match": '"99"'})
     assert stale.status_code == 412
     response = post(client, f"/api/v1/residents/{spouse.pk}/death", {"date": "2024-06-01"})
@@ -183,22 +224,33 @@ def test_life_event_endpoints(api, family, make_household):
     assert again.status_code == 400
     history = client.get(f"/api/v1/households/{family['household'].pk}/events").json()
     assert {e["kind"] for e in history} >= {"move_in", "move_out", "transfer", "death"}
-    baby = post(client, f"/api/v1/households/{target.pk}/births", {"name": "小宝", "birth_date": "2024-01-05",
-                                                                   "sex": "M"})
-    assert baby.status_code == 201 and baby.json()["id_number"] == ""
+    baby = post(
+        client,
+        f"/api/v1/households/{target.pk}/births",
+        {"name": "小宝", "birth_date": "2024-01-05", "sex": "M"},
+    )
+    assert baby.status_code == 201
+    assert baby.json()["id_number"] == ""
 
 
 def test_household_move_out_endpoint(api, family):
     response = post(api("gaobo"), f"/api/v1/households/{family['household'].pk}/move-out", {})
-    assert response.status_code == 200 and len(response.json()) == 3
+    assert response.status_code == 200
+    assert len(response.json()) == 3
 
 
 def test_openapi_documents_registry(client):
     schema = client.get("/api/v1/openapi.json").json()
     paths = schema["paths"]
-    for path in ("/api/v1/households", "/api/v1/households/{household_id}", "/api/v1/residents",
-                 "/api/v1/residents/{resident_id}", "/api/v1/residents/{resident_id}/reveal/{field}",
-                 "/api/v1/residents/{resident_id}/transfer", "/api/v1/registry/imports"):
+    for path in (
+        "/api/v1/households",
+        "/api/v1/households/{household_id}",
+        "/api/v1/residents",
+        "/api/v1/residents/{resident_id}",
+        "/api/v1/residents/{resident_id}/reveal/{field}",
+        "/api/v1/residents/{resident_id}/transfer",
+        "/api/v1/registry/imports",
+    ):
         assert path in paths, path
     assert "ResidentOut" in schema["components"]["schemas"]
     assert "patch" in paths["/api/v1/residents/{resident_id}"]

@@ -15,8 +15,12 @@ def test_grid_worker_reveals_an_id_and_corrects_a_phone(shared_live_server, fami
     household, head = family["household"], family["head"]
     number = pii.id_number_of(head)  # database reads before the browser starts
     with browser_page(**PHONE) as (page, errors):
-        log_in(page, f"{shared_live_server}/accounts/login/?next=/registry/households/{household.pk}/", "gaobo",
-               password)
+        log_in(
+            page,
+            f"{shared_live_server}/accounts/login/?next=/registry/households/{household.pk}/",
+            "gaobo",
+            password,
+        )
         page.wait_for_url(f"**/registry/households/{household.pk}/")
         expect(page.locator("h1")).to_contain_text(household.address)
         page.locator(".members").get_by_role("link", name="张伟").click()
@@ -34,4 +38,6 @@ def test_grid_worker_reveals_an_id_and_corrects_a_phone(shared_live_server, fami
         assert not errors, errors  # no CSP violation, no script error
     head.refresh_from_db()
     assert pii.resident_phone_of(head) == "13900002222"
-    assert AuditEntry.objects.filter(action=Action.READ_SENSITIVE, object_id=str(head.pk), actor_name="gaobo").exists()
+    assert AuditEntry.objects.filter(
+        action=Action.READ_SENSITIVE, object_id=str(head.pk), actor_name="gaobo"
+    ).exists()

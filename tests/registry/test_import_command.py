@@ -28,34 +28,44 @@ def call(*args, **kwargs):
 
 
 def test_dry_run_then_commit(tmp_path, new_id, building1, grid1):
-    path = write_xlsx(tmp_path / "ok.xlsx", [
-        [building1.code, "71", "101", "", "周一", new_id("19700101"), "户主", "13800001234", "汉族", ""],
-        [building1.code, "71", "101", "", "周二", new_id("19720101", female=True), "配偶", "", "", ""],
-    ])
+    path = write_xlsx(
+        tmp_path / "ok.xlsx",
+        [
+            [building1.code, "71", "101", "", "周一", new_id("19700101"), "户主", "13800001234", "汉族", ""],
+            [building1.code, "71", "101", "", "周二", new_id("19720101", female=True), "配偶", "", "", ""],
+        ],
+    )
     out, _ = call(path, grid=grid1.code)
-    assert "Dry run OK" in out and "2 rows" in out
+    assert "Dry run OK" in out
+    assert "2 rows" in out
     assert not Resident.objects.filter(name="周一").exists()
     out, _ = call(path, grid=grid1.code, commit=True)
     assert "Imported" in out
     assert Resident.objects.get(name="周一").household.head.name == "周一"
     entry = AuditEntry.objects.filter(action=Action.IMPORT).latest("seq")
-    assert entry.channel == "command" and entry.actor_name == "system:import"
+    assert entry.channel == "command"
+    assert entry.actor_name == "system:import"
 
 
 def test_bad_rows_listed_and_nothing_stored(tmp_path, new_id, building1, grid1):
     good = new_id("19700101")
-    path = write_xlsx(tmp_path / "bad.xlsx", [
-        [building1.code, "71", "101", "", "周一", good, "户主", "", "", ""],
-        [building1.code, "71", "102", "", "周二", "123456", "", "12", "", ""],
-    ])
+    path = write_xlsx(
+        tmp_path / "bad.xlsx",
+        [
+            [building1.code, "71", "101", "", "周一", good, "户主", "", "", ""],
+            [building1.code, "71", "102", "", "周二", "123456", "", "12", "", ""],
+        ],
+    )
     with pytest.raises(CommandError) as exc:
         call(path, grid=grid1.code, commit=True)
-    assert "nothing stored" in str(exc.value) and "2 problems" in str(exc.value)
+    assert "nothing stored" in str(exc.value)
+    assert "2 problems" in str(exc.value)
     assert not Resident.objects.filter(name="周一").exists()
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(CommandError):
         call_command("import", path, grid=grid1.code, stdout=out, stderr=err)
-    assert "第 3 行 · 身份证号" in err.getvalue() and "第 3 行 · 电话" in err.getvalue()
+    assert "第 3 行 · 身份证号" in err.getvalue()
+    assert "第 3 行 · 电话" in err.getvalue()
 
 
 def test_non_excel_and_missing_file(tmp_path, grid1):
@@ -76,7 +86,9 @@ def test_non_excel_and_missing_file(tmp_path, grid1):
 
 
 def test_user_scope_applies(tmp_path, new_id, building1, grid1):
-    path = write_xlsx(tmp_path / "ok.xlsx", [[building1.code, "71", "1", "", "周三", new_id(), "", "", "", ""]])
+    path = write_xlsx(
+        tmp_path / "ok.xlsx", [[building1.code, "71", "1", "", "周三", new_id(), "", "", "", ""]]
+    )
     with pytest.raises(CommandError) as exc:
         call(path, grid=grid1.code, user="laogangfang_worker", commit=True)
     assert "scope" in str(exc.value)

@@ -6,6 +6,7 @@ import random
 from collections import Counter
 
 import pytest
+from django.utils import timezone
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -44,7 +45,8 @@ def test_id_numbers_phones_birth_dates_and_sex_pass_the_registrys_validation(db)
     residents = list(Resident.objects.order_by("?")[:400])
     for r in residents:
         parsed = parse_id_number(pii.id_number_of(r))
-        assert parsed.birth_date == r.birth_date and parsed.sex == r.sex, r.name
+        assert parsed.birth_date == r.birth_date, r.name
+        assert parsed.sex == r.sex, r.name
         phone = pii.resident_phone_of(r)
         if phone:
             assert parse_phone(phone).display == phone
@@ -58,7 +60,8 @@ def test_id_numbers_phones_birth_dates_and_sex_pass_the_registrys_validation(db)
 def test_area_codes_were_valid_in_the_birth_year(db):
     for r in Resident.objects.order_by("?")[:300]:
         number = pii.id_number_of(r)
-        assert number[:6] in AREA_FIRST_YEAR and AREA_FIRST_YEAR[number[:6]] <= r.birth_date.year
+        assert number[:6] in AREA_FIRST_YEAR
+        assert AREA_FIRST_YEAR[number[:6]] <= r.birth_date.year
         assert ric.get_birth_place(number)  # stdnum's own period check
 
 
@@ -67,12 +70,19 @@ def test_hohhot_population_shape(db):
     assert 1.7 <= total / Household.objects.count() <= 2.4
     mongolian = Resident.objects.filter(ethnicity="蒙古族").count()
     assert 0.05 <= mongolian / total <= 0.14
-    today = datetime.date.today()
-    for r in Resident.objects.exclude(name__in=[m[0] for f in FIXED_HOUSEHOLDS for m in f[5]]).order_by("?")[:300]:
-        age = today.year - r.birth_date.year - ((today.month, today.day) < (r.birth_date.month, r.birth_date.day))
+    today = timezone.localdate()
+    for r in Resident.objects.exclude(name__in=[m[0] for f in FIXED_HOUSEHOLDS for m in f[5]]).order_by("?")[
+        :300
+    ]:
+        age = (
+            today.year
+            - r.birth_date.year
+            - ((today.month, today.day) < (r.birth_date.month, r.birth_date.day))
+        )
         assert ("elderly" in r.care_tags) == (age >= 60), (r.name, age, r.care_tags)
     assert Resident.objects.exclude(special_tags=[]).exists()
-    assert Household.objects.filter(kind="renting").exists() and Household.objects.filter(kind="nonlocal").exists()
+    assert Household.objects.filter(kind="renting").exists()
+    assert Household.objects.filter(kind="nonlocal").exists()
 
 
 def test_search_documents_cover_the_population(db):

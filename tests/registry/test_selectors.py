@@ -7,8 +7,9 @@ from gridgov.registry import pii, selectors, services
 
 
 def reads(resident, field=None):
-    entries = AuditEntry.objects.filter(action=Action.READ_SENSITIVE, object_type="registry.resident",
-                                        object_id=str(resident.pk))
+    entries = AuditEntry.objects.filter(
+        action=Action.READ_SENSITIVE, object_type="registry.resident", object_id=str(resident.pk)
+    )
     return [e for e in entries if field is None or e.changes.get("field") == field]
 
 
@@ -18,17 +19,20 @@ def test_masked_by_default_and_nothing_logged(user, family):
     number = pii.id_number_of(head)
     assert view["id_number"] == number[:6] + "********" + number[-4:]
     assert view["phone"] == "138****5678"
-    assert not view["id_number_revealed"] and view["can_reveal"]
+    assert not view["id_number_revealed"]
+    assert view["can_reveal"]
     assert reads(head) == []
 
 
 def test_reveal_with_see_pii_is_audited(user, family):
     head = family["head"]
     view = selectors.resident_view(head, user("gaobo"), reveal=["id_number"])
-    assert view["id_number"] == pii.id_number_of(head) and view["id_number_revealed"]
+    assert view["id_number"] == pii.id_number_of(head)
+    assert view["id_number_revealed"]
     assert view["phone"] == "138****5678"
     entry = reads(head, "id_number")
-    assert len(entry) == 1 and entry[0].success
+    assert len(entry) == 1
+    assert entry[0].success
     view = selectors.resident_view(head, user("gaobo"), reveal=["phone"])
     assert view["phone"] == "13812345678"
     assert len(reads(head, "phone")) == 1
@@ -38,18 +42,22 @@ def test_reveal_with_see_pii_is_audited(user, family):
 def test_reveal_without_see_pii_is_denied_and_logged(user, family, username):
     head = family["head"]
     view = selectors.resident_view(head, user(username))
-    assert "*" in view["id_number"] and not view["can_reveal"]
+    assert "*" in view["id_number"]
+    assert not view["can_reveal"]
     with pytest.raises(PermissionDenied):
         selectors.resident_view(head, user(username), reveal=["id_number"])
     assert reads(head) == []
-    assert AuditEntry.objects.filter(action=Action.DENIED, actor_name=username, object_id=str(head.pk)).exists()
+    assert AuditEntry.objects.filter(
+        action=Action.DENIED, actor_name=username, object_id=str(head.pk)
+    ).exists()
 
 
 def test_special_tags_absent_for_roles_not_granted(user, family):
     spouse = family["spouse"]
     for username in ("huimin_volunteer", "huimin_instructor", "huimin_chief", "auditor"):
         view = selectors.resident_view(spouse, user(username))
-        assert "special_tags" not in view and "special_labels" not in view
+        assert "special_tags" not in view
+        assert "special_labels" not in view
         snap = selectors.editable_snapshot(spouse, user(username))
         assert "special_tags" not in snap
     assert reads(spouse, "special_tags") == []
@@ -58,7 +66,8 @@ def test_special_tags_absent_for_roles_not_granted(user, family):
 def test_special_tags_visible_to_gaobo_and_logged(user, family):
     spouse = family["spouse"]
     view = selectors.resident_view(spouse, user("gaobo"))
-    assert view["special_tags"] == ["released_prisoner"] and view["special_labels"] == ["刑满释放"]
+    assert view["special_tags"] == ["released_prisoner"]
+    assert view["special_labels"] == ["刑满释放"]
     assert len(reads(spouse, "special_tags")) == 1
     # Someone with no special tags: the key is there (empty) and nothing is logged.
     head_view = selectors.resident_view(family["head"], user("gaobo"))
@@ -72,19 +81,30 @@ def test_household_view_masks_phone(user, family):
     assert view["phone"] == "0471-***3456"
     view = selectors.household_view(household, user("gaobo"), reveal=["phone"])
     assert view["phone"] == "0471-6123456"
-    assert AuditEntry.objects.filter(action=Action.READ_SENSITIVE, object_type="registry.household",
-                                     object_id=str(household.pk)).count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            action=Action.READ_SENSITIVE, object_type="registry.household", object_id=str(household.pk)
+        ).count()
+        == 1
+    )
 
 
 def test_scoped_lists(user, family, make_household, building2, outside_building):
     other_grid = make_household(building2)
     far = make_household(outside_building)
     gaobo = selectors.household_list(user("gaobo"))
-    assert family["household"] in gaobo and other_grid not in gaobo and far not in gaobo
+    assert family["household"] in gaobo
+    assert other_grid not in gaobo
+    assert far not in gaobo
     admin = selectors.household_list(user("huimin_admin"))
-    assert family["household"] in admin and other_grid in admin and far not in admin
+    assert family["household"] in admin
+    assert other_grid in admin
+    assert far not in admin
     assert set(selectors.resident_list(user("gaobo"), household=family["household"])) == {
-        family["head"], family["spouse"], family["child"]}
+        family["head"],
+        family["spouse"],
+        family["child"],
+    }
     assert not selectors.resident_list(user("laogangfang_worker")).filter(pk=family["head"].pk).exists()
 
 
@@ -102,19 +122,23 @@ def test_members_and_history(user, family):
     services.move_out(family["child"], user=user("gaobo"))
     assert family["child"] not in list(selectors.members_of(household))
     history = list(selectors.household_history(household))
-    assert history[0].resident == family["child"] and history[0].kind == "move_out"
+    assert history[0].resident == family["child"]
+    assert history[0].kind == "move_out"
     assert len(history) == 4
 
 
 def test_conflict_diff_between_snapshots(user, family):
     gaobo = user("gaobo")
     seen = selectors.editable_snapshot(family["head"], gaobo)
-    services.update_resident(family["head"], user=user("huimin_chief"), version=None, phone="13700001111", note="改")
+    services.update_resident(
+        family["head"], user=user("huimin_chief"), version=None, phone="13700001111", note="改"
+    )
     family["head"].refresh_from_db()
     rows = selectors.snapshot_changes(seen, selectors.editable_snapshot(family["head"], gaobo))
     assert {r["field"] for r in rows} == {"phone", "note"}
     phone = next(r for r in rows if r["field"] == "phone")
-    assert phone["seen"] == "138****5678" and phone["current"] == "137****1111"
+    assert phone["seen"] == "138****5678"
+    assert phone["current"] == "137****1111"
 
 
 def test_children_with_counts(user, family, grid1):

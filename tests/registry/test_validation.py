@@ -38,17 +38,22 @@ def message(exc: pytest.ExceptionInfo, field: str) -> str:
 
 def test_valid_number_gives_birth_date_and_sex():
     parsed = parse_id_number(MALE)
-    assert parsed.value == MALE and MALE.endswith("X")
-    assert parsed.birth_date == datetime.date(1990, 1, 1) and parsed.sex == "M"
+    assert parsed.value == MALE
+    assert MALE.endswith("X")
+    assert parsed.birth_date == datetime.date(1990, 1, 1)
+    assert parsed.sex == "M"
     assert parse_id_number(FEMALE).sex == "F"
 
 
-@pytest.mark.parametrize("typed", [
-    MALE.lower(),
-    " ".join([MALE[:6], MALE[6:14], MALE[14:]]),
-    "".join(chr(ord(c) + 0xFEE0) for c in MALE),  # full-width digits and Ｘ
-    "\u3000" + MALE + "\t",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        MALE.lower(),
+        " ".join([MALE[:6], MALE[6:14], MALE[14:]]),
+        "".join(chr(ord(c) + 0xFEE0) for c in MALE),  # full-width digits and Ｘ
+        "\u3000" + MALE + "\t",
+    ],
+)
 def test_spaces_fullwidth_and_lowercase_x_accepted(typed):
     assert parse_id_number(typed).value == MALE
 
@@ -57,22 +62,26 @@ def test_fifteen_digit_legacy_number_converted():
     legacy = "150105900101123"
     assert convert_15_to_18(legacy) == MALE
     parsed = parse_id_number(legacy)
-    assert parsed.value == MALE and parsed.converted_from_15
+    assert parsed.value == MALE
+    assert parsed.converted_from_15
 
 
-@pytest.mark.parametrize("bad, expected", [
-    ("", "不能为空"),
-    (None, "不能为空"),
-    ("15010519900101", "18 位"),
-    ("1501051990010112345", "18 位"),
-    ("15010519900101A23X", "前 17 位必须是数字"),
-    ("15010519900101123" + ("1" if MALE[-1] != "1" else "2"), "校验位错误"),
-    (valid("15010519901301123"), "出生日期 19901301 不存在"),
-    (valid("15010521000101123"), "不合理"),  # born in the future
-    (valid("99999919900101123"), "地区代码 999999"),
-    ("1.50102E+17", "科学计数法"),
-    ("15010590010112A", "只能由数字"),
-])
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        ("", "不能为空"),
+        (None, "不能为空"),
+        ("15010519900101", "18 位"),
+        ("1501051990010112345", "18 位"),
+        ("15010519900101A23X", "前 17 位必须是数字"),
+        ("15010519900101123" + ("1" if MALE[-1] != "1" else "2"), "校验位错误"),
+        (valid("15010519901301123"), "出生日期 19901301 不存在"),
+        (valid("15010521000101123"), "不合理"),  # born in the future
+        (valid("99999919900101123"), "地区代码 999999"),
+        ("1.50102E+17", "科学计数法"),
+        ("15010590010112A", "只能由数字"),
+    ],
+)
 def test_invalid_id_numbers_say_why(bad, expected):
     with pytest.raises(ValidationError) as exc:
         parse_id_number(bad)
@@ -83,7 +92,8 @@ def test_checksum_message_gives_expected_digit():
     wrong = MALE[:-1] + "5"
     with pytest.raises(ValidationError) as exc:
         parse_id_number(wrong)
-    assert "应为 X" in message(exc, "id_number") and "填写的是 5" in message(exc, "id_number")
+    assert "应为 X" in message(exc, "id_number")
+    assert "填写的是 5" in message(exc, "id_number")
 
 
 def test_birth_date_and_sex_checked_against_id():
@@ -104,15 +114,18 @@ def test_validate_identity_accepts_typed_text():
         validate_identity(MALE, birth_date="1990年2月1日")
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("1990-01-02", datetime.date(1990, 1, 2)),
-    ("1990/1/2", datetime.date(1990, 1, 2)),
-    ("1990.01.02", datetime.date(1990, 1, 2)),
-    ("19900102", datetime.date(1990, 1, 2)),
-    ("1990年1月2日", datetime.date(1990, 1, 2)),
-    (datetime.datetime(1990, 1, 2, 0, 0), datetime.date(1990, 1, 2)),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1990-01-02", datetime.date(1990, 1, 2)),
+        ("1990/1/2", datetime.date(1990, 1, 2)),
+        ("1990.01.02", datetime.date(1990, 1, 2)),
+        ("19900102", datetime.date(1990, 1, 2)),
+        ("1990年1月2日", datetime.date(1990, 1, 2)),
+        (datetime.datetime(1990, 1, 2, 0, 0), datetime.date(1990, 1, 2)),  # noqa: DTZ001  a naive Excel cell
+        ("", None),
+    ],
+)
 def test_parse_date(raw, expected):
     assert parse_date(raw) == expected
 
@@ -125,38 +138,46 @@ def test_parse_date_rejects_nonsense():
 
 
 def test_parse_sex():
-    assert parse_sex("男") == "M" and parse_sex("F") == "F" and parse_sex("") == ""
+    assert parse_sex("男") == "M"
+    assert parse_sex("F") == "F"
+    assert parse_sex("") == ""
     with pytest.raises(ValidationError):
         parse_sex("未知")
 
 
-@pytest.mark.parametrize("raw, display, digits, kind", [
-    ("13812345678", "13812345678", "13812345678", "mobile"),
-    ("138 1234 5678", "13812345678", "13812345678", "mobile"),
-    ("+86 138-1234-5678", "13812345678", "13812345678", "mobile"),
-    ("１３８１２３４５６７８", "13812345678", "13812345678", "mobile"),
-    (13812345678, "13812345678", "13812345678", "mobile"),
-    (13812345678.0, "13812345678", "13812345678", "mobile"),
-    ("0471-6123456", "0471-6123456", "04716123456", "landline"),
-    ("0471 6123456", "0471-6123456", "04716123456", "landline"),
-    ("(0471)6123456", "0471-6123456", "04716123456", "landline"),
-    (4716123456, "0471-6123456", "04716123456", "landline"),  # number cell lost its leading zero
-    ("010-12345678", "010-12345678", "01012345678", "landline"),
-])
+@pytest.mark.parametrize(
+    ("raw", "display", "digits", "kind"),
+    [
+        ("13812345678", "13812345678", "13812345678", "mobile"),
+        ("138 1234 5678", "13812345678", "13812345678", "mobile"),
+        ("+86 138-1234-5678", "13812345678", "13812345678", "mobile"),
+        ("１３８１２３４５６７８", "13812345678", "13812345678", "mobile"),
+        (13812345678, "13812345678", "13812345678", "mobile"),
+        (13812345678.0, "13812345678", "13812345678", "mobile"),
+        ("0471-6123456", "0471-6123456", "04716123456", "landline"),
+        ("0471 6123456", "0471-6123456", "04716123456", "landline"),
+        ("(0471)6123456", "0471-6123456", "04716123456", "landline"),
+        (4716123456, "0471-6123456", "04716123456", "landline"),  # number cell lost its leading zero
+        ("010-12345678", "010-12345678", "01012345678", "landline"),
+    ],
+)
 def test_phones_normalised(raw, display, digits, kind):
     phone = parse_phone(raw)
     assert (phone.display, phone.digits, phone.kind) == (display, digits, kind)
     assert phone.e164 == "+86" + digits.lstrip("0")
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("6123456", "缺少区号"),
-    ("1381234567", "11 位"),
-    ("12345", "太短"),
-    ("+1 650 253 0000", "中国大陆"),
-    ("abc", "无效"),
-    ("", "不能为空"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("6123456", "缺少区号"),
+        ("1381234567", "11 位"),
+        ("12345", "太短"),
+        ("+1 650 253 0000", "中国大陆"),
+        ("abc", "无效"),
+        ("", "不能为空"),
+    ],
+)
 def test_invalid_phones(raw, expected):
     with pytest.raises(ValidationError) as exc:
         parse_phone(raw)
@@ -165,8 +186,10 @@ def test_invalid_phones(raw, expected):
 
 def test_ethnicity_from_the_56_groups():
     assert len(ETHNICITIES) == 56
-    assert parse_ethnicity("蒙古族") == "蒙古族" and parse_ethnicity("蒙古") == "蒙古族"
-    assert parse_ethnicity("汉") == "汉族" and parse_ethnicity("") == ""
+    assert parse_ethnicity("蒙古族") == "蒙古族"
+    assert parse_ethnicity("蒙古") == "蒙古族"
+    assert parse_ethnicity("汉") == "汉族"
+    assert parse_ethnicity("") == ""
     with pytest.raises(ValidationError) as exc:
         parse_ethnicity("火星族")
     assert "56 个民族" in message(exc, "ethnicity")
@@ -175,7 +198,8 @@ def test_ethnicity_from_the_56_groups():
 def test_tags_from_values_or_labels():
     assert parse_care_tags("低保、独居，elderly") == ["elderly", "alone", "subsistence"]
     assert parse_care_tags(["disabled", "残疾"]) == ["disabled"]
-    assert parse_care_tags(None) == [] and parse_care_tags("") == []
+    assert parse_care_tags(None) == []
+    assert parse_care_tags("") == []
     assert parse_special_tags(["社区矫正"]) == ["community_correction"]
     with pytest.raises(ValidationError):
         parse_special_tags(["elderly"])
@@ -184,8 +208,11 @@ def test_tags_from_values_or_labels():
 
 
 def test_choices_accept_labels_and_aliases():
-    assert parse_relation("户主") == "head" and parse_relation("妻子") == "spouse" and parse_relation("") == "other"
-    assert parse_household_kind("出租户") == "renting" and parse_household_kind("流动") == "nonlocal"
+    assert parse_relation("户主") == "head"
+    assert parse_relation("妻子") == "spouse"
+    assert parse_relation("") == "other"
+    assert parse_household_kind("出租户") == "renting"
+    assert parse_household_kind("流动") == "nonlocal"
     assert parse_residence_status("外出") == "away"
     with pytest.raises(ValidationError):
         parse_residence_status("已死亡", allowed=("present", "away"))

@@ -27,6 +27,7 @@ def make_id(birth: str = "19850101", *, area: str = "310101", female: bool = Fal
 @pytest.fixture
 def resident(db: Any) -> Any:
     """resident("张伟", "惠民社区第一网格") → the fixed demo resident."""
+
     def _get(name: str, grid: str) -> Resident:
         return Resident.objects.get(name=name, household__grid__name=grid)
 
@@ -36,6 +37,7 @@ def resident(db: Any) -> Any:
 @pytest.fixture
 def building(db: Any) -> Any:
     """building("惠民社区第一网格", 5) → that grid's 5号楼."""
+
     def _get(grid: str, number: int = 1) -> Node:
         return Node.objects.filter(parent__name=grid, level=Level.BUILDING).order_by("code")[number - 1]
 
@@ -46,14 +48,27 @@ def building(db: Any) -> Any:
 def add_person(building: Any) -> Any:
     """add_person("王张伟", grid="惠民社区第一网格") → a new resident heading a new household, written
     directly and indexed with `reindex_households` (as the registry's services do)."""
+
     def _add(name: str, grid: str = "惠民社区第一网格", *, phone: str = "") -> Resident:
         place = building(grid, 2)
         room = str(800 + next(_seq))
         household = Household.objects.create(
-            building=place, grid=place.parent, path=place.path, county_code=place.county_code, unit="8", room=room,
-            address=f"{place.address}8单元{room}室", number=f"{place.code}-8-{room}")
-        resident = Resident(household=household, path=household.path, county_code=household.county_code, name=name,
-                            relation="head")
+            building=place,
+            grid=place.parent,
+            path=place.path,
+            county_code=place.county_code,
+            unit="8",
+            room=room,
+            address=f"{place.address}8单元{room}室",
+            number=f"{place.code}-8-{room}",
+        )
+        resident = Resident(
+            household=household,
+            path=household.path,
+            county_code=household.county_code,
+            name=name,
+            relation="head",
+        )
         resident.id_number_enc, resident.id_number_hash = pii.seal_id_number(make_id())
         if phone:
             resident.phone_enc, resident.phone_hash = pii.seal_phone(parse_phone(phone))

@@ -26,10 +26,12 @@ def hits(page, kind="resident"):
 
 # --- what each kind of query finds -----------------------------------------------------------
 
+
 def test_name_finds_the_resident_in_the_workers_grid(user, resident):
     page = search(user("gaobo"), "张伟")
     assert hits(page) == [resident("张伟", GRID1).pk]
-    assert page.results[0]["tier"] == 0 and page.results[0]["match"] == "name"
+    assert page.results[0]["tier"] == 0
+    assert page.results[0]["match"] == "name"
 
 
 @pytest.mark.parametrize("q", ["zhangwei", "ZhangWei", "zw", "ｚｈａｎｇｗｅｉ"])
@@ -37,10 +39,21 @@ def test_pinyin_and_initials(user, resident, q):
     assert resident("张伟", GRID1).pk in hits(search(user("gaobo"), q))
 
 
-@pytest.mark.parametrize(("q", "name"), [
-    ("shanlijuan", "单丽娟"), ("slj", "单丽娟"), ("shan", "单丽娟"), ("zengguoqiang", "曾国强"), ("xiefang", "解放"),
-    ("yuetianyu", "乐天宇"), ("qiuxiaoyan", "仇晓燕"), ("zhawenbo", "查文博"), ("piaohaiyan", "朴海燕"), ("ouming", "区明"),
-])
+@pytest.mark.parametrize(
+    ("q", "name"),
+    [
+        ("shanlijuan", "单丽娟"),
+        ("slj", "单丽娟"),
+        ("shan", "单丽娟"),
+        ("zengguoqiang", "曾国强"),
+        ("xiefang", "解放"),
+        ("yuetianyu", "乐天宇"),
+        ("qiuxiaoyan", "仇晓燕"),
+        ("zhawenbo", "查文博"),
+        ("piaohaiyan", "朴海燕"),
+        ("ouming", "区明"),
+    ],
+)
 def test_polyphonic_surnames(user, resident, q, name):
     assert resident(name, GRID1).pk in hits(search(user("gaobo"), q))
 
@@ -78,7 +91,14 @@ def test_id_number_full_and_tails(user, resident):
 
 def test_address(user):
     household = Household.objects.get(grid__name=GRID1, address__contains="3号楼2单元301")
-    for q in ("3栋2单元", "3号楼2单元301", "3-2-301", "3号楼2单元301室", "惠民社区3号楼", "惠民社区3号楼2单元301"):
+    for q in (
+        "3栋2单元",
+        "3号楼2单元301",
+        "3-2-301",
+        "3号楼2单元301室",
+        "惠民社区3号楼",
+        "惠民社区3号楼2单元301",
+    ):
         assert household.pk in hits(search(user("gaobo"), q), "household"), q
 
 
@@ -88,6 +108,7 @@ def test_household_number(user):
 
 
 # --- ranking ---------------------------------------------------------------------------------
+
 
 def test_exact_before_prefix_before_substring(user, add_person, resident):
     prefix = add_person("张伟华")
@@ -108,9 +129,11 @@ def test_long_names_are_checked_in_full(user, add_person):
 
 # --- scope -----------------------------------------------------------------------------------
 
+
 def test_grid_worker_sees_only_their_grid(user, resident):
     found = hits(search(user("gaobo"), "张伟"))
-    assert resident("张伟", GRID2).pk not in found and resident("张伟", LAOGANGFANG).pk not in found
+    assert resident("张伟", GRID2).pk not in found
+    assert resident("张伟", LAOGANGFANG).pk not in found
 
 
 def test_community_admin_sees_the_community(user, resident):
@@ -125,8 +148,9 @@ def test_outsider_sees_nothing_of_huimin(user, resident):
     for q in ("单丽娟", "shanlijuan", "惠民", "3号楼2单元301", "13904711234"):
         assert search(outsider, q).results == [], q
     number = pii.id_number_of(resident("张伟", GRID1))
-    assert search(outsider, number).results == [] and search(outsider, number[-4:]).results == [] or \
-        resident("张伟", GRID1).pk not in hits(search(outsider, number[-4:]))
+    assert (
+        search(outsider, number).results == [] and search(outsider, number[-4:]).results == []
+    ) or resident("张伟", GRID1).pk not in hits(search(outsider, number[-4:]))
 
 
 def test_city_admin_sees_every_zhang_wei(user, resident):
@@ -141,6 +165,7 @@ def test_user_without_a_role_finds_nothing(db, django_user_model):
 
 # --- what results show -----------------------------------------------------------------------
 
+
 def test_results_are_masked(user, resident):
     zhang = resident("张伟", GRID1)
     number = pii.id_number_of(zhang)
@@ -149,7 +174,8 @@ def test_results_are_masked(user, resident):
     assert row["id_number"] == number[:6] + "********" + number[-4:]
     assert row["phone"] == "139****1234"
     text = json.dumps(page.results, ensure_ascii=False)
-    assert number not in text and "13904711234" not in text
+    assert number not in text
+    assert "13904711234" not in text
     assert row["url"] == f"/registry/residents/{zhang.pk}/"
     assert row["household_url"] == f"/registry/households/{zhang.household_id}/"
 
@@ -158,18 +184,21 @@ def test_special_tags_only_for_those_granted_them(user):
     granted = search(user("gaobo"), "刘强").results[0]
     assert granted["special_tags"] == ["community_correction"]
     chief = search(user("huimin_chief"), "刘强").results[0]
-    assert "special_tags" not in chief and "special_labels" not in chief
+    assert "special_tags" not in chief
+    assert "special_labels" not in chief
     assert "社区矫正" not in json.dumps(chief, ensure_ascii=False)
 
 
 def test_paging_stops_after_a_page_and_says_there_is_more(user):
     first = search(user("city_admin"), "张", page=1, page_size=5)
     second = search(user("city_admin"), "张", page=2, page_size=5)
-    assert len(first.results) == 5 and first.has_next
+    assert len(first.results) == 5
+    assert first.has_next
     assert not set(hits(first)) & set(hits(second))
 
 
 # --- the index follows every edit ------------------------------------------------------------
+
 
 def test_edit_through_the_registry_reindexes(user, resident):
     zhang = resident("张伟", GRID1)
@@ -177,8 +206,10 @@ def test_edit_through_the_registry_reindexes(user, resident):
     with acting_as(admin, channel="system"):
         services.update_resident(zhang, user=admin, version=zhang.version, name="张卫国", phone="13600001111")
     gaobo = user("gaobo")
-    assert zhang.pk not in hits(search(gaobo, "张伟")) and zhang.pk not in hits(search(gaobo, "1234"))
-    assert zhang.pk in hits(search(gaobo, "张卫国")) and zhang.pk in hits(search(gaobo, "1111"))
+    assert zhang.pk not in hits(search(gaobo, "张伟"))
+    assert zhang.pk not in hits(search(gaobo, "1234"))
+    assert zhang.pk in hits(search(gaobo, "张卫国"))
+    assert zhang.pk in hits(search(gaobo, "1111"))
     assert zhang.pk in hits(search(gaobo, "zwg"))
 
 
@@ -224,19 +255,30 @@ def test_moving_a_grid_in_the_hierarchy_moves_its_documents(user, resident, node
 
 
 def test_every_resident_and_household_has_a_document(db):
-    assert SearchDoc.objects.filter(id__in=[2 * pk for pk in Resident.objects.values_list("pk", flat=True)]).count() \
+    assert (
+        SearchDoc.objects.filter(
+            id__in=[2 * pk for pk in Resident.objects.values_list("pk", flat=True)]
+        ).count()
         == Resident.objects.count()
-    assert SearchDoc.objects.filter(
-        id__in=[2 * pk + 1 for pk in Household.objects.values_list("pk", flat=True)]).count() == Household.objects.count()
+    )
+    assert (
+        SearchDoc.objects.filter(
+            id__in=[2 * pk + 1 for pk in Household.objects.values_list("pk", flat=True)]
+        ).count()
+        == Household.objects.count()
+    )
 
 
 def test_index_holds_no_phone_or_id_in_clear(resident):
     zhang = resident("张伟", GRID1)
     tokens = SearchDoc.objects.get(pk=2 * zhang.pk).tokens
-    assert "13904711234" not in tokens and "1234" not in tokens and pii.id_number_of(zhang)[-4:] not in tokens
+    assert "13904711234" not in tokens
+    assert "1234" not in tokens
+    assert pii.id_number_of(zhang)[-4:] not in tokens
 
 
 # --- bad input -------------------------------------------------------------------------------
+
 
 def test_too_long(user):
     with pytest.raises(ValidationError) as error:
@@ -244,10 +286,13 @@ def test_too_long(user):
     assert "q too long" in str(error.value)
 
 
-@pytest.mark.parametrize("q", ["", "   ", "%", "_", "'", "%%", "张%", "张_", "' OR '1'='1", "\"", "*", "张伟\"", "NEAR"])
+@pytest.mark.parametrize(
+    "q", ["", "   ", "%", "_", "'", "%%", "张%", "张_", "' OR '1'='1", '"', "*", '张伟"', "NEAR"]
+)
 def test_metacharacters_are_literal(user, q):
-    assert search(user("city_admin"), q).results == [] or all("%" not in (r.get("name") or "") for r in
-                                                               search(user("city_admin"), q).results)
+    assert search(user("city_admin"), q).results == [] or all(
+        "%" not in (r.get("name") or "") for r in search(user("city_admin"), q).results
+    )
 
 
 def test_literal_percent_finds_nothing_even_where_wildcards_would(user):
@@ -275,7 +320,8 @@ def test_queries_use_the_index(user, node):
         plan = "\n".join(str(row) for row in cursor.fetchall())
         if connection.vendor == "postgresql":
             cursor.execute("RESET enable_seqscan")
-            assert "search_doc_keys_a" in plan and "search_doc_keys_b" in plan
+            assert "search_doc_keys_a" in plan
+            assert "search_doc_keys_b" in plan
         else:
             assert "VIRTUAL TABLE INDEX" in plan
 
@@ -294,7 +340,7 @@ def test_bulk_loading_builds_the_index_and_restores_the_triggers(user):
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM search_searchdoc WHERE id >= %s", [2 * last.pk])
     assert last.pk not in hits(search(admin, last.name))
-    with pytest.raises(ValueError), index.bulk_loading() as load:
+    with pytest.raises(ValueError), index.bulk_loading() as load:  # noqa: PT011
         load([index.Doc(1, "", "", "")])
     with index.bulk_loading() as load:
         load([index.Doc(d.pk, d.path, d.county_code, d.tokens) for d in docs])

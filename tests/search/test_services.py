@@ -25,11 +25,16 @@ def test_grant_widens_search_to_the_community_for_two_hours(user, resident, node
     assert other.pk not in ids(search(gaobo, "张伟"))
     grant = services.open_break_glass(user=gaobo, reason="查找已迁往第二网格的张伟，核实低保")
     assert grant.path == node("惠民社区").path
-    assert datetime.timedelta(hours=1, minutes=59) < grant.expires_at - timezone.now() <= datetime.timedelta(hours=2)
+    assert (
+        datetime.timedelta(hours=1, minutes=59)
+        < grant.expires_at - timezone.now()
+        <= datetime.timedelta(hours=2)
+    )
     page = search(gaobo, "张伟")
     assert other.pk in ids(page)
     row = next(r for r in page.results if r["id"] == other.pk)
-    assert row["outside_scope"] is True and row["id_number"].count("*") == 8
+    assert row["outside_scope"] is True
+    assert row["id_number"].count("*") == 8
 
 
 def test_grant_and_searches_under_it_are_audited(user):
@@ -37,11 +42,13 @@ def test_grant_and_searches_under_it_are_audited(user):
     before = AuditEntry.objects.filter(action=Action.BREAK_GLASS).count()
     grant = services.open_break_glass(user=gaobo, reason="查找已搬走的居民王某")
     entry = AuditEntry.objects.filter(action=Action.BREAK_GLASS).order_by("-seq").first()
-    assert entry.actor_id == gaobo.pk and entry.object_id == str(grant.pk)
+    assert entry.actor_id == gaobo.pk
+    assert entry.object_id == str(grant.pk)
     assert entry.changes["reason"] == "查找已搬走的居民王某"
     search(gaobo, "150105199001011234")
     logged = AuditEntry.objects.filter(action=Action.BREAK_GLASS).order_by("-seq").first()
-    assert logged.seq > entry.seq and "search" in logged.message
+    assert logged.seq > entry.seq
+    assert "search" in logged.message
     assert logged.changes["query"] == "**************1234"  # digits masked in the log
     assert AuditEntry.objects.filter(action=Action.BREAK_GLASS).count() == before + 2
 
@@ -55,7 +62,9 @@ def test_searches_without_a_grant_are_not_logged_as_break_glass(user):
 def test_expired_grant_stops_working(user, resident):
     gaobo = user("gaobo")
     grant = services.open_break_glass(user=gaobo, reason="查找已迁出的居民张伟")
-    BreakGlassGrant.objects.filter(pk=grant.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    BreakGlassGrant.objects.filter(pk=grant.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
     assert resident("张伟", GRID2).pk not in ids(search(gaobo, "张伟"))
 
 
@@ -69,7 +78,9 @@ def test_closing_early(user, resident):
 def test_supervisors_are_notified_and_see_the_grant(user):
     gaobo = user("gaobo")
     grant = services.open_break_glass(user=gaobo, reason="查找已迁出的居民张伟")
-    notified = set(Notification.objects.filter(message__contains="越权查询").values_list("user__username", flat=True))
+    notified = set(
+        Notification.objects.filter(message__contains="越权查询").values_list("user__username", flat=True)
+    )
     assert {"huimin_admin", "zhaowuda_admin"} <= notified
     assert "gaobo" not in notified
     assert grant in grants_supervised_by(user("huimin_admin"))
@@ -94,6 +105,8 @@ def test_a_reason_is_required(user, reason):
 
 def test_nothing_to_open_inside_ones_own_scope(user, node):
     with pytest.raises(ValidationError):
-        services.open_break_glass(user=user("huimin_admin"), reason="查找辖区内居民", node=node("惠民社区第一网格"))
+        services.open_break_glass(
+            user=user("huimin_admin"), reason="查找辖区内居民", node=node("惠民社区第一网格")
+        )
     with pytest.raises(ValidationError):
         services.open_break_glass(user=user("city_admin"), reason="查找全市居民")

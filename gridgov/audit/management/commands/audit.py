@@ -13,8 +13,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         # A positional choice rather than sub-parsers, so `gridgov audit verify -v 0` works too.
-        parser.add_argument("subcommand", choices=["verify"],
-                            help="verify: recompute every row's hash and check the chain and its head")
+        parser.add_argument(
+            "subcommand",
+            choices=["verify"],
+            help="verify: recompute every row's hash and check the chain and its head",
+        )
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="rows read per query (verify)")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -22,11 +22,26 @@ class Command(BaseCommand):
         children: list[subprocess.Popen[bytes]] = []
         if not options["no_worker"] and "worker" in get_commands():
             children.append(subprocess.Popen([sys.executable, "-m", "gridgov", "worker"]))
-        server = subprocess.Popen([
-            sys.executable, "-m", "gunicorn", "gridgov.wsgi:application",
-            "--bind", f"{options['host']}:{options['port']}", "--workers", str(options["workers"]),
-            "--worker-class", "gthread", "--threads", str(options["threads"]), "--access-logfile", "-", "--timeout", "60",
-        ])
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "gridgov.wsgi:application",
+                "--bind",
+                f"{options['host']}:{options['port']}",
+                "--workers",
+                str(options["workers"]),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                str(options["threads"]),
+                "--access-logfile",
+                "-",
+                "--timeout",
+                "60",
+            ]
+        )
         children.append(server)
         self.stdout.write(f"gridgov serving on http://{options['host']}:{options['port']}/")
 

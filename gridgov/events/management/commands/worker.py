@@ -11,14 +11,22 @@ from gridgov.registry import exports
 
 
 class Command(BaseCommand):
-    help = ("Background worker: write queued reports (Prefer: respond-async) as events; mark overdue events, "
-            "escalate them one level, notify; build queued Excel exports (loop; --once for one pass).")
+    help = (
+        "Background worker: write queued reports (Prefer: respond-async) as events; mark overdue events, "
+        "escalate them one level, notify; build queued Excel exports (loop; --once for one pass)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="run one pass and exit")
-        parser.add_argument("--interval", type=float, default=30.0, help="seconds between passes over the clocks")
-        parser.add_argument("--queue-interval", type=float, default=0.1,
-                            help="seconds between looks at the report queue when it is empty")
+        parser.add_argument(
+            "--interval", type=float, default=30.0, help="seconds between passes over the clocks"
+        )
+        parser.add_argument(
+            "--queue-interval",
+            type=float,
+            default=0.1,
+            help="seconds between looks at the report queue when it is empty",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["once"]:
@@ -28,8 +36,9 @@ class Command(BaseCommand):
         # Queued reports are written by their own thread: a pass that builds a large export
         # takes minutes, and a phone waits for its report in about a second.
         stop = threading.Event()
-        writer = threading.Thread(target=self.write_queue, args=(stop, options["queue_interval"]),
-                                  name="report-queue", daemon=True)
+        writer = threading.Thread(
+            target=self.write_queue, args=(stop, options["queue_interval"]), name="report-queue", daemon=True
+        )
         writer.start()
         try:
             while True:
@@ -49,8 +58,10 @@ class Command(BaseCommand):
                 raise
             self.stderr.write(f"worker pass failed: {exc!r}")
             return
-        if once or any(summary[k] for k in ("marked_overdue", "escalated", "exports_built", "exports_failed",
-                                            "exports_expired")):
+        if once or any(
+            summary[k]
+            for k in ("marked_overdue", "escalated", "exports_built", "exports_failed", "exports_expired")
+        ):
             self.stdout.write(f"worker: {summary}")
 
     def write_queue(self, stop: threading.Event | None, idle: float) -> None:
@@ -67,7 +78,9 @@ class Command(BaseCommand):
                     stop.wait(max(idle, 1.0))
                     continue
                 if stop is None and (result.written or result.failed):
-                    self.stdout.write(f"worker: wrote {result.written} queued reports, {result.failed} failed")
+                    self.stdout.write(
+                        f"worker: wrote {result.written} queued reports, {result.failed} failed"
+                    )
                 if result.written + result.failed < QUEUE_BATCH:
                     if stop is None:
                         return

@@ -51,9 +51,14 @@ class Command(BaseCommand):
                 raise CommandError(f"grid {options['grid']} is not in {options['user']}'s scope") from None
         elapsed = time.perf_counter() - started
         for error in report.errors:
-            self.stderr.write(f"第 {error.row} 行 · {error.column} · {error.problem}" + (f" → {error.fix}" if error.fix else ""))
-        summary = (f"{report.rows} rows, {report.households} new households, {report.residents} residents, "
-                   f"{len(report.errors)} problems, {elapsed:.1f} s")
+            self.stderr.write(
+                f"第 {error.row} 行 · {error.column} · {error.problem}"
+                + (f" → {error.fix}" if error.fix else "")
+            )
+        summary = (
+            f"{report.rows} rows, {report.households} new households, {report.residents} residents, "
+            f"{len(report.errors)} problems, {elapsed:.1f} s"
+        )
         if report.errors:
             raise CommandError(f"{summary}; nothing stored" if options["commit"] else f"dry run: {summary}")
         if report.committed:
