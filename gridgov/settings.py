@@ -121,6 +121,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 API_TOKEN_LIFETIME = env_int("API_TOKEN_LIFETIME", 7 * 24 * 3600, minimum=60)
+# The grid worker's app (gridgov.accounts.devices): a short-lived access token, renewed with a
+# refresh token bound to the device, which rotates on every use.
+APP_ACCESS_TOKEN_LIFETIME = env_int("APP_ACCESS_TOKEN_LIFETIME", 15 * 60, minimum=60)
+APP_REFRESH_TOKEN_LIFETIME = env_int("APP_REFRESH_TOKEN_LIFETIME", 30 * 24 * 3600, minimum=3600)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -40,6 +40,8 @@ PUBLIC = [
     r"^api/v1/openapi\.json$",
     r"^api/v1/docs$",
     r"^api/v1/auth/token$",
+    # The app's sign-in and refresh (its sign-out needs the bearer token: tests/accounts/test_devices.py).
+    r"^api/v1/auth/device(/refresh)?$",
     r"^api/v1/$",
     r"^open311/",
     r"^favicon\.ico$",

@@ -87,6 +87,10 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     label = models.CharField(max_length=100, blank=True)
+    # The phone this short-lived access token was issued to (gridgov.accounts.devices), if any.
+    device = models.ForeignKey(
+        "Device", null=True, blank=True, on_delete=models.CASCADE, related_name="access_tokens"
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -98,14 +102,17 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.user.username})"
 
     @classmethod
-    def issue(cls, user: User, label: str = "") -> tuple["ApiToken", str]:
+    def issue(
+        cls, user: User, label: str = "", *, device: "Device | None" = None, lifetime: int | None = None
+    ) -> tuple["ApiToken", str]:
         raw = secrets.token_urlsafe(32)
         token = cls.objects.create(
             user=user,
             token_hash=hash_token(raw),
             prefix=raw[:8],
             label=label,
-            expires_at=timezone.now() + timedelta(seconds=settings.API_TOKEN_LIFETIME),
+            device=device,
+            expires_at=timezone.now() + timedelta(seconds=lifetime or settings.API_TOKEN_LIFETIME),
         )
         return token, raw
 
@@ -116,6 +123,69 @@ class ApiToken(models.Model):
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
+
+
+class Device(models.Model):
+    """A phone running the grid worker's app (/app/), bound to one account.
+
+    The app makes `device_id` (a random UUID) on first start and names itself; a login from the
+    app gets a short-lived access token and a refresh token for this device. An administrator
+    (or the person) revokes a device: its tokens die at the next request in every process, and
+    the app, told so at its next contact, wipes what it holds.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="devices")
+    device_id = models.CharField(_("设备标识"), max_length=64)
+    name = models.CharField(_("设备名称"), max_length=100)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("首次登录"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    last_ip = models.GenericIPAddressField(null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, verbose_name=_("撤销人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoke_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("手机设备")
+        verbose_name_plural = _("手机设备")
+        ordering = ["-last_seen_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "device_id"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_live_device_per_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.user.username}）"
+
+    @property
+    def path(self) -> str:
+        """Where the audit log files this row: its owner's place."""
+        from gridgov.audit.services import object_path
+
+        return object_path(self.user)
+
+
+class RefreshToken(models.Model):
+    """One link of a device's refresh-token chain. Each use rotates it: the next one is issued and
+    this one is spent. A spent token presented again (outside a short grace for a lost answer) is
+    taken as stolen: the device is revoked."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="refresh_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces"
+    )
+
+    def __str__(self) -> str:
+        return f"refresh #{self.pk} of device #{self.device_id}"
 
 
 class AccessStamp(models.Model):

@@ -16,4 +16,5 @@ urlpatterns = [
     path("assignments/<int:roleassignment_id>/revoke/", views.revoke, name="revoke"),
     path("users/<int:user_id>/", views.person_detail, name="person"),
     path("users/<int:user_id>/active/", views.set_active, name="set_active"),
+    path("devices/<int:device_id>/revoke/", views.revoke_device, name="revoke_device"),
 ]

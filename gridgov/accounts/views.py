@@ -2,17 +2,17 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from gridgov.accounts import selectors, services
+from gridgov.accounts import devices, selectors, services
 from gridgov.accounts.forms import ActiveForm, AssignForm
-from gridgov.accounts.models import RoleAssignment, User
+from gridgov.accounts.models import Device, RoleAssignment, User
 from gridgov.accounts.roles import SINGLE_PER_GRID, Cap
-from gridgov.accounts.scope import can, get_visible_or_404, require
+from gridgov.accounts.scope import can, deny, get_visible_or_404, require
 from gridgov.audit.models import Action
 from gridgov.audit.services import record_failure
 from gridgov.core.forms import add_service_errors
@@ -143,8 +143,38 @@ def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
             "hidden_assignments": person.assignments.count()
             - selectors.assignments_for(request.user).filter(user=person).count(),
             "can_toggle": person.pk != request.user.pk and selectors.can_manage_person(request.user, person),
+            "devices": devices.devices_of(person),
+            "can_revoke_devices": person.pk == request.user.pk
+            or selectors.can_manage_person(request.user, person),
         },
     )
+
+
+@login_required
+def revoke_device(request: HttpRequest, device_id: int) -> HttpResponse:
+    """End one phone of a person: one's own, or any of someone whose every post the manager covers."""
+    device = Device.objects.select_related("user").filter(pk=device_id, user__pk=request.user.pk or 0).first()
+    own = device is not None
+    if device is None:
+        device = get_visible_or_404(
+            Device.objects.select_related("user"),
+            request.user,
+            Cap.MANAGE_STAFF,
+            field=f"user__{selectors.USER_SCOPE_FIELD}",
+            pk=device_id,
+        )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    person = device.user
+    if not own and not selectors.can_manage_person(request.user, person):
+        deny(request.user, "revoke a device of someone with posts outside one's scope", device)
+        raise PermissionDenied(_("此人有任命不在您的辖区内，不能撤销其设备"))
+    devices.revoke_device(device, by=request.user, reason="本人撤销" if own else "管理员撤销")
+    messages.success(
+        request,
+        _("已撤销设备“%(name)s”：其令牌立即失效，手机下次联网时清除本机数据") % {"name": device.name},
+    )
+    return redirect("accounts:person", user_id=person.pk)
 
 
 @login_required

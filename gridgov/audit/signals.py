@@ -22,6 +22,7 @@ _SKIP_LABELS = {
     "admin.logentry",
     "accounts.loginfailure",
     "accounts.apitoken",
+    "accounts.refreshtoken",
     "accounts.accessstamp",
     "registry.searchtoken",
     "events.idempotencykey",
