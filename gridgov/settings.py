@@ -5,9 +5,18 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 from gridgov.core.dotenv import load_dotenv
-from gridgov.core.env import env_base64_key, env_bool, env_database, env_int, env_list, env_str
+from gridgov.core.env import (
+    env_base64_key,
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_str,
+    env_syslog_address,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # `make` writes a local .env with fresh keys; GRIDGOV_ENV_FILE names another file, or "" for none
@@ -173,12 +182,27 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Signed checkpoints of the audit chain's head (gridgov.audit.checkpoints): the worker writes one
+# to GRIDGOV_PRIVATE_DIR/audit-checkpoints.jsonl this often when the log has grown, and, when
+# AUDIT_CHECKPOINT_SYSLOG is set (`/dev/log`, `host` or `host:port`, UDP), sends it to syslog too.
+AUDIT_CHECKPOINT_INTERVAL = env_int("AUDIT_CHECKPOINT_INTERVAL", 300, minimum=10)
+AUDIT_CHECKPOINT_SYSLOG = env_syslog_address("AUDIT_CHECKPOINT_SYSLOG")
+if AUDIT_CHECKPOINT_SYSLOG is not None:
+    LOGGING["handlers"]["audit_checkpoints"] = {
+        "class": "logging.handlers.SysLogHandler",
+        "address": AUDIT_CHECKPOINT_SYSLOG,
+        "facility": "authpriv",
+    }
+    LOGGING["loggers"] = {
+        "gridgov.audit.checkpoints": {"handlers": ["audit_checkpoints"], "level": "INFO", "propagate": False}
+    }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -36,6 +36,19 @@ def _empty_cache() -> Any:
     access.forget()
 
 
+@pytest.fixture(autouse=True)
+def _private_dir(tmp_path_factory: Any) -> Any:
+    """Each test has its own GRIDGOV_PRIVATE_DIR (exports, audit checkpoints), never the checkout's."""
+    from django.test.utils import override_settings
+
+    from gridgov.audit import checkpoints
+
+    checkpoints.forget()
+    with override_settings(GRIDGOV_PRIVATE_DIR=tmp_path_factory.mktemp("private")):
+        yield
+    checkpoints.forget()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(_cheap_password_hashing: Any, django_db_setup: Any, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock(), acting_as(None, channel="command", username="system:test-seed"):

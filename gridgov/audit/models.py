@@ -1,11 +1,16 @@
 """The append-only, hash-chained audit log.
 
-Each row's `hash` covers its own content and the previous row's hash, and `seq` has no gaps,
-so editing or removing any row breaks the chain (`gridgov audit verify`). The application
-never updates or deletes a row; on PostgreSQL a trigger refuses it at the database too.
+Each row's `hash` is an HMAC-SHA256 over its own content and the previous row's hash, and `seq`
+has no gaps, so editing or removing any row breaks the chain (`gridgov audit verify`). The MAC's
+key is derived from GRIDGOV_DATA_KEY, which never enters the database: someone who can write to
+the database but lacks the key cannot recompute the chain after an edit. Signed checkpoints of
+the chain head, written outside the database (`gridgov.audit.checkpoints`), catch a rewrite by
+someone who has the key too. The application never updates or deletes a row; database triggers
+refuse it too (PostgreSQL and SQLite).
 """
 
 import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -13,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.crypto import derived_key
 from gridgov.core.lookups import PathField
 
 
@@ -124,12 +130,31 @@ class AuditEntry(models.Model):
         return chain_hash(self.prev_hash, self.content())
 
 
-def chain_hash(prev_hash: str, content: dict[str, Any]) -> str:
-    """SHA-256 over the previous row's hash and this row's content (canonical JSON)."""
+CHAIN_KEY_PURPOSE = b"gridgov audit chain v1"
+
+
+def _chained_body(prev_hash: str, content: dict[str, Any]) -> bytes:
+    """The previous row's hash and this row's content (canonical JSON), as the MAC reads them."""
     if not isinstance(content["at"], str):
         content = {**content, "at": content["at"].isoformat()}
     body = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+    return (prev_hash + body).encode("utf-8")
+
+
+def chain_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    """HMAC-SHA256, under the audit chain key, of the previous row's hash and this row's content."""
+    return hmac.new(
+        derived_key(CHAIN_KEY_PURPOSE), _chained_body(prev_hash, content), hashlib.sha256
+    ).hexdigest()
+
+
+def unkeyed_chain_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    """Plain SHA-256 of the same bytes: how rows were chained before the chain was keyed.
+
+    Used only to recognise such rows (`gridgov audit rechain` re-chains them once, and `verify`
+    names them); anyone can compute it, so it proves nothing.
+    """
+    return hashlib.sha256(_chained_body(prev_hash, content)).hexdigest()
 
 
 class ChainHead(models.Model):

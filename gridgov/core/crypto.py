@@ -1,8 +1,9 @@
 """Encryption at rest for ID numbers and phones, and blind indexes for finding them.
 
-One master key (GRIDGOV_DATA_KEY, base64, 32 bytes, from the environment) derives two keys
-with HKDF: one for AES-256-GCM, one for HMAC-SHA256 blind indexes. The database holds only
-ciphertext and keyed hashes, never the clear values.
+One master key (GRIDGOV_DATA_KEY, base64, 32 bytes, from the environment) derives the other
+keys with HKDF: one for AES-256-GCM, one for HMAC-SHA256 blind indexes, and the audit log's
+(`derived_key`: the chain MAC and the checkpoint signatures). The database holds only
+ciphertext and keyed hashes, never the clear values or a key.
 """
 
 import base64
@@ -20,19 +21,28 @@ from django.core.exceptions import ImproperlyConfigured
 _NONCE = 12
 
 
-@lru_cache(maxsize=4)
-def _keys(master_b64: str) -> tuple[bytes, bytes]:
+def _master(master_b64: str) -> bytes:
     try:
         master = base64.b64decode(master_b64, validate=True)
     except ValueError:
         raise ImproperlyConfigured("GRIDGOV_DATA_KEY is not valid base64") from None
     if len(master) != 32:
         raise ImproperlyConfigured(f"GRIDGOV_DATA_KEY must decode to 32 bytes, got {len(master)}")
+    return master
 
-    def derive(info: bytes) -> bytes:
-        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
 
-    return derive(b"gridgov field encryption v1"), derive(b"gridgov blind index v1")
+@lru_cache(maxsize=16)
+def _derive(master_b64: str, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(_master(master_b64))
+
+
+def _keys(master_b64: str) -> tuple[bytes, bytes]:
+    return _derive(master_b64, b"gridgov field encryption v1"), _derive(master_b64, b"gridgov blind index v1")
+
+
+def derived_key(purpose: bytes) -> bytes:
+    """A 32-byte key for one purpose (e.g. b"gridgov audit chain v1"), derived from GRIDGOV_DATA_KEY."""
+    return _derive(settings.GRIDGOV_DATA_KEY, purpose)
 
 
 def _enc_key() -> bytes:

@@ -73,6 +73,24 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_syslog_address(name: str) -> str | tuple[str, int] | None:
+    """A syslog destination: a local socket path (`/dev/log`), `host` or `host:port` (UDP, 514)."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return None
+    if raw.startswith("/"):
+        return raw
+    host, _, port = raw.rpartition(":") if ":" in raw and not raw.endswith("]") else (raw, "", "514")
+    host = host.strip("[]")
+    if not host or not re.fullmatch(r"[A-Za-z0-9.:-]+", host):
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} is not a syslog address (/dev/log, host or host:port)."
+        )
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ImproperlyConfigured(f"Environment variable {name}={raw!r} has no valid port (1-65535).")
+    return (host, int(port))
+
+
 SUPPORTED_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _EXAMPLES = "expected e.g. postgres://user@127.0.0.1:5432/gridgov or sqlite:////absolute/path/gridgov.sqlite3"

@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
-from gridgov.audit.models import Action, AuditEntry, ChainHead
+from gridgov.audit.models import Action, AuditEntry, ChainHead, chain_hash, unkeyed_chain_hash
 from gridgov.audit.services import record
 from gridgov.audit.verify import verify_chain
 
@@ -17,12 +17,31 @@ def chain(db):
 
 
 def raw(sql, params=()):
-    """Tamper as a database user would: raw SQL, with the append-only trigger out of the way."""
+    """Tamper as a database user would: raw SQL, with the append-only triggers out of the way
+    (only for this test's transaction, rolled back at the end)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Only for this test's transaction (rolled back at the end).
             cursor.execute("SET LOCAL session_replication_role = replica")
+        else:
+            cursor.execute("DROP TRIGGER IF EXISTS audit_auditentry_no_update")
+            cursor.execute("DROP TRIGGER IF EXISTS audit_auditentry_no_delete")
         cursor.execute(sql, params)
+
+
+def rewrite_from(seq, hasher, **changes):
+    """The attack: change row `seq`, then recompute every later hash and the head with `hasher`."""
+    rows = list(AuditEntry.objects.filter(seq__gte=seq).order_by("seq"))
+    prev = rows[0].prev_hash
+    for row in rows:
+        for name, value in (changes if row.seq == seq else {}).items():
+            setattr(row, name, value)
+        row.prev_hash = prev
+        row.hash = prev = hasher(prev, row.content())
+        raw(
+            "UPDATE audit_auditentry SET message = %s, prev_hash = %s, hash = %s WHERE seq = %s",
+            [row.message, row.prev_hash, row.hash, row.seq],
+        )
+    raw("UPDATE audit_chainhead SET hash = %s", [prev])
 
 
 def verify(**kwargs):
@@ -161,13 +180,13 @@ def test_orm_refuses_to_change_or_remove_audit_rows(chain):
     assert verify() is None
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only"
-)
-def test_database_trigger_refuses_update_and_delete(chain):
+def test_database_triggers_refuse_update_and_delete(chain):
+    """On SQLite and on PostgreSQL alike, the database itself refuses to change a row."""
     for sql in (
         "UPDATE audit_auditentry SET message = 'x' WHERE seq = %s",
+        "UPDATE audit_auditentry SET hash = 'x', prev_hash = 'y' WHERE seq >= %s",
         "DELETE FROM audit_auditentry WHERE seq = %s",
+        "DELETE FROM audit_auditentry WHERE seq >= %s",
     ):
         with (
             pytest.raises(DatabaseError, match="append-only"),
@@ -175,6 +194,39 @@ def test_database_trigger_refuses_update_and_delete(chain):
             connection.cursor() as cursor,
         ):
             cursor.execute(sql, [chain[0]])
+    assert AuditEntry.objects.filter(seq__in=chain).count() == len(chain)
+    assert verify() is None
+
+
+def test_rewrite_with_plain_sha256_is_found(chain):
+    """The attack of issue 10: edit a row, recompute every later hash and the head with plain
+    SHA-256. Without the key the forger cannot produce the MAC."""
+    rewrite_from(chain[4], unkeyed_chain_hash, message="forged")
+    error = verify()
+    assert error is not None
+    assert error.returncode == 1
+    assert f"seq {chain[4]}" in str(error)
+    assert "without the key" in str(error)
+    assert "forged" in str(error)
+
+
+def test_rewrite_with_a_guessed_key_is_found(chain):
+    import hashlib
+    import hmac
+
+    def guessed(prev, content):
+        return hmac.new(b"guess", unkeyed_chain_hash(prev, content).encode(), hashlib.sha256).hexdigest()
+
+    rewrite_from(chain[2], guessed, message="forged")
+    error = verify()
+    assert error is not None
+    assert f"seq {chain[2]}" in str(error)
+    assert "edited" in str(error)
+
+
+def test_rewrite_by_someone_with_the_key_passes_the_mac_alone(chain):
+    """The MAC alone cannot stop the key's holder: the checkpoints do (tests/audit/test_checkpoints.py)."""
+    rewrite_from(chain[4], chain_hash, message="forged")
     assert verify() is None
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from gridgov.core.env import env_base64_key, env_bool, env_database, env_int, env_str
+from gridgov.core.env import env_base64_key, env_bool, env_database, env_int, env_str, env_syslog_address
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -191,3 +191,25 @@ def test_dotenv_fills_only_what_the_environment_lacks(tmp_path, monkeypatch):
     assert oct(generated.stat().st_mode & 0o777) == "0o600"
     ensure_local_env(generated)  # never overwrites existing keys
     assert generated.read_text() == text
+
+
+@pytest.mark.parametrize(
+    ("raw", "address"),
+    [
+        ("", None),
+        ("/dev/log", "/dev/log"),
+        ("logs.example.org", ("logs.example.org", 514)),
+        ("10.0.0.5:1514", ("10.0.0.5", 1514)),
+        ("[::1]:514", ("::1", 514)),
+    ],
+)
+def test_syslog_addresses(monkeypatch, raw, address):
+    monkeypatch.setenv("AUDIT_CHECKPOINT_SYSLOG", raw)
+    assert env_syslog_address("AUDIT_CHECKPOINT_SYSLOG") == address
+
+
+@pytest.mark.parametrize("raw", ["host:0", "host:99999", "host:abc", "ho st", ":514", "host;rm"])
+def test_bad_syslog_address_is_refused(monkeypatch, raw):
+    monkeypatch.setenv("AUDIT_CHECKPOINT_SYSLOG", raw)
+    with pytest.raises(ImproperlyConfigured, match="AUDIT_CHECKPOINT_SYSLOG"):
+        env_syslog_address("AUDIT_CHECKPOINT_SYSLOG")

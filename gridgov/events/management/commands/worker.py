@@ -5,15 +5,18 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 
+from gridgov.audit import checkpoints
 from gridgov.events.services import QUEUE_BATCH, write_queued_reports
 from gridgov.events.worker import run_once
 from gridgov.registry import exports
 
 
 class Command(BaseCommand):
+    warned_unkeyed = False
     help = (
         "Background worker: write queued reports (Prefer: respond-async) as events; mark overdue events, "
-        "escalate them one level, notify; build queued Excel exports (loop; --once for one pass)."
+        "escalate them one level, notify; build queued Excel exports; checkpoint the audit chain "
+        "(loop; --once for one pass)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -58,11 +61,28 @@ class Command(BaseCommand):
                 raise
             self.stderr.write(f"worker pass failed: {exc!r}")
             return
+        summary["audit_checkpoint"] = self.checkpoint_audit_chain(once=once)
         if once or any(
             summary[k]
             for k in ("marked_overdue", "escalated", "exports_built", "exports_failed", "exports_expired")
         ):
             self.stdout.write(f"worker: {summary}")
+
+    def checkpoint_audit_chain(self, *, once: bool) -> int | None:
+        """Pin the audit chain's head outside the database when it grew (AUDIT_CHECKPOINT_INTERVAL)."""
+        try:
+            written = checkpoints.write_if_due(interval=0 if once else None)
+        except checkpoints.ChainNotKeyed as exc:
+            if not self.warned_unkeyed:
+                self.stderr.write(f"audit checkpoints paused: {exc}")
+                self.warned_unkeyed = True
+            return None
+        except Exception as exc:  # a full disk must not stop the worker's other duties
+            if once:
+                raise
+            self.stderr.write(f"audit checkpoint failed: {exc!r}")
+            return None
+        return written.seq if written is not None else None
 
     def write_queue(self, stop: threading.Event | None, idle: float) -> None:
         """Write the report queue until it is empty (`stop` None: once), else keep looking every `idle` s."""
