@@ -48,7 +48,8 @@ def test_rechain_keys_the_log_logs_it_and_writes_the_first_checkpoint(legacy_log
 
 def test_rechain_keeps_the_append_only_triggers(legacy_log):
     rechain()
-    if connection.vendor == "postgresql":  # undo the fixture's tampering mode (tests/audit/test_verify.py::raw)
+    # Undo the fixture's tampering mode (tests/audit/test_verify.py::raw).
+    if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = origin")
     with (
