@@ -108,7 +108,7 @@ def bench_api(user: Any, work: list[tuple[str, str, int]]) -> list[float]:
 def explain(user: Any, state: str, category: str) -> str:
     queryset = selectors.ordered(
         selectors.filter_events(
-            selectors.events_for(user), selectors.EventFilter(state=state, category=category), user
+            Event.objects.restrict(user), selectors.EventFilter(state=state, category=category), user
         )
     )
     return queryset[:PAGE].explain()

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from gridgov.api import api
+from gridgov.api.urls import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -1,12 +1,14 @@
 """Who a bearer token is, and what roles they hold, without reading both on every API request.
 
-Each process keeps, per token, the token row, its user and the user's role assignments, as read
-by `ApiToken.find` (live tokens of active users only). Before using them, a request reads the
+Each process keeps, per token, the token row, its user and the user's principal (role
+assignments and organisations, `gridgov.accounts.scope.Principal`), as read by `ApiToken.find`
+(live tokens of active users only). Before using them, a request reads the
 access generation (`AccessStamp`), which every change to tokens, accounts, role assignments and
 the node tree moves in its own transaction (`bump`, wired in `gridgov.accounts.signals` and the
 hierarchy's move). A different generation empties the cache, so a revoked token or a withdrawn
 role is refused by the next request in every process, as without the cache. Each request gets
-its own copies of the cached objects: requests on other threads never share one.
+its own copies of the token and user rows (requests on other threads never share one); the
+principal is immutable and shared.
 """
 
 import copy
@@ -17,7 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from gridgov.accounts.models import AccessStamp, ApiToken, User, hash_token
-from gridgov.accounts.scope import role_assignments
+from gridgov.accounts.scope import Principal
 
 MAX_TOKENS = 10_000
 
@@ -26,7 +28,7 @@ MAX_TOKENS = 10_000
 class _Entry:
     token: ApiToken
     user: User
-    assignments: tuple[tuple[str, str, bool], ...]
+    principal: Principal
 
 
 class _Cache:
@@ -56,14 +58,14 @@ def bump() -> None:
 
 def _copies(entry: _Entry) -> tuple[ApiToken, User]:
     user = copy.copy(entry.user)
-    user.__dict__["_gridgov_assignments"] = list(entry.assignments)
+    user.principal = entry.principal
     token = copy.copy(entry.token)
     token.user = user
     return token, user
 
 
 def token_user(raw: str) -> tuple[ApiToken, User] | None:
-    """The live token for `raw` and its user (with role assignments loaded), or None."""
+    """The live token for `raw` and its user (with their principal loaded), or None."""
     digest = hash_token(raw)
     generation = current_generation()
     now = timezone.now()
@@ -77,7 +79,7 @@ def token_user(raw: str) -> tuple[ApiToken, User] | None:
     found = ApiToken.find(raw)
     if found is None:
         return None
-    entry = _Entry(token=found, user=found.user, assignments=tuple(role_assignments(found.user)))
+    entry = _Entry(token=found, user=found.user, principal=Principal.load(found.user))
     if generation is not None:
         with _Cache.lock:
             # Kept only if nothing changed since the generation was read before the rows were:

@@ -6,7 +6,7 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.accounts import selectors, services
+from gridgov.accounts import services
 from gridgov.accounts.models import ApiToken, RoleAssignment, User
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import can
@@ -23,7 +23,6 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
 
     view_cap = Cap.MANAGE_STAFF
     manage_cap = Cap.MANAGE_STAFF
-    scope_field = selectors.USER_SCOPE_FIELD
     list_display = ("username", "full_name", "is_active", "is_staff", "last_login")
     list_filter = ("is_active", "is_staff")
     search_fields = ("username", "full_name")
@@ -35,9 +34,6 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
         (_("个人信息"), {"fields": ("full_name", "email")}),
         (_("状态"), {"fields": ("is_active", "is_staff", "last_login", "date_joined")}),
     )
-
-    def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
-        return super().get_queryset(request).distinct()
 
     def covers(self, request: HttpRequest, cap: str, obj: Any) -> bool:
         if not self.has_scope(request, cap):
@@ -96,7 +92,7 @@ class RoleAssignmentAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin)
     form = RoleAssignmentAdminForm
     view_cap = Cap.MANAGE_STAFF
     manage_cap = Cap.MANAGE_STAFF
-    scope_field = "node__path"
+    path_attribute = "node__path"
     list_display = ("user", "role", "node", "grants_special_groups", "created_at")
     list_filter = ("role",)
     search_fields = ("user__username", "user__full_name", "node__name", "node__code")
@@ -123,20 +119,11 @@ class ApiTokenAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     view_cap = Cap.MANAGE_STAFF
     manage_cap = Cap.MANAGE_STAFF
-    scope_field = "user__assignments__node__path"
     list_display = ("prefix", "user", "label", "created_at", "expires_at", "revoked_at")
     list_select_related = ("user",)
     search_fields = ("prefix", "user__username")
     fields = ("prefix", "user", "label", "created_at", "expires_at", "revoked_at")
     readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
-        return super().get_queryset(request).distinct()
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is None:
-            return self.has_scope(request, self.view_cap)
-        return self.get_queryset(request).filter(pk=obj.pk).exists()
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

@@ -1,8 +1,11 @@
+from typing import cast
+
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from gridgov.accounts import devices, services
+from gridgov.accounts.models import User
 from gridgov.accounts.roles import Role
 from gridgov.api.auth import BearerToken
 from gridgov.core.context import set_user
@@ -159,7 +162,7 @@ def device_sign_out(request: HttpRequest) -> Status[object]:
 
 @router.get("/me", response=MeOut)
 def me(request: HttpRequest) -> dict[str, object]:
-    user = request.user
+    user = cast(User, request.user)  # authenticated: the router's auth has checked
     names = dict(Role.choices)
     return {
         "username": user.username,
@@ -172,6 +175,6 @@ def me(request: HttpRequest) -> dict[str, object]:
                 "node_name": a.node.name,
                 "node_code": a.node.code,
             }
-            for a in user.assignments.select_related("node")  # type: ignore[union-attr]
+            for a in user.assignments.select_related("node")
         ],
     }

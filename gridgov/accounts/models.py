@@ -3,17 +3,25 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.roles import SINGLE_PER_GRID, Role
+from gridgov.accounts.scope import Principal, RestrictedManager, RestrictedQuerySet
 from gridgov.hierarchy.models import Node
+
+
+class ScopedUserManager(UserManager.from_queryset(RestrictedQuerySet)):  # type: ignore[misc]
+    """Django's user manager with the scoping door (`User.objects.restrict(who, cap)`)."""
 
 
 class User(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+
+    objects = ScopedUserManager()  # type: ignore[misc]  # Django's own UserManager, scoped
 
     class Meta:
         verbose_name = _("用户")
@@ -21,6 +29,12 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return f"{self.full_name or self.username}（{self.username}）"
+
+    @cached_property
+    def principal(self) -> Principal:
+        """Who this user is to the scoping door, read once per user object (per request); the
+        bearer-token cache hands each request a copy carrying the cached principal."""
+        return Principal.load(self)
 
 
 class RoleAssignment(models.Model):
@@ -36,6 +50,8 @@ class RoleAssignment(models.Model):
     # Special-population tags are visible only where this is granted explicitly.
     grants_special_groups = models.BooleanField(_("可查看特殊人群"), default=False)
     created_at = models.DateTimeField(_("分配时间"), auto_now_add=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         verbose_name = _("角色分配")
@@ -72,7 +88,7 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+class ApiTokenQuerySet(RestrictedQuerySet["ApiToken"]):
     def live(self) -> "ApiTokenQuerySet":
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True)
 

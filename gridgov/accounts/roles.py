@@ -3,8 +3,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.hierarchy.models import Level
-
 
 class Role(models.TextChoices):
     CITY_ADMIN = "city_admin", _("市级管理员")
@@ -19,18 +17,19 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("审计员")
 
 
-# Where a role may be held. Department staff and auditors may cover any level's subtree.
+# Where a role may be held (levels as in gridgov.hierarchy.paths.LEVEL_ORDER). Department staff
+# and auditors may cover any level's subtree.
 ROLE_LEVELS: dict[str, set[str]] = {
-    Role.CITY_ADMIN: {Level.CITY},
-    Role.COUNTY_ADMIN: {Level.COUNTY},
-    Role.TOWNSHIP_ADMIN: {Level.TOWNSHIP},
-    Role.COMMUNITY_ADMIN: {Level.COMMUNITY},
-    Role.GRID_CHIEF: {Level.GRID},
-    Role.GRID_INSTRUCTOR: {Level.GRID},
-    Role.GRID_WORKER: {Level.GRID},
-    Role.PART_TIME_WORKER: {Level.GRID},
-    Role.DEPARTMENT_STAFF: {Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.COMMUNITY},
-    Role.AUDITOR: {Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.COMMUNITY},
+    Role.CITY_ADMIN: {"city"},
+    Role.COUNTY_ADMIN: {"county"},
+    Role.TOWNSHIP_ADMIN: {"township"},
+    Role.COMMUNITY_ADMIN: {"community"},
+    Role.GRID_CHIEF: {"grid"},
+    Role.GRID_INSTRUCTOR: {"grid"},
+    Role.GRID_WORKER: {"grid"},
+    Role.PART_TIME_WORKER: {"grid"},
+    Role.DEPARTMENT_STAFF: {"city", "county", "township", "community"},
+    Role.AUDITOR: {"city", "county", "township", "community"},
 }
 
 # 1+1+1+N: exactly one of each of these per grid; part-time workers are the N.
@@ -54,6 +53,9 @@ class Cap(models.TextChoices):
     DEPARTMENT_WORK = "department_work", _("部门处置")
     VIEW_AUDIT = "view_audit", _("查看审计日志")
     IMPORT_EXPORT = "import_export", _("导入导出")
+    # Granted by no role: the scope rule of disputes decides who works on one (the centres over
+    # its place, its reporter, its mediation team, the organisations its event is dispatched to).
+    MEDIATE = "mediate", _("参与调解")
 
 
 _ADMIN: set[str] = {

@@ -10,19 +10,16 @@ from django.db.models import QuerySet
 
 from gridgov.accounts.models import RoleAssignment, User
 from gridgov.accounts.roles import ROLE_LEVELS, Cap, Role
-from gridgov.accounts.scope import can, visible
+from gridgov.accounts.scope import can
 from gridgov.hierarchy.models import Node
-
-USER_SCOPE_FIELD = "assignments__node__path"
-ASSIGNMENT_SCOPE_FIELD = "node__path"
 
 
 def users_for(user: Any, cap: str = Cap.VIEW) -> QuerySet[User]:
-    return visible(User.objects.all(), user, cap, USER_SCOPE_FIELD).distinct()
+    return User.objects.restrict(user, cap)
 
 
 def assignments_for(user: Any, cap: str = Cap.VIEW) -> QuerySet[RoleAssignment]:
-    return visible(RoleAssignment.objects.select_related("user", "node"), user, cap, ASSIGNMENT_SCOPE_FIELD)
+    return RoleAssignment.objects.select_related("user", "node").restrict(user, cap)
 
 
 def assignments_at(node: Node) -> list[RoleAssignment]:

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from gridgov.accounts.models import ApiToken, RoleAssignment, User
 from gridgov.accounts.roles import ROLE_LEVELS, SINGLE_PER_GRID, Cap, Role
-from gridgov.accounts.scope import deny, forget_scopes, require, scope_of
+from gridgov.accounts.scope import deny, forget_principal, require, scope_of
 from gridgov.audit.models import Action
 from gridgov.audit.services import logs_failures, record
 from gridgov.hierarchy.models import Level, Node
@@ -86,14 +86,14 @@ def assign_role(
     except IntegrityError:
         # Lost a race with another assignment of the same single role.
         raise ValidationError({"role": f"{node.name} 已有{_ROLE_NAMES[role]}，每个网格只能有一名"}) from None
-    forget_scopes(person)
+    forget_principal(person)
     return assignment
 
 
 def revoke_role(*, user: Any, assignment: RoleAssignment) -> None:
     require(user, Cap.MANAGE_STAFF, assignment.node.path, assignment.node)
     assignment.delete()
-    forget_scopes(assignment.user)
+    forget_principal(assignment.user)
 
 
 @logs_failures(Action.UPDATE)

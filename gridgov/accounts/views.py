@@ -101,7 +101,7 @@ def revoke(request: HttpRequest, roleassignment_id: int) -> HttpResponse:
     assignment = get_visible_or_404(
         RoleAssignment.objects.select_related("user", "node"),
         request.user,
-        field=selectors.ASSIGNMENT_SCOPE_FIELD,
+        Cap.VIEW,
         pk=roleassignment_id,
     )
     node = assignment.node
@@ -131,9 +131,7 @@ def revoke(request: HttpRequest, roleassignment_id: int) -> HttpResponse:
 
 @login_required
 def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
-    person = get_visible_or_404(
-        User.objects.all(), request.user, field=selectors.USER_SCOPE_FIELD, pk=user_id
-    )
+    person = get_visible_or_404(User.objects.all(), request.user, Cap.VIEW, pk=user_id)
     return render(
         request,
         "accounts/person.html",
@@ -180,9 +178,7 @@ def revoke_device(request: HttpRequest, device_id: int) -> HttpResponse:
 @login_required
 def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
     # Scope before method: an outsider learns nothing about the account, whatever the method.
-    person = get_visible_or_404(
-        User.objects.all(), request.user, field=selectors.USER_SCOPE_FIELD, pk=user_id
-    )
+    person = get_visible_or_404(User.objects.all(), request.user, Cap.VIEW, pk=user_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = ActiveForm(request.POST)

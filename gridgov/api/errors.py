@@ -1,19 +1,8 @@
+"""How the API words a ValidationError (400): every bad field named."""
+
 from typing import Any
 
 from django.core.exceptions import ValidationError
-
-
-class ConflictError(Exception):
-    """HTTP 409: the request is valid but not now (illegal state transition, duplicate, …)."""
-
-    def __init__(self, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.extra = extra
-
-
-class PreconditionFailed(ConflictError):
-    """HTTP 412: the client's If-Match version is stale; someone else saved first."""
 
 
 def validation_payload(exc: ValidationError) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.accounts.scope import RestrictedQuerySet
 from gridgov.core.crypto import derived_key
 from gridgov.core.lookups import PathField
 
@@ -59,7 +60,7 @@ HASHED_FIELDS = (
 )
 
 
-class AppendOnlyQuerySet(models.QuerySet["AuditEntry"]):
+class AppendOnlyQuerySet(RestrictedQuerySet["AuditEntry"]):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("The audit log is append-only.")
 

@@ -9,10 +9,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import get_visible_or_404, scope_of, visible
+from gridgov.accounts.scope import get_visible_or_404, scope_of
 from gridgov.audit.models import AuditEntry
 from gridgov.audit.services import record_denied
-from gridgov.hierarchy.models import CODE_LENGTH, Level
+from gridgov.hierarchy.models import Level
+from gridgov.hierarchy.paths import CODE_LENGTH
 
 PAGE_SIZE = 50
 
@@ -28,7 +29,7 @@ def is_city_auditor(user: Any) -> bool:
 
 
 def entries_for(user: Any) -> QuerySet[AuditEntry]:
-    entries = visible(AuditEntry.objects.all(), user, Cap.VIEW_AUDIT)
+    entries = AuditEntry.objects.all().restrict(user, Cap.VIEW_AUDIT)
     if is_city_auditor(user):
         entries = entries | AuditEntry.objects.filter(path="")
     return entries

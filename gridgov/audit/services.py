@@ -6,7 +6,6 @@ import ipaddress
 import json
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from os.path import commonpath
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from gridgov.audit.models import Action, AuditEntry, ChainHead
 from gridgov.core.context import current_actor
+from gridgov.hierarchy import paths
 
 # Fields never copied into the log: they appear as "***" (set or not), so a save that only
 # replaces one secret value with another logs no change. Password and key hashes, and every
@@ -37,19 +37,6 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
-# Path widths per level (city 6, county 6, township 12, community 12, grid 15, building 18).
-_LEVEL_ENDS = (6, 12, 24, 36, 51, 69)
-
-
-def common_path(paths: list[str]) -> str:
-    """The deepest node path that is an ancestor of (or equal to) every path given."""
-    if not paths:
-        return ""
-    prefix = commonpath(paths)
-    ends = [end for end in _LEVEL_ENDS if end <= len(prefix)]
-    return prefix[: ends[-1]] if ends else ""
-
-
 def object_path(obj: Any) -> str:
     """Where an object lives in the hierarchy, so that auditors of that subtree see its rows.
 
@@ -61,7 +48,7 @@ def object_path(obj: Any) -> str:
         return path
     user = obj if hasattr(obj, "assignments") else getattr(obj, "user", None)
     if user is not None and getattr(user, "pk", None) and hasattr(user, "assignments"):
-        return common_path(list(user.assignments.values_list("node__path", flat=True)))
+        return paths.common_ancestor(list(user.assignments.values_list("node__path", flat=True)))
     return ""
 
 

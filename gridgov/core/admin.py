@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import can, scope_of, visible
+from gridgov.accounts.scope import allows, can, has, restrict, rule_for
 from gridgov.audit.models import Action
 from gridgov.audit.services import record_denied, record_failure
 from gridgov.core.forms import add_service_errors
@@ -29,46 +29,53 @@ admin.site.site_url = "/"
 
 
 class ScopedAdminMixin:
-    """Scope an admin by hierarchy path.
+    """Scope an admin through the one door (`gridgov.accounts.scope`), as the pages and the API are.
 
-    `view_cap` decides which rows are listed and viewable, `manage_cap` which may be added,
-    changed and deleted. `scope_field` is the lookup that holds the row's path (e.g.
-    "node__path" for a row attached to a node); `object_path()` reads it from an instance.
+    Rows are listed and viewable as the model's rule says for `view_cap` (None: the rule's own
+    capability, what the pages and the API use); `manage_cap` decides which may be added,
+    changed and deleted, over the path `object_path()` reads from an instance.
     """
 
-    view_cap: str = Cap.VIEW
+    view_cap: str | None = None
     manage_cap: str = Cap.MANAGE_HIERARCHY
-    scope_field: str = "path"
+    path_attribute: str = "path"
 
     def object_path(self, obj: Any) -> str:
         value = obj
-        for part in self.scope_field.split("__"):
+        for part in self.path_attribute.split("__"):
             value = getattr(value, part, None)
             if value is None:
                 return ""
         return str(value)
 
+    def _view_cap(self) -> str:
+        return self.view_cap or rule_for(self.model).default_cap  # type: ignore[attr-defined]
+
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
         queryset = super().get_queryset(request)  # type: ignore[misc]
-        return visible(queryset, request.user, self.view_cap, self.scope_field)
+        return restrict(queryset, request.user, self.view_cap)
 
     def has_scope(self, request: HttpRequest, cap: str) -> bool:
         user = request.user
-        return bool(user.is_active and user.is_staff and not scope_of(user, cap).empty)
+        return bool(user.is_active and user.is_staff and has(user, cap))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_scope(request, self._view_cap())
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if self.has_change_permission(request, obj):
+            return True
+        if not self.has_scope(request, self._view_cap()):
+            return False
+        return obj is None or allows(request.user, obj, self.view_cap)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self.has_scope(request, self.manage_cap)
 
     def covers(self, request: HttpRequest, cap: str, obj: Any) -> bool:
         if not self.has_scope(request, cap):
             return False
         return obj is None or can(request.user, cap, self.object_path(obj))
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self.has_scope(request, self.view_cap)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.covers(request, self.view_cap, obj) or self.has_change_permission(request, obj)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return self.has_scope(request, self.manage_cap)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.covers(request, self.manage_cap, obj)

@@ -43,7 +43,6 @@ class VisitInline(_ReadOnlyInline):
 
 @admin.register(Dispute)
 class DisputeAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    view_cap = Cap.VIEW
     manage_cap = Cap.HANDLE_EVENT
     list_display = ("event", "dispute_type", "risk_level", "outcome", "created_at")
     list_filter = ("risk_level", "dispute_type", "outcome")

@@ -20,6 +20,7 @@ from gridgov.disputes import services
 from gridgov.disputes.models import Dispute, DisputeType, Outcome, VisitKind
 from gridgov.events import services as event_services
 from gridgov.events.models import Event, Organisation, OrgKind
+from gridgov.hierarchy import paths
 from gridgov.hierarchy.models import Level, Node
 from gridgov.registry.models import Resident
 
@@ -54,17 +55,13 @@ def _parties(grid: Node, fallback: list[tuple[str, str]]) -> list[dict[str, Any]
 
 def _org(kind: str, path: str) -> Organisation:
     found = (
-        Organisation.objects.filter(kind=kind, active=True, path__in=_prefixes(path))
+        Organisation.objects.filter(kind=kind, active=True, path__in=paths.ancestors(path))
         .order_by("-path")
         .first()
     )
     if found is None:
         raise LookupError(f"no active {kind} organisation covers {path}")
     return found
-
-
-def _prefixes(path: str) -> list[str]:
-    return [path[:n] for n in (6, 12, 24, 36, 51) if n <= len(path)]
 
 
 def _member(org: Organisation) -> User:
@@ -273,7 +270,7 @@ def seed(ctx: SeedContext) -> None:
 
     # Wage arrears in a township of 赛罕区, high risk, dispatched and waiting.
     township_grid = (
-        Node.objects.filter(level=Level.GRID, path__under=grid.path[:24])
+        Node.objects.filter(level=Level.GRID, path__under=paths.at_level(grid.path, Level.TOWNSHIP))
         .exclude(parent=grid.parent)
         .order_by("code")
         .first()

@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from gridgov.accounts.models import User
 from gridgov.accounts.roles import Cap, Role
-from gridgov.accounts.scope import can, visible
-from gridgov.api.errors import ConflictError
+from gridgov.accounts.scope import can
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.crypto import encrypt
+from gridgov.core.errors import ConflictError
 from gridgov.disputes import risk
 from gridgov.disputes.access import logs_denials, require_work
 from gridgov.disputes.models import (
@@ -45,7 +45,8 @@ from gridgov.events.models import (
     OrgKind,
     OrgMember,
 )
-from gridgov.hierarchy.models import CODE_LENGTH, Level, Node
+from gridgov.hierarchy import paths
+from gridgov.hierarchy.models import Level, Node
 from gridgov.registry.models import Resident
 from gridgov.registry.pii import phone_hash
 from gridgov.registry.validation import parse_phone
@@ -93,18 +94,7 @@ def _step(
 
 
 def township_path(path: str) -> str:
-    width = CODE_LENGTH[Level.CITY] + CODE_LENGTH[Level.COUNTY] + CODE_LENGTH[Level.TOWNSHIP]
-    return path[:width] if len(path) >= width else ""
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    paths, end = [], 0
-    for level in (Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.COMMUNITY, Level.GRID, Level.BUILDING):
-        end += CODE_LENGTH[level]
-        if end > len(path):
-            break
-        paths.append(path[:end])
-    return paths
+    return paths.at_level(path, Level.TOWNSHIP)
 
 
 def _notify(users: Iterable[User], event: Event, message: str) -> list[str]:
@@ -207,7 +197,7 @@ def recompute_risk(dispute: Dispute, *, user: Any = None, now: datetime | None =
 def police_stations_for(path: str) -> list[Organisation]:
     """The police station(s) serving the place: the most specific active one whose area covers it."""
     stations = list(
-        Organisation.objects.filter(kind=OrgKind.POLICE, active=True, path__in=_ancestor_paths(path))
+        Organisation.objects.filter(kind=OrgKind.POLICE, active=True, path__in=paths.ancestors(path))
     )
     if not stations:
         return []
@@ -341,7 +331,7 @@ def _clean_parties(user: Any, parties: Sequence[dict[str, Any]]) -> list[dict[st
         note = (raw.get("note") or "").strip()[:200]
         phone = (raw.get("phone") or "").strip()
         if resident_id:
-            resident = visible(Resident.objects.all(), user, Cap.VIEW_REGISTRY).filter(pk=resident_id).first()
+            resident = Resident.objects.all().restrict(user, Cap.VIEW_REGISTRY).filter(pk=resident_id).first()
             if resident is None:
                 raise ValidationError(
                     {"parties": f"第{n}位当事人：居民 #{resident_id} 不存在或不在您的辖区内"}
@@ -617,13 +607,13 @@ def update_dispute_type(dispute: Dispute, *, user: Any, dispute_type: str) -> Di
 def team_role_for(member: User, dispute: Dispute) -> tuple[str, Organisation | None] | None:
     """What `member` may join this dispute's team as: grid staff over the place, or a member of a
     judicial office, lawyers' office, police station or security committee serving it."""
-    paths = _ancestor_paths(dispute.path)
+    above = paths.ancestors(dispute.path)
     memberships = (
         OrgMember.objects.filter(
             user=member,
             organisation__active=True,
             organisation__kind__in=TEAM_ORG_KINDS,
-            organisation__path__in=paths,
+            organisation__path__in=above,
         )
         .select_related("organisation")
         .order_by("-organisation__path")
@@ -638,20 +628,20 @@ def team_role_for(member: User, dispute: Dispute) -> tuple[str, Organisation | N
             role = TeamRole.VOLUNTEER_POLICE if m.role == MemberRole.VOLUNTEER_POLICE else TeamRole.POLICE
             return role, m.organisation
         return TeamRole.SECURITY_COMMITTEE, m.organisation
-    if member.assignments.filter(role__in=GRID_ROLES, node__path__in=paths).exists():
+    if member.assignments.filter(role__in=GRID_ROLES, node__path__in=above).exists():
         return TeamRole.GRID_WORKER, None
     return None
 
 
 def team_candidates(dispute: Dispute) -> list[tuple[User, str, Organisation | None]]:
     """Everyone who could join: staff of the serving organisations and the grid's staff."""
-    paths = _ancestor_paths(dispute.path)
+    above = paths.ancestors(dispute.path)
     on_team = set(dispute.team.values_list("user_id", flat=True))
     users = (
         User.objects.filter(is_active=True)
         .filter(
             org_memberships__organisation__kind__in=TEAM_ORG_KINDS,
-            org_memberships__organisation__path__in=paths,
+            org_memberships__organisation__path__in=above,
             org_memberships__organisation__active=True,
         )
         .exclude(pk__in=on_team)
@@ -659,7 +649,7 @@ def team_candidates(dispute: Dispute) -> list[tuple[User, str, Organisation | No
     )
     grid_staff = (
         User.objects.filter(
-            is_active=True, assignments__role__in=GRID_ROLES, assignments__node__path__in=paths[3:]
+            is_active=True, assignments__role__in=GRID_ROLES, assignments__node__path__in=above[3:]
         )
         .exclude(pk__in=on_team)
         .distinct()

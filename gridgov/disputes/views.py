@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from gridgov.accounts.models import User
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import get_visible_or_404, scope_of, visible
-from gridgov.api.errors import ConflictError
+from gridgov.accounts.scope import get_visible_or_404, scope_of
+from gridgov.core.errors import ConflictError
 from gridgov.core.forms import add_service_errors
 from gridgov.disputes import selectors, services
 from gridgov.disputes.forms import DisputeReportForm, OutcomeForm, RiskForm, TeamForm, VisitForm
@@ -81,7 +81,7 @@ def _report_form(request: HttpRequest, data: Any = None) -> DisputeReportForm:
     categories = [
         (c.code, c.name) for c in Category.objects.filter(is_dispute=True, active=True).order_by("code")
     ]
-    grids = visible(Node.objects.filter(level=Level.GRID), request.user, Cap.REPORT_EVENT).order_by("path")
+    grids = Node.objects.filter(level=Level.GRID).restrict(request.user, Cap.REPORT_EVENT).order_by("path")
     choices = [(str(g.pk), g.name) for g in grids[: MAX_GRID_CHOICES + 1]]
     if len(choices) > MAX_GRID_CHOICES:
         choices = []  # too many to list: the phone's location picks the grid

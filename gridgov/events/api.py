@@ -25,7 +25,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404
 from gridgov.events import selectors, services
 from gridgov.events.models import Category, Event, EventAssignment, Notification
@@ -324,10 +323,10 @@ def event_detail(event: Event, user: Any) -> dict[str, Any]:
 
 
 def _load(request: HttpRequest, event_id: int) -> Event:
-    queryset = selectors.events_for(request.user).select_related(
+    queryset = Event.objects.select_related(
         "category", "grid", "handling_node", "lead_org", "reporter", "merged_into"
     )
-    return get_visible_or_404(queryset, request.user, Cap.VIEW, pk=event_id)
+    return get_visible_or_404(queryset, request.user, pk=event_id)
 
 
 def _report_input(request: HttpRequest) -> tuple[dict[str, Any], list[Any]]:
@@ -504,7 +503,7 @@ def suggest_duplicates(request: HttpRequest, category: str, lng: float, lat: flo
     category_obj = services.resolve_category(category)
     return duplicate_out(
         selectors.nearby_open_rows(
-            category=category_obj, lng=lng, lat=lat, queryset=selectors.events_for(request.user)
+            category=category_obj, lng=lng, lat=lat, queryset=Event.objects.restrict(request.user)
         )
     )
 

@@ -25,7 +25,9 @@ from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.seeding import SeedContext, secondary_indexes
 from gridgov.events.models import OPEN_STATES, Category, Event, Organisation, State, TimeBasis
-from gridgov.hierarchy.models import CODE_LENGTH, LEVEL_ORDER, Level, Node
+from gridgov.hierarchy import paths
+from gridgov.hierarchy.models import Level, Node
+from gridgov.hierarchy.paths import LEVEL_ORDER
 
 CITY_EVENTS = 1_000_000
 BATCH = 20_000
@@ -196,8 +198,7 @@ class _Plan:
         # community, township, county, city: cut the grid's path one level up per escalation
         levels = LEVEL_ORDER[: LEVEL_ORDER.index(Level.COMMUNITY) + 1]
         level = levels[max(0, len(levels) - 1 - escalations)]
-        length = sum(CODE_LENGTH[lv] for lv in LEVEL_ORDER[: LEVEL_ORDER.index(level) + 1])
-        return self.nodes_by_path[grid.path[:length]]
+        return self.nodes_by_path[paths.at_level(grid.path, level)]
 
 
 _MIX = [

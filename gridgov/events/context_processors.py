@@ -2,6 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from gridgov.accounts.scope import principal_of
 from gridgov.events import selectors
 
 
@@ -10,6 +11,5 @@ def inbox(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from gridgov.events.services import user_org_ids
 
-    return {"nav_unread": selectors.unread_count(user), "nav_department": bool(user_org_ids(user))}
+    return {"nav_unread": selectors.unread_count(user), "nav_department": bool(principal_of(user).org_ids)}

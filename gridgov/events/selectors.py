@@ -3,7 +3,6 @@
 import math
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,8 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from gridgov.accounts.roles import ROLE_CAPS, Cap
-from gridgov.accounts.scope import scope_of
+from gridgov.accounts.scope import get_visible_or_404, principal_of, subtree_q
 from gridgov.events.models import (
     Category,
     Event,
@@ -24,6 +22,7 @@ from gridgov.events.models import (
     State,
 )
 from gridgov.events.workflow import FINAL_STATES
+from gridgov.hierarchy.models import Node
 
 # Open events first (overdue ones first among them), then the nearest deadline, then the newest.
 # Every list index ends in these columns. Overdue events are always open, so "-is_open, -overdue"
@@ -31,114 +30,9 @@ from gridgov.events.workflow import FINAL_STATES
 LIST_ORDER = ("-is_open", "-overdue", "due_at", "-id")
 
 
-def _org_ids(user: Any) -> list[int]:
-    from gridgov.events.services import user_org_ids
-
-    return sorted(user_org_ids(user))
-
-
-_HANDLERS_REPORT = all(Cap.REPORT_EVENT in caps for caps in ROLE_CAPS.values() if Cap.HANDLE_EVENT in caps)
-
-
-@dataclass(frozen=True)
-class EventScope:
-    """What `events_for` lets a user see: everything, or the events under `roots`, plus those
-    dispatched to `orgs` (outside those roots), plus the user's own reports."""
-
-    everything: bool = False
-    roots: tuple[str, ...] = ()
-    orgs: tuple[int, ...] = ()
-
-
-def event_scope(user: Any) -> EventScope | None:
-    """The user's event scope (None: an anonymous or inactive user, who sees nothing)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return None
-    report_scope = scope_of(user, Cap.REPORT_EVENT)
-    # Every role that handles events also reports them; then one scope query is enough.
-    handle_scope = report_scope if _HANDLERS_REPORT else scope_of(user, Cap.HANDLE_EVENT)
-    if report_scope.everything or handle_scope.everything:
-        return EventScope(everything=True)
-    roots = _minimal(tuple(set(report_scope.roots) | set(handle_scope.roots)))
-    # An organisation's events lie inside its area; where the user's subtree already covers that
-    # area (a centre's administrator), the extra clause would only slow the list down.
-    from gridgov.events.services import user_orgs
-
-    orgs = sorted(
-        pk for pk, path in user_orgs(user).items() if not any(path.startswith(root) for root in roots)
-    )
-    return EventScope(roots=tuple(roots), orgs=tuple(orgs))
-
-
-def events_for(user: Any) -> QuerySet[Event]:
-    """The events `user` may see.
-
-    Officials (grid staff and the governance centres) see their subtree; department staff see
-    only what was dispatched to their organisation (their inbox), not their area's subtree;
-    everyone sees what they reported themselves.
-    """
-    scope = event_scope(user)
-    if scope is None:
-        return Event.objects.none()
-    if scope.everything:
-        return Event.objects.all()
-    query = subtrees_q(scope.roots)
-    if scope.orgs:
-        # An IN subquery is evaluated once, not per row as a correlated EXISTS would be.
-        assigned: Any = EventAssignment.objects.filter(organisation_id__in=scope.orgs).values("event_id")
-        if not scope.roots:
-            # Department staff see only what was dispatched to them. A small organisation's few
-            # events are named outright: against the subquery, PostgreSQL walked the whole list
-            # index (a million events, 0.3 s) looking for the two it had.
-            ids = list(assigned.values_list("event_id", flat=True).distinct()[: FEW_EVENTS + 1])
-            if len(ids) <= FEW_EVENTS:
-                assigned = ids
-        query |= Q(pk__in=assigned)
-    query |= Q(reporter=user)
-    return Event.objects.filter(query)
-
-
-FEW_EVENTS = 1000
-
-
-# Paths of city (6), county (12) and township (24) nodes: subtrees of thousands of events and more.
-LARGE_SUBTREE_PATH = 24
-
-
-def subtree_q(path: str) -> Q:
-    """Events under the node with this path, written so the planner picks the right index.
-
-    A small subtree (community, grid) is a short range of the path index. A large one (township,
-    county, city) is better served by walking a list index in order and testing the path on each
-    row until a page is full: a range over hundreds of thousands of paths must be sorted first.
-    SQLite's planner cannot tell the two apart (it guesses every prefix range is small), so large
-    subtrees use `startswith`, which SQLite cannot answer from the (binary) path index, while
-    `under` (GLOB) can; PostgreSQL estimates both from its statistics.
-    """
-    if len(path) <= LARGE_SUBTREE_PATH:
-        return Q(path__startswith=path)
-    return Q(path__under=path)
-
-
-def subtrees_q(roots: Iterable[str]) -> Q:
-    """Events under any of these node paths (none: no event), each written as `subtree_q` does."""
-    query = Q(pk__in=[])
-    for root in roots:
-        query |= subtree_q(root)
-    return query
-
-
-def _minimal(paths: tuple[str, ...]) -> tuple[str, ...]:
-    kept: list[str] = []
-    for path in sorted(paths, key=len):
-        if not any(path.startswith(root) for root in kept):
-            kept.append(path)
-    return tuple(sorted(kept))
-
-
 def inbox_for(user: Any, *, include_done: bool = False) -> QuerySet[Event]:
     """Events dispatched to the user's organisations (active assignments), overdue first."""
-    orgs = _org_ids(user)
+    orgs = principal_of(user).org_ids
     if not orgs:
         return Event.objects.none()
     assignments = EventAssignment.objects.filter(organisation_id__in=orgs, active=True)
@@ -232,9 +126,6 @@ def filter_events(queryset: QuerySet[Event], filters: EventFilter, user: Any = N
         text = filters.q.strip()
         queryset = queryset.filter(Q(number=text.upper()) | Q(description__contains=text))
     if filters.node_id is not None:
-        from gridgov.accounts.scope import get_visible_or_404
-        from gridgov.hierarchy.models import Node
-
         node = get_visible_or_404(Node.objects.all(), user, pk=filters.node_id)
         queryset = queryset.filter(subtree_q(node.path))
     return queryset
@@ -252,7 +143,7 @@ def list_events(user: Any, filters: EventFilter, *, limit: int = 20, offset: int
     page), then the rows with their related objects. Joining first lets the planner pick a plan
     that sorts wide joined rows (seconds on a million events).
     """
-    queryset = ordered(filter_events(events_for(user), filters, user))
+    queryset = ordered(filter_events(Event.objects.restrict(user), filters, user))
     return fetch_page(queryset, limit=limit, offset=offset)
 
 
@@ -292,7 +183,7 @@ def list_event_rows(
     user: Any, filters: EventFilter, *, limit: int = 20, offset: int = 0
 ) -> list[dict[str, Any]]:
     """One page of the user's events as dicts of ROW_FIELDS (same order as `list_events`)."""
-    queryset = ordered(filter_events(events_for(user), filters, user))
+    queryset = ordered(filter_events(Event.objects.restrict(user), filters, user))
     return fetch_rows(queryset, limit=limit, offset=offset)
 
 
@@ -415,7 +306,7 @@ def duplicate_rows_of(event: Event, user: Any = None) -> list[dict[str, Any]]:
         lat=event.lat,
         at=event.created_at,
         exclude=event,
-        queryset=events_for(user) if user is not None else None,
+        queryset=Event.objects.restrict(user) if user is not None else None,
     )
 
 
@@ -426,7 +317,7 @@ def duplicates_of(event: Event, user: Any = None) -> list[tuple[Event, float]]:
         lat=event.lat,
         at=event.created_at,
         exclude=event,
-        queryset=events_for(user) if user is not None else None,
+        queryset=Event.objects.restrict(user) if user is not None else None,
     )
 
 

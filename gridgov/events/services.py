@@ -26,11 +26,11 @@ from django.utils import timezone
 
 from gridgov.accounts.models import RoleAssignment
 from gridgov.accounts.roles import ROLE_CAPS, Cap
-from gridgov.accounts.scope import can, require, visible
-from gridgov.api.errors import ConflictError
+from gridgov.accounts.scope import can, principal_of, require
 from gridgov.audit.models import Action as AuditAction
 from gridgov.audit.services import appended_together, record_denied, record_failure
 from gridgov.core.context import ActorContext, current_actor, using_context
+from gridgov.core.errors import ConflictError
 from gridgov.events.deadlines import add_hours, hours_between
 from gridgov.events.models import (
     AssignmentRole,
@@ -59,6 +59,7 @@ from gridgov.events.workflow import (
     actions_from,
     rule_for,
 )
+from gridgov.hierarchy import paths
 from gridgov.hierarchy.geo import GridLocator
 from gridgov.hierarchy.models import Level, Node
 from gridgov.registry.models import Household, Resident
@@ -302,9 +303,9 @@ def _check_report(
     household_ids = sorted({int(pk) for pk in household_ids or ()})
     if resident_ids:
         found = set(
-            visible(Resident.objects.filter(pk__in=resident_ids), user, Cap.VIEW_REGISTRY).values_list(
-                "pk", flat=True
-            )
+            Resident.objects.filter(pk__in=resident_ids)
+            .restrict(user, Cap.VIEW_REGISTRY)
+            .values_list("pk", flat=True)
         )
         if len(found) != len(resident_ids):
             raise ValidationError(
@@ -312,9 +313,9 @@ def _check_report(
             )
     if household_ids:
         found = set(
-            visible(Household.objects.filter(pk__in=household_ids), user, Cap.VIEW_REGISTRY).values_list(
-                "pk", flat=True
-            )
+            Household.objects.filter(pk__in=household_ids)
+            .restrict(user, Cap.VIEW_REGISTRY)
+            .values_list("pk", flat=True)
         )
         if len(found) != len(household_ids):
             raise ValidationError(
@@ -861,22 +862,9 @@ def _write_queued(limit: int, key_id: int | None = None) -> QueueResult:
 # --- who is acting ------------------------------------------------------------------------------
 
 
-def user_orgs(user: Any) -> dict[int, str]:
-    """The user's active organisations: {id: area path}, loaded once per user object."""
-    if not _is_user(user):
-        return {}
-    cache: dict[str, dict[int, str]] = user.__dict__.setdefault("_gridgov_orgs", {})
-    if "orgs" not in cache:
-        cache["orgs"] = dict(
-            OrgMember.objects.filter(user=user, organisation__active=True).values_list(
-                "organisation_id", "organisation__path"
-            )
-        )
-    return cache["orgs"]
-
-
 def user_org_ids(user: Any) -> set[int]:
-    return set(user_orgs(user))
+    """The user's active organisations (the principal has read them)."""
+    return set(principal_of(user).org_ids)
 
 
 def actor_kinds(event: Event, user: Any, *, co: bool = True) -> set[str]:
@@ -892,9 +880,7 @@ def actor_kinds(event: Event, user: Any, *, co: bool = True) -> set[str]:
     node = event.handling_node
     if can(user, Cap.HANDLE_EVENT, node.path):
         kinds.add(Actor.CENTRE)
-    if node.parent_id is not None and can(
-        user, Cap.HANDLE_EVENT, node.path[: len(node.path) - len(node.code)]
-    ):
+    if node.parent_id is not None and can(user, Cap.HANDLE_EVENT, paths.parent_of(node.path)):
         kinds.add(Actor.SUPERIOR)
     # Without a lead organisation an event has no active assignment (dispatch makes them together;
     # decline and reopen end them all), so organisation membership cannot matter: no query.
@@ -1419,13 +1405,12 @@ def _on_refuse_extension(step: _Step) -> None:
 
 
 def _on_merge(step: _Step) -> None:
-    from gridgov.events.selectors import events_for
 
     event = step.event
     into = step.data.get("into")
     if into in (None, ""):
         raise ValidationError({"into": "请指定要合并到的事件"})
-    targets = events_for(step.user) if step.user is not None else Event.objects.all()
+    targets = Event.objects.restrict(step.user) if step.user is not None else Event.objects.all()
     target = targets.filter(number=str(into)).first()
     if target is None and str(into).isdigit():
         target = targets.filter(pk=int(into)).first()

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _t
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import get_visible_or_404, scope_of, visible
-from gridgov.api.errors import ConflictError
+from gridgov.accounts.scope import get_visible_or_404, scope_of
+from gridgov.core.errors import ConflictError
 from gridgov.events import selectors, services
 from gridgov.events.forms import FilterForm, ReportForm
 from gridgov.events.models import Event, Supervision
@@ -43,10 +43,10 @@ ACTION_FIELDS: dict[str, set[str]] = {
 
 
 def _event(request: HttpRequest, event_id: int) -> Event:
-    queryset = selectors.events_for(request.user).select_related(
+    queryset = Event.objects.select_related(
         "category", "grid", "handling_node", "lead_org", "reporter", "merged_into"
     )
-    return get_visible_or_404(queryset, request.user, Cap.VIEW, pk=event_id)
+    return get_visible_or_404(queryset, request.user, pk=event_id)
 
 
 @login_required
@@ -84,14 +84,15 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 def _report_choices(user: Any) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    grids = visible(Node.objects.filter(level=Level.GRID), user, Cap.REPORT_EVENT).order_by("path")
+    grids = Node.objects.filter(level=Level.GRID).restrict(user, Cap.REPORT_EVENT).order_by("path")
     grid_choices = [(g.pk, g.name) for g in grids[:300]]
     residents: list[tuple[int, str]] = []
     if len(grid_choices) == 1:
         # A grid worker's own grid: offer its residents by name (no ID numbers on this page).
         residents = [
             (r.pk, f"{r.name}（{r.household.address if r.household else ''}）")
-            for r in visible(Resident.objects.filter(path__under=grids[0].path), user, Cap.VIEW_REGISTRY)
+            for r in Resident.objects.filter(path__under=grids[0].path)
+            .restrict(user, Cap.VIEW_REGISTRY)
             .select_related("household")
             .order_by("name")[:300]
         ]
@@ -148,7 +149,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
         category = None
     if category is not None:
         found = selectors.possible_duplicates(
-            category=category, lng=lng, lat=lat, queryset=selectors.events_for(request.user)
+            category=category, lng=lng, lat=lat, queryset=Event.objects.restrict(request.user)
         )
     return render(request, "events/_duplicates.html", {"duplicates": found})
 

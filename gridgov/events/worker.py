@@ -18,9 +18,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from gridgov.api.errors import ConflictError
 from gridgov.audit.models import Action as AuditAction
 from gridgov.audit.services import record
+from gridgov.core.errors import ConflictError
 from gridgov.events import services
 from gridgov.events.models import AssignmentRole, Event, EventAssignment, Notification
 from gridgov.events.workflow import CLOCK_STATES, Action

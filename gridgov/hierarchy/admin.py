@@ -7,7 +7,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import visible
 from gridgov.core.admin import ScopedAdminMixin, ServiceAdminForm, ServiceAdminMixin
 from gridgov.hierarchy import services
 from gridgov.hierarchy.models import Level, Node, PoliceBeat
@@ -82,8 +81,8 @@ class NodeAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "parent":
-            kwargs["queryset"] = visible(
-                Node.objects.exclude(level=Level.BUILDING), request.user, Cap.MANAGE_HIERARCHY
+            kwargs["queryset"] = Node.objects.exclude(level=Level.BUILDING).restrict(
+                request.user, Cap.MANAGE_HIERARCHY
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -124,10 +123,8 @@ class PoliceBeatAdminForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        areas = visible(
-            Node.objects.filter(level__in=[Level.TOWNSHIP, Level.COMMUNITY]),
-            self.request_user,
-            Cap.MANAGE_HIERARCHY,
+        areas = Node.objects.filter(level__in=[Level.TOWNSHIP, Level.COMMUNITY]).restrict(
+            self.request_user, Cap.MANAGE_HIERARCHY
         )
         self.fields["area"].queryset = areas.order_by("path")  # type: ignore[attr-defined]
         if self.instance.pk:

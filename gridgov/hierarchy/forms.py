@@ -6,7 +6,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.hierarchy.models import CODE_LENGTH, DERIVED_LEVELS, DedicatedKind, GridKind, Level, Node
+from gridgov.hierarchy.models import DERIVED_LEVELS, DedicatedKind, GridKind, Level, Node
+from gridgov.hierarchy.paths import CODE_LENGTH
 
 _BOUNDARY_HELP = _(
     "GeoJSON Polygon 或 MultiPolygon（WGS84 经纬度），例如 "

@@ -9,7 +9,10 @@ and a PostgreSQL cluster can later shard by county. Rows of other apps that belo
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.accounts.scope import RestrictedManager
 from gridgov.core.lookups import PathField
+from gridgov.hierarchy import paths
+from gridgov.hierarchy.paths import LEVEL_ORDER
 
 
 class Level(models.TextChoices):
@@ -21,24 +24,6 @@ class Level(models.TextChoices):
     BUILDING = "building", _("楼栋")
 
 
-LEVEL_ORDER: list[str] = [
-    Level.CITY,
-    Level.COUNTY,
-    Level.TOWNSHIP,
-    Level.COMMUNITY,
-    Level.GRID,
-    Level.BUILDING,
-]
-# Code width per level: GB/T 2260 six-digit codes for city and county, twelve-digit statistical
-# division codes for township and community, and three more digits per derived level below.
-CODE_LENGTH: dict[str, int] = {
-    Level.CITY: 6,
-    Level.COUNTY: 6,
-    Level.TOWNSHIP: 12,
-    Level.COMMUNITY: 12,
-    Level.GRID: 15,
-    Level.BUILDING: 18,
-}
 DERIVED_LEVELS = {Level.GRID, Level.BUILDING}
 
 
@@ -73,6 +58,8 @@ class ScopedModel(models.Model):
 
     path = PathField(_("层级路径"), db_index=True, editable=False)
     county_code = models.CharField(_("区县代码"), max_length=6, db_index=True, editable=False)
+
+    objects = RestrictedManager()
 
     class Meta:
         abstract = True
@@ -118,12 +105,8 @@ class Node(ScopedModel):
         return self.level == Level.GRID
 
     def ancestor_paths(self) -> list[str]:
-        """Paths of this node and all its ancestors, top first (widths are fixed per level)."""
-        paths, end = [], 0
-        for level in LEVEL_ORDER[: LEVEL_ORDER.index(self.level) + 1]:
-            end += CODE_LENGTH[level]
-            paths.append(self.path[:end])
-        return paths
+        """Paths of this node and all its ancestors, top first."""
+        return paths.ancestors(self.path)
 
 
 class PoliceBeat(ScopedModel):

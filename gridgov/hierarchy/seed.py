@@ -15,6 +15,7 @@ from django.utils import timezone
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.seeding import SeedContext, db_value, insert_rows
+from gridgov.hierarchy import paths
 from gridgov.hierarchy.models import DedicatedKind, GridKind, Level, Node, PoliceBeat
 
 CITY = ("150100", "呼和浩特市")
@@ -271,7 +272,7 @@ def _node(parent: Node | None, level: str, code: str, name: str, **extra: Any) -
         name=name,
         parent=parent,
         path=path,
-        county_code=path[6:12] if len(path) >= 12 else "",
+        county_code=paths.county_code_of(path),
         **extra,
     )
 

@@ -7,9 +7,8 @@ from django.db.models.functions import Substr
 
 from gridgov.accounts.models import RoleAssignment
 from gridgov.accounts.roles import SINGLE_PER_GRID, Cap, Role
-from gridgov.accounts.scope import scope_of, visible
+from gridgov.accounts.scope import scope_of
 from gridgov.hierarchy.models import (
-    CODE_LENGTH,
     LEVEL_ORDER,
     DedicatedKind,
     GridKind,
@@ -18,10 +17,11 @@ from gridgov.hierarchy.models import (
     PoliceBeat,
     parent_level,
 )
+from gridgov.hierarchy.paths import CODE_LENGTH
 
 
 def nodes_for(user: Any, cap: str = Cap.VIEW) -> QuerySet[Node]:
-    return visible(Node.objects.all(), user, cap)
+    return Node.objects.all().restrict(user, cap)
 
 
 def top_nodes(user: Any) -> QuerySet[Node]:
@@ -51,7 +51,7 @@ def grids_for(user: Any, under: Node | None = None) -> QuerySet[Node]:
 
 
 def beats_for(user: Any) -> QuerySet[PoliceBeat]:
-    return visible(PoliceBeat.objects.all(), user)
+    return PoliceBeat.objects.all().restrict(user)
 
 
 def staffing_gaps(user: Any, under: Node | None = None) -> list[dict[str, Any]]:

@@ -11,12 +11,12 @@ from django.db.models.functions import Concat, Length, Substr
 from gridgov.accounts import access
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import require
-from gridgov.api.errors import PreconditionFailed
 from gridgov.audit.models import Action
 from gridgov.audit.services import logs_failures, record
+from gridgov.core.errors import PreconditionFailed
+from gridgov.hierarchy import paths
 from gridgov.hierarchy.geo import GridLocator, parse_boundary
 from gridgov.hierarchy.models import (
-    CODE_LENGTH,
     DERIVED_LEVELS,
     DedicatedKind,
     GridKind,
@@ -26,6 +26,7 @@ from gridgov.hierarchy.models import (
     child_level,
     parent_level,
 )
+from gridgov.hierarchy.paths import CODE_LENGTH
 
 # How many leading digits of a real administrative code repeat its parent's code.
 _PARENT_PREFIX: dict[str, int] = {Level.COUNTY: 4, Level.TOWNSHIP: 6, Level.COMMUNITY: 9}
@@ -54,8 +55,7 @@ def inherited_prefix(level: str) -> int:
     return CODE_LENGTH[level] if child in DERIVED_LEVELS else _PARENT_PREFIX.get(child, 0)
 
 
-def county_code_of(path: str) -> str:
-    return path[6:12] if len(path) >= 12 else ""
+county_code_of = paths.county_code_of
 
 
 def next_child_code(parent: Node, level: str) -> str:

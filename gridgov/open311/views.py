@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from gridgov.api.errors import ConflictError
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.context import set_user
+from gridgov.core.errors import ConflictError
 from gridgov.open311 import ratelimit, selectors
 from gridgov.open311.models import Client
 from gridgov.open311.render import error, respond

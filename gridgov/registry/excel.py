@@ -43,7 +43,7 @@ from openpyxl.utils.datetime import from_excel, from_ISO8601
 from openpyxl.xml.functions import iterparse
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import can, get_visible_or_404, scope_of, visible
+from gridgov.accounts.scope import can, get_visible_or_404, scope_of
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.crypto import encrypt
@@ -1070,7 +1070,7 @@ def export_too_large(user: Any, top: Node | None) -> bool:
 
 def _export_residents(user: Any, top: Node | None) -> QuerySet[Resident]:
     """The current residents an export of `top` (None: the whole scope) holds for `user`."""
-    residents = visible(Resident.objects.filter(status__in=ACTIVE_STATUSES), user, Cap.IMPORT_EXPORT)
+    residents = Resident.objects.filter(status__in=ACTIVE_STATUSES).restrict(user, Cap.IMPORT_EXPORT)
     return residents.filter(path__under=top.path) if top is not None else residents
 
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.accounts.scope import RestrictedManager
 from gridgov.hierarchy.models import Node, ScopedModel
 from gridgov.registry.choices import (
     HouseholdKind,
@@ -204,6 +205,8 @@ class ExportJob(models.Model):
     error = models.CharField(_("错误"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         verbose_name = _("后台导出")

@@ -16,7 +16,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import can, get_visible_or_404, require, scope_of, visible
+from gridgov.accounts.scope import can, get_visible_or_404, require, scope_of
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.hierarchy.models import Level, Node
@@ -41,11 +41,11 @@ SPECIAL_LABELS = dict(SpecialTag.choices)
 
 
 def households_for(user: Any, cap: str = Cap.VIEW_REGISTRY) -> QuerySet[Household]:
-    return visible(Household.objects.select_related("building", "grid"), user, cap)
+    return Household.objects.select_related("building", "grid").restrict(user, cap)
 
 
 def residents_for(user: Any, cap: str = Cap.VIEW_REGISTRY) -> QuerySet[Resident]:
-    return visible(Resident.objects.select_related("household"), user, cap)
+    return Resident.objects.select_related("household").restrict(user, cap)
 
 
 def get_household(user: Any, household_id: int, cap: str = Cap.VIEW_REGISTRY) -> Household:
@@ -131,13 +131,13 @@ def resident_history(resident: Resident) -> QuerySet[LifeEvent]:
 
 
 def grids_in_scope(user: Any, cap: str = Cap.VIEW_REGISTRY) -> QuerySet[Node]:
-    return visible(Node.objects.filter(level=Level.GRID), user, cap).order_by("path")
+    return Node.objects.filter(level=Level.GRID).restrict(user, cap).order_by("path")
 
 
 def children_with_counts(node: Node, user: Any) -> list[dict[str, Any]]:
     """The node's children in scope, each with its number of active households (one grouped query:
     children's paths have the same length, so households group by that prefix of their path)."""
-    children = list(visible(Node.objects.filter(parent=node), user).order_by("code"))
+    children = list(Node.objects.filter(parent=node).restrict(user).order_by("code"))
     if not children:
         return []
     width = len(children[0].path)
@@ -153,8 +153,8 @@ def children_with_counts(node: Node, user: Any) -> list[dict[str, Any]]:
 
 
 def buildings_under(node: Node, user: Any, cap: str = Cap.VIEW_REGISTRY) -> QuerySet[Node]:
-    return visible(Node.objects.filter(level=Level.BUILDING, path__under=node.path), user, cap).order_by(
-        "path"
+    return (
+        Node.objects.filter(level=Level.BUILDING, path__under=node.path).restrict(user, cap).order_by("path")
     )
 
 

@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import can, require
-from gridgov.api.errors import PreconditionFailed
 from gridgov.audit.services import record_denied
+from gridgov.core.errors import PreconditionFailed
 from gridgov.hierarchy.models import Level, Node
 from gridgov.registry import pii
 from gridgov.registry.choices import (

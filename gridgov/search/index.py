@@ -27,16 +27,13 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Q
 
-from gridgov.hierarchy.models import CODE_LENGTH, LEVEL_ORDER, Level, Node
+from gridgov.hierarchy.models import Level, Node
+from gridgov.hierarchy.paths import PATH_END
 from gridgov.search.models import household_doc_id, resident_doc_id
 from gridgov.search.tokens import Alternative, BulkTokenizer, household_tokens, resident_tokens
 
 # Cumulative path lengths: city 6, county 12, township 24, community 36, grid 51, building 69.
-PATH_LENGTH: dict[str, int] = {}
-_end = 0
-for _level in LEVEL_ORDER:
-    _end += CODE_LENGTH[_level]
-    PATH_LENGTH[_level] = _end
+PATH_LENGTH = PATH_END
 SQLITE_SCOPE_LENGTHS = tuple(
     PATH_LENGTH[lv] for lv in (Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.COMMUNITY, Level.GRID)
 )

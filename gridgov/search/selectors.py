@@ -16,14 +16,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from gridgov.accounts.roles import Cap, Role
-from gridgov.accounts.scope import Scope, scope_of, visible
+from gridgov.accounts.scope import Scope, scope_of
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.crypto import decrypt
+from gridgov.hierarchy.models import Level
+from gridgov.hierarchy.paths import at_level
 from gridgov.registry import pii
 from gridgov.registry.choices import (
     CareTag,
@@ -428,12 +430,8 @@ def mask_query(text: str) -> str:
 
 def grants_supervised_by(user: Any) -> QuerySet[BreakGlassGrant]:
     """Grants a supervisor sees: those of staff placed in their subtree, and those opening it."""
-    requesters = visible(
-        BreakGlassGrant.objects.all(), user, Cap.MANAGE_STAFF, field="user__assignments__node__path"
-    )
-    opened = visible(BreakGlassGrant.objects.all(), user, Cap.MANAGE_STAFF)
     return (
-        BreakGlassGrant.objects.filter(Q(pk__in=requesters.values("pk")) | Q(pk__in=opened.values("pk")))
+        BreakGlassGrant.objects.restrict(user, Cap.MANAGE_STAFF)
         .select_related("user")
         .order_by("-granted_at")
     )
@@ -443,13 +441,8 @@ def supervisors_of(user: Any) -> list[Any]:
     """Community and township administrators above the places where the user works."""
     from gridgov.accounts.models import RoleAssignment
 
-    paths = list(user.assignments.values_list("node__path", flat=True))
-    prefixes = {
-        p[:n]
-        for p in paths
-        for n in (index.PATH_LENGTH["community"], index.PATH_LENGTH["township"])
-        if len(p) >= n
-    }
+    places = list(user.assignments.values_list("node__path", flat=True))
+    prefixes = {at_level(p, level) for p in places for level in (Level.COMMUNITY, Level.TOWNSHIP)} - {""}
     if not prefixes:
         return []
     admins = RoleAssignment.objects.filter(

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import forget_scopes, scope_of
+from gridgov.accounts.scope import forget_principal, scope_of
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.hierarchy.models import Level, Node
@@ -89,7 +89,7 @@ def open_break_glass(*, user: Any, reason: str, node: Node | None = None) -> Bre
             message=f"break the glass: search {target.name} until {timezone.localtime(grant.expires_at):%H:%M}",
         )
         _notify_supervisors(user, grant, target)
-    forget_scopes(user)
+    forget_principal(user)
     return grant
 
 

@@ -3,6 +3,7 @@ assignments serve the next request without reading them again, and every change 
 (a token revoked, an account saved, a role granted or withdrawn, a node moved) moves the access
 generation, so the very next request reads them again and sees the change."""
 
+import dataclasses
 import json
 from datetime import timedelta
 from typing import Any
@@ -355,22 +356,21 @@ def test_each_call_gets_its_own_copies(phone, node):
     user_a.gridgov_marker = "a"
     assert user_b.full_name != "changed by one request"
     assert not hasattr(user_b, "gridgov_marker")
-    # Role assignments come with the user: scope_of answers without a query.
-    assert user_a.__dict__["_gridgov_assignments"] == user_b.__dict__["_gridgov_assignments"]
-    assert user_a.__dict__["_gridgov_assignments"] is not user_b.__dict__["_gridgov_assignments"]
+    # The principal (roles and organisations) comes with the user: scope_of answers without a
+    # query. It is immutable, so the requests share it.
+    assert user_a.principal is user_b.principal
     grid = node("惠民社区第一网格")
     with CaptureQueriesContext(connection) as queries:
         scope = scope_of(user_a, Cap.VIEW)
         assert scope.covers(grid.path)
         assert not scope.everything
+        assert user_a.principal.org_ids == ()
     assert len(queries.captured_queries) == 0
-    # Scopes worked out for one request's user stay with it.
-    assert "_gridgov_scopes" in user_a.__dict__
-    assert "_gridgov_scopes" not in user_b.__dict__
-    user_a.__dict__["_gridgov_assignments"].clear()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        user_a.principal.assignments = ()  # type: ignore[misc]
     third = access.token_user(raw)
     assert third is not None
-    assert third[1].__dict__["_gridgov_assignments"] == user_b.__dict__["_gridgov_assignments"]
+    assert third[1].principal.assignments == user_b.principal.assignments
 
 
 def test_an_entry_read_while_the_generation_moved_is_not_kept(phone, monkeypatch):

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.test import Client
 
-from gridgov.api import api as ninja_api
+from gridgov.api.urls import api as ninja_api
 
 pytestmark = pytest.mark.filterwarnings("error::DeprecationWarning")
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from gridgov.api.errors import ConflictError
 from gridgov.audit.models import Action, AuditEntry
+from gridgov.core.errors import ConflictError
 from gridgov.disputes import services
 from gridgov.disputes.models import Party
 from gridgov.events import services as event_services

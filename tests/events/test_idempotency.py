@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, connections
 
 from gridgov.accounts.models import User
-from gridgov.api.errors import ConflictError
+from gridgov.core.errors import ConflictError
 from gridgov.events import services
 from gridgov.events.models import Event, EventStep, IdempotencyKey
 from gridgov.hierarchy.models import Node

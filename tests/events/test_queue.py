@@ -18,9 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gridgov.accounts.models import User
-from gridgov.api.errors import ConflictError
 from gridgov.audit.models import AuditEntry
 from gridgov.core.context import acting_as
+from gridgov.core.errors import ConflictError
 from gridgov.disputes.models import Dispute
 from gridgov.events import services
 from gridgov.events.models import Category, Event, EventPhoto, EventStep, IdempotencyKey, Notification, State

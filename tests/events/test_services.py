@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from gridgov.accounts import scope
 from gridgov.audit.models import AuditEntry
 from gridgov.events import selectors, services
 from gridgov.events.models import Event, EventPhoto, EventStep, IdempotencyKey, Notification, State
@@ -211,31 +212,31 @@ def test_possible_duplicates_nearby_same_category_recent(story: Any) -> None:
 @pytest.mark.parametrize("few", [1000, 0], ids=["ids named", "subquery"])
 def test_department_staff_see_only_their_inbox(story: Any, monkeypatch: Any, few: int) -> None:
     # Both ways of naming an organisation's events (few: a list of ids; many: a subquery).
-    monkeypatch.setattr(selectors, "FEW_EVENTS", few)
+    monkeypatch.setattr(scope, "FEW_EVENTS", few)
     event = story.in_state("dispatched")
     other = story.report("water.leak", "漏水")
-    heating = selectors.events_for(story["heating_staff"])
+    heating = Event.objects.restrict(story["heating_staff"])
     assert event in heating
     assert other not in heating
     assert event in selectors.inbox_for(story["heating_staff"])
-    assert event in selectors.events_for(story["huimin_security"])  # co-handler
-    water = selectors.events_for(story["water_staff"])
+    assert event in Event.objects.restrict(story["huimin_security"])  # co-handler
+    water = Event.objects.restrict(story["water_staff"])
     assert event not in water
     assert other not in water
     story.act(event, "acknowledge", "heating_staff")
     story.act(event, "start", "heating_staff")
     story.act(event, "handle", "heating_staff", result="修好")
     assert event not in selectors.inbox_for(story["heating_staff"])  # done: out of the inbox
-    assert event in selectors.events_for(story["heating_staff"])  # still visible
+    assert event in Event.objects.restrict(story["heating_staff"])  # still visible
 
 
 def test_officials_see_their_subtree(story: Any) -> None:
     event = story.report()
-    assert event in selectors.events_for(story["gaobo"])
-    assert event in selectors.events_for(story["huimin_volunteer"])
-    assert event in selectors.events_for(story["saihan_admin"])
-    assert event in selectors.events_for(story["city_admin"])
-    assert event not in selectors.events_for(story["laogangfang_worker"])
+    assert event in Event.objects.restrict(story["gaobo"])
+    assert event in Event.objects.restrict(story["huimin_volunteer"])
+    assert event in Event.objects.restrict(story["saihan_admin"])
+    assert event in Event.objects.restrict(story["city_admin"])
+    assert event not in Event.objects.restrict(story["laogangfang_worker"])
 
 
 def test_list_is_overdue_first_then_nearest_deadline(story: Any) -> None:

@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from gridgov.api.errors import ConflictError
 from gridgov.audit.models import AuditEntry
+from gridgov.core.errors import ConflictError
 from gridgov.events.models import ClockRequest, Event, EventStep, State
 from gridgov.events.workflow import (
     ACTION_NAMES,

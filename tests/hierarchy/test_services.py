@@ -4,7 +4,7 @@ and bad input that is refused with a clear message while nothing stored changes.
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from gridgov.api.errors import PreconditionFailed
+from gridgov.core.errors import PreconditionFailed
 from gridgov.hierarchy import services
 from gridgov.hierarchy.models import Level, Node, PoliceBeat
 

@@ -1,0 +1,71 @@
+"""The API object: error mapping and the routers of every app, assembled once by `build_api()`."""
+
+import functools
+import importlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.security import django_auth
+
+from gridgov.api.auth import BearerToken
+from gridgov.api.errors import validation_payload
+from gridgov.core.errors import ConflictError, PreconditionFailed
+
+
+@functools.cache
+def build_api() -> NinjaAPI:
+    """The one API instance (a router can belong to one API only, hence built once)."""
+    api = NinjaAPI(
+        title="gridgov API",
+        version="1",
+        urls_namespace="api",
+        auth=[BearerToken(), django_auth],
+        docs_url="/docs",
+    )
+
+    @api.exception_handler(ValidationError)
+    def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return api.create_response(request, validation_payload(exc), status=400)
+
+    @api.exception_handler(PermissionDenied)
+    def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return api.create_response(request, {"detail": str(exc) or "permission denied"}, status=403)
+
+    @api.exception_handler(Http404)
+    def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(request, {"detail": "not found"}, status=404)
+
+    @api.exception_handler(ConflictError)
+    def _conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
+        return api.create_response(request, {"detail": exc.message, **exc.extra}, status=409)
+
+    @api.exception_handler(PreconditionFailed)
+    def _precondition(request: HttpRequest, exc: PreconditionFailed) -> HttpResponse:
+        return api.create_response(request, {"detail": exc.message, **exc.extra}, status=412)
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return api.create_response(
+            request, {"detail": "authentication required: send 'Authorization: Bearer <token>'"}, status=401
+        )
+
+    _add_routers(api)
+    return api
+
+
+# Each app's `router`, mounted at its prefix; a new app adds its line here.
+ROUTERS = [
+    ("/auth", "gridgov.accounts.api"),
+    ("/", "gridgov.hierarchy.api"),
+    ("/", "gridgov.registry.api"),
+    ("/", "gridgov.events.api"),
+    ("/", "gridgov.disputes.api"),
+    ("/", "gridgov.search.api"),
+]
+
+
+def _add_routers(api: NinjaAPI) -> None:
+    for prefix, module in ROUTERS:
+        api.add_router(prefix, importlib.import_module(module).router)
