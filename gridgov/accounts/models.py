@@ -163,6 +163,8 @@ class Device(models.Model):
     )
     revoke_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("手机设备")
         verbose_name_plural = _("手机设备")

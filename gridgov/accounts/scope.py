@@ -427,6 +427,7 @@ RULES: dict[str, Rule] = {
     "hierarchy.policebeat": ByPath(),
     "accounts.user": ByPath("assignments__node__path", distinct=True),
     "accounts.roleassignment": ByPath("node__path"),
+    "accounts.device": ByPath("user__assignments__node__path", default_cap=Cap.MANAGE_STAFF, distinct=True),
     "accounts.apitoken": ByPath("user__assignments__node__path", default_cap=Cap.MANAGE_STAFF, distinct=True),
     "registry.household": ByPath(default_cap=Cap.VIEW_REGISTRY),
     "registry.resident": ByPath(default_cap=Cap.VIEW_REGISTRY),

@@ -158,7 +158,6 @@ def revoke_device(request: HttpRequest, device_id: int) -> HttpResponse:
             Device.objects.select_related("user"),
             request.user,
             Cap.MANAGE_STAFF,
-            field=f"user__{selectors.USER_SCOPE_FIELD}",
             pk=device_id,
         )
     if request.method != "POST":
