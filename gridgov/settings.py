@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "gridgov.events",
     "gridgov.disputes",
     "gridgov.open311",
+    "gridgov.mobile",
     "gridgov.front",
 ]
 
@@ -134,6 +135,8 @@ API_TOKEN_LIFETIME = env_int("API_TOKEN_LIFETIME", 7 * 24 * 3600, minimum=60)
 # refresh token bound to the device, which rotates on every use.
 APP_ACCESS_TOKEN_LIFETIME = env_int("APP_ACCESS_TOKEN_LIFETIME", 15 * 60, minimum=60)
 APP_REFRESH_TOKEN_LIFETIME = env_int("APP_REFRESH_TOKEN_LIFETIME", 30 * 24 * 3600, minimum=3600)
+# How long the phones' change log (gridgov.mobile) keeps changes; a phone away longer syncs afresh.
+SYNC_CHANGE_RETENTION_DAYS = env_int("SYNC_CHANGE_RETENTION_DAYS", 30, minimum=1)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -150,6 +153,13 @@ STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
+    # The grid worker's app (gridgov.mobile): IndexedDB and the service worker's Workbox modules.
+    ("vendor/dexie", BASE_DIR / "node_modules" / "dexie" / "dist"),
+    ("vendor/workbox-sw", BASE_DIR / "node_modules" / "workbox-sw" / "build"),
+    *[
+        (f"vendor/{name}", BASE_DIR / "node_modules" / name / "build")
+        for name in ("workbox-core", "workbox-precaching", "workbox-routing", "workbox-strategies")
+    ],
 ]
 STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
 STORAGES = {

@@ -63,6 +63,7 @@ ROUTERS = [
     ("/", "gridgov.events.api"),
     ("/", "gridgov.disputes.api"),
     ("/", "gridgov.search.api"),
+    ("/", "gridgov.mobile.api"),
 ]
 
 

@@ -23,6 +23,7 @@ _SKIP_LABELS = {
     "accounts.loginfailure",
     "accounts.apitoken",
     "accounts.refreshtoken",
+    "mobile.syncchange",
     "accounts.accessstamp",
     "registry.searchtoken",
     "events.idempotencykey",

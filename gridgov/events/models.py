@@ -440,6 +440,8 @@ class IdempotencyKey(models.Model):
     # worker writes the event (then it is cleared) or finds it cannot (then `error` says why).
     payload = models.JSONField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True, default="")
+    # Other writes (gridgov.api.idempotency.replayable): the answer given, replayed on a retry.
+    response = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -27,6 +27,7 @@ from gridgov.hierarchy.models import (
     parent_level,
 )
 from gridgov.hierarchy.paths import CODE_LENGTH
+from gridgov.hierarchy.signals import subtree_moved
 
 # How many leading digits of a real administrative code repeat its parent's code.
 _PARENT_PREFIX: dict[str, int] = {Level.COUNTY: 4, Level.TOWNSHIP: 6, Level.COMMUNITY: 9}
@@ -293,6 +294,7 @@ def move_node(node: Node, new_parent: Node, *, user: Any, new_code: str = "") ->
             )
             level = child_level(level)
     before = {"parent": node.parent_id, "code": old_code, "path": old_path}
+    subtree_moved.send(sender=Node, old_path=old_path, new_path=new_path)
     Node.objects.filter(pk=node.pk).update(parent=new_parent, code=code, version=node.version + 1)
     node.refresh_from_db()
     # Role assignments under the subtree now lie at new paths: cached roles are read again.

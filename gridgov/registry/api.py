@@ -4,6 +4,10 @@ Concurrency: detail responses carry `ETag: "<version>"`. PATCH requires `If-Matc
 value (or `*` for an unconditional write): a missing header answers 428, a stale one 412 with
 the current version. Life-event endpoints honour `If-Match` when it is sent.
 
+Retries: every write accepts an `Idempotency-Key` (gridgov.api.idempotency): a retry with the
+same key and request gets the first answer again (`Idempotent-Replayed: true`) instead of a
+second write — or, for an edit, instead of a 412 against its own first try.
+
 Masking: ID numbers and phones are masked; `?reveal=id_number,phone` on a resident's detail
 (or `GET /residents/{id}/reveal/{field}`) returns them in full to users with SEE_PII there, and
 each such read is audited. `special_tags` is absent from the output for users not granted it.
@@ -18,6 +22,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gridgov.accounts.roles import Cap
+from gridgov.api.idempotency import replayable
 from gridgov.hierarchy.models import Node
 from gridgov.registry import excel, exports, selectors, services
 from gridgov.registry.models import Household, LifeEvent
@@ -306,6 +311,7 @@ def get_household(
 
 
 @router.post("/households", response={201: HouseholdOut})
+@replayable("registry")
 def create_household(
     request: HttpRequest, response: HttpResponse, body: HouseholdIn
 ) -> Status[dict[str, Any]]:
@@ -324,6 +330,7 @@ def create_household(
 
 
 @router.patch("/households/{household_id}", response={200: HouseholdOut, 428: ErrorOut})
+@replayable("registry")
 def update_household(
     request: HttpRequest, response: HttpResponse, household_id: int, body: HouseholdPatch
 ) -> Any:
@@ -348,6 +355,7 @@ def household_events(request: HttpRequest, household_id: int) -> list[dict[str, 
 
 
 @router.post("/households/{household_id}/move-out", response=list[LifeEventOut])
+@replayable("registry")
 def move_out_household(request: HttpRequest, household_id: int, body: LeaveIn) -> list[dict[str, Any]]:
     household = selectors.get_household(request.user, household_id)
     _present, version = if_match(request)
@@ -358,6 +366,7 @@ def move_out_household(request: HttpRequest, household_id: int, body: LeaveIn) -
 
 
 @router.post("/households/{household_id}/births", response={201: ResidentOut}, exclude_unset=True)
+@replayable("registry")
 def record_birth(
     request: HttpRequest, response: HttpResponse, household_id: int, body: BirthIn
 ) -> Status[dict[str, Any]]:
@@ -408,6 +417,7 @@ def reveal_field(
 
 
 @router.post("/residents", response={201: ResidentOut}, exclude_unset=True)
+@replayable("registry")
 def create_resident(request: HttpRequest, response: HttpResponse, body: ResidentIn) -> Status[dict[str, Any]]:
     """A person moves into a household (a move-in life event is recorded)."""
     household = selectors.get_household(request.user, body.household_id)
@@ -420,6 +430,7 @@ def create_resident(request: HttpRequest, response: HttpResponse, body: Resident
 
 
 @router.patch("/residents/{resident_id}", response={200: ResidentOut, 428: ErrorOut}, exclude_unset=True)
+@replayable("registry")
 def update_resident(
     request: HttpRequest, response: HttpResponse, resident_id: int, body: ResidentPatch
 ) -> Any:
@@ -444,6 +455,7 @@ def resident_events(request: HttpRequest, resident_id: int) -> list[dict[str, An
 
 
 @router.post("/residents/{resident_id}/move-out", response=LifeEventOut)
+@replayable("registry")
 def move_out(request: HttpRequest, resident_id: int, body: LeaveIn) -> dict[str, Any]:
     resident = selectors.get_resident(request.user, resident_id)
     _present, version = if_match(request)
@@ -453,6 +465,7 @@ def move_out(request: HttpRequest, resident_id: int, body: LeaveIn) -> dict[str,
 
 
 @router.post("/residents/{resident_id}/transfer", response=LifeEventOut)
+@replayable("registry")
 def transfer(request: HttpRequest, resident_id: int, body: TransferIn) -> dict[str, Any]:
     """Move within the city into another household (the user must be able to edit both)."""
     resident = selectors.get_resident(request.user, resident_id)
@@ -472,6 +485,7 @@ def transfer(request: HttpRequest, resident_id: int, body: TransferIn) -> dict[s
 
 
 @router.post("/residents/{resident_id}/death", response=LifeEventOut)
+@replayable("registry")
 def record_death(request: HttpRequest, resident_id: int, body: LeaveIn) -> dict[str, Any]:
     resident = selectors.get_resident(request.user, resident_id)
     _present, version = if_match(request)

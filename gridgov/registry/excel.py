@@ -48,6 +48,7 @@ from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.crypto import encrypt
 from gridgov.hierarchy.models import Level, Node
+from gridgov.mobile.changes import log_rows
 from gridgov.registry import bulk, pii
 from gridgov.registry.choices import (
     CareTag,
@@ -806,6 +807,12 @@ def _store(
             },
             message=f"Excel import into {grid.name}: {len(household_rows)} households, {len(people)} residents",
             user=actor,
+        )
+        # The phones of the grid's workers get the new records at their next sync.
+        log_rows("household", [(household_ids[key], buildings[key[0]].path) for key in new_list])
+        log_rows(
+            "resident",
+            [(pk, places[p.household_key][1]) for p, pk in zip(people, resident_ids, strict=True)],
         )
         # New households, and new residents (in new or existing households): indexed from the
         # values in hand. An existing household's own document does not depend on its members.
