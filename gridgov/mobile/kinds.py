@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from gridgov.accounts.models import User
 from gridgov.accounts.roles import Cap, Role
 from gridgov.accounts.scope import principal_of, restrict, subtrees_q
-from gridgov.hierarchy.models import CODE_LENGTH, Level, Node
+from gridgov.hierarchy.models import Level, Node
 
 # The roles whose holders use the app, held on a grid: its records are what their phone syncs.
 APP_ROLES = (Role.GRID_WORKER, Role.PART_TIME_WORKER, Role.GRID_CHIEF, Role.GRID_INSTRUCTOR)
@@ -86,8 +86,6 @@ def followed_by(model: type[models.Model]) -> list[tuple[Kind, Follower]]:
 
 
 # --- the built-in kinds: buildings, households, residents, open events, disputes -----------------
-
-BUILDING_PATH_LENGTH = sum(CODE_LENGTH[level] for level in CODE_LENGTH)
 
 
 def _buildings(user: User, roots: Sequence[str]) -> QuerySet[Node]:
