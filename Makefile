@@ -36,8 +36,8 @@ chromium:
 	    $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 lint: deps
-	$(BIN)/ruff check gridgov tests $(wildcard bench)
-	$(BIN)/ruff format --check gridgov tests $(wildcard bench)
+	$(BIN)/ruff check gridgov tests $(wildcard bench) $(wildcard scripts)
+	$(BIN)/ruff format --check gridgov tests $(wildcard bench) $(wildcard scripts)
 	$(BIN)/mypy gridgov
 	$(BIN)/gridgov makemigrations --check --dry-run
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from shapely.geometry import shape
 
 from gridgov.accounts.models import RoleAssignment
 from gridgov.accounts.roles import Role
@@ -28,6 +29,7 @@ from gridgov.events.models import OPEN_STATES, Category, Event, Organisation, St
 from gridgov.hierarchy import paths
 from gridgov.hierarchy.models import Level, Node
 from gridgov.hierarchy.paths import LEVEL_ORDER
+from gridgov.hierarchy.partition import scatter
 
 CITY_EVENTS = 1_000_000
 BATCH = 20_000
@@ -156,6 +158,7 @@ CATEGORY_WEIGHT = {
     "dispute": 10,
 }
 CHANNELS = [("app", 88), ("web", 8), ("open311", 4)]
+SPOTS_PER_GRID = 24
 
 
 def _hours(category: Category, hours: int) -> float:
@@ -186,6 +189,17 @@ class _Plan:
         for pk, kind, path in Organisation.objects.filter(active=True).values_list("pk", "kind", "path"):
             self.orgs.setdefault(kind, {})[path] = pk
         self.ancestors: dict[int, list[str]] = {g.pk: g.ancestor_paths() for g in self.grids}
+        self.spots: dict[int, list[tuple[float, float]]] = {}
+
+    def spot(self, grid: Node) -> tuple[float, float]:
+        """A place inside the grid where an event is reported (a few per grid, drawn once)."""
+        if grid.pk not in self.spots:
+            if grid.boundary:
+                self.spots[grid.pk] = scatter(shape(grid.boundary), SPOTS_PER_GRID, random.Random(grid.code))
+            else:
+                self.spots[grid.pk] = [(grid.lng or 0, grid.lat or 0)]
+        spots = self.spots[grid.pk]
+        return spots[self.rng.randrange(len(spots))]
 
     def lead_org(self, category: Category, grid: Node) -> int | None:
         by_path = self.orgs.get(category.owner_kind, {})
@@ -266,8 +280,7 @@ def _rows(plan: _Plan, count: int, now: datetime, start_number: int) -> Iterator
             escalated = now  # as if the worker had already taken each one as far as it goes
             supervision = rng.choices(["", "yellow", "red"], [70, 22, 8])[0]
         description = f"{grid.name}：{category.name}（第{start_number + n}号）"
-        lng = (grid.lng or 0) + rng.uniform(-0.002, 0.002)
-        lat = (grid.lat or 0) + rng.uniform(-0.002, 0.002)
+        lng, lat = plan.spot(grid)
         yield (
             grid.path,
             grid.county_code,

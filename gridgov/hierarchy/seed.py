@@ -1,202 +1,57 @@
-"""Hohhot: nine county-level units with their real codes and township names, then communities,
-grids (basic and dedicated, with rectangular boundary polygons), buildings and police beats.
+"""Hohhot from its real divisions (gridgov.hierarchy.hohhot): the city, its nine county-level
+units with their real boundaries, townships and communities with their real 12-digit codes, drawn
+inside their parents; grids (basic and dedicated) drawn inside their community, buildings placed
+inside their grid, police beats.
 
-demo: two townships per county, two communities each, three grids each, four buildings each.
-city: all townships, 5,880 grids in all, ~10 buildings per grid.
+demo: all nine counties, two real townships each, two real communities each (the article's
+老缸房社区 and 惠民社区 among them), three grids each, four buildings each.
+city: all 93 townships, all 1,390 communities, 5,880 grids (as many per community as its
+households need, ~300 a grid), ten buildings per grid.
 """
 
-import math
+import random
 from collections.abc import Iterator
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from shapely import unary_union
+from shapely.geometry.base import BaseGeometry
 
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.seeding import SeedContext, db_value, insert_rows
-from gridgov.hierarchy import paths
+from gridgov.hierarchy import hohhot, paths
 from gridgov.hierarchy.models import DedicatedKind, GridKind, Level, Node, PoliceBeat
+from gridgov.hierarchy.partition import anchor, scatter, to_geojson
 
-CITY = ("150100", "呼和浩特市")
-# (code, name, townships) — GB/T 2260 county codes; township names as the city lists them.
-COUNTIES: list[tuple[str, str, list[str]]] = [
-    (
-        "150102",
-        "新城区",
-        [
-            "东街街道",
-            "西街街道",
-            "中山路街道",
-            "海拉尔东路街道",
-            "锡林路街道",
-            "迎新路街道",
-            "东风路街道",
-            "成吉思汗大街街道",
-            "保合少镇",
-        ],
-    ),
-    (
-        "150103",
-        "回民区",
-        [
-            "环河街街道",
-            "通道街街道",
-            "中山西路街道",
-            "光明路街道",
-            "海拉尔西路街道",
-            "钢铁路街道",
-            "新华西路街道",
-            "攸攸板镇",
-        ],
-    ),
-    (
-        "150104",
-        "玉泉区",
-        [
-            "大南街街道",
-            "小召前街街道",
-            "长和廊街道",
-            "西菜园街道",
-            "兴隆巷街道",
-            "鄂尔多斯路街道",
-            "昭君路街道",
-            "小黑河镇",
-        ],
-    ),
-    (
-        "150105",
-        "赛罕区",
-        [
-            "昭乌达南路街道",
-            "大学东路街道",
-            "大学西路街道",
-            "乌兰察布东路街道",
-            "中专路街道",
-            "敕勒川路街道",
-            "人民路街道",
-            "巴彦淖尔路街道",
-            "长乐宫街道",
-            "金河镇",
-            "榆林镇",
-            "黄合少镇",
-        ],
-    ),
-    (
-        "150121",
-        "土默特左旗",
-        ["察素齐镇", "毕克齐镇", "善岱镇", "台阁牧镇", "白庙子镇", "北什轴乡", "塔布赛乡", "敕勒川镇"],
-    ),
-    ("150122", "托克托县", ["双河镇", "新营子镇", "五申镇", "伍什家镇", "古城镇"]),
-    (
-        "150123",
-        "和林格尔县",
-        ["城关镇", "盛乐镇", "新店子镇", "舍必崖乡", "大红城乡", "羊群沟乡", "黑老夭乡", "巧什营镇"],
-    ),
-    (
-        "150124",
-        "清水河县",
-        ["城关镇", "喇嘛湾镇", "宏河镇", "老牛湾镇", "韭菜庄乡", "北堡乡", "窑沟乡", "五良太乡"],
-    ),
-    (
-        "150125",
-        "武川县",
-        [
-            "可可以力更镇",
-            "哈乐镇",
-            "西乌兰不浪镇",
-            "上秃亥乡",
-            "二份子乡",
-            "大豆铺乡",
-            "耗赖山乡",
-            "得胜沟乡",
-            "哈拉合少乡",
-        ],
-    ),
+# Demo: two real townships per county (the article's 东街街道 and 昭乌达南路街道 among them) and
+# two real communities in each, the article's first.
+DEMO_TOWNSHIPS = [
+    "150102004000",  # 东街街道 (老缸房社区)
+    "150102005000",  # 西街街道
+    "150103005000",  # 环河街街道
+    "150103006000",  # 通道街街道
+    "150104005000",  # 大南街街道
+    "150104001000",  # 小召前街街道
+    "150105006000",  # 昭乌达南路街道 (惠民社区)
+    "150105004000",  # 大学东路街道
+    "150121100000",  # 察素齐镇
+    "150121101000",  # 毕克齐镇
+    "150122100000",  # 双河镇
+    "150122101000",  # 新营子镇
+    "150123100000",  # 城关镇
+    "150123101000",  # 盛乐镇
+    "150124100000",  # 城关镇
+    "150124102000",  # 喇嘛湾镇
+    "150125100000",  # 可可以力更镇
+    "150125101000",  # 哈乐镇
 ]
-# Real communities named in the source article come first under their townships.
-KNOWN_COMMUNITIES = {"东街街道": ["老缸房社区"], "昭乌达南路街道": ["惠民社区"]}
-COMMUNITY_WORDS = [
-    "民族",
-    "团结",
-    "幸福",
-    "和平",
-    "光明",
-    "友谊",
-    "阳光",
-    "绿苑",
-    "锦绣",
-    "丽苑",
-    "建设",
-    "育才",
-    "青城",
-    "金桥",
-    "北垣",
-    "南门",
-    "新华",
-    "兴安",
-    "如意",
-    "春华",
-    "秋实",
-    "长青",
-    "明珠",
-    "祥和",
-    "康乐",
-    "安居",
-    "嘉园",
-    "乌兰",
-    "巴彦",
-    "草原",
-    "满都海",
-    "大青山",
-    "敕勒川",
-    "五塔",
-    "昭君",
-    "舍必崖",
-    "通顺",
-    "东瓦窑",
-    "西顺城",
-    "公园",
-    "桥华",
-    "南茶坊",
-    "电力",
-    "铁路",
-    "机场",
-    "学府",
-    "滨河",
-    "如意河",
-    "万家",
-    "金地",
-    "腾飞",
-    "世纪",
-    "凯元",
-    "钢铁",
-    "宝力尔",
-    "苏木",
-    "兴隆",
-    "胜利",
-    "和谐",
-    "富强",
-    "文明",
-    "丰州",
-]
-VILLAGE_WORDS = [
-    "东营",
-    "西营",
-    "南窑",
-    "北沟",
-    "大榆树",
-    "小黑河",
-    "什拉门更",
-    "红山口",
-    "毕克齐",
-    "台阁",
-    "善岱",
-    "沙尔沁",
-    "白塔",
-    "讨速号",
-    "八拜",
-]
+ARTICLE_COMMUNITIES = ["150102004007", "150105006036"]  # 老缸房社区, 惠民社区
+DEMO_COMMUNITIES_PER_TOWNSHIP = 2
+DEMO_GRIDS_PER_COMMUNITY = 3  # the third a dedicated grid
+CITY_GRIDS = 5880
+CITY_DEDICATED_SHARE = 0.08
 DEDICATED = [
     (DedicatedKind.SCHOOL, "第{n}中学"),
     (DedicatedKind.HOSPITAL, "第{n}医院"),
@@ -224,36 +79,7 @@ NODE_COLUMNS = [
     "path",
     "county_code",
 ]
-CITY_GRIDS = 5880
-CITY_COMMUNITIES_PER_TOWNSHIP = 10
 CN_DIGITS = "零一二三四五六七八九十"
-# Hohhot's extent (WGS84), split into rectangles level by level.
-BBOX = (110.80, 40.00, 112.30, 41.40)
-
-
-def _split(bbox: tuple[float, float, float, float], n: int) -> list[tuple[float, float, float, float]]:
-    """Cut a rectangle into n cells, row by row."""
-    minx, miny, maxx, maxy = bbox
-    cols = math.ceil(math.sqrt(n))
-    rows = math.ceil(n / cols)
-    w, h = (maxx - minx) / cols, (maxy - miny) / rows
-    cells = []
-    for i in range(n):
-        r, c = divmod(i, cols)
-        cells.append((minx + c * w, maxy - (r + 1) * h, minx + (c + 1) * w, maxy - r * h))
-    return cells
-
-
-def _polygon(bbox: tuple[float, float, float, float]) -> dict[str, Any]:
-    minx, miny, maxx, maxy = (round(v, 6) for v in bbox)
-    return {
-        "type": "Polygon",
-        "coordinates": [[[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]],
-    }
-
-
-def _centre(bbox: tuple[float, float, float, float]) -> tuple[float, float]:
-    return round((bbox[0] + bbox[2]) / 2, 6), round((bbox[1] + bbox[3]) / 2, 6)
 
 
 def _ordinal(n: int) -> str:
@@ -277,123 +103,106 @@ def _node(parent: Node | None, level: str, code: str, name: str, **extra: Any) -
     )
 
 
-def _community_names(ctx: SeedContext, township: str, count: int) -> list[str]:
-    names = list(KNOWN_COMMUNITIES.get(township, []))
-    village = township.endswith(("镇", "乡"))
-    words = VILLAGE_WORDS if village else COMMUNITY_WORDS
-    pool = ctx.rng.sample(words, len(words))
-    for word in pool:
-        if len(names) >= count:
-            break
-        candidate = f"{word}{'村' if village else '社区'}"
-        if candidate not in names:
-            names.append(candidate)
-    n = 1
-    while len(names) < count:
-        names.append(f"{pool[n % len(pool)]}{_ordinal(n % 10 + 1)}{'村' if village else '社区'}")
-        n += 1
-    return names[:count]
+def _drawn_node(
+    parent: Node | None, level: str, code: str, name: str, geometry: BaseGeometry, **extra: Any
+) -> Node:
+    lng, lat = anchor(geometry)
+    return _node(parent, level, code, name, boundary=to_geojson(geometry), lng=lng, lat=lat, **extra)
 
 
-def _grid_counts(ctx: SeedContext, communities: int) -> list[int]:
+def _chosen_townships(ctx: SeedContext, county: hohhot.Division) -> list[hohhot.Division]:
+    if ctx.is_city:
+        return list(county.children)
+    return [t for t in county.children if t.code in DEMO_TOWNSHIPS]
+
+
+def _chosen_communities(ctx: SeedContext, township: hohhot.Division) -> list[hohhot.Division]:
+    if ctx.is_city:
+        return list(township.children)
+    named = [c for c in township.children if c.code in ARTICLE_COMMUNITIES]
+    others = [c for c in township.children if c.code not in ARTICLE_COMMUNITIES]
+    return (named + others)[:DEMO_COMMUNITIES_PER_TOWNSHIP]
+
+
+def _grid_kinds(ctx: SeedContext, code: str, count: int) -> list[bool]:
+    """Which of a community's grids are dedicated: the demo's third; at city scale about one in
+    twelve, never the first (every community keeps a basic grid). Drawn from the code alone, so
+    the grids' shapes do not depend on the order of seeding."""
     if not ctx.is_city:
-        return [3] * communities
-    base, extra = divmod(CITY_GRIDS, communities)
-    return [base + (1 if i < extra else 0) for i in range(communities)]
+        return [k == DEMO_GRIDS_PER_COMMUNITY for k in range(1, count + 1)]
+    rng = random.Random(f"grid kinds of {code}")
+    return [k > 1 and rng.random() < CITY_DEDICATED_SHARE for k in range(1, count + 1)]
+
+
+def _grid(ctx: SeedContext, community: Node, k: int, dedicated: bool, geometry: BaseGeometry) -> Node:
+    code = f"{community.code}{k:03d}"
+    if dedicated:
+        kind, pattern = ctx.rng.choice(DEDICATED)
+        place = community.name.removesuffix("社区").removesuffix("村")
+        label = pattern.format(n=ctx.rng.randint(1, 40), w=place)
+        return _drawn_node(
+            community,
+            Level.GRID,
+            code,
+            f"{label}专属网格",
+            geometry,
+            grid_kind=GridKind.DEDICATED,
+            dedicated_kind=kind,
+        )
+    return _drawn_node(
+        community,
+        Level.GRID,
+        code,
+        f"{community.name}第{_ordinal(k)}网格",
+        geometry,
+        grid_kind=GridKind.BASIC,
+    )
 
 
 @transaction.atomic
 def seed(ctx: SeedContext) -> None:
-    city_box = BBOX
-    city = _node(
-        None,
-        Level.CITY,
-        CITY[0],
-        CITY[1],
-        lng=_centre(city_box)[0],
-        lat=_centre(city_box)[1],
-        boundary=_polygon(city_box),
-    )
+    root = hohhot.city()
+    outlines = hohhot.county_boundaries()
+    whole = unary_union(list(outlines.values()))
+    city = _drawn_node(None, Level.CITY, root.code, root.name, whole)
     city.save()
-    counties, townships, communities = [], [], []
-    county_boxes = _split(city_box, len(COUNTIES))
-    township_boxes, community_boxes = {}, {}
-    for (code, name, township_names), box in zip(COUNTIES, county_boxes, strict=True):
-        county = _node(
-            city, Level.COUNTY, code, name, boundary=_polygon(box), lng=_centre(box)[0], lat=_centre(box)[1]
+    counties: list[Node] = []
+    townships: list[Node] = []
+    communities: list[Node] = []
+    chosen: dict[str, list[hohhot.Division]] = {}
+    for county_division in root.children:
+        county = _drawn_node(
+            city, Level.COUNTY, county_division.code, county_division.name, outlines[county_division.code]
         )
         counties.append(county)
-        chosen = township_names if ctx.is_city else township_names[:2]
-        for i, (tname, tbox) in enumerate(zip(chosen, _split(box, len(chosen)), strict=True), start=1):
-            township = _node(
-                county,
-                Level.TOWNSHIP,
-                f"{code}{i:03d}000",
-                tname,
-                boundary=_polygon(tbox),
-                lng=_centre(tbox)[0],
-                lat=_centre(tbox)[1],
+        shapes = hohhot.township_shapes(county_division.code)
+        for division in _chosen_townships(ctx, county_division):
+            townships.append(
+                _drawn_node(county, Level.TOWNSHIP, division.code, division.name, shapes[division.code])
             )
-            townships.append(township)
-            township_boxes[township.code] = tbox
+            chosen[division.code] = _chosen_communities(ctx, division)
     Node.objects.bulk_create(counties)
     Node.objects.bulk_create(townships)
-    per_township = CITY_COMMUNITIES_PER_TOWNSHIP if ctx.is_city else 2
-    for township in townships:
-        village = township.name.endswith(("镇", "乡"))
-        names = _community_names(ctx, township.name, per_township)
-        for j, (cname, cbox) in enumerate(
-            zip(names, _split(township_boxes[township.code], per_township), strict=True), start=1
-        ):
-            number = (200 + j) if village else j
-            community = _node(
-                township,
-                Level.COMMUNITY,
-                f"{township.code[:9]}{number:03d}",
-                cname,
-                boundary=_polygon(cbox),
-                lng=_centre(cbox)[0],
-                lat=_centre(cbox)[1],
+    community_shapes: dict[str, BaseGeometry] = {}
+    for township in ctx.track(townships, "村/社区"):
+        shapes = hohhot.community_shapes(township.code)
+        for division in chosen[township.code]:
+            community_shapes[division.code] = shapes[division.code]
+            communities.append(
+                _drawn_node(township, Level.COMMUNITY, division.code, division.name, shapes[division.code])
             )
-            communities.append(community)
-            community_boxes[community.code] = cbox
     Node.objects.bulk_create(communities)
 
+    counts = hohhot.grid_counts(CITY_GRIDS) if ctx.is_city else {}
     grids: list[Node] = []
-    counts = _grid_counts(ctx, len(communities))
-    for community, count in ctx.track(list(zip(communities, counts, strict=True)), "网格", len(communities)):
-        boxes = _split(community_boxes[community.code], count)
-        for k, gbox in enumerate(boxes, start=1):
-            dedicated = (k == count and count >= 3) if not ctx.is_city else ctx.rng.random() < 0.08
-            lng, lat = _centre(gbox)
-            if dedicated:
-                kind, pattern = ctx.rng.choice(DEDICATED)
-                label = pattern.format(
-                    n=ctx.rng.randint(1, 40), w=community.name.removesuffix("社区").removesuffix("村")
-                )
-                grid = _node(
-                    community,
-                    Level.GRID,
-                    f"{community.code}{k:03d}",
-                    f"{label}专属网格",
-                    grid_kind=GridKind.DEDICATED,
-                    dedicated_kind=kind,
-                    boundary=_polygon(gbox),
-                    lng=lng,
-                    lat=lat,
-                )
-            else:
-                grid = _node(
-                    community,
-                    Level.GRID,
-                    f"{community.code}{k:03d}",
-                    f"{community.name}第{_ordinal(k)}网格",
-                    grid_kind=GridKind.BASIC,
-                    boundary=_polygon(gbox),
-                    lng=lng,
-                    lat=lat,
-                )
-            grids.append(grid)
+    grid_shapes: dict[str, BaseGeometry] = {}
+    for community in ctx.track(communities, "网格"):
+        count = counts.get(community.code, DEMO_GRIDS_PER_COMMUNITY)
+        kinds = _grid_kinds(ctx, community.code, count)
+        drawn = hohhot.grid_shapes(community.code, community_shapes[community.code], kinds)
+        for k, (dedicated, geometry) in enumerate(zip(kinds, drawn, strict=True), start=1):
+            grids.append(_grid(ctx, community, k, dedicated, geometry))
+            grid_shapes[grids[-1].code] = geometry
     # Grids and buildings are most of the rows: written with plain INSERTs (see insert_rows);
     # values are plain str (not the Level enum) for the database drivers.
     now = db_value(Node, "created_at", timezone.now())
@@ -430,11 +239,10 @@ def seed(ctx: SeedContext) -> None:
 
     def buildings() -> Iterator[tuple[Any, ...]]:
         for grid in ctx.track(grids, "楼栋"):
-            minx, miny = (grid.boundary or {})["coordinates"][0][0]
-            maxx, maxy = (grid.boundary or {})["coordinates"][0][2]
             street = grid.parent.name if grid.parent else ""
-            for b in range(1, per_grid + 1):
-                fx, fy = (b - 0.5) / per_grid, ctx.rng.uniform(0.2, 0.8)
+            # Numbered from the north-west, as a walk through the grid would meet them.
+            spots = sorted(scatter(grid_shapes[grid.code], per_grid, ctx.rng), key=lambda p: (-p[1], p[0]))
+            for b, (lng, lat) in enumerate(spots, start=1):
                 code = f"{grid.code}{b:03d}"
                 yield (
                     "building",
@@ -444,8 +252,8 @@ def seed(ctx: SeedContext) -> None:
                     "",
                     "",
                     None,
-                    round(minx + (maxx - minx) * fx, 6),
-                    round(miny + (maxy - miny) * fy, 6),
+                    lng,
+                    lat,
                     f"{street}{b}号楼",
                     1,
                     now,
@@ -457,9 +265,6 @@ def seed(ctx: SeedContext) -> None:
     building_count = insert_rows(Node, NODE_COLUMNS, buildings())
 
     beats = []
-    grids_by_community: dict[int, list[Node]] = {}
-    for grid in grids:
-        grids_by_community.setdefault(grid.parent_id or 0, []).append(grid)
     township_by_id = {t.pk: t for t in townships}
     for n, community in enumerate(communities, start=1):
         township = township_by_id[community.parent_id or 0]

@@ -1,11 +1,13 @@
 """Helpers for event tests: make an event in any workflow state through the real services."""
 
+import math
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.utils import timezone
+from shapely.geometry import Point, shape
 
 from gridgov.accounts.models import User
 from gridgov.events import services
@@ -79,18 +81,34 @@ class Story:
         *,
         now: datetime | None = None,
         dx: float = 0.0,
+        metres: float | None = None,
         **extra: Any,
     ) -> Event:
+        """Reported by gaobo at the grid's centre, `dx` degrees east of it, or a point inside the
+        grid `metres` away from it."""
+        lng, lat = ((self.grid.lng or 0) + dx, self.grid.lat) if metres is None else self.spot(metres)
         event, _ = services.report_event(
             user=self["gaobo"],
             category=category,
             description=description,
-            lng=(self.grid.lng or 0) + dx,
-            lat=self.grid.lat,
+            lng=lng,
+            lat=lat,
             now=now,
             **extra,
         )
         return event
+
+    def spot(self, metres: float) -> tuple[float, float]:
+        """A point inside the grid about `metres` from its centre: the first bearing (from north,
+        clockwise) whose point at that distance still lies in the grid."""
+        outline = shape(self.grid.boundary)
+        lng, lat = self.grid.lng or 0, self.grid.lat or 0
+        for bearing in range(0, 360, 10):
+            east = metres * math.sin(math.radians(bearing)) / (111_000 * math.cos(math.radians(lat)))
+            north = metres * math.cos(math.radians(bearing)) / 111_000
+            if outline.contains(Point(lng + east, lat + north)):
+                return lng + east, lat + north
+        raise AssertionError(f"{self.grid.name} has no point {metres} m from its centre")
 
     def act(
         self,

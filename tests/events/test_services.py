@@ -198,8 +198,8 @@ def test_category_by_id_and_inactive_category(story: Any) -> None:
 
 def test_possible_duplicates_nearby_same_category_recent(story: Any) -> None:
     first = story.report()
-    near = story.report(dx=0.0005)  # ~40 m east
-    far = story.report(dx=0.01)  # ~850 m east
+    near = story.report(metres=40)
+    far = story.report(metres=300)  # beyond the 200 m a duplicate may be from the original
     other_category = story.report("water.leak", "漏水", dx=0.0002)
     found = [e for e, _d in selectors.duplicates_of(near)]
     assert first in found
@@ -240,7 +240,7 @@ def test_officials_see_their_subtree(story: Any) -> None:
 
 
 def test_list_is_overdue_first_then_nearest_deadline(story: Any) -> None:
-    a, b, c = story.report(), story.report(dx=0.001), story.report(dx=0.002)
+    a, b, c = story.report(), story.report(metres=80), story.report(metres=160)
     Event.objects.filter(pk=b.pk).update(overdue=True)
     Event.objects.filter(pk=c.pk).update(due_at=a.due_at - __import__("datetime").timedelta(minutes=5))
     page = selectors.list_events(story["huimin_admin"], selectors.EventFilter(state="reported"), limit=50)

@@ -115,7 +115,7 @@ def _new_community(name, code, *, lng=111.71, lat=40.79, user="zhaowuda_admin"):
 
 
 def test_an_area_without_boundary_or_grids_is_a_point_at_its_coordinates_with_a_note(login, node):
-    community = _new_community("新建无边界社区", "150105001098")
+    community = _new_community("新建无边界社区", "150105006098")
     assert community.boundary is None
     data = geojson(login("zhaowuda_admin"), community)
     assert data["gridgov"]["note"] == NOTE
@@ -172,7 +172,7 @@ def test_areas_mode_with_no_child_boundary_falls_back_to_the_top_node(login, nod
 
 
 def test_an_area_without_boundary_or_coordinates_gets_only_the_note(login, node):
-    community = _new_community("无坐标社区", "150105001097", lng=None, lat=None)
+    community = _new_community("无坐标社区", "150105006097", lng=None, lat=None)
     data = geojson(login("zhaowuda_admin"), community)
     assert data["features"] == []
     assert data["gridgov"]["note"] == NOTE

@@ -79,7 +79,7 @@ def test_create_at_every_level_with_code_rules(user, node):
         (Level.TOWNSHIP, "赛罕区", "150102099000", "前 6 位"),
         (Level.TOWNSHIP, "赛罕区", "15010509900a", "12 位数字"),
         (Level.COMMUNITY, "昭乌达南路街道", "150105002099", "前 9 位"),
-        (Level.COMMUNITY, "昭乌达南路街道", "150105001001", "已被使用"),
+        (Level.COMMUNITY, "昭乌达南路街道", "150105006036", "已被使用"),
         (Level.GRID, "惠民社区", "150105001002009", "前 12 位"),
     ],
 )
@@ -132,7 +132,7 @@ def test_grid_kind_on_a_non_grid_is_refused(admin, node, unchanged):
             level=Level.COMMUNITY,
             name="某社区",
             parent=node("昭乌达南路街道"),
-            code="150105001099",
+            code="150105006099",
             grid_kind="basic",
         )
 
@@ -262,21 +262,21 @@ def test_moving_a_township_across_counties_needs_and_takes_a_new_code(user, node
     # The communities' statistical codes (and the grid and building codes derived from them)
     # take the township's new prefix.
     assert all(code.startswith("150102099") for code in subtree.values_list("code", flat=True))
-    assert node("惠民社区").code == "150102099001"
+    assert node("惠民社区").code == "150102099036"  # its own last three digits kept
     beat.refresh_from_db()
     assert beat.county_code == "150102"
     assert beat.path == node("惠民社区").path
-    assert not Node.objects.filter(path__under="150100150105150105001000").exists()
+    assert not Node.objects.filter(path__under="150100150105150105006000").exists()
     assert_tree_consistent()
 
 
 def test_moving_a_community_with_a_new_code_rewrites_derived_codes_below(user, node):
     community, target = node("惠民社区"), node("大学东路街道")
-    moved = services.move_node(community, target, user=user("saihan_admin"), new_code="150105002099")
-    assert moved.code == "150105002099"
+    moved = services.move_node(community, target, user=user("saihan_admin"), new_code="150105004099")
+    assert moved.code == "150105004099"
     grids = list(moved.children.all())
     assert len(grids) == 3
-    assert all(g.code.startswith("150105002099") for g in grids)
+    assert all(g.code.startswith("150105004099") for g in grids)
     assert all(b.code.startswith(b.parent.code) for b in Node.objects.filter(parent__in=grids))
     beat = PoliceBeat.objects.get(name="惠民社区警格")
     assert beat.path == moved.path
@@ -382,7 +382,7 @@ def test_every_scoped_row_of_every_app_follows_a_move_across_counties(user, node
         model: set(model._default_manager.filter(path__under=community.path).values_list("pk", flat=True))
         for model in services.scoped_models()
     }
-    moved = services.move_node(community, node("东街街道"), user=user("city_admin"), new_code="150102001099")
+    moved = services.move_node(community, node("东街街道"), user=user("city_admin"), new_code="150102004099")
     for model, pks in before.items():
         rows = model._default_manager.filter(pk__in=pks)
         assert set(rows.filter(path__under=moved.path).values_list("pk", flat=True)) == pks, model
