@@ -1,6 +1,6 @@
 """Write a large registry import file for measuring `gridgov import` (see docs/performance.md).
 
-    .venv/bin/python bench/registry_import.py /tmp/import-100k.xlsx --rows 100000 --grid 150105001001001
+    .venv/bin/python bench/registry_import.py /tmp/import-100k.xlsx --rows 100000 --grid 150105006036001
 
 Rows use the grid's buildings ("1号楼" …) from unit 51 up (clear of the demo population's
 households), two to four residents per household, valid and unique ID numbers (Hohhot area

@@ -1,4 +1,4 @@
-"""`gridgov import households.xlsx --grid 150105001001001 [--commit]`: the Excel import from a shell.
+"""`gridgov import households.xlsx --grid 150105006036001 [--commit]`: the Excel import from a shell.
 
 Without --commit it is a dry run that lists every bad row; with --commit every row is stored or,
 if any row is bad, none. Runs as the system (full scope) unless --user names an account whose
