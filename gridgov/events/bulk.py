@@ -28,8 +28,8 @@ from gridgov.core.seeding import SeedContext, secondary_indexes
 from gridgov.events.models import OPEN_STATES, Category, Event, Organisation, State, TimeBasis
 from gridgov.hierarchy import paths
 from gridgov.hierarchy.models import Level, Node
-from gridgov.hierarchy.paths import LEVEL_ORDER
 from gridgov.hierarchy.partition import scatter
+from gridgov.hierarchy.paths import LEVEL_ORDER
 
 CITY_EVENTS = 1_000_000
 BATCH = 20_000
