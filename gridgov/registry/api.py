@@ -24,7 +24,7 @@ from ninja.files import UploadedFile
 from gridgov.accounts.roles import Cap
 from gridgov.api.idempotency import replayable
 from gridgov.hierarchy.models import Node
-from gridgov.registry import excel, exports, selectors, services
+from gridgov.registry import excel, exports, importing, selectors, services
 from gridgov.registry.models import Household, LifeEvent
 
 router = Router(tags=["registry"])
@@ -195,10 +195,17 @@ class RevealOut(Schema):
 
 
 class ImportRowError(Schema):
-    row: int
-    column: str
+    row: int = Field(description="the spreadsheet's row number (0: the file as a whole)")
+    column: str = Field(description="the sheet's own header and column letter, e.g. 性别（C列）")
     problem: str
     fix: str
+    sheet: str = Field("", description="the worksheet (a workbook may hold several)")
+
+
+class ImportNotice(Schema):
+    sheet: str
+    column: str = Field(description="header and letter of a column that is not imported; empty for a sheet")
+    message: str = Field(description="e.g. 未识别的列，将被忽略")
 
 
 class ImportOut(Schema):
@@ -206,7 +213,9 @@ class ImportOut(Schema):
     rows: int
     households: int
     residents: int
+    sheets: list[str] = Field(description="the worksheets whose rows were read")
     errors: list[ImportRowError]
+    notices: list[ImportNotice] = Field(description="columns and sheets that are not imported, and why")
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -507,12 +516,14 @@ def import_template(request: HttpRequest) -> HttpResponse:
 def import_households(
     request: HttpRequest, file: File[UploadedFile], grid: Form[str], commit: Form[bool] = False
 ) -> Any:
-    """Upload an .xlsx (≤ 10 MB) for one grid (`grid`: its 15-digit code or id). Without `commit`
-    it is a dry run listing every bad row; with `commit` every row is stored, or none if any is bad."""
-    grid_node = excel.grid_for_import(request.user, grid)
+    """Upload a spreadsheet (≤ 10 MB: .xlsx, .xls, .ods, or .csv in UTF-8 or GBK) for one grid
+    (`grid`: its 15-digit code or id). Without `commit` it is a dry run listing every problem of
+    every row and every column that will not be imported; with `commit` every row is stored, or
+    none if any is bad."""
+    grid_node = importing.grid_for_import(request.user, grid)
     try:
-        report = excel.import_upload(file, grid=grid_node, user=request.user, commit=commit)
-    except excel.ExcelFileError as exc:
+        report = importing.import_upload(file, grid=grid_node, user=request.user, commit=commit)
+    except importing.ExcelFileError as exc:
         return Status(exc.status, {"detail": exc.message})
     return Status(200, report.as_dict())
 

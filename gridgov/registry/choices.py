@@ -80,13 +80,22 @@ class Sex(models.TextChoices):
 
 
 class Relation(models.TextChoices):
+    """Relation to the head of household: the groups of GB/T 4761 (家庭关系代码), with in-laws and
+    other relatives apart from the blood relations they are filed under there (a 儿媳 is not a
+    子女 on a grid worker's screen). gridgov.registry.vocabulary maps every term of the code list
+    and the everyday words onto these."""
+
     HEAD = "head", _("户主")
     SPOUSE = "spouse", _("配偶")
     CHILD = "child", _("子女")
+    CHILD_IN_LAW = "child_in_law", _("儿媳/女婿")
     PARENT = "parent", _("父母")
+    PARENT_IN_LAW = "parent_in_law", _("公婆/岳父母")
     GRANDPARENT = "grandparent", _("祖父母/外祖父母")
     GRANDCHILD = "grandchild", _("孙子女/外孙子女")
     SIBLING = "sibling", _("兄弟姐妹")
+    SIBLING_IN_LAW = "sibling_in_law", _("嫂/弟媳/姐夫/妹夫")
+    RELATIVE = "relative", _("其他亲属")
     TENANT = "tenant", _("租户")
     OTHER = "other", _("其他")
 

@@ -17,6 +17,7 @@ from gridgov.registry.choices import (
     SpecialTag,
 )
 from gridgov.registry.rules import ACTIVE_STATUSES
+from gridgov.registry.sheets import ACCEPTED
 
 _STATUS_CHOICES = [(value, label) for value, label in ResidenceStatus.choices if value in ACTIVE_STATUSES]
 
@@ -197,8 +198,8 @@ class LifeEventForm(forms.Form):
 class ImportForm(forms.Form):
     grid = forms.ChoiceField(label=_("导入到网格"))
     file = forms.FileField(
-        label=_("Excel 文件（.xlsx，不超过 10 MB）"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+        label=_("表格文件（Excel .xlsx/.xls、WPS、.ods 或 .csv，不超过 10 MB）"),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED}),
     )
 
     def __init__(self, *args: Any, grids: Any = (), **kwargs: Any) -> None:

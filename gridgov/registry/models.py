@@ -88,7 +88,7 @@ class Resident(ScopedModel):
     phone_hash = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
     ethnicity = models.CharField(_("民族"), max_length=10, blank=True)
     relation = models.CharField(
-        _("与户主关系"), max_length=12, choices=Relation.choices, default=Relation.OTHER
+        _("与户主关系"), max_length=16, choices=Relation.choices, default=Relation.OTHER
     )
     status = models.CharField(
         _("居住状态"),

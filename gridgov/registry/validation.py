@@ -5,6 +5,7 @@ the field and saying how to fix it. Nothing here touches the database.
 """
 
 import datetime
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ from django.utils.translation import override
 from stdnum.cn import ric
 
 from gridgov.registry.choices import (
-    ETHNICITIES,
     CareTag,
     HouseholdKind,
     Relation,
@@ -26,23 +26,28 @@ from gridgov.registry.choices import (
     Sex,
     SpecialTag,
 )
+from gridgov.registry.vocabulary import (
+    AMBIGUOUS_ETHNIC,
+    AMBIGUOUS_RELATIONS,
+    ETHNIC_WORDS,
+    GB4761,
+    RELATION_WORDS,
+    SEX_NOT_STATED,
+    SEX_WORDS,
+)
 
 # Full-width digits and letters (what Chinese input methods often produce) to ASCII.
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ＸｘＬｌ－＋（）", "0123456789XxLl-+()")
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b]+")
 # Characters NFKC changes that people type: full-width forms, odd spaces, compatibility digits.
 _NEEDS_NFKC = re.compile(r"[\s\u00a0-\u00ff\u2000-\u206f\u2460-\u24ff\u3000\uff00-\uffef]")
+# A remark in brackets after a value: "男（M）", "汉族(汉)".
+_BRACKETED = re.compile(r"[(（\[【].*?[)）\]】]")
 # "1.50102E+17": what a spreadsheet shows for an 18-digit number stored as a number.
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
-_SEX_LABELS = {
-    "男": Sex.MALE,
-    "女": Sex.FEMALE,
-    "m": Sex.MALE,
-    "f": Sex.FEMALE,
-    "male": Sex.MALE,
-    "female": Sex.FEMALE,
-}
 MIN_BIRTH_YEAR = 1900
+# What to do about an ID number a spreadsheet kept as a number (it has lost its last digits).
+TEXT_FORMAT_FIX = "此列请设为文本格式后重新填写"
 
 
 def to_halfwidth(value: str) -> str:
@@ -99,8 +104,7 @@ def parse_id_number(raw: Any, *, field: str = "id_number", today: datetime.date 
     if _SCIENTIFIC.match(text):
         raise _fail(
             field,
-            f"身份证号显示为科学计数法（{text}），后几位数字已经丢失；"
-            "请把该列设为“文本”格式后重新输入完整的 18 位号码",
+            f"身份证号显示为科学计数法（{text}），后几位数字已经丢失，无法恢复；{TEXT_FORMAT_FIX}",
         )
     if len(text) == 15:
         if not text.isdigit():
@@ -155,34 +159,149 @@ def parse_date(raw: Any, *, field: str = "birth_date") -> datetime.date | None:
 
 
 def parse_sex(raw: Any, *, field: str = "sex") -> str:
-    if raw is None:
+    """男/女 and what sheets write for them: 男性, 女士, M, the GB/T 2261.1 codes 1 and 2; "未知"
+    and the like mean not stated (blank)."""
+    if raw is None or isinstance(raw, bool):
         return ""
-    text = to_halfwidth(str(raw)).strip()
-    if not text:
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = _BRACKETED.sub("", to_halfwidth(str(raw))).strip().lower()
+    if not text or text in SEX_NOT_STATED:
         return ""
-    if text in Sex.values:
-        return text
-    sex = _SEX_LABELS.get(text.lower())
+    sex = SEX_WORDS.get(text)
     if sex is None:
         raise _fail(field, f"性别“{raw}”无法识别，请填“男”或“女”")
     return sex
 
 
 def check_against_id(id_number: IdNumber, *, birth_date: datetime.date | None = None, sex: str = "") -> None:
-    """What was typed must agree with what the ID number encodes; the error names the field."""
+    """What was typed must agree with what the ID number encodes; each error names its own field
+    (a wrong sex is reported under 性别, a wrong birth date under 出生日期, both if both are)."""
+    errors: dict[str, str] = {}
     if birth_date is not None and birth_date != id_number.birth_date:
-        raise _fail(
-            "birth_date",
+        errors["birth_date"] = (
             f"出生日期 {birth_date:%Y-%m-%d} 与身份证号不符（身份证号显示 "
-            f"{id_number.birth_date:%Y-%m-%d}）；请核对出生日期或身份证号",
+            f"{id_number.birth_date:%Y-%m-%d}）；请核对出生日期或身份证号"
         )
     if sex and sex != id_number.sex:
-        labels = {value: label for label, value in _labels(Sex)[1].items()}
-        raise _fail(
-            "sex",
-            f"性别“{labels[sex]}”与身份证号不符（身份证号第 17 位表示“{labels[id_number.sex]}”）；"
-            "请核对性别或身份证号",
+        errors["sex"] = _sex_mismatch(sex, id_number)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _sex_mismatch(sex: str, id_number: IdNumber) -> str:
+    labels = {value: label for label, value in _labels(Sex)[1].items()}
+    return (
+        f"性别“{labels[sex]}”与身份证号不符（身份证号第 17 位表示“{labels[id_number.sex]}”）；"
+        "请核对性别或身份证号"
+    )
+
+
+@dataclass(frozen=True)
+class Birth:
+    """A birth date as a sheet gives it: often only year and month (出生年月: 1964.02, 1964年2月).
+
+    `months` holds more than one month when the cell cannot tell (the number 1964.10 is stored
+    as 1964.1); `day` is None when the cell gives no day.
+    """
+
+    year: int
+    months: tuple[int, ...]
+    day: int | None
+    text: str
+
+    def matches(self, date: datetime.date) -> bool:
+        if date.year != self.year:
+            return False
+        if self.months and date.month not in self.months:
+            return False
+        return self.day is None or date.day == self.day
+
+
+_BIRTH_FULL = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
+_BIRTH_MONTH = re.compile(r"(\d{4})[-/.年](\d{1,2})月?")
+_BIRTH_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})?")
+_BIRTH_YEAR = re.compile(r"(\d{4})年?")
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+def parse_birth(raw: Any, *, field: str = "birth_date", today: datetime.date | None = None) -> Birth | None:
+    """A birth cell of a spreadsheet: a date cell, a full date or only year and month as text or a
+    number (1964-02-15, 1964.02, 1964-2, 1964年2月, 196402, 1964/2/15, 19640215), or a date
+    serial number. A date cell on the 1st of a month is taken as a year and month: that is what
+    Excel makes of a typed "1964-2". None for an empty cell."""
+    if raw is None or raw == "" or isinstance(raw, bool):
+        return None
+    if isinstance(raw, datetime.datetime):
+        raw = raw.date()
+    if isinstance(raw, datetime.date):
+        day = None if raw.day == 1 else raw.day
+        return _birth(raw.year, (raw.month,), day, f"{raw:%Y-%m-%d}", field, today)
+    text = ""
+    if isinstance(raw, (int, float)):
+        if isinstance(raw, float) and not math.isfinite(raw):
+            raise _fail(field, f"出生日期“{raw}”无法识别")
+        if isinstance(raw, float) and not raw.is_integer():
+            # 1964.02 typed into a number cell; 1964.1 is January or October (1964.10).
+            year, _dot, fraction = repr(raw).partition(".")
+            if not (year.isdigit() and fraction.isdigit() and len(fraction) <= 2):
+                raise _fail(field, f"出生日期“{raw}”无法识别，请写成 1990-01-02，或只写年月如 1990.01")
+            months = (1, 10) if fraction == "1" else (int(fraction),)
+            return _birth(int(year), months, None, repr(raw), field, today)
+        number = int(raw)
+        if 10_000 <= number < 100_000:  # a date serial in a cell not formatted as a date
+            serial = _EXCEL_EPOCH + datetime.timedelta(days=number)
+            return _birth(serial.year, (serial.month,), serial.day, f"{serial:%Y-%m-%d}", field, today)
+        text = str(number)
+    else:
+        text = to_halfwidth(str(raw)).strip().removesuffix("出生").removesuffix("生")
+    shown = str(raw).strip()
+    if match := _BIRTH_FULL.fullmatch(text):
+        return _birth(int(match[1]), (int(match[2]),), int(match[3]), shown, field, today)
+    if match := _BIRTH_MONTH.fullmatch(text):
+        return _birth(int(match[1]), (int(match[2]),), None, shown, field, today)
+    if match := _BIRTH_COMPACT.fullmatch(text):
+        day = int(match[3]) if match[3] else None
+        return _birth(int(match[1]), (int(match[2]),), day, shown, field, today)
+    if match := _BIRTH_YEAR.fullmatch(text):
+        return _birth(int(match[1]), (), None, shown, field, today)
+    raise _fail(field, f"出生日期“{shown}”无法识别，请写成 1990-01-02，或只写年月如 1990.01、1990年1月")
+
+
+def _birth(
+    year: int,
+    months: tuple[int, ...],
+    day: int | None,
+    text: str,
+    field: str,
+    today: datetime.date | None,
+) -> Birth:
+    today = today or timezone.localdate()
+    if not MIN_BIRTH_YEAR <= year <= today.year:
+        raise _fail(field, f"出生日期“{text}”中的年份 {year} 不合理")
+    if any(not 1 <= month <= 12 for month in months):
+        raise _fail(field, f"出生日期“{text}”中的月份不存在")
+    if day is not None:
+        try:
+            datetime.date(year, months[0], day)
+        except ValueError:
+            raise _fail(field, f"出生日期“{text}”不存在") from None
+    return Birth(year, months, day, text)
+
+
+def check_birth_and_sex(id_number: IdNumber, *, birth: Birth | None, sex: str) -> None:
+    """A sheet's birth (perhaps only year and month) and sex against the ID number; both checked,
+    each error under its own field."""
+    errors: dict[str, str] = {}
+    if birth is not None and not birth.matches(id_number.birth_date):
+        shown = f"{id_number.birth_date:%Y-%m-%d}" if birth.day else f"{id_number.birth_date:%Y-%m}"
+        errors["birth_date"] = (
+            f"出生日期“{birth.text}”与身份证号不符（身份证号显示 {shown}）；请核对出生日期或身份证号"
         )
+    if sex and sex != id_number.sex:
+        errors["sex"] = _sex_mismatch(sex, id_number)
+    if errors:
+        raise ValidationError(errors)
 
 
 def validate_identity(
@@ -268,53 +387,29 @@ def phone_digits(raw: str) -> str:
         return re.sub(r"\D", "", to_halfwidth(raw))
 
 
-# What people write for a relation besides the labels themselves.
-_RELATION_ALIASES: dict[str, str] = {
-    "本人": Relation.HEAD,
-    "妻": Relation.SPOUSE,
-    "夫": Relation.SPOUSE,
-    "妻子": Relation.SPOUSE,
-    "丈夫": Relation.SPOUSE,
-    "子": Relation.CHILD,
-    "女": Relation.CHILD,
-    "儿子": Relation.CHILD,
-    "女儿": Relation.CHILD,
-    "父亲": Relation.PARENT,
-    "母亲": Relation.PARENT,
-    "父": Relation.PARENT,
-    "母": Relation.PARENT,
-    "孙子": Relation.GRANDCHILD,
-    "孙女": Relation.GRANDCHILD,
-    "外孙": Relation.GRANDCHILD,
-    "外孙女": Relation.GRANDCHILD,
-    "祖父": Relation.GRANDPARENT,
-    "祖母": Relation.GRANDPARENT,
-    "兄": Relation.SIBLING,
-    "弟": Relation.SIBLING,
-    "姐": Relation.SIBLING,
-    "妹": Relation.SIBLING,
-    "租客": Relation.TENANT,
-}
 _KIND_ALIASES: dict[str, str] = {
     "户籍": HouseholdKind.REGISTERED,
     "流动": HouseholdKind.NONLOCAL,
     "出租": HouseholdKind.RENTING,
 }
-_ETHNICITY_SHORT = {"汉": "汉族", "蒙": "蒙古族", "回": "回族", "满": "满族", "藏": "藏族", "维": "维吾尔族"}
-_ETHNICITY_SET = frozenset(ETHNICITIES)
 
 
 def parse_ethnicity(raw: Any, *, field: str = "ethnicity") -> str:
-    """One of the 56 groups; "蒙古" and "蒙" style short forms are accepted for the common ones."""
+    """One of the 56 groups, from its full name or what people write for it: the name without 族
+    ("蒙古"), the everyday short forms ("蒙族", "维族", "满", "朝鲜"), the GB/T 3304 code ("02")."""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = f"{raw:02d}"
     text = to_halfwidth(str(raw or "")).strip()
     if not text:
         return ""
-    if text in _ETHNICITY_SET:
-        return text
-    if text + "族" in _ETHNICITY_SET:
-        return text + "族"
-    if text in _ETHNICITY_SHORT:
-        return _ETHNICITY_SHORT[text]
+    found = ETHNIC_WORDS.get(text) or ETHNIC_WORDS.get(text.removesuffix("人"))
+    if found:
+        return found
+    if text in AMBIGUOUS_ETHNIC:
+        first, second = AMBIGUOUS_ETHNIC[text]
+        raise _fail(field, f"民族“{raw}”可能是{first}，也可能是{second}；请写全称")
     raise _fail(field, f"民族“{raw}”不在 56 个民族之中，请填写如“汉族”“蒙古族”“回族”")
 
 
@@ -340,13 +435,38 @@ def _choice(raw: Any, choices: Any, *, field: str, what: str) -> str:
     raise _fail(field, f"{what}“{raw}”无效，可选：{allowed}")
 
 
+# "长子", "二女儿", "小儿子", "大孙女": an order word before a child or grandchild.
+_ORDERED_CHILD = re.compile(r"(?:独生|[长次大二三四五六七八九十小幼老])(子|女|儿|儿子|女儿|孙|孙子|孙女)")
+
+
 def parse_relation(raw: Any, *, field: str = "relation") -> str:
+    """Relation to the head, as the household register writes it (any term or code of GB/T 4761,
+    "长子", "儿媳", "外孙女", "22") or as people say it ("老伴", "二女儿", "姥姥")."""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = f"{raw:02d}"
     text = to_halfwidth(str(raw or "")).strip()
     if not text:
         return Relation.OTHER
-    if text in _RELATION_ALIASES:
-        return _RELATION_ALIASES[text]
-    return _choice(text, Relation, field=field, what="与户主关系")
+    values, by_label, allowed, _order = _labels(Relation)
+    if text in values:
+        return text
+    if text in by_label:
+        return by_label[text]
+    for candidate in (text, re.sub(r"^(户主|本人)(的|之)", "", text)):
+        if candidate in GB4761:
+            return GB4761[candidate][1]
+        if candidate in RELATION_WORDS:
+            return RELATION_WORDS[candidate]
+        if candidate in AMBIGUOUS_RELATIONS:
+            raise _fail(field, AMBIGUOUS_RELATIONS[candidate])
+        if match := _ORDERED_CHILD.fullmatch(candidate):
+            return Relation.GRANDCHILD if "孙" in match[1] else Relation.CHILD
+    raise _fail(
+        field,
+        f"与户主关系“{raw}”无法识别；可填户口簿上的称谓（如“长子”“儿媳”“外孙女”）或：{allowed}",
+    )
 
 
 def parse_household_kind(raw: Any, *, field: str = "kind") -> str:
@@ -398,8 +518,26 @@ def parse_special_tags(raw: Any, *, field: str = "special_tags") -> list[str]:
     return _tags(raw, SpecialTag, field=field, what="特殊人群标签")
 
 
+# What people put between the parts of a minority or foreign name instead of "·" (U+00B7):
+# bullets, katakana and half-width middle dots, full stops, and look-alike dots.
+_NAME_DOTS = re.compile(r"\s*[·•・･‧∙⋅●◦ㆍ。.．]+\s*")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
 def parse_name(raw: Any, *, field: str = "name") -> str:
-    text = unicodedata.normalize("NFKC", str(raw or "")).strip()
+    """A person's name, normalised: "阿依古丽•买买提", "阿依古丽.买买提" and "阿依古丽　买买提"
+    become "阿依古丽·买买提"; a space a sheet put inside a Chinese name to align it ("张　伟")
+    is removed."""
+    text = unicodedata.normalize("NFKC", str(raw or "")).replace("\u200b", "").strip()
+    if _CJK.search(text):
+        text = _NAME_DOTS.sub("·", text).strip("·").strip()
+        parts = text.split()
+        if len(parts) > 1:
+            joined = "".join(parts)
+            # A Chinese name has two to four characters (复姓 included); longer ones whose parts
+            # are all longer than one character are transliterated names in parts.
+            short = len(joined.replace("·", "")) <= 4 or min(len(p) for p in parts) == 1
+            text = joined if short else "·".join(parts)
     text = re.sub(r"\s+", " ", text)
     if not text:
         raise _fail(field, "姓名不能为空")

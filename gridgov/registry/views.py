@@ -17,7 +17,7 @@ from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import can, scope_of
 from gridgov.hierarchy import selectors as hierarchy_selectors
 from gridgov.hierarchy.models import Level, Node
-from gridgov.registry import excel, exports, selectors, services
+from gridgov.registry import excel, exports, importing, selectors, services
 from gridgov.registry.forms import HouseholdForm, ImportForm, LifeEventForm, ResidentForm, add_service_errors
 from gridgov.registry.models import Household, Resident
 from gridgov.registry.rules import may_see_special
@@ -496,9 +496,9 @@ def import_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            grid = excel.grid_for_import(request.user, form.cleaned_data["grid"])
-            report = excel.import_upload(upload, grid=grid, user=request.user, commit=commit)
-        except excel.ExcelFileError as exc:
+            grid = importing.grid_for_import(request.user, form.cleaned_data["grid"])
+            report = importing.import_upload(upload, grid=grid, user=request.user, commit=commit)
+        except importing.ExcelFileError as exc:
             file_error = exc.message
         if report is not None and report.committed:
             messages.success(
@@ -507,8 +507,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
             )
             return redirect("registry:node", node_id=grid.pk)
         if report is not None and not report.errors:
-            excel.discard_pending(pending.get("token", ""))
-            pending = {"token": excel.keep_pending(upload), "grid": grid.code, "name": upload.name}
+            importing.discard_pending(pending.get("token", ""))
+            pending = {"token": importing.keep_pending(upload), "grid": grid.code, "name": upload.name}
             request.session[PENDING_KEY] = pending
     elif request.method == "POST" and "file" in form.errors:
         file_error = " ".join(str(e) for e in form.errors["file"])
@@ -532,15 +532,15 @@ PENDING_KEY = "registry_import_pending"
 
 def _commit_pending(request: HttpRequest, pending: dict[str, str], grids: Any) -> HttpResponse:
     token = request.POST.get("pending", "")
-    path = excel.pending_file(token) if token == pending.get("token") else None
+    path = importing.pending_file(token) if token == pending.get("token") else None
     if path is None:
         messages.error(request, _("待导入的文件已过期，请重新选择文件并检查"))
         return redirect("registry:import")
-    grid = excel.grid_for_import(request.user, pending["grid"])
-    report = excel.import_path(
+    grid = importing.grid_for_import(request.user, pending["grid"])
+    report = importing.import_path(
         path, grid=grid, commit=True, user=request.user, source_name=pending.get("name", "")
     )
-    excel.discard_pending(token)
+    importing.discard_pending(token)
     request.session.pop(PENDING_KEY, None)
     if report.committed:
         messages.success(

@@ -64,13 +64,13 @@ def test_bad_rows_listed_and_nothing_stored(tmp_path, new_id, building1, grid1):
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(CommandError):
         call_command("import", path, grid=grid1.code, stdout=out, stderr=err)
-    assert "第 3 行 · 身份证号" in err.getvalue()
-    assert "第 3 行 · 电话" in err.getvalue()
+    assert "第 3 行 · 身份证号（F列）" in err.getvalue()
+    assert "第 3 行 · 电话（H列）" in err.getvalue()
 
 
 def test_non_excel_and_missing_file(tmp_path, grid1):
     text = tmp_path / "list.xlsx"
-    text.write_text("姓名,身份证号\n张三,1\n", encoding="utf-8")
+    text.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\xff")
     with pytest.raises(CommandError) as exc:
         call(str(text), grid=grid1.code)
     assert "不是 Excel" in str(exc.value)
