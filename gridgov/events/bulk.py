@@ -24,6 +24,7 @@ from gridgov.accounts.models import RoleAssignment
 from gridgov.accounts.roles import Role
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
+from gridgov.core.dbstats import analyze
 from gridgov.core.seeding import SeedContext, secondary_indexes
 from gridgov.events.models import OPEN_STATES, Category, Event, Organisation, State, TimeBasis
 from gridgov.hierarchy import paths
@@ -357,8 +358,7 @@ def seed_city_events(ctx: SeedContext, count: int = CITY_EVENTS, now: datetime |
         with connection.cursor() as cursor:
             for _name, sql in ctx.track(indexes, "事件索引", len(indexes)):
                 cursor.execute(sql)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE" if connection.vendor == "sqlite" else f"ANALYZE {Event._meta.db_table}")
+    analyze(Event)
     seconds = time.monotonic() - started
     record(
         Action.COMMAND,

@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
+from gridgov.core.dbstats import analyze
 from gridgov.core.seeding import SeedContext, db_value, insert_rows
 from gridgov.hierarchy import hohhot, paths
 from gridgov.hierarchy.models import DedicatedKind, GridKind, Level, Node, PoliceBeat
@@ -297,6 +298,7 @@ def seed(ctx: SeedContext) -> None:
         f"{building_count} buildings, {len(beats)} police beats",
     )
     ctx.shared.update(city=city, counties=counties, townships=townships, communities=communities, grids=grids)
+    analyze(Node, PoliceBeat)  # the steps after this one look buildings up by parent and level
     ctx.say(
         f"[green]Hierarchy:[/green] {len(counties)} counties, {len(townships)} townships, "
         f"{len(communities)} communities, {len(grids)} grids"

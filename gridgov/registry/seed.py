@@ -41,6 +41,7 @@ from rich.progress import (
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core import crypto
+from gridgov.core.dbstats import analyze
 from gridgov.core.names import mongolian_name, resident_name, surname
 from gridgov.core.seeding import SeedContext, secondary_indexes
 from gridgov.hierarchy.models import Level, Node
@@ -864,6 +865,7 @@ def seed(ctx: SeedContext) -> None:
             writer.write(builder.rows(families))
             _reset_sequences()
             _record(ctx, writer, started)
+    analyze(Household, Resident, index.SearchDoc)
     ctx.say(
         f"[green]Registry:[/green] {writer.household_count:,} households, {writer.resident_count:,} residents, "
         f"keyword index built ({time.monotonic() - started:.0f} s)"

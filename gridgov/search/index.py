@@ -27,9 +27,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Q
 
+from gridgov.core.dbstats import analyze
 from gridgov.hierarchy.models import Level, Node
 from gridgov.hierarchy.paths import PATH_END
-from gridgov.search.models import household_doc_id, resident_doc_id
+from gridgov.search.models import SearchDoc, household_doc_id, resident_doc_id
 from gridgov.search.tokens import Alternative, BulkTokenizer, household_tokens, resident_tokens
 
 # Cumulative path lengths: city 6, county 12, township 24, community 36, grid 51, building 69.
@@ -209,6 +210,7 @@ def rebuild_all(progress: Callable[[int], None] | None = None, batch: int = 2000
                 written += len(chunk)
                 if progress:
                     progress(len(chunk))
+        analyze(SearchDoc)
     return written
 
 
@@ -273,6 +275,7 @@ def bulk_loading(rebuild: Iterable[str] = ()) -> Iterator[Callable[[Iterable[Doc
                 cursor.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 4)")
                 for statement in extra:
                     cursor.execute(statement)
+            analyze(SearchDoc)
         else:
             build_pg_indexes(pg_index_statements() + extra)
 
@@ -334,8 +337,7 @@ def build_pg_indexes(statements: list[str], memory: str = "512MB") -> None:
         thread.join()
     if errors:
         raise errors[0]
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE search_searchdoc")
+    analyze(SearchDoc)
 
 
 # --- querying ----------------------------------------------------------------------------------

@@ -12,22 +12,14 @@ from gridgov.registry.models import Household, LifeEvent, Resident
 from gridgov.search.index import reindex_households
 from gridgov.search.models import SearchDoc, household_doc_id, resident_doc_id
 from gridgov.search.selectors import search
+from tests.registry import sheetfiles
 
 HEADER = ["楼栋编码", "单元", "室", "户类型", "姓名", "身份证号", "与户主关系", "电话", "民族", "关爱标签"]
 
 
 def xlsx(rows, header=HEADER, before=()):
     """An .xlsx with optional rows above the header (titles, merged group headers)."""
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in before:
-        sheet.append(row)
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return sheetfiles.xlsx(rows, header, before)
 
 
 def run(content, grid, user, commit=False, name="test.xlsx"):
@@ -495,3 +487,238 @@ def test_api_import_bad_files(api, grid1, node):
         {"grid": node("老缸房社区第一网格").code, "file": SimpleUploadedFile("x.xlsx", b"PK\x03\x04")},
     )
     assert response.status_code == 404
+
+
+# --- a township clerk's real sheet --------------------------------------------------------------
+
+CLERK_HEADER = [
+    "序号",
+    "楼号",
+    "单元",
+    "户号",
+    "姓名",
+    "性别（男/女）",
+    "民族（族别）",
+    "出生年月",
+    "公民身份号码",
+    "与户主关系",
+    "联系电话（手机）",
+    "文化程度",
+]
+
+
+def clerk_rows(new_id):
+    """One family as a clerk keeps it: 4#楼, 出生年月 as 1964.02, 女性, 蒙族, 长子/儿媳/孙女, a
+    bullet in a name, a full-width space aligning a two-character name, merged address cells."""
+    head = new_id("19640215")
+    wife = new_id("19660310", female=True)
+    son = new_id("19880101")
+    daughter_in_law = new_id("19890505", female=True)
+    granddaughter = new_id("20150601", female=True)
+    return [
+        [1, "4#楼", 2, 501, "巴特尔", "男性", "蒙族", 1964.02, head, "户主", 13947112345, "高中"],
+        [2, "", "", "", "乌云•其其格", "女性", "蒙古", "1966.03", wife, "妻", "", "初中"],
+        [3, "", "", "", "巴　图", "男", "蒙族", "1988年1月", son, "长子", "", "大学"],
+        [4, "", "", "", "阿依古丽．买买提", "女", "维族", "1989-5", daughter_in_law, "儿媳", "", "大学"],
+        [5, "", "", "", "娜仁", "女", "蒙族", "2015.06", granddaughter, "孙女", "", ""],
+    ], {"head": head, "son": son, "daughter_in_law": daughter_in_law}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [
+        (lambda rows, header: sheetfiles.xlsx(rows, header), "clerk.xlsx"),
+        (sheetfiles.xls, "clerk.xls"),
+        (sheetfiles.ods, "clerk.ods"),
+        (lambda rows, header: sheetfiles.csv_bytes(rows, header, encoding="utf-8-sig"), "clerk.csv"),
+        (lambda rows, header: sheetfiles.csv_bytes(rows, header, encoding="gb18030"), "clerk-gbk.csv"),
+    ],
+)
+def test_a_clerks_real_sheet_in_every_format(user, new_id, grid1, fmt, name):
+    rows, ids = clerk_rows(new_id)
+    content = fmt(rows, CLERK_HEADER)
+    report = run(content, grid1, user("gaobo"), name=name)
+    assert report.errors == [], report.errors
+    assert [(n.column, n.message) for n in report.notices] == [("文化程度（L列）", "未识别的列，将被忽略")]
+    assert (report.rows, report.households, report.residents) == (5, 1, 5)
+    assert not Resident.objects.filter(id_number_hash=pii.id_number_hash(ids["head"])).exists()  # dry run
+    report = run(content, grid1, user("gaobo"), commit=True, name=name)
+    assert report.committed, report.errors
+    head = Resident.objects.get(id_number_hash=pii.id_number_hash(ids["head"]))
+    household = head.household
+    assert (household.building.name, household.unit, household.room) == ("4号楼", "2", "501")
+    assert household.head_id == head.pk
+    members = {r.name: r for r in Resident.objects.filter(household=household)}
+    assert set(members) == {"巴特尔", "乌云·其其格", "巴图", "阿依古丽·买买提", "娜仁"}
+    assert {r.ethnicity for n, r in members.items() if n != "阿依古丽·买买提"} == {"蒙古族"}
+    assert members["阿依古丽·买买提"].ethnicity == "维吾尔族"
+    assert members["巴图"].relation == "child"
+    assert members["阿依古丽·买买提"].relation == "child_in_law"
+    assert members["娜仁"].relation == "grandchild"
+    assert members["乌云·其其格"].sex == "F"
+    assert pii.resident_phone_of(head) == "13947112345"
+
+
+def test_every_problem_of_a_row_under_its_own_column(user, new_id, grid1):
+    """Sex wrong, birth month wrong, ethnicity unknown, phone too short, relation unknown: five
+    problems of one row, each named by the clerk's header and letter; the row below is fine
+    but nothing is stored."""
+    man = new_id("19640215")
+    rows = [
+        [1, "4#", 2, 502, "巴特尔", "女", "火星族", "1964.03", man, "邻居", 123, ""],
+        [2, "4#", 2, 503, "其其格", "女", "蒙族", "1970.01", new_id("19700101", female=True), "户主", "", ""],
+    ]
+    report = run(sheetfiles.xlsx(rows, CLERK_HEADER), grid1, user("gaobo"), commit=True)
+    assert not report.committed
+    found = errors_by_row(report)
+    assert set(found) == {2}
+    by_column = {e.column: e for e in found[2]}
+    assert set(by_column) == {
+        "性别（男/女）（F列）",
+        "民族（族别）（G列）",
+        "出生年月（H列）",
+        "与户主关系（J列）",
+        "联系电话（手机）（K列）",
+    }
+    assert "身份证号第 17 位表示“男”" in by_column["性别（男/女）（F列）"].problem
+    assert "1964-02" in by_column["出生年月（H列）"].problem
+    assert all(e.fix for e in found[2])
+    assert not Resident.objects.filter(name="其其格", household__room="503").exists()
+
+
+@pytest.mark.parametrize(
+    "building", ["4#楼", "4#", "4幢", "4栋", "4号楼", "4号", "4座", "４＃楼", 4, 4.0, "惠民小区4号楼"]
+)
+def test_building_spellings(user, new_id, grid1, building):
+    rows = [[building, "8", "801", "", "某人", new_id(), "", "", "", ""]]
+    report = run(xlsx(rows), grid1, user("gaobo"))
+    assert report.errors == [], report.errors
+    assert report.households == 1
+
+
+@pytest.mark.parametrize(
+    "address", ["4号楼2单元501室", "4#2-501", "4-2-501", "4栋2单元501", "惠民小区4幢2单元501"]
+)
+def test_one_cell_holding_building_unit_and_room(user, new_id, grid1, address):
+    header = ["住址", "姓名", "身份证号"]
+    number = new_id()
+    report = run(sheetfiles.xlsx([[address, "某人", number]], header), grid1, user("gaobo"), commit=True)
+    assert report.committed, report.errors
+    household = Resident.objects.get(id_number_hash=pii.id_number_hash(number)).household
+    assert (household.building.name, household.unit, household.room) == ("4号楼", "2", "501")
+    # The same in the building column, with unit and room left empty.
+    number = new_id()
+    rows = [[address.replace("501", "502"), "", "", "", "某人", number, "", "", "", ""]]
+    report = run(xlsx(rows), grid1, user("gaobo"), commit=True)
+    assert report.committed, report.errors
+    household = Resident.objects.get(id_number_hash=pii.id_number_hash(number)).household
+    assert (household.unit, household.room) == ("2", "502")
+
+
+def test_unreadable_address_is_reported_under_its_column(user, new_id, grid1):
+    report = run(
+        sheetfiles.xlsx([["惠民路12号", "某人", new_id()]], ["现住址", "姓名", "身份证号"]),
+        grid1,
+        user("gaobo"),
+    )
+    assert len(report.errors) == 1, report.errors
+    (error,) = report.errors
+    assert error.column == "现住址（A列）"
+    assert "惠民路12号" in error.problem
+
+
+def test_unknown_columns_listed_and_their_data_not_stored(user, new_id, grid1, building1):
+    header = [*HEADER, "政治面貌", "", "年龄"]
+    rows = [[building1.code, "9", "901", "", "某人", new_id(), "", "", "", "", "党员", "备用数据", 44]]
+    report = run(xlsx(rows, header=header), grid1, user("gaobo"))
+    assert report.errors == []
+    assert [(n.column, n.message) for n in report.notices] == [
+        ("政治面貌（K列）", "未识别的列，将被忽略"),
+        ("年龄（M列）", "年龄按身份证号计算，此列不导入"),
+        ("L列", "此列没有列名，其中的内容将被忽略；请填上列名"),
+    ]
+
+
+def test_column_numbers_row_and_template_example_row(user, new_id, grid1, building1):
+    rows = [
+        list(range(1, 12)),  # government forms number their columns under the header
+        [building1.code, "9", "902", "", "张伟", new_id(), "户主", "", "", "", "示例行，导入前请删除"],
+    ]
+    report = run(xlsx(rows, header=[*HEADER, "备注"]), grid1, user("gaobo"))
+    assert report.rows == 1
+    assert len(report.errors) == 1, report.errors
+    (error,) = report.errors
+    assert error.row == 3
+    assert error.column == "备注（K列）"
+    assert "示例行" in error.problem
+
+
+def test_several_sheets_each_imported_and_errors_name_the_sheet(user, new_id, grid1, building1):
+    content = sheetfiles.xlsx(
+        None,
+        sheets={
+            "1号楼": (HEADER, [[building1.code, "7", "7101", "", "甲", new_id(), "户主", "", "", ""]], ()),
+            "2号楼": (HEADER, [["2号楼", "7", "7101", "", "乙", "123", "户主", "", "", ""]], ()),
+            "说明": (None, [["本表由社区填报"]], ()),
+        },
+    )
+    report = run(content, grid1, user("gaobo"), commit=True)
+    assert report.sheets == ["1号楼", "2号楼"]
+    assert len(report.errors) == 1, report.errors
+    (error,) = report.errors
+    assert (error.sheet, error.row, error.column) == ("2号楼", 2, "身份证号（F列）")
+    assert [(n.sheet, n.message) for n in report.notices] == [("说明", "此工作表中没有找到表头，未导入")]
+    assert not report.committed
+    assert not Resident.objects.filter(name="甲").exists()  # all or nothing across sheets
+
+
+def test_duplicate_across_sheets_names_the_other_sheet(user, new_id, grid1, building1):
+    number = new_id()
+    content = sheetfiles.xlsx(
+        None,
+        sheets={
+            "一": (HEADER, [[building1.code, "1", "101", "", "甲", number, "", "", "", ""]], ()),
+            "二": (HEADER, [[building1.code, "1", "102", "", "甲", number, "", "", "", ""]], ()),
+        },
+    )
+    report = run(content, grid1, user("gaobo"))
+    assert len(report.errors) == 1, report.errors
+    (error,) = report.errors
+    assert error.sheet == "二"
+    assert "工作表“一”第 2 行" in error.problem
+
+
+def test_api_lists_notices_and_columns_with_letters(api, new_id, grid1):
+    rows, _ids = clerk_rows(new_id)
+    rows[0][5] = "女"
+    rows[1][4] = "乌云·其其格"  # GBK has the middle dot, not the bullet
+    upload = SimpleUploadedFile("clerk.csv", sheetfiles.csv_bytes(rows, CLERK_HEADER, encoding="gbk"))
+    response = api("gaobo").post("/api/v1/registry/imports", {"grid": grid1.code, "file": upload})
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["notices"] == [
+        {"sheet": "clerk", "column": "文化程度（L列）", "message": "未识别的列，将被忽略"}
+    ]
+    (error,) = data["errors"]
+    assert (error["row"], error["column"]) == (2, "性别（男/女）（F列）")
+
+
+def test_import_page_takes_an_old_xls_and_shows_ignored_columns(login, new_id, grid1):
+    rows, ids = clerk_rows(new_id)
+    client = login("gaobo")
+    response = client.post(
+        reverse("registry:import"),
+        {
+            "grid": grid1.code,
+            "commit": "0",
+            "file": SimpleUploadedFile("clerk.xls", sheetfiles.xls(rows, CLERK_HEADER)),
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "未识别的列，将被忽略" in body
+    assert "文化程度（L列）" in body
+    token = response.context["pending"]["token"]
+    response = client.post(reverse("registry:import"), {"pending": token})
+    assert response.status_code == 302
+    assert Resident.objects.filter(id_number_hash=pii.id_number_hash(ids["son"])).exists()

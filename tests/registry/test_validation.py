@@ -7,7 +7,9 @@ from stdnum.cn import ric
 from gridgov.registry.choices import ETHNICITIES
 from gridgov.registry.validation import (
     check_against_id,
+    check_birth_and_sex,
     convert_15_to_18,
+    parse_birth,
     parse_care_tags,
     parse_date,
     parse_ethnicity,
@@ -141,8 +143,9 @@ def test_parse_sex():
     assert parse_sex("男") == "M"
     assert parse_sex("F") == "F"
     assert parse_sex("") == ""
+    assert parse_sex("未知") == ""  # not stated: the ID number says
     with pytest.raises(ValidationError):
-        parse_sex("未知")
+        parse_sex("男女")
 
 
 @pytest.mark.parametrize(
@@ -221,7 +224,7 @@ def test_choices_accept_labels_and_aliases():
 
 
 def test_names_and_rooms():
-    assert parse_name("  乌云  其其格 ") == "乌云 其其格"
+    assert parse_name("  乌云  其其格 ") == "乌云·其其格"
     with pytest.raises(ValidationError):
         parse_name("   ")
     with pytest.raises(ValidationError):
@@ -230,3 +233,232 @@ def test_names_and_rooms():
     assert parse_unit_room(301.0, field="room", what="室") == "301"
     with pytest.raises(ValidationError):
         parse_unit_room("x" * 11, field="room", what="室")
+
+
+# --- what clerks write --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("男性", "M"),
+        ("女性", "F"),
+        ("女士", "F"),
+        ("男的", "M"),
+        (" 女 ", "F"),
+        ("Ｍ", "M"),
+        ("female", "F"),
+        ("男（M）", "M"),
+        (1, "M"),
+        (2.0, "F"),
+        ("2", "F"),
+        ("不详", ""),
+        (None, ""),
+    ],
+)
+def test_sex_as_sheets_write_it(raw, expected):
+    assert parse_sex(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "year", "months", "day"),
+    [
+        ("1964.02", 1964, (2,), None),
+        ("1964.2", 1964, (2,), None),
+        ("1964-2", 1964, (2,), None),
+        ("1964/02", 1964, (2,), None),
+        ("1964年2月", 1964, (2,), None),
+        ("1964年02月", 1964, (2,), None),
+        ("１９６４年２月", 1964, (2,), None),
+        ("196402", 1964, (2,), None),
+        ("1964年2月15日", 1964, (2,), 15),
+        ("1964-02-15", 1964, (2,), 15),
+        ("19640215", 1964, (2,), 15),
+        ("1964.2.15", 1964, (2,), 15),
+        (1964.02, 1964, (2,), None),  # typed into a number cell
+        (1964.12, 1964, (12,), None),
+        (1964.1, 1964, (1, 10), None),  # 1964.10 as a number is 1964.1: January or October
+        (196402, 1964, (2,), None),
+        (19640215.0, 1964, (2,), 15),
+        (datetime.date(1964, 2, 15), 1964, (2,), 15),
+        (datetime.datetime(1964, 2, 1), 1964, (2,), None),  # noqa: DTZ001  Excel's "1964-2"
+        (23423, 1964, (2,), 16),  # a date serial in a cell not formatted as a date
+        ("1964", 1964, (), None),
+    ],
+)
+def test_birth_as_year_and_month(raw, year, months, day):
+    birth = parse_birth(raw)
+    assert (birth.year, birth.months, birth.day) == (year, months, day)
+
+
+@pytest.mark.parametrize(
+    "raw", ["1964.13", "1964-00", "1964年2月30日", "1800.01", "2999-01", "六四年", "1964.123", "abc"]
+)
+def test_birth_nonsense_refused(raw):
+    with pytest.raises(ValidationError) as exc:
+        parse_birth(raw)
+    assert "出生日期" in message(exc, "birth_date")
+
+
+def test_birth_and_sex_both_checked_each_under_its_own_field():
+    parsed = parse_id_number(MALE)  # 1990-01-01, male
+    check_birth_and_sex(parsed, birth=parse_birth("1990.01"), sex="M")
+    check_birth_and_sex(parsed, birth=parse_birth(1990.1), sex="")  # January or October
+    check_birth_and_sex(parsed, birth=parse_birth(datetime.date(1990, 1, 1)), sex="")
+    with pytest.raises(ValidationError) as exc:
+        check_birth_and_sex(parsed, birth=parse_birth("1990.02"), sex="F")
+    assert set(exc.value.message_dict) == {"birth_date", "sex"}
+    assert "1990-01" in message(exc, "birth_date")
+    assert "性别“女”" in message(exc, "sex")
+    with pytest.raises(ValidationError) as exc:
+        check_birth_and_sex(parsed, birth=None, sex="F")
+    assert set(exc.value.message_dict) == {"sex"}
+    # A typed full date must agree to the day.
+    with pytest.raises(ValidationError):
+        check_birth_and_sex(parsed, birth=parse_birth("1990-01-02"), sex="")
+
+
+def test_check_against_id_reports_both_fields():
+    parsed = parse_id_number(MALE)
+    with pytest.raises(ValidationError) as exc:
+        check_against_id(parsed, birth_date=datetime.date(1991, 1, 1), sex="F")
+    assert set(exc.value.message_dict) == {"birth_date", "sex"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("蒙族", "蒙古族"),
+        ("蒙", "蒙古族"),
+        ("回族", "回族"),
+        ("回", "回族"),
+        ("满族", "满族"),
+        ("满", "满族"),
+        ("维族", "维吾尔族"),
+        ("维吾尔", "维吾尔族"),
+        ("朝鲜族", "朝鲜族"),
+        ("朝鲜", "朝鲜族"),
+        ("哈族", "哈萨克族"),
+        ("柯族", "柯尔克孜族"),
+        ("达斡尔", "达斡尔族"),
+        ("鄂温克", "鄂温克族"),
+        ("鄂伦春", "鄂伦春族"),
+        ("土家", "土家族"),
+        ("俄罗斯", "俄罗斯族"),
+        ("汉族人", "汉族"),
+        ("汉族(汉)", None),
+        ("02", "蒙古族"),
+        (3, "回族"),
+        ("５６", "基诺族"),
+    ],
+)
+def test_ethnic_short_forms(raw, expected):
+    if expected is None:
+        with pytest.raises(ValidationError):
+            parse_ethnicity(raw)
+    else:
+        assert parse_ethnicity(raw) == expected
+
+
+def test_every_group_by_full_name_without_zu_and_code():
+    for position, name in enumerate(ETHNICITIES, start=1):
+        assert parse_ethnicity(name) == name
+        assert parse_ethnicity(name.removesuffix("族")) == name
+        assert parse_ethnicity(f"{position:02d}") == name
+
+
+@pytest.mark.parametrize(
+    ("raw", "both"), [("鄂族", ("鄂温克族", "鄂伦春族")), ("塔族", ("塔吉克族", "塔塔尔族"))]
+)
+def test_ambiguous_ethnic_short_forms_name_both(raw, both):
+    with pytest.raises(ValidationError) as exc:
+        parse_ethnicity(raw)
+    assert all(name in message(exc, "ethnicity") for name in both)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("本人", "head"),
+        ("户主", "head"),
+        ("长子", "child"),
+        ("次子", "child"),
+        ("三子", "child"),
+        ("长女", "child"),
+        ("次女", "child"),
+        ("独生子", "child"),
+        ("养女", "child"),
+        ("继子", "child"),
+        ("二儿子", "child"),
+        ("小女儿", "child"),
+        ("儿媳", "child_in_law"),
+        ("女婿", "child_in_law"),
+        ("孙子", "grandchild"),
+        ("孙女", "grandchild"),
+        ("外孙子", "grandchild"),
+        ("外孙女", "grandchild"),
+        ("曾孙女", "grandchild"),
+        ("外孙媳妇", "grandchild"),
+        ("大孙子", "grandchild"),
+        ("父亲", "parent"),
+        ("母亲", "parent"),
+        ("继母", "parent"),
+        ("公公", "parent_in_law"),
+        ("岳母", "parent_in_law"),
+        ("祖母", "grandparent"),
+        ("外祖父", "grandparent"),
+        ("姥姥", "grandparent"),
+        ("兄", "sibling"),
+        ("妹妹", "sibling"),
+        ("嫂", "sibling_in_law"),
+        ("姐夫", "sibling_in_law"),
+        ("侄子", "relative"),
+        ("外甥女", "relative"),
+        ("表姐妹", "relative"),
+        ("其他亲属", "relative"),
+        ("非亲属", "other"),
+        ("老伴", "spouse"),
+        ("妻", "spouse"),
+        ("户主之子", "child"),
+        ("22", "child"),
+        (38, "child_in_law"),
+        ("租客", "tenant"),
+        ("儿媳/女婿", "child_in_law"),
+        ("child_in_law", "child_in_law"),
+    ],
+)
+def test_relation_as_the_household_register_writes_it(raw, expected):
+    assert parse_relation(raw) == expected
+
+
+def test_ambiguous_and_unknown_relations_refused_with_the_way_out():
+    with pytest.raises(ValidationError) as exc:
+        parse_relation("媳妇")
+    assert "配偶" in message(exc, "relation")
+    assert "儿媳" in message(exc, "relation")
+    with pytest.raises(ValidationError) as exc:
+        parse_relation("邻居")
+    assert "长子" in message(exc, "relation")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("阿依古丽•买买提", "阿依古丽·买买提"),
+        ("阿依古丽・买买提", "阿依古丽·买买提"),
+        ("阿依古丽.买买提", "阿依古丽·买买提"),
+        ("阿依古丽．买买提", "阿依古丽·买买提"),
+        ("阿依古丽･买买提", "阿依古丽·买买提"),
+        ("阿依古丽 · 买买提", "阿依古丽·买买提"),
+        ("阿依古丽　买买提", "阿依古丽·买买提"),
+        ("阿依古丽··买买提", "阿依古丽·买买提"),
+        ("·阿依古丽·买买提·", "阿依古丽·买买提"),
+        ("张　伟", "张伟"),
+        ("张 小 明", "张小明"),
+        ("欧阳 娜娜", "欧阳娜娜"),
+        ("王\u200b芳", "王芳"),
+        ("John Smith", "John Smith"),
+    ],
+)
+def test_name_separators_normalised(raw, expected):
+    assert parse_name(raw) == expected
