@@ -51,14 +51,31 @@ def test_the_seed_leaves_every_table_it_wrote_analyzed():
         table = model._meta.db_table
         assert _has_column_statistics(table)
         assert _planner_rows(table) == pytest.approx(_row_count(table), rel=TOLERANCE)
-    assert {m._meta.db_table for m in seeded_models()} >= {"registry_resident", "events_event", "search_searchdoc"}
+    assert {m._meta.db_table for m in seeded_models()} >= {
+        "registry_resident",
+        "events_event",
+        "search_searchdoc",
+    }
 
 
 @pytest.mark.django_db
 def test_an_import_analyzes_the_tables_it_wrote(user, node):
     table = Resident._meta.db_table
     before = _row_count(table)
-    rows = [[4, 6, 600 + n, "导入" + "甲乙丙丁戊己庚辛壬癸"[n % 10] + "子丑寅卯辰巳午未申酉"[n // 10 % 10] + "一二三四五"[n // 100], make_id("19800101"), "户主"] for n in range(500)]
+    rows = [
+        [
+            4,
+            6,
+            600 + n,
+            "导入"
+            + "甲乙丙丁戊己庚辛壬癸"[n % 10]
+            + "子丑寅卯辰巳午未申酉"[n // 10 % 10]
+            + "一二三四五"[n // 100],
+            make_id("19800101"),
+            "户主",
+        ]
+        for n in range(500)
+    ]
     report = importing.import_file(
         io.BytesIO(sheetfiles.xlsx(rows, HEADER)),
         grid=node("惠民社区第一网格"),
