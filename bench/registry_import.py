@@ -1,6 +1,11 @@
 """Write a large registry import file for measuring `gridgov import` (see docs/performance.md).
 
-    .venv/bin/python bench/registry_import.py /tmp/import-100k.xlsx --rows 100000 --grid 150105006036001
+    .venv/bin/python bench/registry_import.py /tmp/import-100k.xlsx --rows 100000
+    .venv/bin/python bench/registry_import.py /tmp/import-100k.csv --rows 100000   # GBK CSV
+    .venv/bin/python bench/registry_import.py /tmp/import-100k.xlsx --read         # time the readers
+
+`--read` writes nothing: it times reading the file's rows the import's way (python-calamine,
+gridgov.registry.importing.Table) and the naive way (openpyxl's read-only workbook, public API).
 
 Rows use the grid's buildings ("1号楼" …) from unit 51 up (clear of the demo population's
 households), two to four residents per household, valid and unique ID numbers (Hohhot area
@@ -8,10 +13,13 @@ codes), phones, ethnicities and care tags.
 """
 
 import argparse
+import csv
 import datetime
+import os
 import random
+import time
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from stdnum.cn import ric
 
 HEADER = ["楼栋编码", "单元", "室", "户类型", "姓名", "身份证号", "与户主关系", "电话", "民族", "关爱标签"]
@@ -32,7 +40,11 @@ def main() -> None:
         default=",".join(AREAS),
         help="area codes of the ID numbers (another set makes a second file that cannot clash)",
     )
+    parser.add_argument("--read", action="store_true", help="time reading an existing file instead")
     args = parser.parse_args()
+    if args.read:
+        compare_readers(args.path)
+        return
     rng = random.Random(args.seed)
     areas = args.areas.split(",")
     # A normal workbook writes shared strings, as Excel does (write-only mode writes inline strings).
@@ -41,6 +53,7 @@ def main() -> None:
     assert sheet is not None
     sheet.title = "住户居民"
     sheet.append(HEADER)
+    rows: list[list[str]] = []
     used: set[str] = set()
     written, household = 0, 0
     start = datetime.date(1930, 1, 1)
@@ -59,23 +72,52 @@ def main() -> None:
             name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
             phone = f"13{rng.randint(0, 9)}{rng.randint(0, 99_999_999):08d}" if rng.random() < 0.8 else ""
             tags = "60岁以上" if birth.year < 1964 else ("低保" if rng.random() < 0.03 else "")
-            sheet.append(
-                [
-                    f"{building}号楼",
-                    str(unit),
-                    str(room),
-                    "户籍户",
-                    name,
-                    number,
-                    RELATIONS[min(member, 3)],
-                    phone,
-                    "蒙古族" if rng.random() < 0.12 else "汉族",
-                    tags,
-                ]
-            )
+            row = [
+                f"{building}号楼",
+                str(unit),
+                str(room),
+                "户籍户",
+                name,
+                number,
+                RELATIONS[min(member, 3)],
+                phone,
+                "蒙古族" if rng.random() < 0.12 else "汉族",
+                tags,
+            ]
+            rows.append(row)
             written += 1
-    workbook.save(args.path)
+    if args.path.endswith(".csv"):
+        # "CSV" as Excel saves it on a Chinese Windows: GBK, CRLF.
+        with open(args.path, "w", encoding="gbk", newline="") as handle:
+            csv.writer(handle, lineterminator="\r\n").writerows([HEADER, *rows])
+    else:
+        for row in rows:
+            sheet.append(row)
+        workbook.save(args.path)
     print(f"{written} rows, {household} households → {args.path}")
+
+
+def compare_readers(path: str) -> None:
+    """Rows of the file by the import's reader and by openpyxl's public read-only API."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
+    import django
+
+    django.setup()
+    from gridgov.registry.importing import Table
+
+    started = time.perf_counter()
+    with open(path, "rb") as handle:
+        count = sum(1 for _ in Table(handle, path).rows())
+    ours = time.perf_counter() - started
+    print(f"python-calamine (gridgov.registry.importing.Table): {count} rows in {ours:.1f} s")
+    if path.endswith(".csv"):
+        return
+    started = time.perf_counter()
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    count = sum(1 for row in workbook.worksheets[0].iter_rows(values_only=True) if any(row)) - 1
+    workbook.close()
+    naive = time.perf_counter() - started
+    print(f"openpyxl read-only workbook (public API): {count} rows in {naive:.1f} s")
 
 
 if __name__ == "__main__":

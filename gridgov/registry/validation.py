@@ -29,9 +29,12 @@ from gridgov.registry.choices import (
 from gridgov.registry.vocabulary import (
     AMBIGUOUS_ETHNIC,
     AMBIGUOUS_RELATIONS,
+    CARE_TAG_WORDS,
     ETHNIC_WORDS,
     GB4761,
+    HOUSEHOLD_KIND_WORDS,
     RELATION_WORDS,
+    RESIDENCE_STATUS_WORDS,
     SEX_NOT_STATED,
     SEX_WORDS,
 )
@@ -387,13 +390,6 @@ def phone_digits(raw: str) -> str:
         return re.sub(r"\D", "", to_halfwidth(raw))
 
 
-_KIND_ALIASES: dict[str, str] = {
-    "户籍": HouseholdKind.REGISTERED,
-    "流动": HouseholdKind.NONLOCAL,
-    "出租": HouseholdKind.RENTING,
-}
-
-
 def parse_ethnicity(raw: Any, *, field: str = "ethnicity") -> str:
     """One of the 56 groups, from its full name or what people write for it: the name without 族
     ("蒙古"), the everyday short forms ("蒙族", "维族", "满", "朝鲜"), the GB/T 3304 code ("02")."""
@@ -473,8 +469,8 @@ def parse_household_kind(raw: Any, *, field: str = "kind") -> str:
     text = to_halfwidth(str(raw or "")).strip()
     if not text:
         return HouseholdKind.REGISTERED
-    if text in _KIND_ALIASES:
-        return _KIND_ALIASES[text]
+    if text in HOUSEHOLD_KIND_WORDS:
+        return HOUSEHOLD_KIND_WORDS[text]
     return _choice(text, HouseholdKind, field=field, what="户类型")
 
 
@@ -482,7 +478,7 @@ def parse_residence_status(raw: Any, *, field: str = "status", allowed: tuple[st
     text = to_halfwidth(str(raw or "")).strip()
     if not text:
         return ResidenceStatus.PRESENT
-    value = _choice(text, ResidenceStatus, field=field, what="居住状态")
+    value = RESIDENCE_STATUS_WORDS.get(text) or _choice(text, ResidenceStatus, field=field, what="居住状态")
     if allowed is not None and value not in allowed:
         labels = dict(ResidenceStatus.choices)
         raise _fail(
@@ -491,7 +487,7 @@ def parse_residence_status(raw: Any, *, field: str = "status", allowed: tuple[st
     return value
 
 
-def _tags(raw: Any, choices: Any, *, field: str, what: str) -> list[str]:
+def _tags(raw: Any, choices: Any, *, field: str, what: str, words: dict[str, str] | None = None) -> list[str]:
     if raw is None or raw == "":
         return []
     items = re.split(r"[,，、;；/\s]+", raw) if isinstance(raw, str) else [str(item) for item in raw]
@@ -501,7 +497,7 @@ def _tags(raw: Any, choices: Any, *, field: str, what: str) -> list[str]:
         text = to_halfwidth(item).strip() if item else ""
         if not text:
             continue
-        value = text if text in values else by_label.get(text)
+        value = text if text in values else by_label.get(text) or (words or {}).get(text)
         if value is None:
             raise _fail(field, f"{what}“{item}”无效，可选：{allowed}")
         if value not in found:
@@ -511,7 +507,7 @@ def _tags(raw: Any, choices: Any, *, field: str, what: str) -> list[str]:
 
 def parse_care_tags(raw: Any, *, field: str = "care_tags") -> list[str]:
     """Values or Chinese labels, as a list or one string separated by 、，; duplicates dropped."""
-    return _tags(raw, CareTag, field=field, what="关爱标签")
+    return _tags(raw, CareTag, field=field, what="关爱标签", words=CARE_TAG_WORDS)
 
 
 def parse_special_tags(raw: Any, *, field: str = "special_tags") -> list[str]:

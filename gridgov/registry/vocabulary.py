@@ -5,7 +5,7 @@ beside it, the short forms of the 56 ethnic groups (GB/T 3304 order and codes), 
 for sex. `gridgov.registry.validation` turns a cell into a value with these tables.
 """
 
-from gridgov.registry.choices import ETHNICITIES, Relation, Sex
+from gridgov.registry.choices import ETHNICITIES, CareTag, HouseholdKind, Relation, ResidenceStatus, Sex
 
 # GB/T 4761-2008 家庭关系代码: code → (the register's term, the model's relation).
 # A term with "或"/"、" lists several words, each accepted on its own ("养子或继子": 养子, 继子).
@@ -309,3 +309,58 @@ SEX_WORDS: dict[str, str] = {
     "female": Sex.FEMALE,
 }
 SEX_NOT_STATED = frozenset({"0", "9", "未知", "未说明", "不详", "-", "/", "无"})
+
+# Household kinds, residence status and care tags as sheets write them.
+HOUSEHOLD_KIND_WORDS: dict[str, str] = {
+    "户籍": HouseholdKind.REGISTERED,
+    "本地": HouseholdKind.REGISTERED,
+    "本地户": HouseholdKind.REGISTERED,
+    "常住户": HouseholdKind.REGISTERED,
+    "户籍人口": HouseholdKind.REGISTERED,
+    "人户一致": HouseholdKind.REGISTERED,
+    "流动": HouseholdKind.NONLOCAL,
+    "流动人口": HouseholdKind.NONLOCAL,
+    "外来": HouseholdKind.NONLOCAL,
+    "外来户": HouseholdKind.NONLOCAL,
+    "外来人口": HouseholdKind.NONLOCAL,
+    "外地": HouseholdKind.NONLOCAL,
+    "出租": HouseholdKind.RENTING,
+    "租户": HouseholdKind.RENTING,
+    "租房": HouseholdKind.RENTING,
+    "租住": HouseholdKind.RENTING,
+    "出租房": HouseholdKind.RENTING,
+}
+RESIDENCE_STATUS_WORDS: dict[str, str] = {
+    "在家": ResidenceStatus.PRESENT,
+    "常住": ResidenceStatus.PRESENT,
+    "居住": ResidenceStatus.PRESENT,
+    "现住": ResidenceStatus.PRESENT,
+    "人在户在": ResidenceStatus.PRESENT,
+    "不在家": ResidenceStatus.AWAY,
+    "外出务工": ResidenceStatus.AWAY,
+    "外出打工": ResidenceStatus.AWAY,
+    "外出上学": ResidenceStatus.AWAY,
+    "人在外": ResidenceStatus.AWAY,
+    "户在人不在": ResidenceStatus.AWAY,
+}
+CARE_TAG_WORDS: dict[str, str] = {
+    "老年人": CareTag.ELDERLY,
+    "60周岁以上": CareTag.ELDERLY,
+    "独居老人": CareTag.ALONE,
+    "空巢": CareTag.ALONE,
+    "空巢老人": CareTag.ALONE,
+    "残疾人": CareTag.DISABLED,
+    "残障": CareTag.DISABLED,
+    "低保户": CareTag.SUBSISTENCE,
+    "低保对象": CareTag.SUBSISTENCE,
+    "最低生活保障": CareTag.SUBSISTENCE,
+    "退伍军人": CareTag.VETERAN,
+    "复员军人": CareTag.VETERAN,
+    "转业军人": CareTag.VETERAN,
+    "特困户": CareTag.EXTREME_POVERTY,
+    "特困人员": CareTag.EXTREME_POVERTY,
+    "特困供养": CareTag.EXTREME_POVERTY,
+    "五保户": CareTag.EXTREME_POVERTY,
+    "大病患者": CareTag.SERIOUS_ILLNESS,
+    "重病": CareTag.SERIOUS_ILLNESS,
+}

@@ -462,3 +462,15 @@ def test_ambiguous_and_unknown_relations_refused_with_the_way_out():
 )
 def test_name_separators_normalised(raw, expected):
     assert parse_name(raw) == expected
+
+
+def test_kinds_statuses_and_care_tags_as_sheets_write_them():
+    assert parse_household_kind("流动人口") == "nonlocal"
+    assert parse_household_kind("本地") == "registered"
+    assert parse_household_kind("出租房") == "renting"
+    assert parse_residence_status("外出务工") == "away"
+    assert parse_residence_status("在家") == "present"
+    assert parse_care_tags("低保户、残疾人，独居老人") == ["alone", "disabled", "subsistence"]
+    assert parse_care_tags("五保户") == ["extreme_poverty"]
+    with pytest.raises(ValidationError):
+        parse_household_kind("别墅")
