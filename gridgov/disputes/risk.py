@@ -1,8 +1,9 @@
 """Risk rating of a dispute from signals, as pure functions (the services gather the facts).
 
 Signals and the level each one implies on its own:
-- threats of violence in the text: harming others (打死, 砍, 报复 …) → high; lethal or
-  self-harm threats (同归于尽, 杀了, 放火, 跳楼 …) → critical;
+- threats in the text, found by pattern (gridgov.disputes.threats): harming someone, blunt
+  weapons, veiled threats, violence already used → high; lethal intent, knives, arson,
+  explosives, acid and self-harm → critical;
 - repeated disputes between the same parties, or at the same address, within REPEAT_WINDOW_DAYS:
   one earlier dispute → medium, two or more → high;
 - vulnerable parties (60+, disabled, left-behind child …) → medium.
@@ -14,72 +15,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from gridgov.disputes import threats
 from gridgov.disputes.models import RISK_ORDER, RISK_RANK, RiskLevel
 
 REPEAT_WINDOW_DAYS = 180
-
-# Phrases that signal intent to harm others.
-THREAT_HIGH = (
-    "打死",
-    "弄死",
-    "整死",
-    "揍死",
-    "砍",
-    "捅",
-    "报复",
-    "拼了",
-    "弄残",
-    "打残",
-    "废了他",
-    "废了你",
-    "要你好看",
-    "让他好看",
-    "找人收拾",
-    "收拾他",
-    "收拾你",
-    "动刀",
-    "拿刀",
-    "见血",
-    "卸了",
-)
-# Lethal threats, threats against many, or self-harm.
-THREAT_CRITICAL = (
-    "同归于尽",
-    "杀了",
-    "杀人",
-    "杀你",
-    "杀他",
-    "宰了",
-    "放火",
-    "烧了他家",
-    "点了他家",
-    "炸了",
-    "跳楼",
-    "自杀",
-    "喝农药",
-    "不想活",
-    "一起死",
-    "灭门",
-    "偿命",
-)
-# Everyday words that contain a threat word but are not threats (bargaining, pest control…).
-BENIGN = (
-    "砍价",
-    "砍树",
-    "砍柴",
-    "砍伐",
-    "杀虫",
-    "杀毒",
-    "杀菌",
-    "秒杀",
-    "杀价",
-    "抹杀",
-    "捅娄子",
-    "捅破",
-    "报复性消费",
-    "打死也不",
-    "打死都不",
-)
 
 # Registry care tags (gridgov.registry.choices.CareTag) that make a party vulnerable.
 VULNERABLE_TAGS = {
@@ -112,27 +51,16 @@ def normalise_address(address: str) -> str:
     return _SPACES.sub("", folded).lower()[:200]
 
 
-def _without_benign(text: str) -> str:
-    for phrase in BENIGN:
-        text = text.replace(phrase, "　" * len(phrase))
-    return text
-
-
-def threat_phrases(text: str) -> tuple[list[str], list[str]]:
-    """(critical phrases, high phrases) found in `text`, benign compounds excluded."""
-    cleaned = _without_benign(_SPACES.sub("", text or ""))
-    critical = [p for p in THREAT_CRITICAL if p in cleaned]
-    high = [p for p in THREAT_HIGH if p in cleaned]
-    return critical, high
-
-
 def threat_signal(text: str) -> Signal | None:
-    critical, high = threat_phrases(text)
-    if critical:
-        return Signal("threat", RiskLevel.CRITICAL, "言语含极端暴力或轻生威胁：" + "、".join(critical + high))
-    if high:
-        return Signal("threat", RiskLevel.HIGH, "言语含暴力威胁：" + "、".join(high))
-    return None
+    """Threats of violence or self-harm in the text (gridgov.disputes.threats finds them)."""
+    findings = threats.find_threats(text)
+    level = threats.level_of(findings)
+    if level is None:
+        return None
+    phrases = "、".join(f"{f.phrase}（{threats.KIND_LABELS[f.kind]}）" for f in findings[:5])
+    if level == threats.CRITICAL:
+        return Signal("threat", RiskLevel.CRITICAL, "言语含极端暴力或轻生威胁：" + phrases)
+    return Signal("threat", RiskLevel.HIGH, "言语含暴力威胁：" + phrases)
 
 
 def repeat_signal(kind: str, earlier: list[str]) -> Signal | None:

@@ -26,7 +26,7 @@ def _alerted(dispute):
 
 
 def test_high_risk_alerts_the_township_and_the_police_station_at_once(med):
-    dispute = med.report("扬言要去砍他")
+    dispute = med.report("扬言要去揍他")
     alerted = _alerted(dispute)
     assert {"zhaowuda_admin", "saihan_police", "huimin_yijing"} <= alerted
     # Not the county, not another township's police, not the reporter.
@@ -35,7 +35,7 @@ def test_high_risk_alerts_the_township_and_the_police_station_at_once(med):
     message = Notification.objects.filter(event=dispute.event, user__username="saihan_police").get().message
     assert "高风险" in message
     assert dispute.event.number in message
-    assert "砍" in message
+    assert "揍" in message
     step = dispute.event.steps.get(action="dispute_alert")
     assert "昭乌达南路派出所" in step.data["police_stations"]
     assert "saihan_police" in step.data["notified"]

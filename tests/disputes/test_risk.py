@@ -16,7 +16,7 @@ from gridgov.disputes.models import Dispute
     ("text", "level"),
     [
         ("他在群里说要去打死他", "high"),
-        ("扬言要砍人", "high"),
+        ("扬言要砍人", "critical"),
         ("说一定要报复", "high"),
         ("要跟他同归于尽", "critical"),
         ("再闹就放火", "critical"),

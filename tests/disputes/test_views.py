@@ -22,7 +22,7 @@ def test_report_form_creates_a_dispute_once(med, login):
     data = {
         "category": "dispute.neighbour",
         "dispute_type": "neighbour",
-        "description": "楼道里两户人要动刀",
+        "description": "楼道里两户人要动手",
         "grid": str(med.grid.pk),
         "address": "页面测试楼",
         "idempotency_key": "form-1",

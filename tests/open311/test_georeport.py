@@ -308,7 +308,7 @@ def test_a_dispute_filed_through_open311_is_rated_and_alerted(http, grid):
         http,
         grid,
         service_code="dispute.neighbour",
-        description="楼上楼下吵架，一方说要砍人",
+        description="楼上楼下吵架，一方说要揍人",
         **{"attribute[DISPUTE_TYPE]": "neighbour"},
     )
     event = Event.objects.get(number=created["service_request_id"])
