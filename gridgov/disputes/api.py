@@ -11,8 +11,8 @@ from ninja import Field, Router, Schema, Status
 
 from gridgov.accounts.models import User
 from gridgov.accounts.scope import get_visible_or_404
-from gridgov.disputes import selectors, services
-from gridgov.disputes.models import Dispute, PartyRole, RiskLevel, VisitKind
+from gridgov.disputes import selectors, services, team
+from gridgov.disputes.models import Dispute, PartyRole, RiskLevel, TeamRole, VisitKind
 from gridgov.hierarchy.models import Node
 
 router = Router(tags=["disputes"])
@@ -46,6 +46,13 @@ class PartiesIn(Schema):
 class TeamIn(Schema):
     user_id: int | None = None
     username: str = ""
+    role: str = Field(
+        "", description="team role; empty: what the member is over the place (their organisation or role)"
+    )
+
+
+class TeamRoleIn(Schema):
+    role: str
 
 
 class TeamRemoveIn(Schema):
@@ -256,12 +263,26 @@ def set_type(request: HttpRequest, dispute_id: int, body: TypeIn) -> dict[str, A
 
 @router.get("/disputes/{dispute_id}/team/candidates", response=dict)
 def team_candidates(request: HttpRequest, dispute_id: int) -> dict[str, Any]:
-    """Who can be brought in: serving judicial office, lawyers, police, security committee, grid staff."""
+    """Who can be brought in (the user too) and as what: serving judicial office, lawyers, police,
+    security committee, governance centres, grid, community and township staff. `role` is the
+    one they join as unless another of `roles` is named."""
     dispute = _get(request, dispute_id)
     return {
         "items": [
-            {"user": _user_label(u), "role": role, "organisation": org.name if org else ""}
-            for u, role, org in services.team_candidates(dispute)
+            {
+                "user": _user_label(u),
+                "role": roles[0][0],
+                "organisation": roles[0][1].name if roles[0][1] else "",
+                "roles": [
+                    {
+                        "role": role,
+                        "role_label": TeamRole(role).label,
+                        "organisation": org.name if org else "",
+                    }
+                    for role, org in roles
+                ],
+            }
+            for u, roles in team.team_candidates(dispute)
         ]
     }
 
@@ -276,18 +297,34 @@ def _member(body: TeamIn) -> User:
     "/disputes/{dispute_id}/team", response={200: dict, 400: dict, 403: Error, 404: Error, 409: dict}
 )
 def add_team_member(request: HttpRequest, dispute_id: int, body: TeamIn) -> dict[str, Any]:
-    """Bring a mediator, lawyer, police officer, volunteer police or grid worker into the team."""
+    """Bring someone into the team (the user themselves too) as what they are over the place, or
+    as `role` if they may take it; written on the timeline."""
     dispute = _get(request, dispute_id)
-    services.add_team_member(dispute, user=request.user, member=_member(body))
+    team.add_team_member(dispute, user=request.user, member=_member(body), role=body.role)
     return dispute_detail(_get(request, dispute_id), request.user)
 
 
-@router.delete("/disputes/{dispute_id}/team/{user_id}", response={200: dict, 400: dict, 403: Error})
+@router.patch(
+    "/disputes/{dispute_id}/team/{user_id}",
+    response={200: dict, 400: dict, 403: Error, 404: Error, 409: dict},
+)
+def change_team_role(request: HttpRequest, dispute_id: int, user_id: int, body: TeamRoleIn) -> dict[str, Any]:
+    """Change a member's team role to another they may take; written on the timeline."""
+    dispute = _get(request, dispute_id)
+    team.change_team_role(
+        dispute, user=request.user, member=get_object_or_404(User, pk=user_id), role=body.role
+    )
+    return dispute_detail(_get(request, dispute_id), request.user)
+
+
+@router.delete(
+    "/disputes/{dispute_id}/team/{user_id}", response={200: dict, 400: dict, 403: Error, 404: Error}
+)
 def remove_team_member(
     request: HttpRequest, dispute_id: int, user_id: int, body: TeamRemoveIn
 ) -> dict[str, Any]:
     dispute = _get(request, dispute_id)
-    services.remove_team_member(
+    team.remove_team_member(
         dispute, user=request.user, member=get_object_or_404(User, pk=user_id), reason=body.reason
     )
     return dispute_detail(_get(request, dispute_id), request.user)

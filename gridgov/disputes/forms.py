@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.disputes.models import DisputeType, Outcome, PartyRole, RiskLevel, VisitKind
+from gridgov.disputes.models import DisputeType, Outcome, PartyRole, RiskLevel, TeamRole, VisitKind
 
 PARTY_ROWS = 4
 
@@ -66,10 +66,25 @@ class DisputeReportForm(forms.Form):
 
 class TeamForm(forms.Form):
     member = forms.ChoiceField(label=_("邀请加入调解"))
+    role = forms.ChoiceField(
+        label=_("团队角色"), required=False, choices=[("", _("按其单位或职务确定")), *TeamRole.choices]
+    )
 
     def __init__(self, *args: Any, candidates: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["member"].choices = candidates  # type: ignore[attr-defined]
+
+
+class TeamRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("团队角色"))
+
+    def __init__(self, *args: Any, roles: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles  # type: ignore[attr-defined]
+
+
+class TeamRemoveForm(forms.Form):
+    reason = forms.CharField(label=_("退出原因"), max_length=200)
 
 
 class VisitForm(forms.Form):

@@ -152,7 +152,12 @@ class Party(ScopedModel):
 
 
 class TeamRole(models.TextChoices):
-    GRID_WORKER = "grid_worker", _("网格员")
+    GRID_WORKER = "grid_worker", _("专职网格员")
+    PART_TIME_WORKER = "part_time_worker", _("兼职网格员")
+    GRID_CHIEF = "grid_chief", _("网格长")
+    GRID_INSTRUCTOR = "grid_instructor", _("网格指导员")
+    COMMUNITY_STAFF = "community_staff", _("社区工作人员")
+    TOWNSHIP_STAFF = "township_staff", _("街道工作人员")
     MEDIATOR = "mediator", _("司法所调解员")
     LAWYER = "lawyer", _("包联律师")
     POLICE = "police", _("民警")

@@ -16,7 +16,7 @@ from gridgov.accounts.models import User
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.seeding import SeedContext
-from gridgov.disputes import services
+from gridgov.disputes import services, team
 from gridgov.disputes.models import Dispute, DisputeType, Outcome, VisitKind
 from gridgov.events import services as event_services
 from gridgov.events.models import Event, Organisation, OrgKind
@@ -107,10 +107,12 @@ def article_case(users: dict[str, User], grid: Node, day: datetime) -> Dispute:
             ("acknowledge", mediator, t0 + timedelta(minutes=40), {"note": "已签收，明早联合走访"}),
         ],
     )
-    services.add_team_member(dispute, user=gaobo, member=mediator, now=t0 + timedelta(minutes=20))
-    services.add_team_member(dispute, user=gaobo, member=lawyer, now=t0 + timedelta(minutes=22))
+    # 高波 joins the team himself, then brings in the judicial office's mediator and the lawyer.
+    team.add_team_member(dispute, user=gaobo, member=gaobo, now=t0 + timedelta(minutes=19))
+    team.add_team_member(dispute, user=gaobo, member=mediator, now=t0 + timedelta(minutes=20))
+    team.add_team_member(dispute, user=gaobo, member=lawyer, now=t0 + timedelta(minutes=22))
     _move(event, [("start", mediator, _at(day + timedelta(days=1), 9, 0), {"note": "开始调解"})])
-    team = [gaobo.pk, mediator.pk, lawyer.pk]
+    visitors = [gaobo.pk, mediator.pk, lawyer.pk]
     visits = [
         (
             _at(day + timedelta(days=1), 9, 30),
@@ -127,7 +129,9 @@ def article_case(users: dict[str, User], grid: Node, day: datetime) -> Dispute:
         ),
     ]
     for at, summary in visits:
-        services.record_visit(dispute, user=gaobo, visited_at=at, visitor_ids=team, summary=summary, now=at)
+        services.record_visit(
+            dispute, user=gaobo, visited_at=at, visitor_ids=visitors, summary=summary, now=at
+        )
     services.record_outcome(
         dispute,
         user=mediator,
@@ -241,7 +245,7 @@ def seed(ctx: SeedContext) -> None:
             ("dispatch", admin, now - timedelta(days=2, hours=-2), {"lead_org_id": judicial.pk}),
         ],
     )
-    services.add_team_member(repeat, user=gaobo, member=mediator, now=now - timedelta(days=2, hours=-3))
+    team.add_team_member(repeat, user=gaobo, member=mediator, now=now - timedelta(days=2, hours=-3))
     made += [noise, repeat]
 
     # A family dispute in progress with one visit (medium: an elderly party).

@@ -18,7 +18,6 @@ from gridgov.accounts.roles import Cap, Role
 from gridgov.accounts.scope import can
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
-from gridgov.core.crypto import encrypt
 from gridgov.core.errors import ConflictError
 from gridgov.disputes import risk
 from gridgov.disputes.access import logs_denials, require_work
@@ -30,43 +29,51 @@ from gridgov.disputes.models import (
     Party,
     PartyRole,
     RiskLevel,
-    TeamMember,
     TeamRole,
     Visit,
     VisitKind,
 )
+from gridgov.disputes.parties import clean_parties, create_parties
 from gridgov.events.models import (
     Category,
     Event,
     EventStep,
-    MemberRole,
     Notification,
     Organisation,
     OrgKind,
-    OrgMember,
 )
 from gridgov.hierarchy import paths
 from gridgov.hierarchy.models import Level, Node
 from gridgov.registry.models import Resident
-from gridgov.registry.pii import phone_hash
-from gridgov.registry.validation import parse_phone
 
 FOLLOW_UP_DAYS = 30
-MAX_PARTIES = 20
-# Grid staff who may join a team as "grid worker".
-GRID_ROLES = (
-    Role.GRID_WORKER,
-    Role.GRID_CHIEF,
-    Role.GRID_INSTRUCTOR,
-    Role.PART_TIME_WORKER,
-    Role.COMMUNITY_ADMIN,
-)
-# Organisation kinds that take part in mediation and the team role their members get.
-TEAM_ORG_KINDS = (OrgKind.JUDICIAL, OrgKind.LAWYER, OrgKind.POLICE, OrgKind.SECURITY_COMMITTEE)
 _RISK_NAMES = dict(RiskLevel.choices)
 
 
 # ---------------------------------------------------------------------------------------- helpers
+
+
+def step_fields(
+    event: Event,
+    *,
+    user: Any,
+    note: str = "",
+    organisation: Organisation | None = None,
+    at: datetime | None = None,
+    **data: Any,
+) -> dict[str, Any]:
+    """Everything of a dispute step on the event's timeline but its action (the state does not
+    change); callers write `EventStep.objects.create(action="dispute_…", **step_fields(…))`."""
+    return {
+        "event": event,
+        "at": at or timezone.now(),
+        "actor": user if getattr(user, "pk", None) else None,
+        "organisation": organisation,
+        "from_state": event.state,
+        "to_state": event.state,
+        "note": note,
+        "data": data,
+    }
 
 
 def _step(
@@ -79,17 +86,8 @@ def _step(
     at: datetime | None = None,
     **data: Any,
 ) -> EventStep:
-    """A dispute step on the event's timeline (the state does not change)."""
     return EventStep.objects.create(
-        event=event,
-        at=at or timezone.now(),
-        actor=user if getattr(user, "pk", None) else None,
-        organisation=organisation,
-        action=action,
-        from_state=event.state,
-        to_state=event.state,
-        note=note,
-        data=data,
+        action=action, **step_fields(event, user=user, note=note, organisation=organisation, at=at, **data)
     )
 
 
@@ -315,87 +313,6 @@ def override_risk(
 # ---------------------------------------------------------------------------------------- parties
 
 
-def _clean_parties(user: Any, parties: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Validate party input before anything is written."""
-    if len(parties) > MAX_PARTIES:
-        raise ValidationError({"parties": f"当事人最多 {MAX_PARTIES} 人"})
-    cleaned = []
-    seen: set[str] = set()
-    for n, raw in enumerate(parties, start=1):
-        resident_id = raw.get("resident_id")
-        role = raw.get("role") or PartyRole.OTHER
-        if role not in PartyRole.values:
-            raise ValidationError(
-                {"parties": f"第{n}位当事人的身份必须是 {', '.join(PartyRole.values)} 之一"}
-            )
-        note = (raw.get("note") or "").strip()[:200]
-        phone = (raw.get("phone") or "").strip()
-        if resident_id:
-            resident = Resident.objects.all().restrict(user, Cap.VIEW_REGISTRY).filter(pk=resident_id).first()
-            if resident is None:
-                raise ValidationError(
-                    {"parties": f"第{n}位当事人：居民 #{resident_id} 不存在或不在您的辖区内"}
-                )
-            identity = f"r:{resident.pk}"
-            item = {
-                "resident": resident,
-                "name": resident.name,
-                "role": role,
-                "note": note,
-                "phone": "",
-                "identity": identity,
-            }
-        else:
-            name = (raw.get("name") or "").strip()
-            if not name:
-                raise ValidationError({"parties": f"第{n}位当事人：请选择登记居民，或填写姓名"})
-            if len(name) > 50:
-                raise ValidationError({"parties": f"第{n}位当事人：姓名不超过50个字"})
-            parsed = None
-            if phone:
-                try:
-                    parsed = parse_phone(phone)
-                except ValidationError as exc:
-                    raise ValidationError({"parties": f"第{n}位当事人：{exc.messages[0]}"}) from None
-            identity = f"p:{phone_hash(parsed.digits)}" if parsed else ""
-            item = {
-                "resident": None,
-                "name": name,
-                "role": role,
-                "note": note,
-                "identity": identity,
-                "phone": parsed.display if parsed else "",
-                "phone_hash": phone_hash(parsed.digits) if parsed else "",
-            }
-        if identity and identity in seen:
-            raise ValidationError({"parties": f"第{n}位当事人重复登记"})
-        if identity:
-            seen.add(identity)
-        cleaned.append(item)
-    return cleaned
-
-
-def _create_parties(dispute: Dispute, cleaned: list[dict[str, Any]]) -> list[Party]:
-    created = []
-    for item in cleaned:
-        phone = item["phone"]
-        created.append(
-            Party.objects.create(
-                dispute=dispute,
-                path=dispute.path,
-                county_code=dispute.county_code,
-                resident=item["resident"],
-                name=item["name"],
-                role=item["role"],
-                note=item["note"],
-                identity=item["identity"],
-                phone_enc=encrypt(phone, Party.PHONE_CONTEXT) if phone else None,
-                phone_hash=item.get("phone_hash", ""),
-            )
-        )
-    return created
-
-
 @logs_denials
 @transaction.atomic
 def add_parties(dispute: Dispute, *, user: Any, parties: Sequence[dict[str, Any]]) -> list[Party]:
@@ -403,14 +320,14 @@ def add_parties(dispute: Dispute, *, user: Any, parties: Sequence[dict[str, Any]
     require_work(user, dispute, "登记当事人")
     if dispute.outcome:
         raise ConflictError("纠纷已有化解结果，不能再增加当事人")
-    cleaned = _clean_parties(user, parties)
+    cleaned = clean_parties(user, parties)
     if not cleaned:
         raise ValidationError({"parties": "请至少填写一位当事人"})
     existing = set(_party_identities(dispute))
     for n, item in enumerate(cleaned, start=1):
         if item["identity"] and item["identity"] in existing:
             raise ValidationError({"parties": f"第{n}位当事人已在本纠纷中"})
-    created = _create_parties(dispute, cleaned)
+    created = create_parties(dispute, cleaned)
     _step(
         dispute.event, "dispute_parties", user=user, note="登记当事人：" + "、".join(p.name for p in created)
     )
@@ -473,7 +390,7 @@ def ensure_dispute(event: Event, *, user: Any = None, dispute_type: str = "") ->
             created_at=event.created_at,
         )
         # Residents named on the event are its parties until someone says who is who.
-        _create_parties(
+        create_parties(
             dispute,
             [
                 {
@@ -534,7 +451,7 @@ def report_dispute(
         raise ValidationError({"category": f"“{category.name}”不是矛盾纠纷类分类"})
     if dispute_type not in DisputeType.values:
         raise ValidationError({"dispute_type": f"纠纷类型必须是 {', '.join(DisputeType.values)} 之一"})
-    cleaned = _clean_parties(user, parties)
+    cleaned = clean_parties(user, parties)
     resident_ids = [item["resident"].pk for item in cleaned if item["resident"] is not None]
     event, created = report_event(
         user=user,
@@ -565,7 +482,7 @@ def report_dispute(
         created_at=event.created_at,
     )
     if cleaned:
-        _create_parties(dispute, cleaned)
+        create_parties(dispute, cleaned)
     _step(
         event,
         "dispute_registered",
@@ -599,148 +516,6 @@ def update_dispute_type(dispute: Dispute, *, user: Any, dispute_type: str) -> Di
             note=f"纠纷类型：{DisputeType(before).label} → {DisputeType(dispute_type).label}",
         )
     return dispute
-
-
-# ------------------------------------------------------------------------------------------- team
-
-
-def team_role_for(member: User, dispute: Dispute) -> tuple[str, Organisation | None] | None:
-    """What `member` may join this dispute's team as: grid staff over the place, or a member of a
-    judicial office, lawyers' office, police station or security committee serving it."""
-    above = paths.ancestors(dispute.path)
-    memberships = (
-        OrgMember.objects.filter(
-            user=member,
-            organisation__active=True,
-            organisation__kind__in=TEAM_ORG_KINDS,
-            organisation__path__in=above,
-        )
-        .select_related("organisation")
-        .order_by("-organisation__path")
-    )
-    for m in memberships:
-        kind = m.organisation.kind
-        if kind == OrgKind.JUDICIAL:
-            return TeamRole.MEDIATOR, m.organisation
-        if kind == OrgKind.LAWYER:
-            return TeamRole.LAWYER, m.organisation
-        if kind == OrgKind.POLICE:
-            role = TeamRole.VOLUNTEER_POLICE if m.role == MemberRole.VOLUNTEER_POLICE else TeamRole.POLICE
-            return role, m.organisation
-        return TeamRole.SECURITY_COMMITTEE, m.organisation
-    if member.assignments.filter(role__in=GRID_ROLES, node__path__in=above).exists():
-        return TeamRole.GRID_WORKER, None
-    return None
-
-
-def team_candidates(dispute: Dispute) -> list[tuple[User, str, Organisation | None]]:
-    """Everyone who could join: staff of the serving organisations and the grid's staff."""
-    above = paths.ancestors(dispute.path)
-    on_team = set(dispute.team.values_list("user_id", flat=True))
-    users = (
-        User.objects.filter(is_active=True)
-        .filter(
-            org_memberships__organisation__kind__in=TEAM_ORG_KINDS,
-            org_memberships__organisation__path__in=above,
-            org_memberships__organisation__active=True,
-        )
-        .exclude(pk__in=on_team)
-        .distinct()
-    )
-    grid_staff = (
-        User.objects.filter(
-            is_active=True, assignments__role__in=GRID_ROLES, assignments__node__path__in=above[3:]
-        )
-        .exclude(pk__in=on_team)
-        .distinct()
-    )
-    result: list[tuple[User, str, Organisation | None]] = []
-    for u in [*users, *grid_staff]:
-        found = team_role_for(u, dispute)
-        if found is not None and all(u.pk != c[0].pk for c in result):
-            result.append((u, found[0], found[1]))
-    return result
-
-
-@logs_denials
-@transaction.atomic
-def add_team_member(dispute: Dispute, *, user: Any, member: User, now: datetime | None = None) -> TeamMember:
-    dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
-    require_work(user, dispute, "邀请调解团队成员")
-    if dispute.outcome:
-        raise ConflictError("纠纷已有化解结果，调解团队不再变动")
-    if not member.is_active:
-        raise ValidationError({"member": "该账号已停用"})
-    if dispute.team.filter(user=member).exists():
-        raise ValidationError({"member": f"{member.full_name or member.username} 已在调解团队中"})
-    found = team_role_for(member, dispute)
-    if found is None:
-        raise ValidationError(
-            {
-                "member": f"{member.full_name or member.username} 不是服务本辖区的司法所、律师、"
-                "派出所、治保会人员，也不是本网格或社区的工作人员"
-            }
-        )
-    role, organisation = found
-    # The one who brings others in is on the team too (the grid worker in the article's case).
-    if not dispute.team.filter(user_id=user.pk).exists():
-        own = team_role_for(user, dispute)
-        if own is not None:
-            TeamMember.objects.create(
-                dispute=dispute,
-                user=user,
-                role=own[0],
-                organisation=own[1],
-                added_by=user,
-                added_at=now or timezone.now(),
-            )
-    added = TeamMember.objects.create(
-        dispute=dispute,
-        user=member,
-        role=role,
-        organisation=organisation,
-        added_by=user,
-        added_at=now or timezone.now(),
-    )
-    label = TeamRole(role).label
-    _step(
-        dispute.event,
-        "dispute_team",
-        user=user,
-        organisation=organisation,
-        at=now,
-        note=f"邀请{label}{member.full_name or member.username}"
-        + (f"（{organisation.name}）" if organisation else "")
-        + "加入调解",
-        member=member.username,
-        role=role,
-    )
-    _notify(
-        [member],
-        dispute.event,
-        f"您被邀请作为{label}参与矛盾纠纷 {dispute.event.number} 的调解（{dispute.event.grid.name}）",
-    )
-    return added
-
-
-@logs_denials
-@transaction.atomic
-def remove_team_member(dispute: Dispute, *, user: Any, member: User, reason: str) -> None:
-    dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
-    require_work(user, dispute, "调整调解团队")
-    if not (reason or "").strip():
-        raise ValidationError({"reason": "请写明调整原因"})
-    row = dispute.team.filter(user=member).first()
-    if row is None:
-        raise ValidationError({"member": "该人员不在调解团队中"})
-    row.delete()
-    _step(
-        dispute.event,
-        "dispute_team_removed",
-        user=user,
-        note=f"{member.full_name or member.username} 退出调解团队：{reason.strip()}",
-        member=member.username,
-    )
 
 
 # ----------------------------------------------------------------------------------------- visits

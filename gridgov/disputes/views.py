@@ -17,8 +17,16 @@ from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404, scope_of
 from gridgov.core.errors import ConflictError
 from gridgov.core.forms import add_service_errors
-from gridgov.disputes import selectors, services
-from gridgov.disputes.forms import DisputeReportForm, OutcomeForm, RiskForm, TeamForm, VisitForm
+from gridgov.disputes import selectors, services, team
+from gridgov.disputes.forms import (
+    DisputeReportForm,
+    OutcomeForm,
+    RiskForm,
+    TeamForm,
+    TeamRemoveForm,
+    TeamRoleForm,
+    VisitForm,
+)
 from gridgov.disputes.models import DisputeType, RiskLevel, TeamRole
 from gridgov.events.models import Category
 from gridgov.hierarchy.models import Level, Node
@@ -134,12 +142,12 @@ def dispute_report(request: HttpRequest) -> HttpResponse:
 def dispute_detail(request: HttpRequest, dispute_id: int) -> HttpResponse:
     dispute = selectors.get_dispute_or_404(request.user, dispute_id)
     can_work = selectors.user_can_work_on(request.user, dispute)
-    team = selectors.team_of(dispute)
+    members = selectors.team_of(dispute)
     context: dict[str, Any] = {
         "dispute": dispute,
         "event": dispute.event,
         "parties": selectors.parties_of(dispute, request.user),
-        "team": team,
+        "team": members,
         "visits": selectors.visits_of(dispute),
         "timeline": selectors.timeline_of(dispute),
         "can_work": can_work,
@@ -148,19 +156,29 @@ def dispute_detail(request: HttpRequest, dispute_id: int) -> HttpResponse:
         candidates = [
             (
                 str(u.pk),
-                f"{TeamRole(role).label} · {u.full_name or u.username}" + (f"（{org.name}）" if org else ""),
+                ("我自己 · " if u.pk == request.user.pk else "")
+                + f"{TeamRole(roles[0][0]).label} · {u.full_name or u.username}"
+                + (f"（{roles[0][1].name}）" if roles[0][1] else ""),
             )
-            for u, role, org in services.team_candidates(dispute)
+            for u, roles in team.team_candidates(dispute)
         ]
         context["team_form"] = TeamForm(candidates=candidates) if candidates and not dispute.outcome else None
+        if not dispute.outcome:
+            # Each member's own choices: the roles they may take on this dispute.
+            for m in members:
+                m.role_form = TeamRoleForm(
+                    initial={"role": m.role},
+                    roles=[(r, str(TeamRole(r).label)) for r, _org in team.eligible_roles(m.user, dispute)],
+                )
+        context["remove_form"] = TeamRemoveForm()
         context["visit_form"] = (
             VisitForm(
                 team=[
                     (str(m.user_id), f"{m.get_role_display()} · {m.user.full_name or m.user.username}")
-                    for m in team
+                    for m in members
                 ]
             )
-            if team
+            if members
             else None
         )
         context["outcome_form"] = OutcomeForm() if not dispute.outcome else None
@@ -176,11 +194,42 @@ def _post(request: HttpRequest, dispute_id: int) -> Any:
 @require_POST
 def team_add(request: HttpRequest, dispute_id: int) -> HttpResponse:
     dispute = _post(request, dispute_id)
+    member_id = request.POST.get("member") or ""
+    member = get_object_or_404(User, pk=int(member_id) if member_id.isdigit() else 0)
     try:
-        member = get_object_or_404(User, pk=int(request.POST.get("member") or 0))
-        services.add_team_member(dispute, user=request.user, member=member)
+        team.add_team_member(dispute, user=request.user, member=member, role=request.POST.get("role") or "")
         messages.success(
-            request, _("已邀请 %(name)s 加入调解团队") % {"name": member.full_name or member.username}
+            request, _("%(name)s 已加入调解团队") % {"name": member.full_name or member.username}
+        )
+    except (ValidationError, ConflictError, PermissionDenied) as exc:
+        _messages_from(request, exc)
+    return redirect("disputes:detail", dispute_id=dispute.pk)
+
+
+@login_required
+@require_POST
+def team_role(request: HttpRequest, dispute_id: int, user_id: int) -> HttpResponse:
+    dispute = _post(request, dispute_id)
+    member = get_object_or_404(User, pk=user_id)
+    try:
+        team.change_team_role(dispute, user=request.user, member=member, role=request.POST.get("role") or "")
+        messages.success(request, _("团队角色已调整"))
+    except (ValidationError, ConflictError, PermissionDenied) as exc:
+        _messages_from(request, exc)
+    return redirect("disputes:detail", dispute_id=dispute.pk)
+
+
+@login_required
+@require_POST
+def team_remove(request: HttpRequest, dispute_id: int, user_id: int) -> HttpResponse:
+    dispute = _post(request, dispute_id)
+    member = get_object_or_404(User, pk=user_id)
+    try:
+        team.remove_team_member(
+            dispute, user=request.user, member=member, reason=request.POST.get("reason") or ""
+        )
+        messages.success(
+            request, _("%(name)s 已退出调解团队") % {"name": member.full_name or member.username}
         )
     except (ValidationError, ConflictError, PermissionDenied) as exc:
         _messages_from(request, exc)

@@ -151,6 +151,7 @@ STEP_NAMES: dict[str, str] = {
     "dispute_type": "调整纠纷类型",
     "dispute_team": "邀请调解团队成员",
     "dispute_team_removed": "调解团队成员退出",
+    "dispute_team_role": "调整团队角色",
     "dispute_visit": "联合走访调解",
     "dispute_follow_up": "回访",
     "dispute_outcome": "登记化解结果",

@@ -77,11 +77,14 @@ def test_the_articles_dispute_from_the_chat_group_to_the_settlement(med, api):
     post(mediator, f"/api/v1/events/{event_id}/transitions", {"action": "acknowledge", "note": "已签收"})
     post(mediator, f"/api/v1/events/{event_id}/transitions", {"action": "start", "note": "明早联合走访"})
 
-    # 5. 高波 brings in the judicial office's mediator and the community's lawyer.
+    # 5. 高波 joins the team himself and brings in the judicial office's mediator and the
+    # community's lawyer; each joins as what they are, and no one else joins.
     candidates = gaobo.get(f"/api/v1/disputes/{dispute_id}/team/candidates").json()["items"]
     wanted = {c["user"]["username"]: c for c in candidates}
+    assert wanted["gaobo"]["role"] == "grid_worker"
     assert wanted["zhaowuda_mediator"]["role"] == "mediator"
     assert wanted["huimin_lawyer"]["role"] == "lawyer"
+    post(gaobo, f"/api/v1/disputes/{dispute_id}/team", {"username": "gaobo"})
     post(gaobo, f"/api/v1/disputes/{dispute_id}/team", {"username": "zhaowuda_mediator"})
     detail = post(gaobo, f"/api/v1/disputes/{dispute_id}/team", {"username": "huimin_lawyer"})
     team = {m["user"]["username"]: m["role"] for m in detail["team"]}
@@ -132,6 +135,7 @@ def test_the_articles_dispute_from_the_chat_group_to_the_settlement(med, api):
         "dispatch",
         "acknowledge",
         "start",
+        "dispute_team",
         "dispute_team",
         "dispute_team",
         "dispute_visit",

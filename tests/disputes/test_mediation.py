@@ -3,12 +3,12 @@
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from gridgov.audit.models import Action, AuditEntry
+from gridgov.audit.models import AuditEntry
 from gridgov.core.errors import ConflictError
-from gridgov.disputes import services
+from gridgov.disputes import services, team
 from gridgov.disputes.models import Party
 from gridgov.events import services as event_services
 from gridgov.events.models import Notification, Organisation
@@ -82,106 +82,26 @@ def test_police_staff_see_the_disputes_they_were_alerted_to(med, api):
     assert client.get(f"/api/v1/disputes/{quiet.pk}").status_code == 404
 
 
-# ------------------------------------------------------------------------------------ team
-
-
-def test_grid_worker_brings_in_mediator_lawyer_and_police(med):
-    dispute = med.report()
-    gaobo = med["gaobo"]
-    mediator = services.add_team_member(dispute, user=gaobo, member=med["zhaowuda_mediator"])
-    lawyer = services.add_team_member(dispute, user=gaobo, member=med["huimin_lawyer"])
-    police = services.add_team_member(dispute, user=gaobo, member=med["saihan_police"])
-    volunteer = services.add_team_member(dispute, user=gaobo, member=med["huimin_yijing"])
-    security = services.add_team_member(dispute, user=gaobo, member=med["huimin_security"])
-    assert (mediator.role, mediator.organisation.name) == ("mediator", "昭乌达南路司法所")
-    assert (lawyer.role, lawyer.organisation.name) == ("lawyer", "惠民社区包联律师")
-    assert police.role == "police"
-    assert volunteer.role == "volunteer_police"
-    assert security.role == "security_committee"
-    # Whoever brings others in joins as well.
-    assert dispute.team.get(user=gaobo).role == "grid_worker"
-    assert Notification.objects.filter(
-        user=med["zhaowuda_mediator"], event=dispute.event, message__contains="司法所调解员"
-    ).exists()
-    notes = list(dispute.event.steps.filter(action="dispute_team").values_list("note", flat=True))
-    assert any("周淑珍" in n for n in notes)
-
-
-def test_candidates_are_the_serving_organisations_and_grid_staff(med):
-    dispute = med.report()
-    usernames = {u.username for u, _role, _org in services.team_candidates(dispute)}
-    assert {"zhaowuda_mediator", "huimin_lawyer", "saihan_police", "huimin_yijing", "gaobo"} <= usernames
-    assert "heating_staff" not in usernames
-    assert "laogangfang_worker" not in usernames
-
-
-@pytest.mark.parametrize("member", ["heating_staff", "laogangfang_worker"])
-def test_people_not_serving_the_place_cannot_join(med, member):
-    dispute = med.report()
-    with pytest.raises(ValidationError) as exc:
-        services.add_team_member(dispute, user=med["gaobo"], member=med[member])
-    assert "member" in exc.value.error_dict
-    assert dispute.team.count() == 0
-
-
-def test_mediator_of_another_township_cannot_join(med):
-    dispute = med.report()
-    other = Organisation.objects.filter(kind="judicial").exclude(name="昭乌达南路司法所").first()
-    outsider = other.members.first().user
-    with pytest.raises(ValidationError):
-        services.add_team_member(dispute, user=med["gaobo"], member=outsider)
-
-
-def test_outsider_cannot_manage_the_team_and_the_attempt_is_logged(med):
-    dispute = med.report()
-    with pytest.raises(PermissionDenied):
-        services.add_team_member(dispute, user=med["laogangfang_worker"], member=med["zhaowuda_mediator"])
-    assert AuditEntry.objects.filter(
-        action=Action.DENIED,
-        object_type="disputes.dispute",
-        object_id=str(dispute.pk),
-        actor_name="laogangfang_worker",
-    ).exists()
-    assert dispute.team.count() == 0
-
-
-def test_the_same_person_cannot_join_twice(med):
-    dispute = med.report()
-    services.add_team_member(dispute, user=med["gaobo"], member=med["zhaowuda_mediator"])
-    with pytest.raises(ValidationError):
-        services.add_team_member(dispute, user=med["gaobo"], member=med["zhaowuda_mediator"])
-
-
-def test_removing_a_member_needs_a_reason(med):
-    dispute = med.report()
-    services.add_team_member(dispute, user=med["gaobo"], member=med["huimin_lawyer"])
-    with pytest.raises(ValidationError):
-        services.remove_team_member(dispute, user=med["gaobo"], member=med["huimin_lawyer"], reason=" ")
-    services.remove_team_member(
-        dispute, user=med["gaobo"], member=med["huimin_lawyer"], reason="律师出差，改由调解员跟进"
-    )
-    assert not dispute.team.filter(user=med["huimin_lawyer"]).exists()
-
-
 # ---------------------------------------------------------------------------------- visits
 
 
 def _with_team(med):
     dispute = med.report()
-    services.add_team_member(dispute, user=med["gaobo"], member=med["zhaowuda_mediator"])
-    services.add_team_member(dispute, user=med["gaobo"], member=med["huimin_lawyer"])
+    team.add_team_member(dispute, user=med["gaobo"], member=med["gaobo"])
+    team.add_team_member(dispute, user=med["gaobo"], member=med["zhaowuda_mediator"])
+    team.add_team_member(dispute, user=med["gaobo"], member=med["huimin_lawyer"])
     return dispute
 
 
 def test_joint_visits_are_recorded_with_who_went(med):
     dispute = _with_team(med)
-    team = [med["gaobo"].pk, med["zhaowuda_mediator"].pk, med["huimin_lawyer"].pk]
+    ids = [med["gaobo"].pk, med["zhaowuda_mediator"].pk, med["huimin_lawyer"].pk]
     at = timezone.now() - timedelta(hours=2)
     visit = services.record_visit(
         dispute,
         user=med["zhaowuda_mediator"],
         visited_at=at,
-        visitor_ids=team,
+        visitor_ids=ids,
         summary="到双方家中了解情况",
         others_present="楼长",
     )
@@ -295,7 +215,7 @@ def test_outcome_by_the_lead_marks_the_event_handled_and_follow_ups_clear_the_du
     assert "费用各半" in event.steps.get(action="handle").note
     # After the outcome: no more team changes or mediation visits, only follow-ups.
     with pytest.raises(ConflictError):
-        services.add_team_member(dispute, user=med["gaobo"], member=med["saihan_police"])
+        team.add_team_member(dispute, user=med["gaobo"], member=med["saihan_police"])
     with pytest.raises(ConflictError):
         services.record_visit(
             dispute,

@@ -74,10 +74,14 @@ def test_detail_and_its_forms(med, login):
     page = client.get(f"/disputes/{dispute.pk}/").content.decode()
     assert dispute.event.number in page
     assert "甲某" in page
-    assert "邀请" in page
+    assert "我自己 · 专职网格员" in page  # the grid worker may join himself, explicitly
     mediator = med["zhaowuda_mediator"]
+    assert client.post(f"/disputes/{dispute.pk}/team/", {"member": med["gaobo"].pk}).status_code == 302
     assert client.post(f"/disputes/{dispute.pk}/team/", {"member": mediator.pk}).status_code == 302
-    assert dispute.team.filter(user=mediator).exists()
+    assert dict(dispute.team.values_list("user__username", "role")) == {
+        "gaobo": "grid_worker",
+        "zhaowuda_mediator": "mediator",
+    }
     visit = {
         "kind": "mediation",
         "visited_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
@@ -134,3 +138,29 @@ def test_every_demo_dispute_page_renders_for_the_city(login):
     assert disputes
     for pk in disputes:
         assert client.get(f"/disputes/{pk}/").status_code == 200, pk
+
+
+def test_team_role_and_removal_from_the_page(med, login):
+    dispute = med.report("口角")
+    client = login("huimin_admin")
+    admin = med["huimin_admin"]
+    url = f"/disputes/{dispute.pk}/team/"
+    # A role the member does not hold is refused with a message; nothing is added.
+    response = client.post(url, {"member": admin.pk, "role": "grid_worker"}, follow=True)
+    assert "不能以专职网格员身份加入" in response.content.decode()
+    assert not dispute.team.exists()
+    assert client.post(url, {"member": admin.pk}).status_code == 302
+    assert dispute.team.get().role == "community_staff"
+    page = client.get(f"/disputes/{dispute.pk}/").content.decode()
+    assert "社区工作人员" in page
+    assert "退出团队" in page
+    refused = client.post(f"{url}{admin.pk}/role/", {"role": "police"}, follow=True)
+    assert "不能以民警身份加入" in refused.content.decode()
+    assert client.post(f"{url}{admin.pk}/remove/", {"reason": ""}, follow=True).status_code == 200
+    assert dispute.team.exists()
+    assert client.post(f"{url}{admin.pk}/remove/", {"reason": "另有安排"}).status_code == 302
+    assert not dispute.team.exists()
+    assert client.post(f"{url}abc/remove/", {"reason": "x"}).status_code == 404
+    assert client.post(url, {"member": "not-a-number"}).status_code == 404
+    page = client.get(f"/disputes/{dispute.pk}/").content.decode()
+    assert "退出调解团队：另有安排" in page
