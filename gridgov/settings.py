@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "gridgov.core",
     "gridgov.audit",
     "gridgov.hierarchy",
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "gridgov.accounts.middleware.SecondFactorMiddleware",
     "gridgov.accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -124,6 +129,15 @@ AUTH_PASSWORD_VALIDATORS = [
 # Lock-out is per username: many grid workers share one carrier IP address.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
+# Second factor (gridgov.accounts.twofactor, django-otp): TOTP plus single-use recovery codes,
+# required of city and county administrators, auditors and system administrators. A wrong code
+# counts as a failed login of the username (the lock-out above) instead of django-otp's own
+# per-device back-off, so passwords and codes share one rule.
+OTP_TOTP_ISSUER = "gridgov"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# Seconds between a correct password and the one-time code before the password must be typed again.
+LOGIN_SECOND_STEP_SECONDS = env_int("LOGIN_SECOND_STEP_SECONDS", 300, minimum=30)
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
 SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_LIFETIME", 12 * 3600, minimum=300)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from gridgov.api.urls import api
 
 urlpatterns = [
+    # The admin logs in through the one login page, with its second step (gridgov.accounts.twofactor).
+    path("admin/login/", RedirectView.as_view(url="/accounts/login/", query_string=True), name="admin_login"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/", include("gridgov.accounts.urls")),

@@ -263,14 +263,13 @@ def describe(response: Any) -> str:
 
 
 @pytest.fixture
-def clients(db: Any) -> Any:
+def clients(login: Any) -> Any:
+    """Logged-in clients (privileged ones with their second factor passed, like `login`)."""
     cache: dict[str, Client] = {}
 
     def get(username: str) -> Client:
         if username not in cache:
-            client = Client()
-            client.force_login(User.objects.get(username=username))
-            cache[username] = client
+            cache[username] = login(username)
         return cache[username]
 
     return get

@@ -5,8 +5,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from gridgov.accounts import services
+from gridgov.accounts import services, twofactor
 from gridgov.accounts.models import ApiToken, RoleAssignment, User
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import can
@@ -34,6 +36,15 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
         (_("个人信息"), {"fields": ("full_name", "email")}),
         (_("状态"), {"fields": ("is_active", "is_staff", "last_login", "date_joined")}),
     )
+
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=_("重置两步验证（下次登录时重新绑定身份验证器）"))
+    def reset_second_factor(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
+        people = [person for person in queryset if self.has_change_permission(request, person)]
+        for person in people:
+            twofactor.reset_second_factor(person)
+        self.message_user(request, _("已重置 %(n)d 个账号的两步验证") % {"n": len(people)})
 
     def covers(self, request: HttpRequest, cap: str, obj: Any) -> bool:
         if not self.has_scope(request, cap):
@@ -133,3 +144,10 @@ class ApiTokenAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# Second-factor devices are managed on each person's own page (/accounts/2fa/) and reset with the
+# action above; django-otp's own admin would show recovery codes and key QR codes to an admin.
+for _otp_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_otp_model):
+        admin.site.unregister(_otp_model)

@@ -2,9 +2,9 @@ from typing import cast
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
-from gridgov.accounts import devices, services
+from gridgov.accounts import devices, services, twofactor
 from gridgov.accounts.models import User
 from gridgov.accounts.roles import Role
 from gridgov.api.auth import BearerToken
@@ -13,10 +13,16 @@ from gridgov.core.context import set_user
 router = Router(tags=["auth"])
 
 
+# The second factor of accounts that need one (gridgov.accounts.twofactor): the authenticator's
+# 6-digit code or a recovery code.
+OTP_FIELD = Field("", max_length=40, description="one-time code: required for privileged accounts")
+
+
 class TokenIn(Schema):
     username: str
     password: str
     label: str = ""
+    otp: str = OTP_FIELD
 
 
 class TokenOut(Schema):
@@ -27,6 +33,11 @@ class TokenOut(Schema):
 
 class Error(Schema):
     detail: str
+
+
+class OtpError(Schema):
+    detail: str
+    code: str = Field(description="otp_required, otp_invalid, otp_enrol or locked")
 
 
 class AssignmentOut(Schema):
@@ -43,9 +54,10 @@ class MeOut(Schema):
     assignments: list[AssignmentOut]
 
 
-@router.post("/token", auth=None, response={200: TokenOut, 401: Error})
+@router.post("/token", auth=None, response={200: TokenOut, 401: Error | OtpError, 403: OtpError})
 def create_token(request: HttpRequest, body: TokenIn) -> Status[dict[str, str]]:
-    """Exchange a username and password for a bearer token that expires (and can be revoked)."""
+    """Exchange a username and password (and, for privileged accounts, `otp`: a one-time code)
+    for a bearer token that expires (and can be revoked)."""
     user = authenticate(request, username=body.username, password=body.password)
     if user is None:
         locked = getattr(request, "gridgov_locked_out", False)
@@ -57,6 +69,9 @@ def create_token(request: HttpRequest, body: TokenIn) -> Status[dict[str, str]]:
                 else "username or password is wrong"
             },
         )
+    refused = twofactor.check_api_sign_in(user, body.otp, ip=_ip(request))
+    if refused is not None:
+        return Status(refused.status, {"detail": refused.detail, "code": refused.code})
     set_user(user)
     token, raw = services.issue_token(user, body.label)
     return Status(200, {"token": raw, "expires_at": token.expires_at.isoformat(), "username": user.username})
@@ -74,6 +89,7 @@ class DeviceSignInIn(Schema):
     password: str
     device_id: str
     device_name: str = ""
+    otp: str = OTP_FIELD
 
 
 class DeviceOut(Schema):
@@ -118,7 +134,7 @@ def _ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-@router.post("/device", auth=None, response={200: TokenPairOut, 401: Error})
+@router.post("/device", auth=None, response={200: TokenPairOut, 401: Error | OtpError, 403: OtpError})
 def device_sign_in(request: HttpRequest, body: DeviceSignInIn) -> Status[dict[str, object]]:
     """The app's sign-in: a short-lived access token and a refresh token bound to this device
     (`device_id`: the random id the app made on first start; `device_name`: how it calls itself)."""
@@ -126,6 +142,9 @@ def device_sign_in(request: HttpRequest, body: DeviceSignInIn) -> Status[dict[st
     if user is None:
         locked = getattr(request, "gridgov_locked_out", False)
         return Status(401, {"detail": "账号因多次失败已锁定，请稍后再试" if locked else "用户名或密码错误"})
+    refused = twofactor.check_api_sign_in(user, body.otp, ip=_ip(request))
+    if refused is not None:
+        return Status(refused.status, {"detail": refused.detail, "code": refused.code})
     set_user(user)
     pair = devices.sign_in(
         user=user,

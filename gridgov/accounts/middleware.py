@@ -31,3 +31,31 @@ class SessionLifetimeMiddleware:
                     session["gridgov_seen_at"] = now
                 set_user(user)
         return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """End a session of an account that needs a second factor but was opened without one.
+
+    Sessions are opened through the two-step login (gridgov.accounts.twofactor_views), so this
+    catches sessions from before the rule, a privileged role granted during a session, and any
+    login path that forgets the second step. Runs after django-otp's OTPMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from gridgov.accounts.twofactor import is_privileged
+
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_verified()  # type: ignore[union-attr]
+            and is_privileged(user)  # type: ignore[arg-type]
+        ):
+            from gridgov.audit.services import record_denied
+
+            record_denied(user, message="session without a second factor ended", user=user)
+            logout(request)
+        return self.get_response(request)

@@ -6,9 +6,13 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gridgov.accounts.models import RoleAssignment, User
 from gridgov.accounts.roles import Role
+from gridgov.accounts.totp import DEMO_RECOVERY_CODES, DEMO_TOTP_SECRET, key_of
+from gridgov.accounts.twofactor import PRIVILEGED_ROLES, normalise_code
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.names import person_name
@@ -30,6 +34,29 @@ DEMO_USERS: list[tuple[str, str, str | None, str | None]] = [
     ("auditor", "市审计员", Role.AUDITOR, "呼和浩特市"),
 ]
 DEMO_GRID_ROLES = {Role.GRID_CHIEF, Role.GRID_INSTRUCTOR, Role.GRID_WORKER}
+
+
+def _privileged(role: str | None) -> bool:
+    return role is None or role in PRIVILEGED_ROLES
+
+
+def _demo_second_factor(privileged: list[User]) -> None:
+    """The demo's privileged users share the public demo TOTP secret and recovery codes
+    (`gridgov.accounts.totp`; README), so the demo works without enrolling a phone."""
+    key = key_of(DEMO_TOTP_SECRET).hex()
+    TOTPDevice.objects.bulk_create(
+        [TOTPDevice(user=user, name="演示验证器", key=key, confirmed=True) for user in privileged]
+    )
+    statics = StaticDevice.objects.bulk_create(
+        [StaticDevice(user=user, name="恢复码", confirmed=True) for user in privileged]
+    )
+    StaticToken.objects.bulk_create(
+        [
+            StaticToken(device=static, token=normalise_code(code))
+            for static in statics
+            for code in DEMO_RECOVERY_CODES
+        ]
+    )
 
 
 @transaction.atomic
@@ -64,6 +91,7 @@ def seed(ctx: SeedContext) -> None:
         taken.add((node.pk, role))
 
     RoleAssignment.objects.bulk_create(assignments)
+    _demo_second_factor([users[username] for username, _n, role, _p in DEMO_USERS if _privileged(role)])
 
     # Every grid gets its chief, instructor, full-time worker and one or two part-time workers.
     # Generated staff cannot log in (unusable password) until an administrator sets one. At city

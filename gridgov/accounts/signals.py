@@ -19,7 +19,13 @@ def _logged_in(sender: Any, request: HttpRequest, user: User, **_: Any) -> None:
     LoginFailure.objects.filter(username=user.username.lower()).delete()
     if request is not None:
         request.session["gridgov_login_at"] = timezone.now().timestamp()
-    record(Action.LOGIN, user, user=user)
+    device = getattr(user, "otp_device", None)  # set by the two-step login (gridgov.accounts.twofactor)
+    record(
+        Action.LOGIN,
+        user,
+        user=user,
+        message=f"second factor: {device._meta.verbose_name}" if device is not None else "",
+    )
 
 
 @receiver(user_logged_out)

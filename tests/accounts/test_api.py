@@ -32,5 +32,5 @@ def test_token_is_issued_with_200_refused_with_401_and_revoked_with_204(db, pass
 
 def test_openapi_declares_the_token_responses():
     paths = ninja_api.get_openapi_schema()["paths"]
-    assert set(paths["/api/v1/auth/token"]["post"]["responses"]) == {200, 401}
+    assert set(paths["/api/v1/auth/token"]["post"]["responses"]) == {200, 401, 403}
     assert set(paths["/api/v1/auth/token"]["delete"]["responses"]) == {204}
