@@ -26,7 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from gridgov.accounts.backends import is_locked_out
 from gridgov.accounts.models import LoginFailure, User
 from gridgov.accounts.roles import Role
-from gridgov.accounts.scope import role_assignments
+from gridgov.accounts.scope import principal_of
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 
@@ -52,11 +52,10 @@ class Verified:
 
 
 def is_privileged(user: User) -> bool:
+    """Superusers and holders of a privileged role (read once per user object)."""
     if not user.is_authenticated:
         return False
-    return user.is_superuser or any(
-        role in PRIVILEGED_ROLES for role, _path, _special in role_assignments(user)
-    )
+    return user.is_superuser or any(a.role in PRIVILEGED_ROLES for a in principal_of(user).assignments)
 
 
 def authenticator(user: User) -> TOTPDevice | None:

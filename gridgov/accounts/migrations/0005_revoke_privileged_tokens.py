@@ -21,5 +21,5 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0003_devices")]
+    dependencies = [("accounts", "0004_user_scoped_manager")]
     operations = [migrations.RunPython(revoke, migrations.RunPython.noop)]
