@@ -16,6 +16,7 @@ urlpatterns = [
     path("events/", include("gridgov.events.urls")),
     path("disputes/", include("gridgov.disputes.urls")),
     path("audit/", include("gridgov.audit.urls")),
+    path("app/", include("gridgov.mobile.urls")),
     path("", include("gridgov.hierarchy.urls")),
     path("", include("gridgov.front.urls")),
 ]

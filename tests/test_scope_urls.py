@@ -42,6 +42,8 @@ PUBLIC = [
     r"^api/v1/auth/token$",
     # The app's sign-in and refresh (its sign-out needs the bearer token: tests/accounts/test_devices.py).
     r"^api/v1/auth/device(/refresh)?$",
+    # The app's shell, manifest and service worker: no personal data (that comes through the API).
+    r"^app/",
     r"^api/v1/$",
     r"^open311/",
     r"^favicon\.ico$",

@@ -10,10 +10,13 @@ grid it touches sync afresh (paths below a moved node were rewritten in place).
 import contextlib
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils import timezone
 
 from gridgov.mobile import kinds
 from gridgov.mobile.models import SyncChange
@@ -73,6 +76,14 @@ def log_rows(kind: str, rows: Iterable[tuple[int, str]]) -> None:
 
 def log_subtree_move(old_path: str, new_path: str) -> None:
     log(SUBTREE, 0, new_path, old_path)
+
+
+def prune(now: datetime | None = None) -> int:
+    """Drop changes older than SYNC_CHANGE_RETENTION_DAYS (the worker, each pass); a phone whose
+    cursor is that old is told to start again from a snapshot (gridgov.mobile.sync)."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.SYNC_CHANGE_RETENTION_DAYS)
+    deleted, _ = SyncChange.objects.filter(at__lt=cutoff).delete()
+    return deleted
 
 
 # --- signals ------------------------------------------------------------------------------------

@@ -304,3 +304,18 @@ def test_an_old_cursor_resets(db, settings):
 
 def test_sync_needs_a_login(db):
     assert Client().get("/api/v1/sync").status_code == 401
+
+
+def test_the_worker_prunes_old_changes(db, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gridgov.mobile import changes
+    from gridgov.mobile.models import SyncChange
+
+    changes.log("resident", 1, "150100")
+    SyncChange.objects.update(at=timezone.now() - timedelta(days=settings.SYNC_CHANGE_RETENTION_DAYS + 1))
+    changes.log("resident", 2, "150100")
+    assert changes.prune() >= 1
+    assert list(SyncChange.objects.values_list("object_id", flat=True)) == [2]

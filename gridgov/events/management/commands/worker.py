@@ -8,6 +8,7 @@ from django.db import close_old_connections, connection
 from gridgov.audit import checkpoints
 from gridgov.events.services import QUEUE_BATCH, write_queued_reports
 from gridgov.events.worker import run_once
+from gridgov.mobile import changes as sync_changes
 from gridgov.registry import exports
 
 
@@ -55,7 +56,11 @@ class Command(BaseCommand):
 
     def run_pass(self, *, once: bool) -> None:
         try:
-            summary = {**run_once().as_dict(), **exports.run_pending()}
+            summary = {
+                **run_once().as_dict(),
+                **exports.run_pending(),
+                "sync_changes_pruned": sync_changes.prune(),
+            }
         except Exception as exc:  # keep the loop alive; the next pass retries
             if once:
                 raise

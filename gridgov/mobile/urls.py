@@ -1,0 +1,10 @@
+from django.urls import path
+
+from gridgov.mobile import views
+
+app_name = "mobile"
+urlpatterns = [
+    path("", views.app_shell, name="shell"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+]

@@ -1,0 +1,3 @@
+"""The browser tests' live server (shared with tests/front)."""
+
+from tests.front.conftest import shared_live_server  # noqa: F401  (a fixture)
