@@ -1,0 +1,85 @@
+"""Every screen of the app passes axe-core (from npm) with no serious or critical violation, on a
+phone-sized touch screen: signed out, and signed in with the worker's grid synced."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gridgov.events.models import Event
+from gridgov.registry.models import Resident
+from tests.front.conftest import CHROMIUM_ARGS, PHONE
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def violations(page: Any) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ['violations']});
+            return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => v.id + ': ' + v.help + ' — ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
+        }"""
+    )
+    return list(found)
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="npm ci installs axe-core")
+def test_every_screen_has_no_serious_accessibility_violation(
+    shared_live_server: str, node: Any, password: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    grid = node("惠民社区第一网格")
+    resident = Resident.objects.filter(path__startswith=grid.path, status="present").first()
+    household = resident.household
+    event = Event.objects.filter(path__startswith=grid.path, is_open=True).first()
+    screens = [
+        "today",
+        "people",
+        "report",
+        "patrol",
+        "me",
+        f"building/{household.building_id}",
+        f"household/{household.pk}",
+        f"household/{household.pk}/add",
+        f"resident/{resident.pk}",
+        f"resident/{resident.pk}/edit",
+        f"resident/{resident.pk}/move-out",
+        f"event/{event.pk}",
+    ]
+    base = shared_live_server
+    failures: dict[str, list[str]] = {}
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path="/usr/bin/chromium",
+            args=CHROMIUM_ARGS,
+            locale="zh-CN",
+            bypass_csp=True,
+            **PHONE,
+        )
+        try:
+            page = context.pages[0] if context.pages else context.new_page()
+            page.goto(f"{base}/app/")
+            page.wait_for_selector("html[data-ready]")
+            failures["login"] = violations(page)
+            page.fill("input[autocomplete=username]", "gaobo")
+            page.fill("input[type=password]", password)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/app/#/today", timeout=60000)
+            for screen in screens:
+                page.goto(f"{base}/app/#/{screen}")
+                page.wait_for_selector(".screen")
+                page.wait_for_timeout(100)
+                failures[screen] = violations(page)
+            page.goto(f"{base}/app/#/people")
+            page.fill("input[type=search]", resident.name[0])
+            page.wait_for_selector("#results li")
+            failures["people (results)"] = violations(page)
+        finally:
+            context.close()
+    assert not {k: v for k, v in failures.items() if v}, failures
