@@ -358,15 +358,13 @@ def browser_measures(
         waiting = page.evaluate("GG.store.countOutbox()")
         started = time.perf_counter()
         cdp.send("Network.emulateNetworkConditions", ONLINE)
-        page.wait_for_function(
-            f"GG.store.countOutbox().then(n => n <= {queued // 2})", polling=20, timeout=120000
-        )
+        wait_outbox(page, queued // 2, timeout=120)
         cdp.send("Network.emulateNetworkConditions", OFFLINE)  # the signal goes, mid-way
         dropped_at = page.evaluate("GG.store.countOutbox()")
         page.wait_for_timeout(2000)
         cdp.send("Network.emulateNetworkConditions", ONLINE)
         page.evaluate("window.dispatchEvent(new Event('online'))")
-        page.wait_for_function("GG.store.countOutbox().then(n => n === 0)", polling=50, timeout=180000)
+        wait_outbox(page, 0, timeout=180)
         out["outbox"] = {
             "queued": waiting,
             "left_when_dropped": dropped_at,
@@ -375,6 +373,15 @@ def browser_measures(
         }
         context.close()
     return out
+
+
+def wait_outbox(page: Any, at_most: int, timeout: float) -> None:
+    """Until the outbox holds at most `at_most` items (polled: the count is read from IndexedDB)."""
+    deadline = time.monotonic() + timeout
+    while page.evaluate("GG.store.countOutbox()") > at_most:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the outbox still holds more than {at_most} items after {timeout} s")
+        time.sleep(0.02)
 
 
 def _b64(data: bytes) -> str:
