@@ -14,6 +14,7 @@ urlpatterns = [
     path("registry/", include("gridgov.registry.urls")),
     path("search/", include("gridgov.search.urls")),
     path("events/", include("gridgov.events.urls")),
+    path("notifications/", include("gridgov.notifications.urls")),
     path("disputes/", include("gridgov.disputes.urls")),
     path("audit/", include("gridgov.audit.urls")),
     path("app/", include("gridgov.mobile.urls")),

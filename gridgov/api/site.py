@@ -64,6 +64,7 @@ ROUTERS = [
     ("/", "gridgov.disputes.api"),
     ("/", "gridgov.search.api"),
     ("/", "gridgov.mobile.api"),
+    ("/", "gridgov.notifications.api"),
 ]
 
 

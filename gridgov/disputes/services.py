@@ -38,12 +38,12 @@ from gridgov.events.models import (
     Category,
     Event,
     EventStep,
-    Notification,
     Organisation,
     OrgKind,
 )
 from gridgov.hierarchy import paths
 from gridgov.hierarchy.models import Level, Node
+from gridgov.notifications.services import notify
 from gridgov.registry.models import Resident
 
 FOLLOW_UP_DAYS = 30
@@ -96,10 +96,9 @@ def township_path(path: str) -> str:
 
 
 def _notify(users: Iterable[User], event: Event, message: str) -> list[str]:
+    """Tell the active ones of these people about the dispute's event; returns their usernames."""
     seen: dict[int, User] = {u.pk: u for u in users if u.is_active}
-    Notification.objects.bulk_create(
-        [Notification(user=u, event=event, message=message[:300]) for u in seen.values()]
-    )
+    notify(seen.values(), message, subject=event)
     return sorted(u.username for u in seen.values())
 
 

@@ -27,7 +27,7 @@ from ninja.responses import Status
 
 from gridgov.accounts.scope import get_visible_or_404
 from gridgov.events import selectors, services
-from gridgov.events.models import Category, Event, EventAssignment, Notification
+from gridgov.events.models import Category, Event, EventAssignment
 from gridgov.events.workflow import STATE_NAMES
 
 router = Router(tags=["events"])
@@ -173,28 +173,6 @@ class TransitionIn(Schema):
         None, description="co-handler acting for one of several organisations"
     )
     description: str | None = Field(None, description="resubmit: corrected description")
-
-
-class NotificationOut(Schema):
-    id: int
-    message: str
-    event_id: int | None
-    event_number: str | None
-    created_at: datetime
-    read_at: datetime | None
-
-
-class InboxOut(Schema):
-    unread: int
-    items: list[NotificationOut]
-
-
-class ReadIn(Schema):
-    ids: list[int] | None = None
-
-
-class ReadOut(Schema):
-    marked: int
 
 
 class Error(Schema):
@@ -576,31 +554,6 @@ def make_transition(request: HttpRequest, event_id: int) -> dict[str, Any]:
         data["photos"] = photos
     services.transition(event, body.action, user=request.user, note=body.note, **data)
     return event_detail(_load(request, event_id), request.user)
-
-
-@router.get("/inbox", response=InboxOut)
-def inbox(request: HttpRequest, unread: bool = False, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-    """The user's notifications (newest first) and the unread count."""
-    limit, offset = max(1, min(limit, 200)), max(0, offset)
-    items = selectors.notifications_for(request.user, unread_only=unread)[offset : offset + limit]
-    return {"unread": selectors.unread_count(request.user), "items": [_notification_out(n) for n in items]}
-
-
-def _notification_out(notification: Notification) -> dict[str, Any]:
-    return {
-        "id": notification.pk,
-        "message": notification.message,
-        "event_id": notification.event_id,
-        "event_number": notification.event.number if notification.event else None,
-        "created_at": notification.created_at,
-        "read_at": notification.read_at,
-    }
-
-
-@router.post("/inbox/read", response=ReadOut)
-def mark_read(request: HttpRequest, body: ReadIn) -> dict[str, int]:
-    """Mark notifications read (all unread ones when `ids` is omitted)."""
-    return {"marked": services.mark_read(user=request.user, notification_ids=body.ids)}
 
 
 @router.get("/inbox/events", response=EventPage)

@@ -7,7 +7,9 @@ The workflow itself (which transition is legal, who may make it, deadlines) live
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -253,6 +255,13 @@ class Event(ScopedModel):
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     # Not a column: the "report" step of an event `report_event` has just created (None otherwise).
     report_step: "EventStep | None" = None
+    # The notices about this event (`Notice.objects.filter(event=…)`); deleted with it.
+    notices = GenericRelation(
+        "notifications.Notice",
+        content_type_field="subject_type",
+        object_id_field="subject_id",
+        related_query_name="event",
+    )
 
     class Meta:
         verbose_name = _("事件")
@@ -284,6 +293,9 @@ class Event(ScopedModel):
         if update_fields is not None and "state" in update_fields:
             kwargs["update_fields"] = {*update_fields, "is_open"}
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:detail", kwargs={"event_id": self.pk})
 
 
 class AssignmentRole(models.TextChoices):
@@ -454,23 +466,3 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
-
-
-class Notification(models.Model):
-    """The in-app inbox."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    event = models.ForeignKey(
-        Event, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    message = models.CharField(_("内容"), max_length=300)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("通知")
-        verbose_name_plural = _("通知")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.message

@@ -16,7 +16,6 @@ from gridgov.events.models import (
     Event,
     EventAssignment,
     EventStep,
-    Notification,
     Organisation,
     OrgMember,
     State,
@@ -367,16 +366,3 @@ def organisations_for_dispatch(event: Event) -> QuerySet[Organisation]:
 
 def memberships_of(user: Any) -> QuerySet[OrgMember]:
     return OrgMember.objects.filter(user=user).select_related("organisation", "organisation__area")
-
-
-def notifications_for(user: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
-    queryset = Notification.objects.filter(user=user).select_related("event")
-    if unread_only:
-        queryset = queryset.filter(read_at__isnull=True)
-    return queryset.order_by("-created_at", "-pk")
-
-
-def unread_count(user: Any) -> int:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -41,7 +41,6 @@ from gridgov.events.models import (
     EventPhoto,
     EventStep,
     IdempotencyKey,
-    Notification,
     Organisation,
     OrgMember,
     Request,
@@ -63,6 +62,7 @@ from gridgov.hierarchy import paths
 from gridgov.hierarchy.geo import GridLocator
 from gridgov.hierarchy.models import Level, Node
 from gridgov.mobile.changes import logged_together
+from gridgov.notifications import services as notifications
 from gridgov.registry.models import Household, Resident
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -444,14 +444,14 @@ def _write_reports(reports: list[_Report]) -> list[Event]:
         EventPhoto.objects.bulk_create(photos)
         _created(photos, photo_reports)
     staff: dict[int, list[int]] = {}
-    notices: list[Notification] = []
+    notices: list[notifications.Draft] = []
     for event in events:
         community = event.handling_node
         if community.pk not in staff:
             staff[community.pk] = centre_user_ids(community)
-        message = f"新事件待受理：{event.number} {event.category.name}"[:300]
-        notices.extend(Notification(user_id=pk, event=event, message=message) for pk in staff[community.pk])
-    Notification.objects.bulk_create(notices)
+        message = f"新事件待受理：{event.number} {event.category.name}"
+        notices += notifications.drafts(staff[community.pk], message, subject=event, awaiting=State.REPORTED)
+    notifications.send(notices)
     return events
 
 
@@ -748,7 +748,7 @@ def _fail_queued(row: IdempotencyKey, exc: Exception) -> None:
             user=None,
         )
     if row.user_id is not None:
-        _notify([row.user_id], None, f"您的上报未能写入（{row.key}）：{row.error}")
+        notifications.notify([row.user_id], f"您的上报未能写入（{row.key}）：{row.error}")
 
 
 def _mark_written(written: list[tuple[int, int]]) -> None:
@@ -916,29 +916,6 @@ def org_user_ids(org_ids: Iterable[int]) -> list[int]:
         .values_list("user_id", flat=True)
         .distinct()
     )
-
-
-def _notify(users: Iterable[Any], event: Event | None, message: str, *, exclude: Any = None) -> int:
-    """One notification per person (users or user ids), not to `exclude` (who acted)."""
-    seen: set[int] = set()
-    rows = []
-    skip = getattr(exclude, "pk", None)
-    for person in users:
-        pk = person if isinstance(person, int) else getattr(person, "pk", None)
-        if pk is None or pk in seen or pk == skip:
-            continue
-        seen.add(pk)
-        rows.append(Notification(user_id=pk, event=event, message=message[:300]))
-    Notification.objects.bulk_create(rows)
-    return len(rows)
-
-
-def mark_read(*, user: Any, notification_ids: Iterable[int] | None = None) -> int:
-    """Mark the user's own notifications read (all of them when no ids are given)."""
-    unread = Notification.objects.filter(user=user, read_at__isnull=True)
-    if notification_ids is not None:
-        unread = unread.filter(pk__in=list(notification_ids))
-    return unread.update(read_at=timezone.now())
 
 
 # --- transitions --------------------------------------------------------------------------------
@@ -1546,7 +1523,9 @@ def transition(
                 for hook in step.after_save:
                     hook(saved)
                 for recipients, message in step.notify:
-                    _notify(recipients, locked, message, exclude=user)
+                    notifications.notify(
+                        recipients, message, subject=locked, awaiting=locked.state, exclude=user
+                    )
             except BaseException:
                 _remove_files(written)
                 raise

@@ -8,8 +8,6 @@ urlpatterns = [
     path("new/", views.report, name="report"),
     path("duplicates/", views.duplicates, name="duplicates"),
     path("inbox/", views.inbox, name="inbox"),
-    path("notifications/", views.notifications, name="notifications"),
-    path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("<int:event_id>/", views.detail, name="detail"),
     path("<int:event_id>/transition/", views.transition, name="transition"),
 ]

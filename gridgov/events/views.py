@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _t
-from django.views.decorators.http import require_POST
 
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404, scope_of
@@ -244,17 +243,3 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "events/inbox.html",
         {"memberships": memberships, "events": events, "state_names": STATE_NAMES},
     )
-
-
-@login_required
-def notifications(request: HttpRequest) -> HttpResponse:
-    items = list(selectors.notifications_for(request.user)[:100])
-    return render(request, "events/notifications.html", {"items": items})
-
-
-@login_required
-@require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
-    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
-    services.mark_read(user=request.user, notification_ids=ids or None)
-    return redirect("events:notifications")

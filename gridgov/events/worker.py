@@ -22,9 +22,11 @@ from gridgov.audit.models import Action as AuditAction
 from gridgov.audit.services import record
 from gridgov.core.errors import ConflictError
 from gridgov.events import services
-from gridgov.events.models import AssignmentRole, Event, EventAssignment, Notification
+from gridgov.events.models import AssignmentRole, Event, EventAssignment
 from gridgov.events.workflow import CLOCK_STATES, Action
 from gridgov.hierarchy.models import Level
+from gridgov.notifications.models import Notice
+from gridgov.notifications.services import notify
 
 BATCH = 500
 
@@ -68,7 +70,12 @@ def _mark_overdue(now: datetime, result: PassResult) -> None:
             recipients = services.centre_user_ids(event.handling_node)
             if event.lead_org_id:
                 recipients += services.org_user_ids([event.lead_org_id])
-            services._notify(recipients, event, f"{event.number} 已超期：{event.category.name}")
+            notify(
+                recipients,
+                f"{event.number} 已超期：{event.category.name}",
+                subject=event,
+                awaiting=event.state,
+            )
         result.marked_overdue.append(event.number)
 
 
@@ -100,10 +107,10 @@ def _remind_co_handlers(now: datetime, result: PassResult) -> None:
     ).select_related("event", "organisation")[:BATCH]
     for assignment in late:
         message = f"{assignment.event.number} 协办签收已超期：{assignment.organisation.name}"
-        if Notification.objects.filter(event=assignment.event, message=message).exists():
+        if Notice.objects.about(assignment.event).filter(message=message).exists():
             continue
-        result.reminded_co_handlers += services._notify(
-            services.org_user_ids([assignment.organisation_id]), assignment.event, message
+        result.reminded_co_handlers += notify(
+            services.org_user_ids([assignment.organisation_id]), message, subject=assignment.event
         )
 
 

@@ -3,20 +3,23 @@ from typing import Any
 from django.http import HttpRequest
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import scope_of
+from gridgov.accounts.scope import principal_of
+from gridgov.notifications.selectors import unread_count
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """What the navigation bar offers: only what the user's roles allow."""
+    """What the navigation bar offers: only what the user's roles allow, and the unread count."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    who = principal_of(user)
     return {
-        "nav_can_audit": not scope_of(user, Cap.VIEW_AUDIT).empty,
-        "nav_can_manage": not scope_of(user, Cap.MANAGE_HIERARCHY).empty,
-        "nav_can_registry": not scope_of(user, Cap.EDIT_REGISTRY).empty
-        or not scope_of(user, Cap.SEE_PII).empty,
-        "nav_can_events": not scope_of(user, Cap.REPORT_EVENT).empty
-        or not scope_of(user, Cap.DEPARTMENT_WORK).empty
-        or not scope_of(user, Cap.HANDLE_EVENT).empty,
+        "nav_can_audit": who.has(Cap.VIEW_AUDIT),
+        "nav_can_manage": who.has(Cap.MANAGE_HIERARCHY),
+        "nav_can_registry": who.has(Cap.EDIT_REGISTRY) or who.has(Cap.SEE_PII),
+        "nav_can_events": who.has(Cap.REPORT_EVENT)
+        or who.has(Cap.DEPARTMENT_WORK)
+        or who.has(Cap.HANDLE_EVENT),
+        "nav_department": bool(who.org_ids),
+        "nav_unread": unread_count(user),
     }

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from gridgov.accounts.roles import Cap
@@ -24,8 +25,8 @@ from gridgov.accounts.scope import scope_of
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.context import acting_as
-from gridgov.events.models import Notification
 from gridgov.hierarchy.models import Node
+from gridgov.notifications.services import notify
 from gridgov.registry import excel
 from gridgov.registry.models import ExportJob, ExportStatus
 
@@ -128,7 +129,9 @@ def _fail_interrupted(now: datetime) -> int:
     for job in stale:
         job.status, job.error, job.finished_at = ExportStatus.FAILED, "导出中断，请重新申请", now
         job.save(update_fields=["status", "error", "finished_at"])
-        Notification.objects.create(user_id=job.user_id, message=f"Excel 导出失败：{job.error}")
+        notify(
+            [job.user_id], f"Excel 导出失败：{job.error}", subject=job, url=reverse("registry:export_jobs")
+        )
         count += 1
     return count
 
@@ -153,12 +156,12 @@ def _build(job: ExportJob) -> bool:
             job.finished_at = timezone.now()
             job.save(update_fields=["status", "rows", "file_name", "reveal", "finished_at"])
             hours = settings.REGISTRY_EXPORT_KEEP_HOURS
-            Notification.objects.create(
-                user=user,
-                message=(
-                    f"Excel 导出已完成：{job.node.name if job.node else '全部范围'}，{rows} 名居民；"
-                    f"{hours} 小时内可在“后台导出”中下载"
-                ),
+            notify(
+                [user],
+                f"Excel 导出已完成：{job.node.name if job.node else '全部范围'}，{rows} 名居民；"
+                f"{hours} 小时内可在“后台导出”中下载",
+                subject=job,
+                url=reverse("registry:export_jobs"),
             )
         return True
     except Exception as exc:  # the job records why; the worker goes on with the next one
@@ -166,7 +169,7 @@ def _build(job: ExportJob) -> bool:
             path.unlink()
         job.status, job.error, job.finished_at = ExportStatus.FAILED, str(exc)[:300], timezone.now()
         job.save(update_fields=["status", "error", "finished_at"])
-        Notification.objects.create(user=user, message=f"Excel 导出失败：{job.error}")
+        notify([user], f"Excel 导出失败：{job.error}", subject=job, url=reverse("registry:export_jobs"))
         return False
 
 

@@ -9,9 +9,9 @@ community and township administrators above them are notified and see the grant 
 import datetime
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from gridgov.accounts.roles import Cap
@@ -19,6 +19,7 @@ from gridgov.accounts.scope import forget_principal, scope_of
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.hierarchy.models import Level, Node
+from gridgov.notifications.services import notify
 from gridgov.registry.models import BreakGlassGrant
 from gridgov.search.selectors import supervisors_of
 
@@ -119,13 +120,7 @@ def close_break_glass(grant: BreakGlassGrant, *, user: Any) -> BreakGlassGrant:
 
 
 def _notify_supervisors(user: Any, grant: BreakGlassGrant, target: Node) -> None:
-    if not apps.is_installed("gridgov.events"):
-        return
-    try:
-        notification = apps.get_model("events", "Notification")
-    except LookupError:
-        return
     who = getattr(user, "full_name", "") or user.username
     until = timezone.localtime(grant.expires_at)
-    message = f"{who} 申请越权查询 {target.name}（至 {until:%H:%M}）：{grant.reason}"[:300]
-    notification.objects.bulk_create([notification(user=s, message=message) for s in supervisors_of(user)])
+    message = f"{who} 申请越权查询 {target.name}（至 {until:%H:%M}）：{grant.reason}"
+    notify(supervisors_of(user), message, subject=grant, url=reverse("search:grants"))

@@ -11,12 +11,13 @@ from gridgov.core.errors import ConflictError
 from gridgov.disputes import services, team
 from gridgov.disputes.models import Party
 from gridgov.events import services as event_services
-from gridgov.events.models import Notification, Organisation
+from gridgov.events.models import Organisation
+from gridgov.notifications.models import Notice
 
 
 def _alerted(dispute):
     return set(
-        Notification.objects.filter(event=dispute.event, message__contains="矛盾纠纷预警").values_list(
+        Notice.objects.filter(event=dispute.event, message__contains="矛盾纠纷预警").values_list(
             "user__username", flat=True
         )
     )
@@ -32,7 +33,7 @@ def test_high_risk_alerts_the_township_and_the_police_station_at_once(med):
     # Not the county, not another township's police, not the reporter.
     assert "saihan_admin" not in alerted
     assert "gaobo" not in alerted
-    message = Notification.objects.filter(event=dispute.event, user__username="saihan_police").get().message
+    message = Notice.objects.filter(event=dispute.event, user__username="saihan_police").get().message
     assert "高风险" in message
     assert dispute.event.number in message
     assert "揍" in message
@@ -55,12 +56,12 @@ def test_low_and_medium_risk_alert_nobody(med):
 
 def test_a_level_is_alerted_once_and_a_rise_alerts_again(med):
     dispute = med.report("说要报复")
-    first = Notification.objects.filter(event=dispute.event, message__contains="预警").count()
+    first = Notice.objects.filter(event=dispute.event, message__contains="预警").count()
     services.recompute_risk(dispute)
-    assert Notification.objects.filter(event=dispute.event, message__contains="预警").count() == first
+    assert Notice.objects.filter(event=dispute.event, message__contains="预警").count() == first
     services.override_risk(dispute, user=med["huimin_admin"], level="critical", reason="对方已持刀上门")
     messages = list(
-        Notification.objects.filter(event=dispute.event, user__username="saihan_police").values_list(
+        Notice.objects.filter(event=dispute.event, user__username="saihan_police").values_list(
             "message", flat=True
         )
     )
@@ -195,7 +196,7 @@ def test_every_outcome_is_recorded_once(med, outcome):
     with pytest.raises(ConflictError):
         services.record_outcome(dispute, user=med["zhaowuda_mediator"], outcome=outcome, terms="再来一次")
     if outcome == "police":
-        assert Notification.objects.filter(
+        assert Notice.objects.filter(
             event=dispute.event, user__username="saihan_police", message__contains="移交公安"
         ).exists()
 

@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from gridgov.audit.models import Action, AuditEntry
 from gridgov.core.errors import ConflictError
 from gridgov.disputes import services, team
-from gridgov.events.models import Notification, Organisation
+from gridgov.events.models import Organisation
+from gridgov.notifications.models import Notice
 
 
 def _steps(dispute, *actions):
@@ -32,7 +33,7 @@ def test_grid_worker_brings_in_mediator_lawyer_and_police(med):
     # Only whom the user added: the one who brings others in is not added silently.
     assert not dispute.team.filter(user=gaobo).exists()
     assert dispute.team.count() == 5
-    assert Notification.objects.filter(
+    assert Notice.objects.filter(
         user=med["zhaowuda_mediator"], event=dispute.event, message__contains="司法所调解员"
     ).exists()
     steps = _steps(dispute, "dispute_team")
@@ -52,7 +53,7 @@ def test_a_community_administrator_who_forms_a_team_is_not_made_a_grid_worker(me
     step = _steps(dispute, "dispute_team")[-1]
     assert "社区工作人员" in step.note
     assert "加入调解团队" in step.note
-    assert not Notification.objects.filter(user=admin, event=dispute.event, message__contains="邀请").exists()
+    assert not Notice.objects.filter(user=admin, event=dispute.event, message__contains="邀请").exists()
 
 
 @pytest.mark.parametrize(
@@ -108,7 +109,7 @@ def test_someone_who_is_two_things_may_join_as_either(med):
         "after": "volunteer_police",
         "change": "role",
     }
-    assert Notification.objects.filter(user=volunteer, message__contains="义警").exists()
+    assert Notice.objects.filter(user=volunteer, message__contains="义警").exists()
 
 
 def test_a_role_change_to_one_the_member_cannot_hold_is_refused(med):
@@ -210,7 +211,7 @@ def test_removing_a_member_needs_a_reason_and_is_on_the_timeline(med):
     assert "包联律师" in step.note
     assert "律师出差" in step.note
     assert step.data["change"] == "removed"
-    assert Notification.objects.filter(user=med["huimin_lawyer"], message__contains="退出").exists()
+    assert Notice.objects.filter(user=med["huimin_lawyer"], message__contains="退出").exists()
     assert AuditEntry.objects.filter(object_type="disputes.teammember", action=Action.DELETE).exists()
 
 

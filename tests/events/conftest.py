@@ -186,7 +186,7 @@ def take_snapshot(event: Event) -> tuple[Any, ...]:
         event.clock_requests.count(),
         event.overdue,
         event.merged_into_id,
-        event.notifications.count(),
+        event.notices.count(),
     )
 
 

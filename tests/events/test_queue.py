@@ -23,8 +23,9 @@ from gridgov.core.context import acting_as
 from gridgov.core.errors import ConflictError
 from gridgov.disputes.models import Dispute
 from gridgov.events import services
-from gridgov.events.models import Category, Event, EventPhoto, EventStep, IdempotencyKey, Notification, State
+from gridgov.events.models import Category, Event, EventPhoto, EventStep, IdempotencyKey, State
 from gridgov.hierarchy.models import Node
+from gridgov.notifications.models import Notice
 from gridgov.registry.models import Resident
 
 
@@ -143,7 +144,7 @@ def test_a_queued_report_is_written_as_report_event_would_write_it(story: Any) -
         story["gaobo"].pk,
     )
     assert step.data == {"channel": "api"}
-    assert Notification.objects.filter(
+    assert Notice.objects.filter(
         event=event, user=story["huimin_admin"], message__contains=event.number
     ).exists()
 
@@ -334,8 +335,8 @@ def test_a_report_that_cannot_be_written_is_marked_failed(story: Any, settings: 
     assert receipt.event is None
     assert "网格已被删除" in receipt.error
     # The reporter is told, the log has an unsuccessful row, and the photo file is removed.
-    notice = Notification.objects.get(user=story["gaobo"], message__contains="q-bad-grid")
-    assert notice.event_id is None
+    notice = Notice.objects.get(user=story["gaobo"], message__contains="q-bad-grid")
+    assert notice.subject_id is None
     assert "未能写入" in notice.message
     assert "网格已被删除" in notice.message
     failure = AuditEntry.objects.get(success=False, object_repr="queued report q-bad-grid")
@@ -524,7 +525,7 @@ def test_a_batch_is_written_in_a_few_statements(story: Any, django_assert_max_nu
     assert events.count() == 5
     assert len({e.number for e in events}) == 5
     assert EventStep.objects.filter(event__in=events, action="report").count() == 5
-    assert Notification.objects.filter(event__in=events, user=story["huimin_admin"]).count() == 5
+    assert Notice.objects.filter(event__in=events, user=story["huimin_admin"]).count() == 5
     assert not IdempotencyKey.objects.filter(payload__isnull=False).exists()
     # The queue is empty now: the next look writes nothing, in one query.
     with django_assert_max_num_queries(1):
@@ -702,6 +703,6 @@ def test_a_constraint_failing_at_commit_fails_only_its_report(db: Any) -> None:
             )
             IdempotencyKey.objects.filter(key__startswith=prefix).delete()
             Event.objects.filter(pk__in=[pk for pk in ids if pk]).delete()
-            Notification.objects.filter(user=user, event__isnull=True, message__contains=prefix).delete()
+            Notice.objects.filter(user=user, event__isnull=True, message__contains=prefix).delete()
 
         _in_threads(1, cleanup)

@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from gridgov.accounts import scope
 from gridgov.audit.models import AuditEntry
 from gridgov.events import selectors, services
-from gridgov.events.models import Event, EventPhoto, EventStep, IdempotencyKey, Notification, State
+from gridgov.events.models import Event, EventPhoto, EventStep, IdempotencyKey, State
+from gridgov.notifications.models import Notice
 from gridgov.registry.models import Resident
 
 
@@ -21,7 +22,7 @@ def counts() -> tuple[int, ...]:
         EventStep.objects.count(),
         EventPhoto.objects.count(),
         IdempotencyKey.objects.count(),
-        Notification.objects.count(),
+        Notice.objects.count(),
     )
 
 
@@ -44,7 +45,7 @@ def test_report_finds_the_grid_from_the_point(story: Any) -> None:
     assert event.due_at is not None
     assert list(event.steps.values_list("action", flat=True)) == ["report"]
     # The community centre is told.
-    assert Notification.objects.filter(event=event, user=story["huimin_admin"]).exists()
+    assert Notice.objects.filter(event=event, user=story["huimin_admin"]).exists()
 
 
 def test_report_with_photos_and_residents(story: Any, settings: Any, images: dict[str, bytes]) -> None:
@@ -252,11 +253,3 @@ def test_list_is_overdue_first_then_nearest_deadline(story: Any) -> None:
         story["huimin_admin"], selectors.EventFilter(category="heating"), limit=50
     )
     assert {e.pk for e in heating} >= {a.pk, b.pk, c.pk}  # a parent category includes its children
-
-
-def test_notifications_and_mark_read(story: Any) -> None:
-    story.in_state("dispatched")
-    staff = story["heating_staff"]
-    assert selectors.unread_count(staff) >= 1
-    assert services.mark_read(user=staff) >= 1
-    assert selectors.unread_count(staff) == 0

@@ -6,7 +6,8 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gridgov.events import services
-from gridgov.events.models import Event, Notification
+from gridgov.events.models import Event
+from gridgov.notifications.models import Notice
 
 
 def _no_inline_script(html: str) -> bool:
@@ -163,14 +164,14 @@ def test_department_inbox_and_notifications(story: Any, login: Any) -> None:
     assert event.number in inbox
     assert "呼和浩特市热力公司" in inbox
     assert event.number not in login("water_staff").get("/events/inbox/").content.decode()
-    page = client.get("/events/notifications/").content.decode()
+    page = client.get("/notifications/").content.decode()
     assert event.number in page
     assert "未读" in page
     home = client.get("/events/").content.decode()
     assert "nav-count" in home
     assert "部门收件箱" in home
-    assert client.post("/events/notifications/read/").status_code == 302
-    assert not Notification.objects.filter(user=story["heating_staff"], read_at__isnull=True).exists()
+    assert client.post("/notifications/read/").status_code == 302
+    assert not Notice.objects.filter(user=story["heating_staff"], read_at__isnull=True).exists()
 
 
 def test_duplicates_fragment(story: Any, login: Any) -> None:
@@ -188,7 +189,7 @@ def test_duplicates_fragment(story: Any, login: Any) -> None:
 
 
 def test_pages_need_login(client: Any) -> None:
-    for url in ("/events/", "/events/new/", "/events/inbox/", "/events/notifications/"):
+    for url in ("/events/", "/events/new/", "/events/inbox/", "/notifications/"):
         response = client.get(url)
         assert response.status_code == 302
         assert "/accounts/login/" in response["Location"]

@@ -8,8 +8,9 @@ from typing import Any
 from django.core.management import call_command
 from django.utils import timezone
 
-from gridgov.events.models import Event, Notification
+from gridgov.events.models import Event
 from gridgov.events.worker import run_once
+from gridgov.notifications.models import Notice
 
 
 def test_overdue_report_is_flagged_and_escalated_up_to_the_city(story: Any) -> None:
@@ -36,12 +37,8 @@ def test_overdue_report_is_flagged_and_escalated_up_to_the_city(story: Any) -> N
     assert step.action == "escalate"
     assert step.actor is None
     assert step.data["automatic"]
-    assert Notification.objects.filter(
-        event=event, user=story["huimin_admin"], message__contains="超期"
-    ).exists()
-    assert Notification.objects.filter(
-        event=event, user=story["zhaowuda_admin"], message__contains="上报"
-    ).exists()
+    assert Notice.objects.filter(event=event, user=story["huimin_admin"], message__contains="超期").exists()
+    assert Notice.objects.filter(event=event, user=story["zhaowuda_admin"], message__contains="上报").exists()
 
     # Nothing more happens until the street's window passes too…
     assert event.number not in run_once(later + timedelta(minutes=30)).escalated
@@ -64,9 +61,7 @@ def test_late_acknowledgement_escalates_and_tells_the_department(story: Any) -> 
     event.refresh_from_db()
     assert event.overdue
     assert event.escalations == 1
-    assert Notification.objects.filter(
-        event=event, user=story["heating_staff"], message__contains="超期"
-    ).exists()
+    assert Notice.objects.filter(event=event, user=story["heating_staff"], message__contains="超期").exists()
     # Acknowledging late clears the flag: the next deadline (resolve) is still ahead.
     story.act(event, "acknowledge", "heating_staff", now=event.due_at)
     assert not event.overdue
@@ -91,7 +86,7 @@ def test_a_co_handler_late_to_acknowledge_is_reminded_once(story: Any) -> None:
     moment = co.ack_due_at + timedelta(minutes=1)
     assert run_once(moment).reminded_co_handlers == 1
     assert run_once(moment + timedelta(minutes=5)).reminded_co_handlers == 0
-    assert Notification.objects.filter(
+    assert Notice.objects.filter(
         event=event, user=story["huimin_security"], message__contains="协办"
     ).exists()
 

@@ -314,7 +314,7 @@ def test_a_dispute_filed_through_open311_is_rated_and_alerted(http, grid):
     event = Event.objects.get(number=created["service_request_id"])
     assert event.dispute.risk_level == "high"
     assert event.dispute.dispute_type == "neighbour"
-    assert event.notifications.filter(user__username="saihan_police", message__contains="预警").exists()
+    assert event.notices.filter(user__username="saihan_police", message__contains="预警").exists()
 
 
 def test_wrong_method_is_405(http):

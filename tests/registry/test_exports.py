@@ -11,7 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from gridgov.audit.models import Action, AuditEntry
-from gridgov.events.models import Notification
+from gridgov.notifications.models import Notice
 from gridgov.registry import exports, pii
 from gridgov.registry.models import ExportJob, ExportStatus, Resident
 from gridgov.registry.rules import ACTIVE_STATUSES
@@ -58,7 +58,7 @@ def test_a_large_area_is_queued_built_by_the_worker_and_downloaded_by_its_owner(
     job.refresh_from_db()
     assert job.status == ExportStatus.DONE
     assert job.rows == small_limit + 1
-    assert Notification.objects.filter(user=job.user, message__startswith="Excel 导出已完成").exists()
+    assert Notice.objects.filter(user=job.user, message__startswith="Excel 导出已完成").exists()
     assert AuditEntry.objects.filter(action=Action.EXPORT).count() == exports_before + 1  # built
 
     page = client.get(reverse("registry:export_jobs")).content.decode()
@@ -106,7 +106,7 @@ def test_a_job_whose_owner_lost_the_right_fails_and_says_why(user, grid1, small_
     assert job.status == ExportStatus.FAILED
     assert "无导出权限" in job.error
     assert not job.file_name
-    assert Notification.objects.filter(user=gaobo, message__startswith="Excel 导出失败").exists()
+    assert Notice.objects.filter(user=gaobo, message__startswith="Excel 导出失败").exists()
 
 
 def test_only_people_with_export_rights_may_queue_one(login, user, grid1, small_limit):

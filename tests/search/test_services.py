@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from gridgov.audit.models import Action, AuditEntry
-from gridgov.events.models import Notification
+from gridgov.notifications.models import Notice
 from gridgov.registry.models import BreakGlassGrant
 from gridgov.search import services
 from gridgov.search.selectors import grants_supervised_by, search
@@ -79,7 +79,7 @@ def test_supervisors_are_notified_and_see_the_grant(user):
     gaobo = user("gaobo")
     grant = services.open_break_glass(user=gaobo, reason="查找已迁出的居民张伟")
     notified = set(
-        Notification.objects.filter(message__contains="越权查询").values_list("user__username", flat=True)
+        Notice.objects.filter(message__contains="越权查询").values_list("user__username", flat=True)
     )
     assert {"huimin_admin", "zhaowuda_admin"} <= notified
     assert "gaobo" not in notified
