@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0005_idempotency_queue'),
+        ('events', '0006_idempotent_response'),
         ('notifications', '0002_copy_event_notifications'),
     ]
 
