@@ -1,7 +1,8 @@
 """Keyword search and break-the-glass over /api/v1/ (OpenAPI at /api/v1/openapi.json).
 
 `GET /search?q=…&page=…`: residents and households in the caller's scope, ranked exact → prefix →
-substring, one page at a time (`has_next` instead of a total: counting every match of a common
+substring → one-letter pinyin typo (identical names: the caller's own grid first, then the recently
+updated), one page at a time (`has_next` instead of a total: counting every match of a common
 surname across the city is what makes searches slow). ID numbers and phones are always masked
 here; revealing one record is the registry's `/residents/{id}/reveal/{field}`. `special_tags` is
 absent for callers not granted special groups.
@@ -25,10 +26,10 @@ class SearchHitOut(Schema):
     type: str = Field(description="resident | household")
     id: int
     url: str = Field(description="the page of this resident or household")
-    tier: int = Field(description="0 exact, 1 prefix, 2 substring")
+    tier: int = Field(description="0 exact, 1 prefix, 2 substring, 3 a one-letter pinyin typo")
     match: str = Field(
-        description="what matched: name, surname, pinyin, id_number, id_tail, phone, phone_tail, "
-        "address, number"
+        description="what matched: name, surname, pinyin (full, initials, surname + initials, a mix "
+        "of characters and letters), typo, id_number, id_tail, phone, phone_tail, address, number"
     )
     outside_scope: bool = Field(description="found only through a break-the-glass grant")
     name: str | None = None

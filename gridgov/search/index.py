@@ -214,7 +214,105 @@ def rebuild_all(progress: Callable[[int], None] | None = None, batch: int = 2000
     return written
 
 
+def retokenize_all(progress: Callable[[int], None] | None = None, batch: int = 5000) -> int:
+    """Bring every document to the current tokenizer (after an upgrade changes it): names and
+    addresses are tokenized again from the registry, and each document keeps its phone and
+    ID-number tokens, which are keyed hashes of values that would otherwise have to be decrypted.
+    The full-text index is dropped, the rows updated, the index built once. Returns the number of
+    documents rewritten. `gridgov reindex_search` runs it; so does migration 0004."""
+    from gridgov.hierarchy.models import Node
+    from gridgov.registry.models import Household, Resident
+
+    tokens = BulkTokenizer()
+    resident, household, node = Resident._meta.db_table, Household._meta.db_table, Node._meta.db_table
+    # Table names from model metadata; every value is a parameter.
+    queries = (
+        f"SELECT d.id, d.tokens, r.name FROM search_searchdoc d JOIN {resident} r ON r.id = d.id / 2 "  # noqa: S608
+        "WHERE d.id %% 2 = 0 AND d.id > %s ORDER BY d.id LIMIT %s",
+        f"SELECT d.id, d.tokens, h.address, coalesce(b.name, ''), h.unit, h.room FROM search_searchdoc d "  # noqa: S608
+        f"JOIN {household} h ON h.id = (d.id - 1) / 2 LEFT JOIN {node} b ON b.id = h.building_id "
+        "WHERE d.id %% 2 = 1 AND d.id > %s ORDER BY d.id LIMIT %s",
+    )
+    written = 0
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM search_searchdoc LIMIT 1")
+        if cursor.fetchone() is None:
+            return 0
+    with transaction.atomic():
+        _suspend_index()
+        with connection.cursor() as cursor:
+            for query in queries:
+                last = 0
+                while True:
+                    cursor.execute(query, [last, batch])
+                    rows = cursor.fetchall()
+                    if not rows:
+                        break
+                    updates = []
+                    for doc_id, old, *fields in rows:
+                        kept = [t for t in old.split() if t[:2] in ("2t", "2i")]
+                        fresh = (
+                            tokens.resident(fields[0], "", "")
+                            if doc_id % 2 == 0
+                            else tokens.household(fields[0], fields[1], fields[2], fields[3], "")
+                        )
+                        updates.append((" ".join(part for part in (fresh, *kept) if part), doc_id))
+                    cursor.executemany("UPDATE search_searchdoc SET tokens = %s WHERE id = %s", updates)
+                    last = rows[-1][0]
+                    written += len(rows)
+                    if progress:
+                        progress(len(rows))
+        if vendor == "sqlite":
+            _resume_index(everything=True)
+    if vendor != "sqlite":
+        _resume_index(everything=True)
+    return written
+
+
 # --- bulk loading (seeding) --------------------------------------------------------------------
+
+
+def _suspend_index() -> int:
+    """Drop what keeps the full-text index current (SQLite: the triggers; PostgreSQL: the GIN
+    indexes). Returns the highest document id present (SQLite)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT max(id) FROM search_searchdoc")
+            before: int = cursor.fetchone()[0] or 0
+            for name in ("search_doc_insert", "search_doc_delete", "search_doc_update"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            return before
+        for name, _where in PG_HALVES:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
+    return 0
+
+
+def _resume_index(before: int = 0, extra: Sequence[str] = (), everything: bool = False) -> None:
+    """Build the full-text index once for what was loaded (SQLite: documents above `before`, or
+    all of them) and restore what keeps it current; run the caller's `extra` CREATE INDEX too."""
+    if connection.vendor != "sqlite":
+        build_pg_indexes(pg_index_statements() + list(extra))
+        return
+    with connection.cursor() as cursor:
+        keys = SQLITE_KEYS_NEW.replace("new.", "d.")
+        if everything:
+            cursor.execute("INSERT INTO search_fts (search_fts) VALUES ('delete-all')")
+            before = 0
+        # No incremental merging while loading: one merge ("optimize") at the end is cheaper.
+        cursor.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 0)")
+        cursor.execute(
+            f"INSERT INTO search_fts (rowid, keys) SELECT d.id, {keys} "  # noqa: S608
+            "FROM search_searchdoc d WHERE d.id > %s ORDER BY d.id",
+            [before],
+        )
+        for statement in sqlite_triggers():
+            cursor.execute(statement)
+        cursor.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+        cursor.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 4)")
+        for statement in extra:
+            cursor.execute(statement)
+    analyze(SearchDoc)
 
 
 @contextlib.contextmanager
@@ -227,16 +325,7 @@ def bulk_loading(rebuild: Iterable[str] = ()) -> Iterator[Callable[[Iterable[Doc
     """
     extra = list(rebuild)
     vendor = connection.vendor
-    with connection.cursor() as cursor:
-        if vendor == "sqlite":
-            cursor.execute("SELECT max(id) FROM search_searchdoc")
-            before = cursor.fetchone()[0] or 0
-            for name in ("search_doc_insert", "search_doc_delete", "search_doc_update"):
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-        else:
-            before = 0
-            for name, _where in PG_HALVES:
-                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+    before = _suspend_index()
 
     def load(docs: Iterable[Doc]) -> None:
         docs = list(docs)
@@ -259,25 +348,7 @@ def bulk_loading(rebuild: Iterable[str] = ()) -> Iterator[Callable[[Iterable[Doc
     try:
         yield load
     finally:
-        if vendor == "sqlite":
-            with connection.cursor() as cursor:
-                keys = SQLITE_KEYS_NEW.replace("new.", "d.")
-                # No incremental merging while loading: one merge ("optimize") at the end is cheaper.
-                cursor.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 0)")
-                cursor.execute(
-                    f"INSERT INTO search_fts (rowid, keys) SELECT d.id, {keys} "  # noqa: S608
-                    "FROM search_searchdoc d WHERE d.id > %s ORDER BY d.id",
-                    [before],
-                )
-                for statement in sqlite_triggers():
-                    cursor.execute(statement)
-                cursor.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
-                cursor.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 4)")
-                for statement in extra:
-                    cursor.execute(statement)
-            analyze(SearchDoc)
-        else:
-            build_pg_indexes(pg_index_statements() + extra)
+        _resume_index(before, extra)
 
 
 def sqlite_triggers() -> list[str]:
@@ -369,7 +440,10 @@ def _valid(tokens: Iterable[str]) -> bool:
 
 def find(alt: Alternative, scope: ScopePlan, limit: int) -> list[int]:
     """Document ids matching one alternative inside the scope, at most `limit`, in index order."""
-    if limit <= 0 or not alt.tokens or not _valid(alt.tokens):
+    any_tokens = tuple(t for t in alt.any_tokens if _TOKEN.match(t))
+    if limit <= 0 or not (alt.tokens or any_tokens) or not _valid(alt.tokens):
+        return []
+    if alt.any_tokens and not any_tokens:
         return []
     if not scope.everything and not scope.roots:
         return []
@@ -379,7 +453,10 @@ def find(alt: Alternative, scope: ScopePlan, limit: int) -> list[int]:
 
 
 def _find_sqlite(alt: Alternative, scope: ScopePlan, limit: int) -> list[int]:
-    match = " AND ".join(f'"{t}"' for t in alt.tokens)
+    terms = [f'"{t}"' for t in alt.tokens]
+    if alt.any_tokens:
+        terms.append("(" + " OR ".join(f'"{t}"' for t in alt.any_tokens if _TOKEN.match(t)) + ")")
+    match = " AND ".join(terms)
     if not scope.everything:
         scopes = sorted({_scope_token(root, SQLITE_SCOPE_LENGTHS)[0] for root in scope.roots} - {""})
         if not scopes:
@@ -441,10 +518,20 @@ def _find_postgresql(alt: Alternative, scope: ScopePlan, limit: int) -> list[int
         # The planner may guess a sequential scan finds a common token quickly; it does not
         # (every row's keys are computed), so the GIN index is the only path we allow.
         cursor.execute("SET LOCAL enable_seqscan = off")
+        any_tokens = [t for t in alt.any_tokens if _TOKEN.match(t)]
         for county, scopes in _county_groups(scope):
-            keys = [county + t for t in alt.tokens]
-            match = f"{PG_KEYS} @> %s::text[]" + ("" if scopes is None else f" AND {PG_KEYS} && %s::text[]")
-            params: list[Any] = [keys] if scopes is None else [keys, scopes]
+            conditions: list[str] = []
+            params: list[Any] = []
+            if alt.tokens:
+                conditions.append(f"{PG_KEYS} @> %s::text[]")
+                params.append([county + t for t in alt.tokens])
+            if any_tokens:
+                conditions.append(f"{PG_KEYS} && %s::text[]")
+                params.append([county + t for t in any_tokens])
+            if scopes is not None:
+                conditions.append(f"{PG_KEYS} && %s::text[]")
+                params.append(scopes)
+            match = " AND ".join(conditions)
             # One branch per partial index (the planner ORs their bitmaps); built from constants only.
             where = " OR ".join(f"({half.replace('%', '%%')} AND {match})" for _name, half in PG_HALVES)
             cursor.execute(

@@ -2,15 +2,18 @@
 
 `search(user, q, page)` is what the page, the API and the benchmark call. It reads the query
 (gridgov.search.tokens), looks each interpretation up in the index tier by tier (exact, prefix,
-substring) until one page and one more hit are found — never counting every match — and shows
+substring, then one-letter pinyin typos) until one page and one more hit are found — never
+counting every match; identical names come from the user's own grid first, then the recently
+updated — and shows
 each hit as the user may see it: ID numbers and phones masked, special-population tags only for
 users granted them. The scope is the user's own (`gridgov.accounts.scope`) plus any unexpired
 break-the-glass grant; searches that use a grant are written to the audit log.
 """
 
 import datetime
+import itertools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,12 +45,25 @@ from gridgov.registry.rules import ACTIVE_STATUSES
 from gridgov.registry.validation import convert_15_to_18
 from gridgov.search import index
 from gridgov.search.models import HOUSEHOLD, RESIDENT, household_doc_id, resident_doc_id, split_doc_id
-from gridgov.search.tokens import EXACT, MAX_QUERY_LENGTH, Alternative, ParsedQuery, parse_query
+from gridgov.search.pinyin import clean_name, pattern_matches, read_name
+from gridgov.search.tokens import (
+    EXACT,
+    MAX_QUERY_LENGTH,
+    Alternative,
+    ParsedQuery,
+    normalize_query,
+    parse_query,
+    typo_alternatives,
+)
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
 # Deep pages cost more (each is found by walking the ones before it); past this, refine the query.
 MAX_PAGE = 50
+# Hits of one alternative ranked by where and when (see find_hits); checked alternatives (long
+# names, typed mixes, place text) look at most CHECK_BUDGET candidates.
+RANK_WINDOW = 100
+CHECK_BUDGET = 400
 CARE_LABELS = dict(CareTag.choices)
 SPECIAL_LABELS = dict(SpecialTag.choices)
 
@@ -144,8 +160,9 @@ def search(user: Any, q: Any, page: Any = 1, page_size: Any = PAGE_SIZE) -> Sear
     if scope.empty:
         return result
     want = page * page_size + 1
-    hits = find_hits(parsed, scope, want)
+    hits = find_hits(parsed, scope, want, home_scope(user))
     result.has_next = len(hits) > page * page_size
+    result.kinds = sorted(set(result.kinds) | {kind for _doc, _tier, kind in hits})
     window = hits[(page - 1) * page_size : page * page_size]
     result.results = present(window, user, scope)
     if grants:
@@ -153,10 +170,28 @@ def search(user: Any, q: Any, page: Any = 1, page_size: Any = PAGE_SIZE) -> Sear
     return result
 
 
-def find_hits(parsed: ParsedQuery, scope: Scope, want: int) -> list[tuple[int, int, str]]:
+def home_scope(user: Any) -> Scope:
+    """Where the user works, whose hits come first: their grids if they work in grids, else their
+    whole own scope (never a break-the-glass grant)."""
+    base = scope_of(user, Cap.VIEW_REGISTRY)
+    grids = tuple(root for root in base.roots if len(root) >= index.PATH_LENGTH["grid"])
+    return Scope(roots=grids) if grids else base
+
+
+def find_hits(
+    parsed: ParsedQuery, scope: Scope, want: int, home: Scope | None = None
+) -> list[tuple[int, int, str]]:
     """[(document id, tier, kind)] in rank order, at most `want`: exact registry lookups first,
-    then each alternative of the query in tier order until enough are found."""
+    then each alternative of the query in tier order until enough are found.
+
+    Within one alternative (identical names, one surname), hits under `home` come first, then the
+    recently updated: among the first RANK_WINDOW the index gives, so the order does not depend on
+    the page asked for. When `home` is narrower than the scope (a grant widens it), it is looked
+    up first."""
     plan = index.ScopePlan(everything=scope.everything, roots=scope.roots)
+    plans = [plan]
+    if home is not None and not home.empty and home != scope:
+        plans.insert(0, index.ScopePlan(everything=home.everything, roots=home.roots))
     hits: dict[int, tuple[int, str]] = {}
 
     def add(doc_ids: Iterable[int], tier: int, kind: str) -> None:
@@ -166,17 +201,78 @@ def find_hits(parsed: ParsedQuery, scope: Scope, want: int) -> list[tuple[int, i
 
     for doc_ids, kind in _exact_lookups(parsed, scope, want):
         add(doc_ids, EXACT, kind)
-    for alt in parsed.alternatives:
+    for alt in itertools.chain(parsed.alternatives, _Later(parsed)):
         if len(hits) >= want:
             break
-        needed = want - len(hits)
-        checked = bool(alt.name_contains or alt.address_contains)
-        found = index.find(alt, plan, needed + len(hits) if not checked else (needed + len(hits)) * 4)
-        if checked:
-            found = _confirm(found, alt)
-        add(found, alt.tier, alt.kind)
-    ordered = sorted(hits.items(), key=lambda item: item[1][0])  # stable: index order within a tier
+        limit = max(want, RANK_WINDOW)
+        if alt.checked:
+            limit = max(limit, min(want * 8, CHECK_BUDGET))
+        for lookup in plans:
+            found = [d for d in index.find(alt, lookup, limit) if d not in hits]
+            facts = _facts(found) if len(found) > 1 or alt.checked else {}
+            if alt.checked:
+                found = [d for d in found if d in facts and _confirm(alt, d, facts[d])]
+            add(_ranked(found, facts, home), alt.tier, alt.kind)
+            if len(hits) >= want:
+                break
+    ordered = sorted(hits.items(), key=lambda item: item[1][0])  # stable: rank order within a tier
     return [(doc_id, tier, kind) for doc_id, (tier, kind) in ordered[:want]]
+
+
+class _Later:
+    """Typo readings of the query, made only when the page is not full without them."""
+
+    def __init__(self, parsed: ParsedQuery) -> None:
+        self.parsed = parsed
+
+    def __iter__(self) -> Iterator[Alternative]:
+        return iter(typo_alternatives(self.parsed))
+
+
+def _facts(doc_ids: list[int]) -> dict[int, tuple[str, Any, str]]:
+    """{document id: (path, updated_at, name or address)} in two plain queries."""
+    out: dict[int, tuple[str, Any, str]] = {}
+    for what, table, column in (
+        (RESIDENT, Resident._meta.db_table, "name"),
+        (HOUSEHOLD, Household._meta.db_table, "address"),
+    ):
+        pks = [pk for kind, pk in map(split_doc_id, doc_ids) if kind == what]
+        if not pks:
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, path, updated_at, {column} FROM {table} WHERE id IN ({_in(pks)})",  # noqa: S608
+                pks,
+            )
+            for pk, path, updated_at, text in cursor.fetchall():
+                out[2 * pk + what] = (path, updated_at, text or "")
+    return out
+
+
+def _ranked(doc_ids: list[int], facts: dict[int, tuple[str, Any, str]], home: Scope | None) -> list[int]:
+    """The first RANK_WINDOW hits: under home first, then the recently updated; the rest as found."""
+    if len(doc_ids) <= 1:
+        return doc_ids
+    window = [d for d in doc_ids[:RANK_WINDOW] if d in facts]
+    window.sort(key=lambda d: (str(facts[d][1]), d), reverse=True)
+    if home is not None:
+        window.sort(key=lambda d: not home.covers(facts[d][0]))
+    return window + doc_ids[RANK_WINDOW:]
+
+
+def _confirm(alt: Alternative, doc_id: int, fact: tuple[str, Any, str]) -> bool:
+    """Whether the hit's name / address really is what the tokens over-approximate."""
+    text = fact[2]
+    if alt.name_contains or alt.patterns:
+        if doc_id % 2 != RESIDENT:
+            return False
+        if alt.name_contains and clean_name(alt.name_contains) not in clean_name(text):
+            return False
+        if alt.patterns:
+            reading = read_name(text)
+            return any(pattern_matches(units, reading, alt.longer) for units in alt.patterns)
+        return True
+    return doc_id % 2 == HOUSEHOLD and alt.address_contains in normalize_query(text)
 
 
 def _exact_lookups(parsed: ParsedQuery, scope: Scope, want: int) -> list[tuple[list[int], str]]:
@@ -214,18 +310,6 @@ def _exact_lookups(parsed: ParsedQuery, scope: Scope, want: int) -> list[tuple[l
         numbered = Household.objects.filter(where, number__in=numbers).values_list("pk", flat=True)
         out.append(([household_doc_id(pk) for pk in numbered[:want]], "number"))
     return out
-
-
-def _confirm(doc_ids: list[int], alt: Alternative) -> list[int]:
-    """Keep the hits whose name / address really contains the text (tokens over-approximate)."""
-    if alt.name_contains:
-        pks = [pk for kind, pk in map(split_doc_id, doc_ids) if kind == RESIDENT]
-        names = dict(Resident.objects.filter(pk__in=pks).values_list("pk", "name"))
-        wanted = alt.name_contains
-        return [d for d in doc_ids if d % 2 == RESIDENT and wanted in names.get(d // 2, "").replace("·", "")]
-    pks = [pk for kind, pk in map(split_doc_id, doc_ids) if kind == HOUSEHOLD]
-    addresses = dict(Household.objects.filter(pk__in=pks).values_list("pk", "address"))
-    return [d for d in doc_ids if d % 2 == HOUSEHOLD and alt.address_contains in addresses.get(d // 2, "")]
 
 
 # --- presenting hits --------------------------------------------------------------------------

@@ -2,15 +2,21 @@
 
 A token is `<tier><field><value>`:
 
-- tier: 0 exact, 1 prefix, 2 substring; a query looks tiers up in that order, which is the ranking.
+- tier: 0 exact, 1 prefix, 2 substring; a query looks tiers up in that order, which is the ranking
+  (tier 3, a one-letter pinyin typo, is a way of reading a query, not a token).
 - field: `n` name (Chinese substrings of 2+ characters; the first character as the surname),
-  `p` pinyin (full syllables and initials), `t` phone tail, `i` ID-number tail, `a` address
-  structure (building-unit-room), `w` address text (Chinese bigrams), `h` household number.
+  `p` full pinyin, `j` pinyin initials, `h` the first syllable in full and the rest as initials
+  (zhangw, wangxy; see gridgov.search.pinyin), `t` phone tail, `i` ID-number tail, `a` address
+  structure (building-unit-room; see gridgov.search.addresses), `w` address text (Chinese
+  bigrams).
 - value: the text itself, or for phones and ID numbers a keyed hash (`blind_index`) so the
   index never holds them in clear.
 
 Scope tokens `s<path prefix>` are added by the database itself from each document's path (see
 `gridgov.search.index`), so moving a node in the hierarchy keeps the index right.
+
+TOKENIZER_VERSION names what this module produces; `gridgov reindex_search` rebuilds documents
+made by an older one.
 """
 
 import re
@@ -19,12 +25,26 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.conf import settings
-from pypinyin import Style, pinyin
 
 from gridgov.core.crypto import blind_index
+from gridgov.search import addresses
+from gridgov.search.pinyin import (
+    Unit,
+    clean_name,
+    is_cjk,
+    name_parts,
+    needs_check,
+    pinyin_keys,
+    read_name,
+    split_query,
+    syllable_count,
+    typo_keys,
+    unit_keys,
+)
 
-EXACT, PREFIX, SUBSTRING = 0, 1, 2
+EXACT, PREFIX, SUBSTRING, TYPO = 0, 1, 2, 3
 TIERS = (EXACT, PREFIX, SUBSTRING)
+TOKENIZER_VERSION = 2
 # Longest name fragment indexed as its own token; longer queries use their first MAX_FRAGMENT
 # characters and are checked against the full name afterwards.
 MAX_FRAGMENT = 6
@@ -32,160 +52,26 @@ MAX_FRAGMENT = 6
 HASH_CHARS = 16
 MAX_QUERY_LENGTH = 50
 
-# Readings of surnames that differ from the character's everyday reading (pypinyin 0.55 has no
-# surname mode). Compound surnames come first so 欧阳 is not read as 欧 + 阳 by accident.
-COMPOUND_SURNAMES: dict[str, list[str]] = {
-    "欧阳": ["ou", "yang"],
-    "司马": ["si", "ma"],
-    "上官": ["shang", "guan"],
-    "诸葛": ["zhu", "ge"],
-    "东方": ["dong", "fang"],
-    "皇甫": ["huang", "fu"],
-    "尉迟": ["yu", "chi"],
-    "公孙": ["gong", "sun"],
-    "慕容": ["mu", "rong"],
-    "长孙": ["zhang", "sun"],
-    "宇文": ["yu", "wen"],
-    "司徒": ["si", "tu"],
-    "夏侯": ["xia", "hou"],
-    "轩辕": ["xuan", "yuan"],
-    "令狐": ["ling", "hu"],
-    "端木": ["duan", "mu"],
-    "澹台": ["tan", "tai"],
-    "万俟": ["mo", "qi"],
-    "独孤": ["du", "gu"],
-    "南宫": ["nan", "gong"],
-    "呼延": ["hu", "yan"],
-    "单于": ["chan", "yu"],
-    "拓跋": ["tuo", "ba"],
-    "钟离": ["zhong", "li"],
-}
-SURNAME_READINGS: dict[str, str] = {
-    "单": "shan",
-    "曾": "zeng",
-    "解": "xie",
-    "乐": "yue",
-    "仇": "qiu",
-    "查": "zha",
-    "朴": "piao",
-    "区": "ou",
-    "盖": "ge",
-    "秘": "bi",
-    "员": "yun",
-    "覃": "qin",
-    "缪": "miao",
-    "翟": "zhai",
-    "藏": "zang",
-    "种": "chong",
-    "黑": "he",
-    "牟": "mu",
-    "宿": "su",
-    "召": "shao",
-    "纪": "ji",
-    "重": "chong",
-    "费": "fei",
-    "隗": "wei",
-    "句": "gou",
-    "能": "nai",
-    "阚": "kan",
-    "冼": "xian",
-    "洗": "xian",
-    "折": "she",
-    "郇": "huan",
-    "尉": "wei",
-    "都": "du",
-    "宁": "ning",
-    "柏": "bai",
-    "薄": "bo",
-    "华": "hua",
-    "任": "ren",
-    "曲": "qu",
-    "过": "guo",
-    "车": "che",
-    "臧": "zang",
-    "石": "shi",
-    "乜": "nie",
-    "殷": "yin",
-    "沈": "shen",
-    "贾": "jia",
-    "长": "chang",
-    "朝": "chao",
-    "叶": "ye",
-    "万": "wan",
-    "陆": "lu",
-    "卜": "bu",
-    "繁": "po",
-    "粘": "nian",
-    "褚": "chu",
-    "祭": "zhai",
-    "燕": "yan",
-    "那": "na",
-    "应": "ying",
-    "占": "zhan",
-    "相": "xiang",
-    "尧": "yao",
-    "庞": "pang",
-    "逄": "pang",
-    "缑": "gou",
-    "訾": "zi",
-    "谌": "chen",
-    "眭": "sui",
-    "厍": "she",
-}
-
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_NAME_NOISE = re.compile(r"[\s·•・.\-_'’\"]+")
 # Words every address repeats; their bigrams would match everything and help nothing.
 _ADDRESS_FILLER = ("号楼", "单元", "号院", "小区", "社区", "街道", "室", "栋", "幢", "楼", "号", "层", "户")
-# Building, unit and room as people write them: 3栋2单元301, 3号楼2单元301室, 3-2-301, 3#2-301, 3号楼.
-_ADDRESS = re.compile(
-    r"^(?P<b>\d{1,4})(?:号楼|栋|幢|号|#|楼|-)"
-    r"(?:(?P<u>\d{1,3})(?:单元|-))?"
-    r"(?:(?P<r>\d{1,5})(?:室|号)?)?$"
-)
-# A trailing address structure after place text: 惠民社区3号楼2单元.
-_ADDRESS_TAIL = re.compile(r"(\d{1,4}(?:号楼|栋|幢|号|#|楼|-)(?:\d{1,3}(?:单元|-))?(?:\d{1,5}(?:室|号)?)?)$")
 _ROOM = re.compile(r"^\d{3,5}$")
 
 
 def normalize_query(raw: str) -> str:
-    """Full-width to half-width, lower case, inner spaces collapsed."""
-    text = unicodedata.normalize("NFKC", raw or "").lower()
+    """Full-width to half-width, lower case, ü as v, inner spaces collapsed."""
+    text = unicodedata.normalize("NFKC", raw or "").lower().replace("ü", "v").replace("u:", "v")
     return " ".join(text.split())
 
 
 def _has_cjk(text: str) -> bool:
-    return bool(_CJK.search(text))
-
-
-@lru_cache(maxsize=20000)
-def char_pinyin(char: str) -> str:
-    """The everyday reading of one character without tones ('' if it has none)."""
-    if not _CJK.match(char):
-        return char.lower() if char.isascii() and char.isalnum() else ""
-    reading = pinyin(char, style=Style.NORMAL, errors="ignore")
-    return reading[0][0] if reading and reading[0] else ""
+    return any(is_cjk(c) for c in text)
 
 
 def name_syllables(name: str) -> list[str]:
-    """Syllables of a name, the surname read as a surname (单 shan, 曾 zeng, 朴 piao …)."""
-    clean = clean_name(name)
-    syllables: list[str] = []
-    rest = clean
-    compound = COMPOUND_SURNAMES.get(clean[:2])
-    if compound:
-        syllables.extend(compound)
-        rest = clean[2:]
-    elif clean and clean[0] in SURNAME_READINGS:
-        syllables.append(SURNAME_READINGS[clean[0]])
-        rest = clean[1:]
-    syllables.extend(s for s in (char_pinyin(c) for c in rest) if s)
-    return syllables
-
-
-def clean_name(name: str) -> str:
-    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name or "")).lower()
+    """The everyday reading of a name, the surname read as a surname (单 shan, 曾 zeng …)."""
+    combos = read_name(name).combos()
+    return list(combos[0]) if combos else []
 
 
 @dataclass
@@ -219,16 +105,15 @@ def add_name(tokens: TokenSet, name: str) -> None:
             for end in range(start + 2, min(n, start + MAX_FRAGMENT) + 1):
                 tier = EXACT if (start == 0 and end == n) else PREFIX if start == 0 else SUBSTRING
                 tokens.add(tier, "n", clean[start:end])
-    syllables = name_syllables(clean)
-    if syllables:
-        # The whole name's full pinyin and initials: zhangwei / zw find 张伟; the surname's
-        # reading alone (zhang, shan for 单) finds the family name like its character does.
-        tokens.add(EXACT, "p", "".join(syllables))
-        if len(syllables) >= 2:
-            tokens.add(EXACT, "p", "".join(s[0] for s in syllables))
-            surname_length = 2 if clean[:2] in COMPOUND_SURNAMES else 1
-            if len(syllables) > surname_length:
-                tokens.add(PREFIX, "p", "".join(syllables[:surname_length]))
+    for tier, kind, value in pinyin_keys(read_name(clean)):
+        tokens.add(tier, kind, value)
+    parts = name_parts(name)
+    if len(parts) > 1:
+        # 阿依古丽·买买提: each part's pinyin finds the name too (maimaiti).
+        for part in parts:
+            combos = read_name(part).combos()
+            if combos:
+                tokens.add(SUBSTRING, "p", "".join(combos[0]))
 
 
 @lru_cache(maxsize=300_000)
@@ -272,29 +157,8 @@ def id_number_tokens(id_number: str) -> str:
     return f"2i{hash_token('id4', value[-4:])} 2i{hash_token('id6', value[-6:])}"
 
 
-def _digits_of(label: str) -> str:
-    match = re.search(r"\d+", label or "")
-    return str(int(match.group())) if match else ""
-
-
 def address_keys(building: str, unit: str, room: str) -> list[tuple[int, str]]:
-    """(tier, key) of a household's building-unit-room: b3u2r301 exact, b3u2 and b3 prefix, r301 room.
-
-    Keys are letters and digits only: SQLite's FTS5 tokenizer splits on punctuation.
-    """
-    b, u, r = _digits_of(building), _digits_of(unit), _digits_of(room)
-    keys: list[tuple[int, str]] = []
-    if b:
-        keys.append((PREFIX, f"b{b}"))
-        if u:
-            keys.append((PREFIX, f"b{b}u{u}"))
-            if r:
-                keys.append((EXACT, f"b{b}u{u}r{r}"))
-        elif r:
-            keys.append((EXACT, f"b{b}r{r}"))
-    if r:
-        keys.append((SUBSTRING, f"r{r}"))
-    return keys
+    return addresses.household_keys(building, unit, room)
 
 
 def address_bigrams(address: str) -> set[str]:
@@ -369,14 +233,24 @@ class BulkTokenizer:
 
 @dataclass(frozen=True)
 class Alternative:
-    """Documents holding ALL these tokens match; `name_contains` / `address_contains` are checked
-    afterwards when the tokens alone over-approximate (long names, address text)."""
+    """Documents holding ALL `tokens` and, when `any_tokens` is given, at least one of those match.
+
+    What the tokens alone over-approximate is checked on the candidates afterwards: the name
+    contains `name_contains`, the address `address_contains`, or the name reads as one of
+    `patterns` (units per character; `longer`: the name has more characters than units)."""
 
     tier: int
     tokens: tuple[str, ...]
-    kind: str  # what the query was understood as: name, surname, pinyin, phone_tail, id_tail, address
+    kind: str  # how the query was read: name, surname, pinyin, typo, phone_tail, id_tail, address
     name_contains: str = ""
     address_contains: str = ""
+    any_tokens: tuple[str, ...] = ()
+    patterns: tuple[tuple[Unit, ...], ...] = ()
+    longer: bool = False
+
+    @property
+    def checked(self) -> bool:
+        return bool(self.name_contains or self.address_contains or self.patterns)
 
 
 @dataclass(frozen=True)
@@ -386,37 +260,26 @@ class ParsedQuery:
     full_phone: str = ""  # digits; looked up through the registry's own blind index
     full_id: str = ""  # 18 characters, upper-case X; likewise
     number: str = ""  # a household number, looked up in the registry's unique index
+    typo_text: str = ""  # letters that may be pinyin with a typo (see typo_alternatives)
 
     @property
     def empty(self) -> bool:
         return not self.alternatives and not self.full_phone and not self.full_id and not self.number
 
 
-def _address_structure(text: str) -> tuple[str, str, str] | None:
-    match = _ADDRESS.match(text)
-    if not match:
-        return None
-    return match["b"] or "", match["u"] or "", match["r"] or ""
-
-
-def _structure_alternative(
-    b: str, u: str, r: str, extra: tuple[str, ...] = (), address_contains: str = ""
-) -> Alternative:
-    b, u, r = (str(int(v)) if v else "" for v in (b, u, r))
-    if u and r:
-        key, tier = f"b{b}u{u}r{r}", EXACT
-    elif r:
-        key, tier = f"b{b}r{r}", EXACT
-    elif u:
-        key, tier = f"b{b}u{u}", PREFIX
-    else:
-        key, tier = f"b{b}", PREFIX
-    return Alternative(tier, (f"{tier}a{key}", *extra), "address", address_contains=address_contains)
+def _address_alternatives(place: str, roles: dict[str, str]) -> list[Alternative]:
+    grams = tuple(f"2w{g}" for g in sorted(address_bigrams(place))) if place else ()
+    if place and not (place.isalnum() and _has_cjk(place) and grams):
+        return []
+    return [
+        Alternative(tier, (f"{tier}a{key}", *grams), "address", address_contains=place)
+        for tier, key in addresses.query_keys(roles)
+    ]
 
 
 def _name_alternatives(text: str) -> list[Alternative]:
     """Chinese text: a name (exact, prefix, substring; one character: the surname) or address text."""
-    clean = text.replace("·", "").replace("•", "")
+    clean = clean_name(text)
     if not clean or not clean.isalnum():
         return []  # punctuation is searched literally: no name or address holds it
     if len(clean) == 1:
@@ -424,8 +287,8 @@ def _name_alternatives(text: str) -> list[Alternative]:
     fragment = clean[:MAX_FRAGMENT]
     check = clean if len(clean) > MAX_FRAGMENT else ""
     out = [Alternative(tier, (f"{tier}n{fragment}",), "name", name_contains=check) for tier in TIERS]
-    grams = sorted(address_bigrams(clean))
-    if grams:
+    grams = sorted(address_bigrams(text))
+    if grams and clean == text:
         out.append(
             Alternative(
                 SUBSTRING,
@@ -437,8 +300,59 @@ def _name_alternatives(text: str) -> list[Alternative]:
     return out
 
 
+def _typed_alternatives(text: str, *, latin: bool) -> list[Alternative]:
+    """A name typed as a mix of characters, syllables and initials (王xy, zhang伟, wangxiaoy).
+
+    For letters only, whole syllables alone are the full pinyin, looked up as it is (`0p`/`1p`)."""
+    leading = re.match(r"[^a-z]*", text).group()  # type: ignore[union-attr]
+    lead = ("1n" + leading[:MAX_FRAGMENT],) if leading else ()
+    merged: dict[tuple[int, tuple[str, ...], bool], list[tuple[Unit, ...]] | None] = {}
+    for units in split_query(text):
+        if len(units) < 2 or (latin and all(kind == "s" for kind, _ in units)):
+            continue
+        family, keys = unit_keys(units)
+        check = needs_check(units, len(leading[:MAX_FRAGMENT]))
+        for longer in (False, True):
+            key = (int(longer), tuple(f"{int(longer)}{family}{k}" for k in keys), longer)
+            if check:
+                patterns = merged.get(key, [])
+                if patterns is not None:
+                    merged[key] = [*patterns, units]
+            else:
+                merged[key] = None  # the keys say it all
+    return [
+        Alternative(
+            tier, lead, "pinyin", any_tokens=any_tokens, patterns=tuple(patterns or ()), longer=longer
+        )
+        for (tier, any_tokens, longer), patterns in merged.items()
+    ]
+
+
+def _pinyin_alternatives(text: str) -> list[Alternative]:
+    """Letters: full pinyin (exact, the name goes on, one part of a name: maimaiti), then the
+    typed mixes."""
+    out: list[Alternative] = []
+    if syllable_count(text):
+        out += [Alternative(tier, (f"{tier}p{text}",), "pinyin") for tier in TIERS]
+    return out + _typed_alternatives(text, latin=True)
+
+
+def typo_alternatives(parsed: "ParsedQuery") -> list[Alternative]:
+    """One-letter typos of typed pinyin (zhagnwei), transpositions first: looked up only when
+    what was typed does not fill the page. Typed text that is itself pinyin is taken as a typo
+    only from six letters on (shorter real syllables are too near each other)."""
+    text = parsed.typo_text
+    if not text or (syllable_count(text) and len(text) < 6):
+        return []
+    return [
+        Alternative(TYPO, (), "typo", any_tokens=tuple(f"0p{key}" for key in group))
+        for group in typo_keys(text)
+    ]
+
+
 _DIGITISH = re.compile(r"^[0-9][0-9\-]*x?$")
 _NUMBER = re.compile(r"^[0-9a-z][0-9a-z\-]*$")
+_LETTERS = re.compile(r"^[a-z]+$")
 
 
 def parse_query(raw: str) -> ParsedQuery:
@@ -448,11 +362,14 @@ def parse_query(raw: str) -> ParsedQuery:
         return ParsedQuery(text="")
     compact = text.replace(" ", "")
     alternatives: list[Alternative] = []
-    full_phone = full_id = ""
+    full_phone = full_id = typo_text = ""
     number = compact.upper() if _NUMBER.match(compact) else ""
-    structure = _address_structure(compact)
-    if structure is not None and not compact.isdigit():
-        alternatives.append(_structure_alternative(*structure))
+    address = None if compact.isdigit() else addresses.parse(compact)
+    name = clean_name(compact)
+    if address is not None and addresses.query_keys(address[1]):
+        alternatives.extend(_address_alternatives(*address))
+        if address[0] and not alternatives:
+            alternatives.extend(_name_alternatives(compact))
     elif _DIGITISH.match(compact):
         value = compact.replace("-", "").upper()
         n, digits = len(value), value.isdigit()
@@ -470,20 +387,20 @@ def parse_query(raw: str) -> ParsedQuery:
             alternatives.append(Alternative(SUBSTRING, ("2i" + hash_token("id6", value),), "id_tail"))
         if digits and _ROOM.match(value):
             alternatives.append(Alternative(SUBSTRING, (f"2ar{int(value)}",), "address"))
-    elif compact.isascii() and compact.isalpha():
-        # Full pinyin or initials of the whole name, then the surname's reading.
-        alternatives.append(Alternative(EXACT, (f"0p{compact}",), "pinyin"))
-        alternatives.append(Alternative(PREFIX, (f"1p{compact}",), "pinyin"))
+    elif _LETTERS.match(name):
+        alternatives.extend(_pinyin_alternatives(name))
+        typo_text = name
+    elif _has_cjk(name) and any(c.isascii() and c.isalpha() for c in name):
+        if all(is_cjk(c) or (c.isascii() and c.isalpha()) for c in name):
+            alternatives.extend(_typed_alternatives(name, latin=False))
     elif _has_cjk(compact):
-        tail = _ADDRESS_TAIL.search(compact)
-        place = compact[: tail.start()] if tail else ""
-        structure = _address_structure(tail.group(1)) if tail else None
-        if structure is not None and place and place.isalnum() and _has_cjk(place):
-            grams = tuple(f"2w{g}" for g in sorted(address_bigrams(place)))
-            alternatives.append(_structure_alternative(*structure, extra=grams, address_contains=place))
-        else:
-            alternatives.extend(_name_alternatives(compact))
+        alternatives.extend(_name_alternatives(compact))
     alternatives.sort(key=lambda alt: alt.tier)
     return ParsedQuery(
-        text=text, alternatives=tuple(alternatives), full_phone=full_phone, full_id=full_id, number=number
+        text=text,
+        alternatives=tuple(alternatives),
+        full_phone=full_phone,
+        full_id=full_id,
+        number=number,
+        typo_text=typo_text,
     )

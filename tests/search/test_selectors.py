@@ -348,3 +348,98 @@ def test_bulk_loading_builds_the_index_and_restores_the_triggers(user):
     Resident.objects.filter(pk=last.pk).update(name="赵大海")
     index.reindex_households([last.household_id])  # works again through the restored triggers
     assert last.pk in hits(search(admin, "赵大海"))
+
+
+# --- identical names: own grid first, then recently updated ----------------------------------
+
+
+def test_identical_names_from_the_workers_own_grid_first(user, resident, node):
+    import datetime
+
+    from django.utils import timezone
+
+    from gridgov.registry.models import BreakGlassGrant
+
+    gaobo = user("gaobo")
+    community = node("惠民社区")
+    other = resident("张伟", GRID2)
+    Resident.objects.filter(pk=other.pk).update(updated_at=timezone.now())  # the newer one
+    BreakGlassGrant.objects.create(
+        user=gaobo,
+        reason="寻找搬走的居民",
+        path=community.path,
+        county_code=community.county_code,
+        expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+    found = hits(search(gaobo, "张伟"))
+    assert found[:2] == [resident("张伟", GRID1).pk, other.pk]
+
+
+def test_identical_names_recently_updated_first(user, resident):
+    from django.utils import timezone
+
+    admin = user("city_admin")
+    zhangs = [resident("张伟", g).pk for g in (GRID1, GRID2, LAOGANGFANG)]
+    for pk in zhangs:
+        assert pk in hits(search(admin, "张伟"))
+    for newest in zhangs:
+        Resident.objects.filter(pk=newest).update(updated_at=timezone.now())
+        found = [pk for pk in hits(search(admin, "张伟")) if pk in zhangs]
+        assert found[0] == newest
+
+
+def test_pages_keep_one_order(user):
+    admin = user("city_admin")
+    first = hits(search(admin, "王", page=1, page_size=10))
+    second = hits(search(admin, "王", page=2, page_size=10))
+    both = hits(search(admin, "王", page=1, page_size=20))
+    assert first + second == both
+
+
+# --- how grid workers type ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("q", ["单・丽娟", "单.丽娟", "单 丽娟", "单•丽娟", "单．丽娟", "单。丽娟"])
+def test_separators_in_the_query(user, resident, q):
+    assert hits(search(user("gaobo"), q))[0] == resident("单丽娟", GRID1).pk
+
+
+def test_stored_separators_match_the_plain_name(user, add_person):
+    stored = add_person("阿依古丽•买买提")
+    for q in ("阿依古丽·买买提", "阿依古丽买买提", "阿依古丽 买买提"):
+        assert hits(search(user("gaobo"), q))[0] == stored.pk, q
+
+
+@pytest.mark.parametrize(
+    ("q", "name"),
+    [("单lj", "单丽娟"), ("zeng国强", "曾国强"), ("cengguoqiang", "曾国强"), ("dan丽娟", "单丽娟")],
+)
+def test_typed_mixes_and_everyday_readings(user, resident, q, name):
+    page = search(user("gaobo"), q)
+    assert hits(page)[0] == resident(name, GRID1).pk
+    assert page.results[0]["match"] == "pinyin"
+
+
+def test_a_typo_is_found_after_what_matches_exactly(user, resident, add_person):
+    zhang = resident("张伟", GRID1)
+    page = search(user("gaobo"), "zhagnwei")
+    assert zhang.pk in hits(page)
+    row = next(r for r in page.results if r["id"] == zhang.pk)
+    assert (row["tier"], row["match"]) == (3, "typo")
+    assert "typo" in page.kinds
+    assert "typo" not in search(user("gaobo"), "zhangwei").kinds  # the page did not need it
+
+
+def test_address_forms(user):
+    household = Household.objects.get(grid__name=GRID1, address__contains="3号楼2单元301")
+    for q in ("3#2-301", "三号楼二单元三零一", "三号楼二单元301", "2单元301", "3号楼301", "3栋2单元301室"):
+        assert household.pk in hits(search(user("gaobo"), q), "household"), q
+
+
+def test_typed_mix_is_checked_on_the_name(user, add_person):
+    wang = add_person("王小宇")
+    also = add_person("王晓燕")  # wang xiao y… too
+    other = add_person("王欣悦")  # the same initials wxy, but xin, not xiao
+    found = hits(search(user("gaobo"), "wangxiaoy"))
+    assert {wang.pk, also.pk} <= set(found)
+    assert other.pk not in found

@@ -19,13 +19,13 @@ def tokens(name: str) -> set[str]:
 
 
 def test_two_character_name_is_exact_and_its_surname_a_prefix():
-    assert tokens("张伟") == {"0n张伟", "1n张", "0pzhangwei", "0pzw", "1pzhang"}
+    assert tokens("张伟") == {"0n张伟", "1n张", "0pzhangwei", "0jzw", "0hzhangw", "1pzhang"}
 
 
 def test_three_character_name_has_every_fragment_of_two_or_more_characters():
     got = tokens("张伟强")
     assert {"0n张伟强", "1n张伟", "2n伟强", "1n张"} <= got
-    assert {"0pzhangweiqiang", "0pzwq", "1pzhang"} <= got
+    assert {"0pzhangweiqiang", "0jzwq", "0hzhangwq", "1pzhang", "1pzhangwei", "1jzw", "1hzhangw"} <= got
     assert "2n伟" not in got
     assert "1n伟" not in got
 
@@ -57,15 +57,61 @@ def test_polyphonic_surnames_are_read_as_surnames(name, reading):
     assert f"0p{reading}" in tokens(name)
 
 
-def test_initials_and_surname_reading_of_a_polyphonic_surname():
+def test_a_polyphonic_surname_is_indexed_as_read_and_as_typed():
     got = tokens("单丽娟")
-    assert "0pslj" in got
-    assert "1pshan" in got
-    assert not any(t.startswith("0pdan") or t == "1pdan" for t in got)
+    assert {"0pshanlijuan", "0jslj", "1pshan", "0hshanlj"} <= got  # the surname reading
+    assert {"0pdanlijuan", "0jdlj", "1pdan", "0hdanlj"} <= got  # how people type it
+    assert not any(t.startswith("0pchan") for t in got)  # 单 is chan only in 单于
+
+
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [
+        ("吕佳", ["lvjia", "lujia", "lyujia"]),
+        ("曾国强", ["zengguoqiang", "cengguoqiang"]),
+        ("乐天宇", ["yuetianyu", "letianyu"]),
+        ("仇晓燕", ["qiuxiaoyan", "chouxiaoyan"]),
+        ("查文博", ["zhawenbo", "chawenbo"]),
+        ("区明", ["ouming", "quming"]),
+        ("覃海", ["qinhai", "tanhai"]),
+        ("解放", ["xiefang", "jiefang"]),
+        ("朴海燕", ["piaohaiyan", "puhaiyan"]),
+        ("尉迟敬德", ["yuchijingde", "weichijingde"]),
+        ("张长江", ["zhangchangjiang", "zhangzhangjiang"]),
+        ("王茜", ["wangqian", "wangxi"]),
+        ("李乐", ["lile", "liyue"]),
+    ],
+)
+def test_every_plausible_reading_is_indexed(name, typed):
+    got = tokens(name)
+    for reading in typed:
+        assert f"0p{reading}" in got, reading
+
+
+def test_implausible_readings_are_not_indexed():
+    assert "0pyuwei" not in tokens("王伟")  # pypinyin knows 王 as yu; nobody types it
+    assert "0plinuo" not in tokens("李娜")  # 娜 is na in names
+
+
+def test_reading_combinations_are_bounded():
+    from gridgov.search.pinyin import MAX_COMBOS, read_name
+
+    assert len(read_name("单乐乐曾长朝").combos()) == MAX_COMBOS
+    assert read_name("单乐乐曾长朝").combos()[0] == ("shan", "le", "le", "ceng", "zhang", "chao")
+
+
+@pytest.mark.parametrize(
+    "stored", ["阿依古丽·买买提", "阿依古丽•买买提", "阿依古丽・买买提", "阿依古丽.买买提", "阿依古丽 买买提"]
+)
+def test_separators_in_names_do_not_matter(stored):
+    got = tokens(stored)
+    assert "0n阿依古丽买" not in got  # fragments are of the name without its separator
+    assert {"2n买买提", "1n阿依古丽", "0payigulimaimaiti", "2pmaimaiti", "1payiguli"} <= got
+    assert tokens(stored) == tokens("阿依古丽·买买提")
 
 
 def test_mongolian_names_have_pinyin_too():
-    assert {"0n巴特尔", "0pbateer", "0pbte"} <= tokens("巴特尔")
+    assert {"0n巴特尔", "0pbateer", "0jbte", "0hbate"} <= tokens("巴特尔")
 
 
 def test_phone_and_id_number_never_appear_in_clear():
@@ -113,8 +159,9 @@ def test_single_character_is_a_surname():
 
 
 def test_letters_are_pinyin_or_initials():
-    assert read("zhangwei") == [(0, ("0pzhangwei",), "pinyin"), (1, ("1pzhangwei",), "pinyin")]
-    assert read("ZW")[0] == (0, ("0pzw",), "pinyin")
+    assert read("zhangwei") == [(t, (f"{t}pzhangwei",), "pinyin") for t in (0, 1, 2)]
+    initials = parse_query("ZW").alternatives
+    assert [(a.tier, a.any_tokens, a.patterns) for a in initials] == [(0, ("0jzw",), ()), (1, ("1jzw",), ())]
 
 
 def test_four_digits_are_a_phone_or_id_tail():
