@@ -1,7 +1,10 @@
 """Keyword-search benchmark on city-scale data (see docs/performance.md, "Search").
 
 A fixed mix of queries — 2- and 3-character names, a surname, full pinyin, initials, a phone's
-last 4 digits, ID-number fragments (last 4 with X, last 6), addresses — at grid (gaobo),
+last 4 digits, ID-number fragments (last 4 with X, last 6), addresses, and as grid workers type
+them: names with separators, surname + initials, characters and letters mixed or a half-typed
+syllable, everyday readings of polyphonic surnames, one-letter typos, addresses in every
+notation (3#2-501, Chinese numerals, unit and room alone) — at grid (gaobo),
 community (huimin_admin), county (saihan_admin) and city (city_admin) scope, each through the REAL
 search selector (`gridgov.search.selectors.search`: parsing, scope, index lookups tier by tier,
 loading the page's residents and households, decrypting and masking). For comparison, the same
@@ -50,6 +53,16 @@ MIX: dict[str, tuple[list[str], str]] = {
     "phone_tail": (["1234", "5678", "0000", "8888", "2468", "9527"], "name"),
     "id_fragment": (["601X", "1234", "150321", "06601X", "010611"], "name"),
     "address": (["3栋2单元", "5号楼1单元301", "2-1-101", "3号楼", "惠民社区3号楼"], "address"),
+    # How grid workers type (issue 10):
+    "separator": (["额尔敦·其其格", "斯琴・高娃", "乌云.毕力格", "王．芳", "李 娜", "张•伟"], "name"),
+    "surname_initials": (["王xy", "张w", "刘yy", "李j", "欧阳n", "wangxy", "zhangw", "chenj"], "name"),
+    "mixed_partial": (["zhang伟", "王xiaoy", "wangxiaoy", "zhangwe", "liuya", "陈jing"], "name"),
+    "polyphonic": (["danli", "lujia", "lvjia", "cengguoqiang", "letian", "chouxiaoyan", "quming"], "name"),
+    "typo": (["zhagnwei", "wnagfang", "zhngwei", "lnia", "liuyagn", "chenjnig", "wangxiaoyuu"], "name"),
+    "address_typed": (
+        ["3#2-501", "三号楼二单元五零一", "2单元501", "3号楼501", "3栋2单元501室", "惠民社区3#1-101"],
+        "address",
+    ),
 }
 
 
