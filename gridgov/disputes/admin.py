@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from gridgov.accounts.roles import Cap
 from gridgov.core.admin import ScopedAdminMixin
-from gridgov.disputes.models import Dispute, Party, TeamMember, Visit
+from gridgov.disputes.models import Dispute, FollowUp, Party, TeamMember, Visit
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -41,6 +41,12 @@ class VisitInline(_ReadOnlyInline):
     readonly_fields = fields
 
 
+class FollowUpInline(_ReadOnlyInline):
+    model = FollowUp
+    fields = ("due_on", "purpose", "done_at", "done_by", "done_note")
+    readonly_fields = fields
+
+
 @admin.register(Dispute)
 class DisputeAdmin(ScopedAdminMixin, admin.ModelAdmin):
     manage_cap = Cap.HANDLE_EVENT
@@ -62,12 +68,11 @@ class DisputeAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "outcome_terms",
         "outcome_at",
         "outcome_by",
-        "follow_up_due",
         "created_at",
         "path",
     )
     exclude = ("address_key",)
-    inlines = [PartyInline, TeamInline, VisitInline]
+    inlines = [PartyInline, TeamInline, VisitInline, FollowUpInline]
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

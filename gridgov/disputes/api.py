@@ -1,18 +1,19 @@
 """/api/v1/disputes…: report a dispute from a phone, follow it, bring in the team, record visits and
 the outcome, override the risk rating, and read the early-warning list."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from gridgov.accounts.models import User
 from gridgov.accounts.scope import get_visible_or_404
-from gridgov.disputes import selectors, services, team
-from gridgov.disputes.models import Dispute, PartyRole, RiskLevel, TeamRole, VisitKind
+from gridgov.disputes import follow_ups, selectors, services, team
+from gridgov.disputes.models import Dispute, FollowUp, PartyRole, RiskLevel, TeamRole, VisitKind
 from gridgov.hierarchy.models import Node
 
 router = Router(tags=["disputes"])
@@ -70,7 +71,10 @@ class VisitIn(Schema):
 class OutcomeIn(Schema):
     outcome: str = Field(..., description="agreement, court, arbitration, police, withdrawn")
     terms: str
-    follow_up_days: int | None = 30
+    follow_up_days: int | None = Field(30, description="one follow-up this many days on (null: none yet)")
+    follow_up_dates: list[date] | None = Field(
+        None, description="the follow-up plan's dates (instead of follow_up_days)"
+    )
 
 
 class RiskIn(Schema):
@@ -94,6 +98,12 @@ def _user_label(user: Any) -> dict[str, Any] | None:
 
 def dispute_summary(d: Dispute) -> dict[str, Any]:
     event = d.event
+    if hasattr(d, "next_follow_up"):  # annotated by selectors.with_follow_ups
+        next_due, overdue = d.next_follow_up, getattr(d, "follow_ups_overdue", 0)
+    else:
+        open_dates = sorted(d.follow_ups.filter(done_at__isnull=True).values_list("due_on", flat=True))
+        next_due = open_dates[0] if open_dates else None
+        overdue = sum(1 for day in open_dates if day < timezone.localdate())
     return {
         "id": d.pk,
         "event_id": event.pk,
@@ -114,7 +124,9 @@ def dispute_summary(d: Dispute) -> dict[str, Any]:
         "outcome_label": d.get_outcome_display() if d.outcome else "",
         "outcome_terms": d.outcome_terms,
         "outcome_at": d.outcome_at,
-        "follow_up_due": d.follow_up_due,
+        # The plan: the next open date and how many open dates have passed.
+        "follow_up_due": next_due,
+        "follow_ups_overdue": overdue,
         "grid_id": event.grid_id,
         "grid_name": event.grid.name,
         "address": event.address,
@@ -150,6 +162,20 @@ def dispute_detail(d: Dispute, user: Any) -> dict[str, Any]:
             "recorded_by": _user_label(v.recorded_by),
         }
         for v in selectors.visits_of(d)
+    ]
+    data["follow_ups"] = [
+        {
+            "id": f.pk,
+            "due_on": f.due_on,
+            "purpose": f.purpose,
+            "status": f.status,
+            "status_label": f.status_label,
+            "done_at": f.done_at,
+            "done_by": _user_label(f.done_by),
+            "done_note": f.done_note,
+            "visit_id": f.visit_id,
+        }
+        for f in selectors.follow_ups_of(d)
     ]
     data["timeline"] = [
         {
@@ -229,7 +255,9 @@ def list_disputes(
     elif state == "done":
         queryset = queryset.filter(event__state__in=selectors.FINAL_STATES)
     limit = max(1, min(limit, 100))
-    page = selectors.ordered(queryset).select_related("event", "event__grid", "event__category")
+    page = selectors.with_follow_ups(selectors.ordered(queryset)).select_related(
+        "event", "event__grid", "event__category"
+    )
     return {"count": queryset.count(), "items": [dispute_summary(d) for d in page[offset : offset + limit]]}
 
 
@@ -350,7 +378,12 @@ def record_visit(request: HttpRequest, dispute_id: int, body: VisitIn) -> Status
 def record_outcome(request: HttpRequest, dispute_id: int, body: OutcomeIn) -> dict[str, Any]:
     dispute = _get(request, dispute_id)
     services.record_outcome(
-        dispute, user=request.user, outcome=body.outcome, terms=body.terms, follow_up_days=body.follow_up_days
+        dispute,
+        user=request.user,
+        outcome=body.outcome,
+        terms=body.terms,
+        follow_up_days=body.follow_up_days,
+        follow_up_dates=body.follow_up_dates,
     )
     return dispute_detail(_get(request, dispute_id), request.user)
 
@@ -360,3 +393,60 @@ def override_risk(request: HttpRequest, dispute_id: int, body: RiskIn) -> dict[s
     """Set the risk level by hand with a reason (logged), or send level "" to return to the computed one."""
     services.override_risk(_get(request, dispute_id), user=request.user, level=body.level, reason=body.reason)
     return dispute_summary(_get(request, dispute_id))
+
+
+class FollowUpPlanIn(Schema):
+    dates: list[date] = Field(
+        ..., description="planned follow-up dates (today or later, at most two years ahead)"
+    )
+    purpose: str = ""
+
+
+class FollowUpDoneIn(Schema):
+    note: str
+
+
+class FollowUpCancelIn(Schema):
+    reason: str
+
+
+def _follow_up(dispute: Dispute, item_id: int) -> FollowUp:
+    return get_object_or_404(FollowUp, pk=item_id, dispute_id=dispute.pk)
+
+
+@router.post("/disputes/{dispute_id}/follow-ups", response={201: dict, 400: dict, 403: Error, 409: dict})
+def plan_follow_ups(request: HttpRequest, dispute_id: int, body: FollowUpPlanIn) -> Status[dict[str, Any]]:
+    """Add dates to the follow-up plan (after the outcome); each is due on its day, then overdue."""
+    dispute = _get(request, dispute_id)
+    follow_ups.plan_follow_ups(dispute, user=request.user, dates=body.dates, purpose=body.purpose)
+    return Status(201, dispute_detail(_get(request, dispute_id), request.user))
+
+
+@router.post(
+    "/disputes/{dispute_id}/follow-ups/{item_id}/done",
+    response={200: dict, 400: dict, 403: Error, 404: Error, 409: dict},
+)
+def complete_follow_up(
+    request: HttpRequest, dispute_id: int, item_id: int, body: FollowUpDoneIn
+) -> dict[str, Any]:
+    """Mark a planned follow-up done, with what was found."""
+    dispute = _get(request, dispute_id)
+    follow_ups.complete_follow_up(
+        dispute, user=request.user, item_id=_follow_up(dispute, item_id).pk, note=body.note
+    )
+    return dispute_detail(_get(request, dispute_id), request.user)
+
+
+@router.delete(
+    "/disputes/{dispute_id}/follow-ups/{item_id}",
+    response={200: dict, 400: dict, 403: Error, 404: Error, 409: dict},
+)
+def cancel_follow_up(
+    request: HttpRequest, dispute_id: int, item_id: int, body: FollowUpCancelIn
+) -> dict[str, Any]:
+    """Take an open date off the plan, with the reason."""
+    dispute = _get(request, dispute_id)
+    follow_ups.cancel_follow_up(
+        dispute, user=request.user, item_id=_follow_up(dispute, item_id).pk, reason=body.reason
+    )
+    return dispute_detail(_get(request, dispute_id), request.user)

@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -121,3 +122,19 @@ class RiskForm(forms.Form):
         label=_("风险等级"), choices=[("", _("恢复系统研判")), *list(RiskLevel.choices)], required=False
     )
     reason = forms.CharField(label=_("调整理由"), max_length=500)
+
+
+class FollowUpPlanForm(forms.Form):
+    """Up to three dates at a time on a phone; more by submitting again."""
+
+    date1 = forms.DateField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date2 = forms.DateField(
+        label=_("再次回访"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date3 = forms.DateField(
+        label=_("再次回访"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    purpose = forms.CharField(label=_("回访重点"), required=False, max_length=200)
+
+    def dates(self) -> list[date | None]:
+        return [self.cleaned_data.get(f"date{n}") for n in (1, 2, 3)]

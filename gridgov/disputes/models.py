@@ -1,9 +1,12 @@
 """Dispute mediation (矛盾纠纷排查化解): a dispute IS an event (category with is_dispute) plus its
 parties, a risk rating computed from signals, the mediation team, visits and the outcome.
 
+The plan of follow-up visits after the outcome is FollowUp rows, one per planned date.
 The event keeps the workflow and the timeline (gridgov.events); these rows add what mediation
 needs. Parties' phones are stored only encrypted with a blind index, as in the registry.
 """
+
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -89,7 +92,6 @@ class Dispute(ScopedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    follow_up_due = models.DateField(_("下次回访"), null=True, blank=True, db_index=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("登记时间"), db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -247,3 +249,88 @@ class Visit(models.Model):
     @property
     def path(self) -> str:
         return self.dispute.path
+
+
+class FollowUpStatus(models.TextChoices):
+    PLANNED = "planned", _("待回访")
+    DUE = "due", _("今日回访")
+    OVERDUE = "overdue", _("回访逾期")
+    DONE = "done", _("已回访")
+
+
+class FollowUp(models.Model):
+    """One planned follow-up visit date of a dispute's plan: open until done (with a note, or by
+    a follow-up visit), due on its day, overdue after it."""
+
+    dispute = models.ForeignKey(
+        Dispute, verbose_name=_("纠纷"), on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    due_on = models.DateField(_("计划回访日期"))
+    purpose = models.CharField(_("回访重点"), max_length=200, blank=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("回访人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    done_note = models.TextField(_("回访情况"), blank=True)
+    visit = models.ForeignKey(
+        "Visit",
+        verbose_name=_("回访记录"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # When the worker told the team it was overdue (once).
+    overdue_notified_at = models.DateTimeField(_("逾期提醒时间"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("安排人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("安排时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("回访计划")
+        verbose_name_plural = _("回访计划")
+        ordering = ["dispute", "due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["dispute", "due_on"], name="unique_dispute_follow_up_day")
+        ]
+        indexes = [
+            # The worker's and the early-warning list's question: open items by date.
+            models.Index(
+                fields=["due_on"], condition=models.Q(done_at__isnull=True), name="follow_up_open_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.due_on:%Y-%m-%d} {self.status_label}"
+
+    @property
+    def path(self) -> str:
+        return self.dispute.path
+
+    def status_on(self, today: date) -> str:
+        if self.done_at is not None:
+            return FollowUpStatus.DONE
+        if self.due_on < today:
+            return FollowUpStatus.OVERDUE
+        if self.due_on == today:
+            return FollowUpStatus.DUE
+        return FollowUpStatus.PLANNED
+
+    @property
+    def status(self) -> str:
+        return self.status_on(timezone.localdate())
+
+    @property
+    def status_label(self) -> str:
+        return str(FollowUpStatus(self.status).label)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Max, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Min, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from gridgov.audit.services import record
 from gridgov.core.crypto import decrypt
 from gridgov.disputes import risk
 from gridgov.disputes.access import can_work_on
-from gridgov.disputes.models import RISK_RANK, Dispute, Party, RiskLevel
+from gridgov.disputes.models import RISK_RANK, Dispute, FollowUp, Party, RiskLevel
 from gridgov.events.models import Event, EventStep, Severity, State
 from gridgov.registry.masking import mask_phone
 from gridgov.registry.pii import resident_phone_of
@@ -99,6 +99,22 @@ def timeline_of(dispute: Dispute) -> QuerySet[EventStep]:
     return dispute.event.steps.select_related("actor", "organisation").order_by("at", "pk")
 
 
+def follow_ups_of(dispute: Dispute) -> list[FollowUp]:
+    """The plan, by date (done ones too: what was found stays on the record)."""
+    return list(dispute.follow_ups.select_related("done_by").order_by("due_on", "pk"))
+
+
+def with_follow_ups(queryset: QuerySet[Dispute]) -> QuerySet[Dispute]:
+    """Each dispute with its next open follow-up date and how many open dates have passed."""
+    open_q = Q(follow_ups__done_at__isnull=True)
+    return queryset.annotate(
+        next_follow_up=Min("follow_ups__due_on", filter=open_q),
+        follow_ups_overdue=Count(
+            "follow_ups", filter=open_q & Q(follow_ups__due_on__lt=timezone.localdate()), distinct=True
+        ),
+    )
+
+
 def team_of(dispute: Dispute) -> list[Any]:
     return list(dispute.team.select_related("user", "organisation").order_by("added_at", "pk"))
 
@@ -155,7 +171,13 @@ class Warning:
         }
 
 
-FLAG_LABELS = {"high_risk": "高风险纠纷", "overdue": "已超期", "reopened": "重办", "follow_up_due": "待回访"}
+FLAG_LABELS = {
+    "high_risk": "高风险纠纷",
+    "overdue": "已超期",
+    "reopened": "重办",
+    "follow_up_overdue": "回访逾期",
+    "follow_up_due": "今日回访",
+}
 _SEVERITY_AS_RISK = {
     Severity.LOW: RiskLevel.LOW,
     Severity.MEDIUM: RiskLevel.MEDIUM,
@@ -229,11 +251,24 @@ def warnings_for(user: Any, *, under_path: str = "", limit: int = 200) -> list[W
         entry(event, dispute_by_event.get(event.pk)).flags.append("overdue")
     for event in reopened:
         entry(event, dispute_by_event.get(event.pk)).flags.append("reopened")
-    due = disputes.filter(follow_up_due__lte=timezone.localdate()).select_related("event", "event__category")
-    for dispute in due[:limit]:
+    today = timezone.localdate()
+    open_items = (
+        FollowUp.objects.filter(dispute__in=disputes.values("pk"), done_at__isnull=True, due_on__lte=today)
+        .select_related("dispute__event__category")
+        .order_by("due_on", "pk")[:limit]
+    )
+    late_by_dispute: dict[int, list[FollowUp]] = {}
+    for follow_up in open_items:
+        late_by_dispute.setdefault(follow_up.dispute_id, []).append(follow_up)
+    for late in late_by_dispute.values():
+        dispute = late[0].dispute
         item = entry(dispute.event, dispute)
-        item.flags.append("follow_up_due")
-        item.detail = f"回访到期：{dispute.follow_up_due:%Y-%m-%d}"
+        first = late[0]
+        passed = first.due_on < today
+        item.flags.append("follow_up_overdue" if passed else "follow_up_due")
+        item.detail = ("回访逾期：" if passed else "今日回访：") + "、".join(
+            f"{f.due_on:%Y-%m-%d}" for f in late[:3]
+        )
     items = list(by_event.values())
 
     since = now - timedelta(days=risk.REPEAT_WINDOW_DAYS)

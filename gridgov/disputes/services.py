@@ -6,7 +6,7 @@ so one timeline tells the whole story, and the audit log records every row writt
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -575,19 +575,27 @@ def record_visit(
         f"{TeamRole(team[i].role).label}{team[i].user.full_name or team[i].user.username}"
         for i in sorted(ids, key=lambda i: (team[i].added_at, i))
     )
+    # A follow-up visit fulfils the earliest open date of the plan (if there is one).
+    planned = None
+    if kind == VisitKind.FOLLOW_UP:
+        planned = (
+            dispute.follow_ups.select_for_update().filter(done_at__isnull=True).order_by("due_on").first()
+        )
+        if planned is not None:
+            planned.done_at, planned.done_by, planned.visit = now, user, visit
+            planned.done_note = summary[:2000]
+            planned.save()
     action = "dispute_follow_up" if kind == VisitKind.FOLLOW_UP else "dispute_visit"
     _step(
         dispute.event,
         action,
         user=user,
         at=now,
-        note=f"{VisitKind(kind).label}（{timezone.localtime(visited_at):%Y-%m-%d %H:%M}，{names}）：{summary[:500]}",
+        note=f"{VisitKind(kind).label}（{timezone.localtime(visited_at):%Y-%m-%d %H:%M}，{names}"
+        + (f"，计划于{planned.due_on:%Y-%m-%d}" if planned is not None else "")
+        + f"）：{summary[:500]}",
         visit_id=visit.pk,
     )
-    if kind == VisitKind.FOLLOW_UP:
-        dispute.follow_up_due = None
-        dispute.version += 1
-        dispute.save()
     return visit
 
 
@@ -603,13 +611,16 @@ def record_outcome(
     outcome: str,
     terms: str,
     follow_up_days: int | None = FOLLOW_UP_DAYS,
+    follow_up_dates: Sequence[date] | None = None,
     now: datetime | None = None,
 ) -> Dispute:
-    """The end of mediation: an agreement with its terms, a referral, or a withdrawal.
+    """The end of mediation: an agreement with its terms, a referral, or a withdrawal, and the
+    follow-up plan: the dates given, or one date `follow_up_days` from now (None: no plan yet).
 
     If the user leads the event's handling and it is in progress, the event is marked handled
     with the outcome as its result, so the reporter can confirm it.
     """
+    from gridgov.disputes import follow_ups
     from gridgov.events import services as event_services
 
     dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
@@ -623,21 +634,36 @@ def record_outcome(
         raise ValidationError({"terms": "达成调解协议的，请填写协议内容"})
     if outcome != Outcome.AGREEMENT and not terms:
         raise ValidationError({"terms": "请写明移交去向或撤回原因"})
-    if follow_up_days is not None and not 1 <= follow_up_days <= 365:
-        raise ValidationError({"follow_up_days": "回访间隔应在 1 到 365 天之间"})
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if follow_up_dates:
+        try:
+            dates = follow_ups.clean_dates(dispute, follow_up_dates, today)
+        except ValidationError as exc:
+            raise ValidationError({"follow_up_dates": exc.messages}) from None
+    elif follow_up_days is not None:
+        if not 1 <= follow_up_days <= 365:
+            raise ValidationError({"follow_up_days": "回访间隔应在 1 到 365 天之间"})
+        dates = [today + timedelta(days=follow_up_days)]
+    else:
+        dates = []
     dispute.outcome = outcome
     dispute.outcome_terms = terms[:5000]
-    now = now or timezone.now()
     dispute.outcome_at = now
     dispute.outcome_by = user
-    dispute.follow_up_due = (
-        (timezone.localdate(now) + timedelta(days=follow_up_days)) if follow_up_days else None
-    )
     dispute.version += 1
     dispute.save()
+    follow_ups.create_items(dispute, dates, user=user, purpose="", now=now)
     label = Outcome(outcome).label
+    plan = "；回访计划：" + "、".join(f"{d:%Y-%m-%d}" for d in dates) if dates else ""
     _step(
-        dispute.event, "dispute_outcome", user=user, at=now, note=f"{label}：{terms[:1000]}", outcome=outcome
+        dispute.event,
+        "dispute_outcome",
+        user=user,
+        at=now,
+        note=f"{label}：{terms[:1000]}{plan}",
+        outcome=outcome,
+        follow_up_dates=[d.isoformat() for d in dates],
     )
     event = Event.objects.get(pk=dispute.event_id)
     if event.state == "in_progress":

@@ -14,4 +14,9 @@ urlpatterns = [
     path("<int:dispute_id>/visits/", views.visit_add, name="visit_add"),
     path("<int:dispute_id>/outcome/", views.outcome_set, name="outcome"),
     path("<int:dispute_id>/risk/", views.risk_set, name="risk"),
+    path("<int:dispute_id>/follow-ups/", views.follow_up_plan, name="follow_up_plan"),
+    path("<int:dispute_id>/follow-ups/<int:item_id>/done/", views.follow_up_done, name="follow_up_done"),
+    path(
+        "<int:dispute_id>/follow-ups/<int:item_id>/cancel/", views.follow_up_cancel, name="follow_up_cancel"
+    ),
 ]

@@ -17,9 +17,10 @@ from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404, scope_of
 from gridgov.core.errors import ConflictError
 from gridgov.core.forms import add_service_errors
-from gridgov.disputes import selectors, services, team
+from gridgov.disputes import follow_ups, selectors, services, team
 from gridgov.disputes.forms import (
     DisputeReportForm,
+    FollowUpPlanForm,
     OutcomeForm,
     RiskForm,
     TeamForm,
@@ -27,7 +28,7 @@ from gridgov.disputes.forms import (
     TeamRoleForm,
     VisitForm,
 )
-from gridgov.disputes.models import DisputeType, RiskLevel, TeamRole
+from gridgov.disputes.models import DisputeType, FollowUp, RiskLevel, TeamRole
 from gridgov.events.models import Category
 from gridgov.hierarchy.models import Level, Node
 
@@ -64,9 +65,9 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
     except ValueError:
         page = 1
     rows = list(
-        selectors.ordered(queryset).select_related("event", "event__grid", "event__category")[
-            (page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1
-        ]
+        selectors.with_follow_ups(selectors.ordered(queryset)).select_related(
+            "event", "event__grid", "event__category"
+        )[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1]
     )
     return render(
         request,
@@ -151,6 +152,7 @@ def dispute_detail(request: HttpRequest, dispute_id: int) -> HttpResponse:
         "visits": selectors.visits_of(dispute),
         "timeline": selectors.timeline_of(dispute),
         "can_work": can_work,
+        "follow_ups": selectors.follow_ups_of(dispute),
     }
     if can_work:
         candidates = [
@@ -183,6 +185,7 @@ def dispute_detail(request: HttpRequest, dispute_id: int) -> HttpResponse:
         )
         context["outcome_form"] = OutcomeForm() if not dispute.outcome else None
         context["risk_form"] = RiskForm(initial={"level": dispute.risk_override})
+        context["plan_form"] = FollowUpPlanForm()
     return render(request, "disputes/detail.html", context)
 
 
@@ -307,6 +310,72 @@ def risk_set(request: HttpRequest, dispute_id: int) -> HttpResponse:
     else:
         messages.error(request, _("请写明调整理由"))
     return redirect("disputes:detail", dispute_id=dispute.pk)
+
+
+def _follow_up_section(request: HttpRequest, dispute: Any) -> HttpResponse:
+    """The plan as a fragment for htmx (the page swaps it in place), or back to the page."""
+    if request.headers.get("HX-Request") != "true":
+        return redirect("disputes:detail", dispute_id=dispute.pk)
+    dispute = selectors.get_dispute_or_404(request.user, dispute.pk)
+    context = {
+        "dispute": dispute,
+        "can_work": selectors.user_can_work_on(request.user, dispute),
+        "follow_ups": selectors.follow_ups_of(dispute),
+        "plan_form": FollowUpPlanForm(),
+        "htmx": True,
+    }
+    return render(request, "disputes/_follow_ups.html", context)
+
+
+@login_required
+@require_POST
+def follow_up_plan(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    dispute = _post(request, dispute_id)
+    form = FollowUpPlanForm(request.POST)
+    if form.is_valid():
+        try:
+            follow_ups.plan_follow_ups(
+                dispute, user=request.user, dates=form.dates(), purpose=form.cleaned_data["purpose"]
+            )
+            messages.success(request, _("回访计划已更新"))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (ConflictError, PermissionDenied) as exc:
+            _messages_from(request, exc)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
+    return _follow_up_section(request, dispute)
+
+
+@login_required
+@require_POST
+def follow_up_done(request: HttpRequest, dispute_id: int, item_id: int) -> HttpResponse:
+    dispute = _post(request, dispute_id)
+    item = get_object_or_404(FollowUp, pk=item_id, dispute_id=dispute.pk)
+    try:
+        follow_ups.complete_follow_up(
+            dispute, user=request.user, item_id=item.pk, note=request.POST.get("note") or ""
+        )
+        messages.success(request, _("回访已登记"))
+    except (ValidationError, ConflictError, PermissionDenied) as exc:
+        _messages_from(request, exc)
+    return _follow_up_section(request, dispute)
+
+
+@login_required
+@require_POST
+def follow_up_cancel(request: HttpRequest, dispute_id: int, item_id: int) -> HttpResponse:
+    dispute = _post(request, dispute_id)
+    item = get_object_or_404(FollowUp, pk=item_id, dispute_id=dispute.pk)
+    try:
+        follow_ups.cancel_follow_up(
+            dispute, user=request.user, item_id=item.pk, reason=request.POST.get("reason") or ""
+        )
+        messages.success(request, _("已取消该次回访"))
+    except (ValidationError, ConflictError, PermissionDenied) as exc:
+        _messages_from(request, exc)
+    return _follow_up_section(request, dispute)
 
 
 @login_required

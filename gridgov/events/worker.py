@@ -7,7 +7,8 @@ An event whose current deadline (`due_at`) has passed is marked overdue and the 
 are told (the centre holding it and, once dispatched, the lead organisation). It then climbs one
 level (community → township → county → city centre) unless it already climbed after that
 deadline was set; the centre above gets a fresh acknowledge window, and if that passes too the
-event climbs again, up to the city. Co-handlers late to acknowledge are reminded once.
+event climbs again, up to the city. Co-handlers late to acknowledge are reminded once, and so
+are the teams of disputes whose planned follow-up date has passed.
 """
 
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ class PassResult:
     marked_overdue: list[str] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
     reminded_co_handlers: int = 0
+    follow_ups_overdue: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -43,6 +45,7 @@ class PassResult:
             "marked_overdue": len(self.marked_overdue),
             "escalated": len(self.escalated),
             "reminded_co_handlers": self.reminded_co_handlers,
+            "follow_ups_overdue": len(self.follow_ups_overdue),
             "errors": self.errors,
         }
 
@@ -121,4 +124,8 @@ def run_once(now: datetime | None = None) -> PassResult:
     _mark_overdue(now, result)
     _escalate(now, result)
     _remind_co_handlers(now, result)
+    # Dispute follow-up plans (gridgov.disputes builds on events, so it is imported here).
+    from gridgov.disputes.follow_ups import notify_overdue
+
+    result.follow_ups_overdue = notify_overdue(now).notified
     return result

@@ -154,6 +154,10 @@ STEP_NAMES: dict[str, str] = {
     "dispute_team_role": "调整团队角色",
     "dispute_visit": "联合走访调解",
     "dispute_follow_up": "回访",
+    "dispute_follow_up_planned": "安排回访",
+    "dispute_follow_up_done": "登记回访",
+    "dispute_follow_up_cancelled": "取消回访",
+    "dispute_follow_up_overdue": "回访逾期",
     "dispute_outcome": "登记化解结果",
 }
 TIMELINE_NAMES: dict[str, str] = {**ACTION_NAMES, **STEP_NAMES}

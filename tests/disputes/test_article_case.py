@@ -9,13 +9,15 @@ show every step. (The demo seed holds the same case dated in March; here it runs
 """
 
 import json
+from datetime import timedelta
 
 from django.utils import timezone
 
 from gridgov.audit.models import Action, AuditEntry
 from gridgov.audit.verify import verify_chain
-from gridgov.disputes.models import Dispute
+from gridgov.disputes.models import Dispute, FollowUp
 from gridgov.events.models import Event, Organisation
+from gridgov.events.worker import run_once
 
 
 def post(client, url, body, **headers):
@@ -104,13 +106,20 @@ def test_the_articles_dispute_from_the_chat_group_to_the_settlement(med, api):
             {"visited_at": timezone.now().isoformat(), "visitor_ids": ids, "summary": summary},
         )
 
-    # 7. Agreement, recorded by the mediator (who leads the handling): the event is handled.
+    # 7. Agreement, recorded by the mediator (who leads the handling): the event is handled, and
+    # the case is followed to the end: follow-up visits planned a week and a month on.
     terms = "楼上住户三日内修复防水并承担费用；吊顶修复费用双方各半；李某当面道歉并撤回群内言论。"
+    today = timezone.localdate()
+    plan = [(today + timedelta(days=7)).isoformat(), (today + timedelta(days=30)).isoformat()]
     settled = post(
-        mediator, f"/api/v1/disputes/{dispute_id}/outcome", {"outcome": "agreement", "terms": terms}
+        mediator,
+        f"/api/v1/disputes/{dispute_id}/outcome",
+        {"outcome": "agreement", "terms": terms, "follow_up_dates": plan},
     )
     assert settled["outcome"] == "agreement"
     assert settled["state"] == "handled"
+    assert [f["due_on"] for f in settled["follow_ups"]] == plan
+    assert settled["follow_up_due"] == plan[0]
 
     # 8. 高波 confirms with the parties' satisfaction: closed.
     closed = post(
@@ -123,7 +132,37 @@ def test_the_articles_dispute_from_the_chat_group_to_the_settlement(med, api):
     warnings = api("zhaowuda_admin").get("/api/v1/disputes/warnings").json()["items"]
     assert event_id not in [w["event_id"] for w in warnings if "high_risk" in w["flags"]]
 
-    # 9. The timeline shows every step in order, with who did it.
+    # 9. A week on, 高波 and the mediator visit again: the first planned date is done. The second
+    # passes unvisited: the worker tells the team, the warning list shows it, 高波 then records it.
+    visited = post(
+        gaobo,
+        f"/api/v1/disputes/{dispute_id}/visits",
+        {
+            "visited_at": timezone.now().isoformat(),
+            "visitor_ids": [ids[0], ids[1]],
+            "summary": "回访：防水已修好，两户见面打招呼",
+            "kind": "follow_up",
+        },
+    )
+    assert [f["status"] for f in visited["follow_ups"]] == ["done", "planned"]
+    second = visited["follow_ups"][1]["id"]
+    # (The month passes: its date is moved back rather than the clock forward, so the timeline
+    # stays in the order things happen.)
+    FollowUp.objects.filter(pk=second).update(due_on=today - timedelta(days=1))
+    run_once()
+    inbox = gaobo.get("/api/v1/inbox?unread=true").json()["items"]
+    assert any(dispute["event_number"] in n["message"] and "回访已逾期" in n["message"] for n in inbox)
+    warnings = api("huimin_admin").get("/api/v1/disputes/warnings").json()["items"]
+    assert "follow_up_overdue" in next(w for w in warnings if w["event_id"] == event_id)["flags"]
+    done = post(
+        gaobo,
+        f"/api/v1/disputes/{dispute_id}/follow-ups/{second}/done",
+        {"note": "电话回访并上门查看，吊顶已修复，双方关系正常"},
+    )
+    assert [f["status"] for f in done["follow_ups"]] == ["done", "done"]
+    assert done["follow_up_due"] is None
+
+    # 10. The timeline shows every step in order, with who did it.
     timeline = gaobo.get(f"/api/v1/disputes/{dispute_id}").json()["timeline"]
     actions = [s["action"] for s in timeline]
     expected = [
@@ -144,17 +183,21 @@ def test_the_articles_dispute_from_the_chat_group_to_the_settlement(med, api):
         "dispute_outcome",
         "handle",
         "confirm",
+        "dispute_follow_up",
+        "dispute_follow_up_overdue",
+        "dispute_follow_up_done",
     ]
     assert actions == expected
     actors = [s["actor"] for s in timeline]
     assert actors[0] == "gaobo"
     assert actors[4] == "huimin_admin"
     assert actors[6] == "zhaowuda_mediator"
-    assert actors[-1] == "gaobo"
-    assert actors[-2] == "zhaowuda_mediator"
-    assert terms in timeline[-3]["note"]
+    assert actors[-4] == "gaobo"  # confirm
+    assert actors[-5] == "zhaowuda_mediator"  # handle
+    assert terms in timeline[-6]["note"]
+    assert (actors[-3], actors[-2], actors[-1]) == ("gaobo", "", "gaobo")  # the worker is no one
 
-    # 10. The audit log has every write and every sensitive read, through the API channel, and the
+    # 11. The audit log has every write and every sensitive read, through the API channel, and the
     # hash chain is intact.
     entries = AuditEntry.objects.filter(seq__gt=first_seq or 0)
 
@@ -165,7 +208,8 @@ def test_the_articles_dispute_from_the_chat_group_to_the_settlement(med, api):
     assert logged("disputes.dispute", object_id=str(dispute_id), actor_name="gaobo").exists()
     assert logged("disputes.party", actor_name="gaobo").count() == 2
     assert logged("disputes.teammember").count() == 3
-    assert logged("disputes.visit").count() == 3
+    assert logged("disputes.visit").count() == 4
+    assert logged("disputes.followup").count() == 2
     outcome_rows = logged(
         "disputes.dispute", Action.UPDATE, object_id=str(dispute_id), actor_name="zhaowuda_mediator"
     )

@@ -191,7 +191,9 @@ def test_every_outcome_is_recorded_once(med, outcome):
     dispute.refresh_from_db()
     assert dispute.outcome == outcome
     assert dispute.outcome_by == med["zhaowuda_mediator"]
-    assert dispute.follow_up_due == timezone.localdate() + timedelta(days=15)
+    assert list(dispute.follow_ups.values_list("due_on", flat=True)) == [
+        timezone.localdate() + timedelta(days=15)
+    ]
     assert dispute.event.steps.filter(action="dispute_outcome").exists()
     with pytest.raises(ConflictError):
         services.record_outcome(dispute, user=med["zhaowuda_mediator"], outcome=outcome, terms="再来一次")
@@ -201,7 +203,7 @@ def test_every_outcome_is_recorded_once(med, outcome):
         ).exists()
 
 
-def test_outcome_by_the_lead_marks_the_event_handled_and_follow_ups_clear_the_due_date(med):
+def test_outcome_by_the_lead_marks_the_event_handled_and_a_follow_up_visit_fulfils_the_plan(med):
     dispute = _with_team(med)
     event = dispute.event
     admin, mediator = med["huimin_admin"], med["zhaowuda_mediator"]
@@ -233,9 +235,11 @@ def test_outcome_by_the_lead_marks_the_event_handled_and_follow_ups_clear_the_du
         summary="回访：双方关系正常",
         kind="follow_up",
     )
-    dispute.refresh_from_db()
-    assert dispute.follow_up_due is None
-    assert event.steps.filter(action="dispute_follow_up").exists()
+    planned = dispute.follow_ups.get()
+    assert planned.done_at is not None
+    assert planned.done_note == "回访：双方关系正常"
+    assert planned.visit == dispute.visits.get(kind="follow_up")
+    assert "计划于" in event.steps.get(action="dispute_follow_up").note
 
 
 def test_outcome_by_someone_who_does_not_lead_leaves_the_event_state(med):

@@ -63,9 +63,18 @@ def test_due_follow_ups_are_listed(med):
         dispute, user=med["huimin_admin"], outcome="agreement", terms="双方和解", follow_up_days=1
     )
     assert _by_event(selectors.warnings_for(med["huimin_admin"]), dispute.event) is None
-    type(dispute).objects.filter(pk=dispute.pk).update(follow_up_due=timezone.localdate())
+    dispute.follow_ups.update(due_on=timezone.localdate())
     item = _by_event(selectors.warnings_for(med["huimin_admin"]), dispute.event)
     assert item.flags == ["follow_up_due"]
+    assert item.detail == f"今日回访：{timezone.localdate():%Y-%m-%d}"
+    # Passed and still open: overdue, listed before due ones.
+    dispute.follow_ups.update(due_on=timezone.localdate() - timedelta(days=3))
+    item = _by_event(selectors.warnings_for(med["huimin_admin"]), dispute.event)
+    assert item.flags == ["follow_up_overdue"]
+    assert item.detail.startswith("回访逾期：")
+    # Done: off the list.
+    dispute.follow_ups.update(done_at=timezone.now())
+    assert _by_event(selectors.warnings_for(med["huimin_admin"]), dispute.event) is None
 
 
 def test_the_list_is_per_scope(med, api, node):

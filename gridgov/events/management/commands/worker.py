@@ -69,7 +69,14 @@ class Command(BaseCommand):
         summary["audit_checkpoint"] = self.checkpoint_audit_chain(once=once)
         if once or any(
             summary[k]
-            for k in ("marked_overdue", "escalated", "exports_built", "exports_failed", "exports_expired")
+            for k in (
+                "marked_overdue",
+                "escalated",
+                "follow_ups_overdue",
+                "exports_built",
+                "exports_failed",
+                "exports_expired",
+            )
         ):
             self.stdout.write(f"worker: {summary}")
 
