@@ -13,14 +13,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from gridgov.accounts.models import User
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.errors import ConflictError
 from gridgov.disputes.access import logs_denials, require_work
 from gridgov.disputes.models import Dispute, FollowUp
-from gridgov.disputes.services import _notify, step_fields
+from gridgov.disputes.services import step_fields
 from gridgov.events.models import EventStep
 from gridgov.events.services import centre_user_ids
+from gridgov.notifications.services import notify
 
 MAX_OPEN = 12  # open planned dates per dispute
 MAX_AHEAD_DAYS = 730
@@ -208,16 +210,16 @@ def notify_overdue(now: datetime | None = None) -> OverdueResult:
                 changes={"overdue_notified_at": [None, now.isoformat()]},
                 message="worker: planned follow-up overdue",
             )
-            team = [m.user for m in item.dispute.team.select_related("user")]
-            centre = centre_user_ids(event.handling_node) if event.handling_node_id else []
-            from gridgov.accounts.models import User
-
-            recipients = [*team, *User.objects.filter(pk__in=centre, is_active=True)]
+            ids = [*item.dispute.team.values_list("user_id", flat=True)]
+            if event.handling_node_id:
+                ids += centre_user_ids(event.handling_node)
+            recipients = list(User.objects.filter(pk__in=ids, is_active=True).order_by("username"))
             days = (today - item.due_on).days
             message = (
                 f"{event.number} 回访已逾期{days}天：计划于{item.due_on:%Y-%m-%d}回访（{event.grid.name}）"
             )
-            notified = _notify(recipients, event, message)
+            notify(recipients, message, subject=event)
+            notified = [u.username for u in recipients]
             EventStep.objects.create(
                 action="dispute_follow_up_overdue",
                 **step_fields(

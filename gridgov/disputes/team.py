@@ -21,10 +21,11 @@ from gridgov.accounts.roles import Role
 from gridgov.core.errors import ConflictError
 from gridgov.disputes.access import logs_denials, require_work
 from gridgov.disputes.models import Dispute, TeamMember, TeamRole
-from gridgov.disputes.services import _notify, step_fields
+from gridgov.disputes.services import step_fields
 from gridgov.events.models import EventStep, MemberRole, Organisation, OrgKind, OrgMember
 from gridgov.hierarchy import paths
 from gridgov.hierarchy.models import Level
+from gridgov.notifications.services import notify
 
 # Organisation kinds whose members take part in mediation (plus the governance centres).
 TEAM_ORG_KINDS = (
@@ -200,10 +201,10 @@ def add_team_member(
         ),
     )
     if not joined_self:
-        _notify(
+        notify(
             [member],
-            dispute.event,
             f"您被邀请作为{label}参与矛盾纠纷 {dispute.event.number} 的调解（{dispute.event.grid.name}）",
+            subject=dispute.event,
         )
     return added
 
@@ -245,10 +246,10 @@ def change_team_role(
         ),
     )
     if member.pk != getattr(user, "pk", None):
-        _notify(
+        notify(
             [member],
-            dispute.event,
             f"您在矛盾纠纷 {dispute.event.number} 调解团队中的角色已调整为{TeamRole(role).label}",
+            subject=dispute.event,
         )
     return row
 
@@ -278,6 +279,8 @@ def remove_team_member(dispute: Dispute, *, user: Any, member: User, reason: str
         ),
     )
     if member.pk != getattr(user, "pk", None):
-        _notify(
-            [member], dispute.event, f"您已退出矛盾纠纷 {dispute.event.number} 的调解团队：{reason[:100]}"
+        notify(
+            [member],
+            f"您已退出矛盾纠纷 {dispute.event.number} 的调解团队：{reason[:100]}",
+            subject=dispute.event,
         )

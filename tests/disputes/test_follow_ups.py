@@ -13,8 +13,8 @@ from gridgov.audit.models import Action, AuditEntry
 from gridgov.core.errors import ConflictError
 from gridgov.disputes import follow_ups, selectors, services, team
 from gridgov.disputes.models import FollowUp
-from gridgov.events.models import Notification
 from gridgov.events.worker import run_once
+from gridgov.notifications.models import Notice
 
 
 def _today():
@@ -198,9 +198,9 @@ def test_the_worker_tells_the_team_and_the_centre_once_when_a_date_passes(med):
     result = run_once(later)
     assert f"{dispute.event.number} {item.due_on:%Y-%m-%d}" in result.follow_ups_overdue
     told = set(
-        Notification.objects.filter(event=dispute.event, message__contains="回访已逾期").values_list(
-            "user__username", flat=True
-        )
+        Notice.objects.about(dispute.event)
+        .filter(message__contains="回访已逾期")
+        .values_list("user__username", flat=True)
     )
     assert {"gaobo", "zhaowuda_mediator"} <= told
     step = _steps(dispute, "dispute_follow_up_overdue")[-1]
