@@ -138,7 +138,7 @@ def refresh(*, raw: str, device_id: str, ip: str | None = None) -> TokenPair:
 def _refresh(*, raw: str, device_id: str, ip: str | None) -> "TokenPair | DeviceGone":
     now = timezone.now()
     found = (
-        RefreshToken.objects.select_for_update()
+        RefreshToken.objects.select_for_update(of=("self",))
         .select_related("device__user", "replaced_by")
         .filter(token_hash=hash_token(raw or ""))
         .first()

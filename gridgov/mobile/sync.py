@@ -69,25 +69,41 @@ def fingerprint(user: User, roots: tuple[str, ...]) -> str:
     return hashlib.sha256(f"{user.pk}|{'|'.join(roots)}".encode()).hexdigest()[:16]
 
 
+def _pg_horizon() -> tuple[int, int | None]:
+    """PostgreSQL: the oldest running transaction's id, and this transaction's (if it wrote)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, "
+            "pg_current_xact_id_if_assigned()::text::bigint"
+        )
+        xmin, own = cursor.fetchone()
+    return int(xmin), (int(own) if own is not None else None)
+
+
 def _head() -> tuple[int, int]:
     """The log position before which every change is visible now and nothing can still appear.
 
     SQLite: the last id (commit order is id order). PostgreSQL: just below the oldest running
     transaction (`pg_snapshot_xmin`): every transaction before it has finished."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-            xmin = int(cursor.fetchone()[0])
+        xmin, own = _pg_horizon()
+        if own is not None and own >= xmin:
+            # This transaction's own rows are visible to it (see _visible_bound): past those so far.
+            last = SyncChange.objects.filter(txid=own).order_by("-id").values_list("id", flat=True).first()
+            return own, last or 0
         return xmin - 1, _MAX_POSITION
     last = SyncChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
     return 0, last
 
 
 def _visible_bound() -> Q:
-    """Rows a delta read may return now (PostgreSQL: only those of finished transactions)."""
+    """Rows a delta read may return now. PostgreSQL: those of finished transactions, and this
+    transaction's own (a sync request writes nothing, so that only matters when one transaction
+    both writes and reads the log, as a test does)."""
     if connection.vendor == "postgresql":
-        txid, _ = _head()
-        return Q(txid__lte=txid)
+        xmin, own = _pg_horizon()
+        bound = Q(txid__lt=xmin)
+        return bound | Q(txid=own) if own is not None else bound
     return Q()
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from gridgov.audit.models import AuditEntry
 from gridgov.events.models import Event, EventPhoto
+from gridgov.events.services import write_queued_reports
 from gridgov.registry.models import Resident
 from tests.front.conftest import CHROMIUM_ARGS, PHONE
 
@@ -157,6 +158,8 @@ def test_a_morning_offline_reaches_the_server_once(
             expect(page.locator("#outbox")).to_contain_text("全部已发送")
             assert not errors, errors
 
+    # The app sends reports queued (Prefer: respond-async); the background worker writes them.
+    assert write_queued_reports().written == 1
     resident.refresh_from_db()
     assert resident.note == "离线修改：已上门核实"
     assert resident.version == version + 1

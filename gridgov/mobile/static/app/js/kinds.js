@@ -57,8 +57,11 @@
 
   const localResident = (id) => GG.store.getRecord('resident', id);
 
+  const aboutResident = (b) => 'resident:' + b.id;
+
   GG.outboxKinds.register('resident.update', {
     label: (b) => '修改居民：' + b.name,
+    record: aboutResident,
     send: (item) => GG.api.request('/residents/' + item.body.id,
       json('PATCH', item.body.changes, item, { 'If-Match': '"' + item.body.version + '"' })),
     async done(item, answer) { await GG.local.put('resident', residentRecord(answer, await localResident(answer.id))); },
@@ -75,12 +78,14 @@
 
   GG.outboxKinds.register('resident.create', {
     label: (b) => '新增居民：' + b.fields.name,
+    record: (b) => 'household:' + b.household_id,
     send: (item) => GG.api.request('/residents', json('POST', item.body.fields, item)),
     async done(item, answer) { await GG.local.put('resident', residentRecord(answer, null)); },
   });
 
   GG.outboxKinds.register('resident.move_out', {
     label: (b) => '迁出：' + b.name,
+    record: aboutResident,
     send: (item) => GG.api.request('/residents/' + item.body.id + '/move-out',
       json('POST', { date: item.body.date || null, note: item.body.note || '' }, item)),
     async done(item) { await GG.local.remove('resident', item.body.id); },
@@ -96,10 +101,14 @@
       }
       (b.resident_ids || []).forEach((id) => form.append('resident_ids', id));
       photos.forEach((blob, i) => form.append('photos', blob, 'photo-' + (i + 1) + '.jpg'));
-      return GG.api.request('/events', { method: 'POST', headers: { 'Idempotency-Key': item.key }, body: form });
+      // Queued by the server (202 and a receipt): after a reconnect the phone sends many at
+      // once, and the server writes them in batches; the event comes back with the next sync.
+      return GG.api.request('/events', {
+        method: 'POST', headers: { 'Idempotency-Key': item.key, Prefer: 'respond-async' }, body: form,
+      });
     },
     async done(item, answer) {
-      if (answer && answer.id) {
+      if (answer && answer.id && answer.number) {  // written at once (a retry of a written one)
         await GG.local.put('event', {
           id: answer.id, number: answer.number, category: answer.category, category_name: answer.category_name,
           description: answer.description, state: answer.state, state_name: answer.state_name,

@@ -126,6 +126,10 @@
       }));
     },
     async countOutbox() { return database().outbox.count(); },
+    /** The items' states only, nothing opened (the top bar redraws after every item sent). */
+    async outboxStates() {
+      return (await database().outbox.toArray()).map((row) => ({ seq: row.seq, state: row.state }));
+    },
     /** Change an item's state, error, tries, key or body. */
     async updateOutbox(seq, patch) {
       const change = Object.assign({}, patch);

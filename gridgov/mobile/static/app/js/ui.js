@@ -99,7 +99,7 @@
     net.classList.toggle('offline', offline);
     const badge = doc.getElementById('outbox-badge');
     let items = [];
-    try { items = await GG.store.listOutbox(); } catch (e) { /* wiped */ }
+    try { items = await GG.store.outboxStates(); } catch (e) { /* wiped */ }
     const stuck = items.filter((i) => i.state !== 'pending').length;
     badge.hidden = items.length === 0;
     badge.textContent = stuck ? '待处理 ' + items.length : '待发送 ' + items.length;

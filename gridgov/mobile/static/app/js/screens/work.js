@@ -240,7 +240,7 @@
       });
       const logout = h('button', { type: 'button', class: 'danger' }, '退出登录');
       logout.addEventListener('click', async () => {
-        const waiting = (await GG.store.listOutbox()).length;
+        const waiting = await GG.store.countOutbox();
         const warning = waiting ? '还有 ' + waiting + ' 项未发送，退出将清除手机上的全部数据（包括未发送的内容）。确定退出？' : '退出将清除手机上的网格数据。确定退出？';
         if (root.confirm(warning)) await GG.api.signOut();
       });
