@@ -115,6 +115,11 @@
     } else if (/^[a-z]+$/.test(compact)) {
       alternatives.push(alt(EXACT, ['0p' + compact], 'pinyin'));
       alternatives.push(alt(PREFIX, ['1p' + compact], 'pinyin'));
+      // The server's tokenizer now also keys initials (j: zw) and surname + initials (h: zhangw).
+      for (const key of ['j', 'h']) {
+        alternatives.push(alt(EXACT, ['0' + key + compact], 'pinyin'));
+        alternatives.push(alt(PREFIX, ['1' + key + compact], 'pinyin'));
+      }
     } else if (CJK.test(compact)) {
       const tail = ADDRESS_TAIL.exec(compact);
       const place = tail ? compact.slice(0, tail.index) : '';
