@@ -4,7 +4,7 @@ A phone makes a key (a UUID) when it saves a write and sends it as `Idempotency-
 try. The server keeps the key per person and scope (`events.IdempotencyKey`) with a hash of the
 request, claimed in the same transaction as the write:
 
-- event and dispute reports (gridgov.events.services) keep the event made and replay it;
+- event and dispute reports (gridgov.events.intake) keep the event made and replay it;
 - the other writes (the registry's) are wrapped with `replayable(scope)`: the view runs in a
   transaction, and a successful answer is kept with the key, so a retry whose answer was lost
   gets that answer again (`Idempotent-Replayed: true`) instead of doing the write twice — or,
@@ -20,35 +20,15 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from ninja.responses import Status
 
 from gridgov.core.errors import ConflictError
+from gridgov.core.idempotency import body_hash, check_key
 
-MAX_KEY_LENGTH = 100
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def check_key(raw: str | None) -> str | None:
-    """The key as sent (stripped), None if absent; a 400 naming the field if too long."""
-    key = (raw or "").strip() or None
-    if key is not None and len(key) > MAX_KEY_LENGTH:
-        raise ValidationError({"idempotency_key": f"Idempotency-Key 最长 {MAX_KEY_LENGTH} 个字符"})
-    return key
-
-
-def body_hash(body: Any) -> str:
-    """What identifies a request's content: raw bytes or text as sent, anything else as sorted JSON."""
-    if isinstance(body, bytes | bytearray):
-        raw = bytes(body)
-    elif isinstance(body, str):
-        raw = body.encode()
-    else:
-        raw = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()
-    return hashlib.sha256(raw).hexdigest()
 
 
 def _user(request: HttpRequest) -> Any:

@@ -4,7 +4,7 @@ import contextlib
 import functools
 import ipaddress
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar, cast
 
@@ -170,6 +170,44 @@ def _append(entries: list[AuditEntry]) -> None:
         ChainHead.objects.filter(pk=1).update(seq=seq, hash=prev_hash)
     failures = current_actor().failures
     failures.extend(entry.seq for entry in entries if not entry.success)
+
+
+def record_created(objects: Iterable[models.Model], *, message: str = "") -> int:
+    """One CREATE row per row a bulk insert wrote, with its values: the rows the model signal
+    logs for a `create()`, which a bulk insert does not send. Appended together."""
+    count = 0
+    with appended_together():
+        for obj in objects:
+            record(Action.CREATE, obj, changes=diff(None, field_values(obj)), message=message)
+            count += 1
+    return count
+
+
+def record_rows(
+    action: str,
+    object_type: str,
+    rows: Iterable[tuple[Any, str, str, dict[str, Any]]],
+    *,
+    message: str = "",
+    user: Any = None,
+) -> int:
+    """One row per record written without model instances (raw multi-row INSERTs of an import):
+    (object id, description, hierarchy path, changes) each. Appended together."""
+    count = 0
+    with appended_together():
+        for object_id, object_repr, path, changes in rows:
+            record(
+                action,
+                object_type=object_type,
+                object_id=str(object_id),
+                object_repr=object_repr,
+                path=path,
+                changes=changes,
+                message=message,
+                user=user,
+            )
+            count += 1
+    return count
 
 
 def record_failure(

@@ -7,4 +7,6 @@ class DisputesConfig(AppConfig):
     verbose_name = "矛盾纠纷"
 
     def ready(self) -> None:
-        from gridgov.disputes import signals  # noqa: F401  creates dispute records for dispute events
+        from gridgov.disputes import signals
+
+        signals.connect()  # dispute events get their dispute record and risk rating

@@ -21,7 +21,7 @@ from gridgov.disputes.access import logs_denials, require_work
 from gridgov.disputes.models import Dispute, FollowUp
 from gridgov.disputes.services import step_fields
 from gridgov.events.models import EventStep
-from gridgov.events.services import centre_user_ids
+from gridgov.events.selectors import centre_user_ids
 from gridgov.notifications.services import notify
 
 MAX_OPEN = 12  # open planned dates per dispute

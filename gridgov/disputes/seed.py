@@ -18,7 +18,7 @@ from gridgov.audit.services import record
 from gridgov.core.seeding import SeedContext
 from gridgov.disputes import services, team
 from gridgov.disputes.models import Dispute, DisputeType, Outcome, VisitKind
-from gridgov.events import services as event_services
+from gridgov.events import transitions as event_transitions
 from gridgov.events.models import Event, Organisation, OrgKind
 from gridgov.hierarchy import paths
 from gridgov.hierarchy.models import Level, Node
@@ -71,7 +71,7 @@ def _member(org: Organisation) -> User:
 def _move(event: Event, steps: list[tuple[str, User | None, datetime, dict[str, Any]]]) -> Event:
     for action, actor, at, data in steps:
         note = data.pop("note", "")
-        event = event_services.transition(event, action, user=actor, note=note, now=at, **data)
+        event = event_transitions.transition(event, action, user=actor, note=note, now=at, **data)
     return event
 
 

@@ -1,6 +1,7 @@
 """Writes for dispute mediation: report a dispute, rate its risk, alert, team, visits, outcome.
 
-The event underneath is reported and moved through its workflow by gridgov.events.services;
+The event underneath is reported and moved through its workflow by gridgov.events.intake and
+gridgov.events.transitions;
 every dispute step is also written to the event's timeline (EventStep, actions "dispute_*")
 so one timeline tells the whole story, and the audit log records every row written.
 """
@@ -439,7 +440,7 @@ def report_dispute(
 
     Returns (dispute, created); a retry with the same idempotency key returns the first one.
     """
-    from gridgov.events.services import report_event
+    from gridgov.events.intake import report_event
 
     if isinstance(category, str):
         found = Category.objects.filter(code=category, active=True).first()
@@ -621,7 +622,7 @@ def record_outcome(
     with the outcome as its result, so the reporter can confirm it.
     """
     from gridgov.disputes import follow_ups
-    from gridgov.events import services as event_services
+    from gridgov.events import transitions as event_transitions
 
     dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
     require_work(user, dispute, "登记化解结果")
@@ -669,7 +670,7 @@ def record_outcome(
     if event.state == "in_progress":
         try:
             with transaction.atomic():
-                event_services.transition(
+                event_transitions.transition(
                     event,
                     "handle",
                     user=user,

@@ -26,7 +26,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from gridgov.accounts.scope import get_visible_or_404
-from gridgov.events import selectors, services
+from gridgov.events import intake, queue, selectors, transitions
 from gridgov.events.models import Category, Event, EventAssignment
 from gridgov.events.workflow import STATE_NAMES
 
@@ -190,7 +190,7 @@ class ReceiptOut(Schema):
     error: str
 
 
-def receipt_out(receipt: services.Receipt) -> dict[str, Any]:
+def receipt_out(receipt: intake.Receipt) -> dict[str, Any]:
     event = receipt.event
     return {
         "key": receipt.key,
@@ -292,7 +292,7 @@ def event_detail(event: Event, user: Any) -> dict[str, Any]:
         "reporter": (event.reporter.full_name or event.reporter.username) if event.reporter else None,
         "timeline": steps,
         "assignments": [assignment_out(a) for a in selectors.assignments_of(event)],
-        "allowed_actions": services.allowed_actions(event, user),
+        "allowed_actions": selectors.allowed_actions(event, user),
         "duplicates": duplicate_out(selectors.duplicate_rows_of(event, user))
         if event.state == "reported"
         else [],
@@ -409,17 +409,17 @@ def report(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any
         "channel": "api",
     }
     if _wants_async(request):
-        receipt = services.queue_report(**report_fields)
+        receipt = queue.queue_report(**report_fields)
         if receipt.event is not None:
             response["Idempotent-Replayed"] = "true"
             return Status(200, event_detail(_load(request, receipt.event.pk), request.user))
         if receipt.state == "failed":
-            raise services.not_written(receipt)
+            raise intake.not_written(receipt)
         body = receipt_out(receipt)
         response["Preference-Applied"] = "respond-async"
         response["Location"] = body["receipt_url"]
         return Status(202, body)
-    event, created = services.report_event(**report_fields)
+    event, created = intake.report_event(**report_fields)
     if not created:
         response["Idempotent-Replayed"] = "true"
         return Status(200, event_detail(_load(request, event.pk), request.user))
@@ -430,7 +430,7 @@ def report(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any
         "reporter": (request.user.full_name or request.user.username),  # type: ignore[union-attr]
         "timeline": [_step_out(selectors.TimelineEntry(step, event.number, False))] if step else [],
         "assignments": [],
-        "allowed_actions": services.allowed_actions(event, request.user),
+        "allowed_actions": selectors.allowed_actions(event, request.user),
         "duplicates": duplicate_out(selectors.duplicate_rows_of(event, request.user)),
         "photos": [photo.image.url for photo in event.photos.all()] if photos else [],
     }
@@ -478,7 +478,7 @@ def list_events(
 @router.get("/events/duplicates", response=list[DuplicateOut])
 def suggest_duplicates(request: HttpRequest, category: str, lng: float, lat: float) -> list[dict[str, Any]]:
     """Open events of the same category within 200 m reported in the last 24 h (before reporting)."""
-    category_obj = services.resolve_category(category)
+    category_obj = intake.resolve_category(category)
     return duplicate_out(
         selectors.nearby_open_rows(
             category=category_obj, lng=lng, lat=lat, queryset=Event.objects.restrict(request.user)
@@ -510,7 +510,7 @@ def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
 def get_receipt(request: HttpRequest, key: str) -> dict[str, Any]:
     """What became of a report sent with this Idempotency-Key (your own keys only): queued, created
     (with the event's number and address) or failed (with the reason)."""
-    receipt = services.receipt_for(request.user, key)
+    receipt = intake.receipt_for(request.user, key)
     if receipt is None:
         raise Http404
     return receipt_out(receipt)
@@ -552,7 +552,7 @@ def make_transition(request: HttpRequest, event_id: int) -> dict[str, Any]:
     data = body.dict(exclude={"action", "note"}, exclude_none=True)
     if photos:
         data["photos"] = photos
-    services.transition(event, body.action, user=request.user, note=body.note, **data)
+    transitions.transition(event, body.action, user=request.user, note=body.note, **data)
     return event_detail(_load(request, event_id), request.user)
 
 

@@ -33,7 +33,7 @@ class EventsConfig(AppConfig):
         from gridgov.hierarchy.models import Node
 
         def _places_changed(**_: object) -> None:
-            from gridgov.events.services import forget_cached_rows
+            from gridgov.events.intake import forget_cached_rows
 
             forget_cached_rows()
 

@@ -15,7 +15,7 @@ from gridgov.accounts.models import RoleAssignment, User
 from gridgov.accounts.roles import Role
 from gridgov.core.context import acting_as
 from gridgov.core.seeding import SeedContext
-from gridgov.events import services, worker
+from gridgov.events import intake, transitions, worker
 from gridgov.events.models import Event, Organisation, OrgMember
 from gridgov.hierarchy.models import Level, Node
 
@@ -97,7 +97,7 @@ class _Demo:
     ) -> Event:
         at = self.ago(hours_ago)
         with acting_as(reporter, channel="command", username=reporter.username):
-            event, _ = services.report_event(
+            event, _ = intake.report_event(
                 user=reporter,
                 category=category,
                 description=text,
@@ -111,7 +111,7 @@ class _Demo:
 
     def step(self, event: Event, action: str, user: Any, at: datetime, note: str = "", **data: Any) -> Event:
         with acting_as(user, channel="command", username=getattr(user, "username", "system")):
-            return services.transition(event, action, user=user, note=note, now=at, **data)
+            return transitions.transition(event, action, user=user, note=note, now=at, **data)
 
     def path(
         self,
@@ -266,5 +266,5 @@ def _city_events(demo: _Demo) -> None:
         hours_ago = rng.uniform(2, 24 * 20)
         event = demo.report(reporter, category, text, grid, hours_ago)
         stop = stops[n % len(stops)]
-        if stop != "report" and services.suggest_lead_org(event) is not None:
+        if stop != "report" and transitions.suggest_lead_org(event) is not None:
             demo.path(event, reporter, city_admin, stop, hours_ago)

@@ -1,7 +1,7 @@
 """Whistle and report (网格吹哨、部门报到): organisations, the event catalog, events and their timeline.
 
 The workflow itself (which transition is legal, who may make it, deadlines) lives in
-`gridgov.events.workflow` and `gridgov.events.services`; these are the records it keeps.
+`gridgov.events.workflow`, `intake` and `transitions`; these are the records it keeps.
 """
 
 from typing import Any

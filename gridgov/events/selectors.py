@@ -3,6 +3,7 @@
 import math
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,8 +11,11 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from gridgov.accounts.scope import get_visible_or_404, principal_of, subtree_q
+from gridgov.accounts.models import RoleAssignment
+from gridgov.accounts.roles import ROLE_CAPS, Cap
+from gridgov.accounts.scope import can, get_visible_or_404, principal_of, subtree_q
 from gridgov.events.models import (
+    AssignmentRole,
     Category,
     Event,
     EventAssignment,
@@ -20,7 +24,8 @@ from gridgov.events.models import (
     OrgMember,
     State,
 )
-from gridgov.events.workflow import FINAL_STATES
+from gridgov.events.workflow import FINAL_STATES, Actor, actions_from, rule_for
+from gridgov.hierarchy import paths
 from gridgov.hierarchy.models import Node
 
 # Open events first (overdue ones first among them), then the nearest deadline, then the newest.
@@ -366,3 +371,79 @@ def organisations_for_dispatch(event: Event) -> QuerySet[Organisation]:
 
 def memberships_of(user: Any) -> QuerySet[OrgMember]:
     return OrgMember.objects.filter(user=user).select_related("organisation", "organisation__area")
+
+
+# --- who is acting, and whom to tell ------------------------------------------------------------
+
+
+def is_user(user: Any) -> bool:
+    """A signed-in user (not None, not anonymous)."""
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def user_org_ids(user: Any) -> set[int]:
+    """The user's active organisations (the principal has read them)."""
+    return set(principal_of(user).org_ids)
+
+
+def actor_kinds(event: Event, user: Any, *, co: bool = True) -> set[str]:
+    """Which of the workflow's actors `user` is for this event (`co=False` skips the one query
+    that finds out whether they co-handle it, for actions no co-handler may take)."""
+    if user is None:
+        return {Actor.SYSTEM}
+    if not is_user(user) or not user.is_active:
+        return set()
+    kinds: set[str] = set()
+    if event.reporter_id == user.pk:
+        kinds.add(Actor.REPORTER)
+    node = event.handling_node
+    if can(user, Cap.HANDLE_EVENT, node.path):
+        kinds.add(Actor.CENTRE)
+    if node.parent_id is not None and can(user, Cap.HANDLE_EVENT, paths.parent_of(node.path)):
+        kinds.add(Actor.SUPERIOR)
+    # Without a lead organisation an event has no active assignment (dispatch makes them together;
+    # decline and reopen end them all), so organisation membership cannot matter: no query.
+    orgs = user_org_ids(user) if event.lead_org_id is not None else set()
+    if orgs:
+        if event.lead_org_id in orgs:
+            kinds.add(Actor.LEAD)
+        if (
+            co
+            and event.assignments.filter(
+                active=True, role=AssignmentRole.CO, organisation_id__in=orgs
+            ).exists()
+        ):
+            kinds.add(Actor.CO)
+    return kinds
+
+
+def allowed_actions(event: Event, user: Any) -> list[str]:
+    """The actions `user` may take on `event` now (what the detail page offers)."""
+    kinds = actor_kinds(event, user)
+    allowed = []
+    for action in actions_from(event.state):
+        rule = rule_for(event.state, action)
+        if rule is not None and rule.who & kinds:
+            allowed.append(action)
+    return allowed
+
+
+_CENTRE_ROLES = [role for role, caps in ROLE_CAPS.items() if Cap.HANDLE_EVENT in caps]
+
+
+def centre_user_ids(node: Node) -> list[int]:
+    """Ids of the active administrators at `node`, in one query (notifications need no more)."""
+    return list(
+        RoleAssignment.objects.filter(node=node, role__in=_CENTRE_ROLES, user__is_active=True)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def org_user_ids(org_ids: Iterable[int]) -> list[int]:
+    """Ids of the active members of these organisations, in one query."""
+    return list(
+        OrgMember.objects.filter(organisation_id__in=list(org_ids), user__is_active=True)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )

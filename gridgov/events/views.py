@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _t
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404, scope_of
 from gridgov.core.errors import ConflictError
-from gridgov.events import selectors, services
+from gridgov.events import intake, selectors, transitions
 from gridgov.events.forms import FilterForm, ReportForm
 from gridgov.events.models import Event, Supervision
 from gridgov.events.workflow import ACTION_NAMES, STATE_NAMES, Action
@@ -108,7 +108,7 @@ def report(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            event, created = services.report_event(
+            event, created = intake.report_event(
                 user=request.user,
                 category=data["category"],
                 description=data["description"],
@@ -142,7 +142,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     """htmx fragment for the report form: possible duplicates near the point."""
     found: list[tuple[Event, float]] = []
     try:
-        category = services.resolve_category(request.GET.get("category"))
+        category = intake.resolve_category(request.GET.get("category"))
         lng, lat = float(request.GET.get("lng", "")), float(request.GET.get("lat", ""))
     except (ValidationError, ValueError):
         category = None
@@ -155,12 +155,12 @@ def duplicates(request: HttpRequest) -> HttpResponse:
 
 def _action_forms(event: Event, user: Any) -> list[dict[str, Any]]:
     forms = []
-    for action in services.allowed_actions(event, user):
+    for action in selectors.allowed_actions(event, user):
         fields = ACTION_FIELDS.get(action, set())
         entry: dict[str, Any] = {"action": action, "name": ACTION_NAMES[action], "fields": fields}
         if "orgs" in fields:
             entry["orgs"] = list(selectors.organisations_for_dispatch(event))
-            suggested = services.suggest_lead_org(event)
+            suggested = transitions.suggest_lead_org(event)
             entry["suggested"] = suggested.pk if suggested else None
         if "into" in fields:
             entry["candidates"] = [e for e, _d in selectors.duplicates_of(event, user)]
@@ -217,7 +217,7 @@ def transition(request: HttpRequest, event_id: int) -> HttpResponse:
         data["photos"] = request.FILES.getlist("photos")
     action = post.get("action", "")
     try:
-        services.transition(event, action, user=request.user, note=post.get("note", ""), **data)
+        transitions.transition(event, action, user=request.user, note=post.get("note", ""), **data)
     except ValidationError as exc:
         error, status = "；".join(f"{v}" for values in exc.message_dict.values() for v in values), 400
     except ConflictError as exc:

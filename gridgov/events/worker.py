@@ -22,7 +22,7 @@ from django.utils import timezone
 from gridgov.audit.models import Action as AuditAction
 from gridgov.audit.services import record
 from gridgov.core.errors import ConflictError
-from gridgov.events import services
+from gridgov.events import selectors, transitions
 from gridgov.events.models import AssignmentRole, Event, EventAssignment
 from gridgov.events.workflow import CLOCK_STATES, Action
 from gridgov.hierarchy.models import Level
@@ -70,9 +70,9 @@ def _mark_overdue(now: datetime, result: PassResult) -> None:
                 changes={"overdue": [False, True]},
                 message="worker: deadline passed",
             )
-            recipients = services.centre_user_ids(event.handling_node)
+            recipients = selectors.centre_user_ids(event.handling_node)
             if event.lead_org_id:
-                recipients += services.org_user_ids([event.lead_org_id])
+                recipients += selectors.org_user_ids([event.lead_org_id])
             notify(
                 recipients,
                 f"{event.number} 已超期：{event.category.name}",
@@ -91,7 +91,7 @@ def _escalate(now: datetime, result: PassResult) -> None:
     )
     for event in due:
         try:
-            services.transition(
+            transitions.transition(
                 event, Action.ESCALATE, user=None, now=now, note="超过时限，系统自动上报上一级"
             )
         except ConflictError as exc:
@@ -113,7 +113,7 @@ def _remind_co_handlers(now: datetime, result: PassResult) -> None:
         if Notice.objects.about(assignment.event).filter(message=message).exists():
             continue
         result.reminded_co_handlers += notify(
-            services.org_user_ids([assignment.organisation_id]), message, subject=assignment.event
+            selectors.org_user_ids([assignment.organisation_id]), message, subject=assignment.event
         )
 
 

@@ -1,6 +1,6 @@
 """The event workflow as data: (state, action) → (new state, who may do it).
 
-`gridgov.events.services.transition` looks every request up here first; anything not in the
+`gridgov.events.transitions.transition` looks every request up here first; anything not in the
 table is refused with HTTP 409 naming the state and the action, and an actor not in the rule's
 `who` gets HTTP 403 saying which kind of actor may do it.
 

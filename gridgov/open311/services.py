@@ -189,7 +189,7 @@ def _check_contact(submission: Submission) -> None:
 def submit(client: Client, category: Category, submission: Submission) -> tuple[Event, ServiceRequest]:
     """Create the event and its Open311 record; Open311Error (400) for what the spec calls bad
     input, ValidationError from the events service for the rest. Nothing is half-created."""
-    from gridgov.events.services import report_event
+    from gridgov.events.intake import report_event
 
     point = _point(submission)
     if point is None and not (submission.address_string or submission.address_id):

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from gridgov.audit.models import Action
-from gridgov.audit.services import record
+from gridgov.audit.services import record, record_rows
 from gridgov.core.crypto import encrypt
 from gridgov.core.dbstats import analyze
 from gridgov.hierarchy.models import Node
@@ -67,7 +67,8 @@ def store(
 
     Plain multi-row INSERTs (gridgov.registry.bulk) with reserved ids: households point at their
     heads and residents at their households without a second pass. Encryption and blind
-    indexes are computed here in Python; one audit row summarises the import. The tables written
+    indexes are computed here in Python; every household and resident created has its audit row, and one more
+    summarises the import. The tables written
     are analyzed before returning (gridgov.core.dbstats).
     """
     now = timezone.now()
@@ -241,6 +242,41 @@ def store(
                     existing_heads,
                 )
 
+        # One row per record created, as for any other write, then the import's summary.
+        source = {"source": "Excel 导入", "file": source_name}
+        record_rows(
+            Action.CREATE,
+            Household._meta.label_lower,
+            (
+                (row[0], f"{row[8]}（{row[3]}）", row[1], {**source, "number": row[3], "address": row[8]})
+                for row in household_rows
+            ),
+            message="Excel import",
+            user=actor,
+        )
+        record_rows(
+            Action.CREATE,
+            Resident._meta.label_lower,
+            (
+                (
+                    pk,
+                    person.name,
+                    places[person.household_key][1],
+                    {
+                        **source,
+                        "name": person.name,
+                        "household": places[person.household_key][0],
+                        "relation": person.relation,
+                        "id_number_enc": "***",
+                        "phone_enc": "***",
+                        "life_event": LifeEventKind.MOVE_IN,
+                    },
+                )
+                for person, pk in zip(people, resident_ids, strict=True)
+            ),
+            message="Excel import",
+            user=actor,
+        )
         record(
             Action.IMPORT,
             grid,

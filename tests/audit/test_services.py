@@ -89,7 +89,7 @@ def test_an_audited_save_of_an_open311_request_does_not_copy_the_contact_into_th
     import json
 
     from gridgov.core.crypto import encrypt
-    from gridgov.events.services import report_event
+    from gridgov.events.intake import report_event
     from gridgov.hierarchy.models import Node
     from gridgov.open311.models import Client, ServiceRequest
     from gridgov.open311.services import CONTACT_CONTEXT

@@ -10,7 +10,8 @@ from gridgov.audit.models import AuditEntry
 from gridgov.core.errors import ConflictError
 from gridgov.disputes import services, team
 from gridgov.disputes.models import Party
-from gridgov.events import services as event_services
+from gridgov.events import intake as event_intake
+from gridgov.events import transitions as event_transitions
 from gridgov.events.models import Organisation
 from gridgov.notifications.models import Notice
 
@@ -208,10 +209,10 @@ def test_outcome_by_the_lead_marks_the_event_handled_and_a_follow_up_visit_fulfi
     event = dispute.event
     admin, mediator = med["huimin_admin"], med["zhaowuda_mediator"]
     judicial = Organisation.objects.get(name="昭乌达南路司法所")
-    event_services.transition(event, "accept", user=admin)
-    event_services.transition(event, "dispatch", user=admin, lead_org_id=judicial.pk)
-    event_services.transition(event, "acknowledge", user=mediator)
-    event_services.transition(event, "start", user=mediator)
+    event_transitions.transition(event, "accept", user=admin)
+    event_transitions.transition(event, "dispatch", user=admin, lead_org_id=judicial.pk)
+    event_transitions.transition(event, "acknowledge", user=mediator)
+    event_transitions.transition(event, "start", user=mediator)
     services.record_outcome(dispute, user=mediator, outcome="agreement", terms="双方互相道歉，费用各半")
     event.refresh_from_db()
     assert event.state == "handled"
@@ -306,7 +307,7 @@ def test_dispute_category_events_reported_elsewhere_get_their_dispute_after_comm
     from gridgov.events.models import Event
 
     with django_capture_on_commit_callbacks(execute=True):
-        event, _ = event_services.report_event(
+        event, _ = event_intake.report_event(
             user=med["gaobo"],
             category="dispute.family",
             description="夫妻争吵，丈夫说要同归于尽",

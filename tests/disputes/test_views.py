@@ -121,10 +121,10 @@ def test_refused_form_posts_show_a_message_and_change_nothing(med, login):
 
 
 def test_detail_shows_system_steps(med, login, django_capture_on_commit_callbacks):
-    from gridgov.events import services as event_services
+    from gridgov.events import intake as event_intake
 
     with django_capture_on_commit_callbacks(execute=True):
-        event, _ = event_services.report_event(
+        event, _ = event_intake.report_event(
             user=med["gaobo"], category="dispute.other", description="有人扬言报复", grid=med.grid
         )
     page = login("gaobo").get(f"/disputes/{event.dispute.pk}/")

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from gridgov.disputes import selectors, services
-from gridgov.events import services as event_services
+from gridgov.events import intake as event_intake
 from gridgov.events.models import Event
 
 RANKS = ["low", "medium", "high", "critical"]
@@ -42,7 +42,7 @@ def test_high_risk_disputes_and_hotspots_are_listed_most_serious_first(med):
 def test_overdue_and_reopened_events_are_listed(med):
     gaobo, admin = med["gaobo"], med["huimin_admin"]
     long_ago = timezone.now() - timedelta(days=10)
-    late, _ = event_services.report_event(
+    late, _ = event_intake.report_event(
         user=gaobo, category="water.outage", description="停水多日", grid=med.grid, now=long_ago
     )
     Event.objects.filter(pk=late.pk).update(overdue=True)

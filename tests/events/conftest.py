@@ -10,11 +10,11 @@ from django.utils import timezone
 from shapely.geometry import Point, shape
 
 from gridgov.accounts.models import User
-from gridgov.events import services
+from gridgov.events import intake, transitions
 from gridgov.events.deadlines import invalidate_calendar
+from gridgov.events.intake import forget_cached_rows
 from gridgov.events.models import Event, Organisation
 from gridgov.events.selectors import invalidate_catalog
-from gridgov.events.services import forget_cached_rows
 from gridgov.hierarchy.models import Node
 
 # 1x1 PNG and the smallest JPEG/WebP headers: the service checks magic bytes, not pixels.
@@ -87,7 +87,7 @@ class Story:
         """Reported by gaobo at the grid's centre, `dx` degrees east of it, or a point inside the
         grid `metres` away from it."""
         lng, lat = ((self.grid.lng or 0) + dx, self.grid.lat) if metres is None else self.spot(metres)
-        event, _ = services.report_event(
+        event, _ = intake.report_event(
             user=self["gaobo"],
             category=category,
             description=description,
@@ -120,7 +120,7 @@ class Story:
         **data: Any,
     ) -> Event:
         user = self[username] if username else None
-        return services.transition(event, action, user=user, note=note, now=now, **data)
+        return transitions.transition(event, action, user=user, note=note, now=now, **data)
 
     def in_state(self, state: str, *, now: datetime | None = None) -> Event:
         """An event brought to `state` along the usual path (with a co-handler from dispatch on)."""

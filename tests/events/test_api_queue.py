@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gridgov.audit.models import AuditEntry
 from gridgov.core.context import acting_as
-from gridgov.events import services
+from gridgov.events import queue
 from gridgov.events.models import Event, EventPhoto, IdempotencyKey
 
 
@@ -36,9 +36,9 @@ def _post(
     return client.post("/api/v1/events", json.dumps(body), content_type="application/json", headers=headers)
 
 
-def _write() -> services.QueueResult:
+def _write() -> queue.QueueResult:
     with acting_as(None, channel="worker", username="system:worker"):
-        return services.write_queued_reports()
+        return queue.write_queued_reports()
 
 
 def _counts() -> tuple[int, int]:

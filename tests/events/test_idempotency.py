@@ -10,7 +10,7 @@ from django.db import connection, connections
 
 from gridgov.accounts.models import User
 from gridgov.core.errors import ConflictError
-from gridgov.events import services
+from gridgov.events import intake
 from gridgov.events.models import Event, EventStep, IdempotencyKey
 from gridgov.hierarchy.models import Node
 
@@ -18,7 +18,7 @@ from gridgov.hierarchy.models import Node
 def _report(
     story: Any, key: str, description: str = "管道爆裂", username: str = "gaobo"
 ) -> tuple[Event, bool]:
-    return services.report_event(
+    return intake.report_event(
         user=story[username],
         category="heating.pipe_burst",
         description=description,
@@ -61,7 +61,7 @@ def test_a_refused_report_does_not_burn_the_key(story: Any) -> None:
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        services.report_event(
+        intake.report_event(
             user=story["gaobo"],
             category="heating.pipe_burst",
             description="",
@@ -101,7 +101,7 @@ def test_concurrent_retry_storm_creates_exactly_one_event(db: Any) -> None:
     def send() -> None:
         try:
             barrier.wait(timeout=30)
-            event, created = services.report_event(
+            event, created = intake.report_event(
                 user=user,
                 category="heating.pipe_burst",
                 description="风暴重试",

@@ -22,7 +22,7 @@ from gridgov.audit.models import AuditEntry
 from gridgov.core.context import acting_as
 from gridgov.core.errors import ConflictError
 from gridgov.disputes.models import Dispute
-from gridgov.events import services
+from gridgov.events import intake, queue
 from gridgov.events.models import Category, Event, EventPhoto, EventStep, IdempotencyKey, State
 from gridgov.hierarchy.models import Node
 from gridgov.notifications.models import Notice
@@ -37,7 +37,7 @@ def _queue(
     ip: str = "10.0.0.7",
     request_id: str = "req-1",
     **extra: Any,
-) -> services.Receipt:
+) -> intake.Receipt:
     """Queue gaobo's report the way the API does: under the request's actor context."""
     args: dict[str, Any] = {
         "category": "heating.pipe_burst",
@@ -48,13 +48,13 @@ def _queue(
         **extra,
     }
     with acting_as(story[username], channel="api", ip=ip, request_id=request_id):
-        return services.queue_report(user=story[username], idempotency_key=key, **args)
+        return queue.queue_report(user=story[username], idempotency_key=key, **args)
 
 
-def _write(limit: int = services.QUEUE_BATCH) -> services.QueueResult:
+def _write(limit: int = queue.QUEUE_BATCH) -> queue.QueueResult:
     """Run the worker's write under its own context (not the reporter's)."""
     with acting_as(None, channel="worker", username="system:worker", request_id="worker-pass"):
-        return services.write_queued_reports(limit)
+        return queue.write_queued_reports(limit)
 
 
 def _counts() -> tuple[int, int]:
@@ -71,7 +71,7 @@ def _stored_files(settings: Any) -> list[str]:
 def test_a_queued_report_is_written_as_report_event_would_write_it(story: Any) -> None:
     accepted = timezone.now() - timedelta(minutes=3)
     receipt = _queue(story, "q-1", now=accepted)
-    assert receipt == services.Receipt(key="q-1", state="queued", accepted_at=accepted)
+    assert receipt == intake.Receipt(key="q-1", state="queued", accepted_at=accepted)
     row = IdempotencyKey.objects.get(user=story["gaobo"], key="q-1")
     assert row.event_id is None
     assert row.payload is not None
@@ -88,7 +88,7 @@ def test_a_queued_report_is_written_as_report_event_would_write_it(story: Any) -
     event = Event.objects.select_related("grid", "handling_node", "category").get(pk=row.event_id)
 
     # The same report made synchronously at the same moment, for comparison.
-    direct, created = services.report_event(
+    direct, created = intake.report_event(
         user=story["gaobo"],
         category="heating.pipe_burst",
         description="6号楼供热管道爆裂",
@@ -166,10 +166,10 @@ def test_retries_of_a_queued_report_get_the_same_receipt_then_the_event(story: A
         assert again.state == "queued"
         assert again.event is None
     assert IdempotencyKey.objects.filter(key="q-retry").count() == 1
-    assert services.receipt_for(story["gaobo"], "q-retry") == first
+    assert intake.receipt_for(story["gaobo"], "q-retry") == first
 
     assert _write().written == 1
-    receipt = services.receipt_for(story["gaobo"], "q-retry")
+    receipt = intake.receipt_for(story["gaobo"], "q-retry")
     assert receipt is not None
     assert receipt.state == "created"
     assert receipt.event is not None
@@ -185,7 +185,7 @@ def test_retries_of_a_queued_report_get_the_same_receipt_then_the_event(story: A
     assert _write().written == 0
     assert Event.objects.filter(reporter=story["gaobo"], description="6号楼供热管道爆裂").count() == 1
     # The synchronous path replays it too.
-    again, created = services.report_event(
+    again, created = intake.report_event(
         user=story["gaobo"],
         category="heating.pipe_burst",
         description="6号楼供热管道爆裂",
@@ -219,8 +219,8 @@ def test_keys_are_per_user(story: Any) -> None:
     assert mine.state == theirs.state == "queued"
     assert IdempotencyKey.objects.filter(key="shared").count() == 2
     assert _write().written == 2
-    assert services.receipt_for(story["gaobo"], "shared").event.reporter == story["gaobo"]  # type: ignore[union-attr]
-    assert services.receipt_for(story["huimin_admin"], "shared").event.reporter == story["huimin_admin"]  # type: ignore[union-attr]
+    assert intake.receipt_for(story["gaobo"], "shared").event.reporter == story["gaobo"]  # type: ignore[union-attr]
+    assert intake.receipt_for(story["huimin_admin"], "shared").event.reporter == story["huimin_admin"]  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -256,12 +256,12 @@ def test_bad_input_is_refused_at_once_and_nothing_is_stored(
         **extra,
     }
     with pytest.raises(ValidationError) as exc:
-        services.queue_report(**args)
+        queue.queue_report(**args)
     assert field in exc.value.message_dict, exc.value.message_dict
     assert all(exc.value.message_dict[field]), exc.value.message_dict
     assert _counts() == before
     assert _stored_files(settings) == files
-    assert services.receipt_for(story["gaobo"], str(args["idempotency_key"] or "q-bad")) is None
+    assert intake.receipt_for(story["gaobo"], str(args["idempotency_key"] or "q-bad")) is None
 
 
 def test_a_grid_outside_the_reporters_scope_is_refused(
@@ -270,7 +270,7 @@ def test_a_grid_outside_the_reporters_scope_is_refused(
     before = _counts()
     other = node("惠民社区第二网格")
     with pytest.raises(PermissionDenied) as exc:
-        services.queue_report(
+        queue.queue_report(
             user=story["gaobo"],
             category="water.leak",
             description="漏水",
@@ -281,7 +281,7 @@ def test_a_grid_outside_the_reporters_scope_is_refused(
     assert "惠民社区第二网格" in str(exc.value)
     outside = node("老缸房社区第一网格")
     with pytest.raises(PermissionDenied):
-        services.queue_report(
+        queue.queue_report(
             user=story["gaobo"],
             category="water.leak",
             description="漏水",
@@ -291,7 +291,7 @@ def test_a_grid_outside_the_reporters_scope_is_refused(
         )
     # Department staff report nothing.
     with pytest.raises(PermissionDenied):
-        services.queue_report(
+        queue.queue_report(
             user=story["heating_staff"],
             category="water.leak",
             description="漏水",
@@ -320,7 +320,7 @@ def test_a_report_that_cannot_be_written_is_marked_failed(story: Any, settings: 
     result = _write()
     assert (result.written, result.failed) == (1, 1)
     assert Event.objects.count() == events_before + 1
-    written = services.receipt_for(story["gaobo"], "q-good")
+    written = intake.receipt_for(story["gaobo"], "q-good")
     assert written is not None
     assert written.state == "created"
     assert written.accepted_at == good.accepted_at
@@ -329,7 +329,7 @@ def test_a_report_that_cannot_be_written_is_marked_failed(story: Any, settings: 
     assert bad_row.payload is None
     assert bad_row.event_id is None
     assert "网格已被删除" in bad_row.error
-    receipt = services.receipt_for(story["gaobo"], "q-bad-grid")
+    receipt = intake.receipt_for(story["gaobo"], "q-bad-grid")
     assert receipt is not None
     assert receipt.state == "failed"
     assert receipt.event is None
@@ -355,7 +355,7 @@ def test_a_report_that_cannot_be_written_is_marked_failed(story: Any, settings: 
         == "failed"
     )
     with pytest.raises(ConflictError) as exc:
-        services.report_event(
+        intake.report_event(
             user=story["gaobo"],
             category="heating.pipe_burst",
             description="另一件事",
@@ -376,7 +376,7 @@ def test_a_deleted_category_fails_only_its_report(story: Any) -> None:
     row.save(update_fields=["payload"])
     result = _write()
     assert (result.written, result.failed) == (1, 1)
-    receipt = services.receipt_for(story["gaobo"], "q-cat-gone")
+    receipt = intake.receipt_for(story["gaobo"], "q-cat-gone")
     assert receipt is not None
     assert receipt.state == "failed"
     assert "事件分类已被删除" in receipt.error
@@ -401,7 +401,7 @@ def test_a_report_failing_while_the_batch_is_written_is_retried_alone(story: Any
     result = _write()
     assert (result.written, result.failed) == (2, 1)
     states = {
-        key: services.receipt_for(story["gaobo"], key).state
+        key: intake.receipt_for(story["gaobo"], key).state
         for key in ("q-batch-0", "q-batch-1", "q-batch-2")  # type: ignore[union-attr]
     }
     assert states == {"q-batch-0": "created", "q-batch-1": "failed", "q-batch-2": "created"}
@@ -436,7 +436,7 @@ def test_photos_are_stored_at_once_and_attached_when_written(story: Any, setting
     assert _stored_files(settings) == files
 
     assert _write().written == 1
-    event = services.receipt_for(story["gaobo"], "q-photo").event  # type: ignore[union-attr]
+    event = intake.receipt_for(story["gaobo"], "q-photo").event  # type: ignore[union-attr]
     assert event is not None
     photo = EventPhoto.objects.get(event=event)
     assert photo.image.name == files[0].replace(os.sep, "/")
@@ -458,7 +458,7 @@ def test_a_queued_dispute_gets_its_dispute_record(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert _write().written == 1
     assert callbacks
-    event = services.receipt_for(story["gaobo"], "q-dispute").event  # type: ignore[union-attr]
+    event = intake.receipt_for(story["gaobo"], "q-dispute").event  # type: ignore[union-attr]
     assert event is not None
     assert event.category == category
     dispute = Dispute.objects.get(event=event)
@@ -470,7 +470,7 @@ def test_an_ordinary_category_gets_no_dispute(story: Any, django_capture_on_comm
     _queue(story, "q-no-dispute")
     with django_capture_on_commit_callbacks(execute=True):
         assert _write().written == 1
-    event = services.receipt_for(story["gaobo"], "q-no-dispute").event  # type: ignore[union-attr]
+    event = intake.receipt_for(story["gaobo"], "q-no-dispute").event  # type: ignore[union-attr]
     assert not Dispute.objects.filter(event=event).exists()
 
 
@@ -479,7 +479,7 @@ def test_residents_are_linked_to_the_written_event(story: Any) -> None:
     assert residents
     _queue(story, "q-people", resident_ids=[r.pk for r in reversed(residents)])
     assert _write().written == 1
-    event = services.receipt_for(story["gaobo"], "q-people").event  # type: ignore[union-attr]
+    event = intake.receipt_for(story["gaobo"], "q-people").event  # type: ignore[union-attr]
     assert event is not None
     assert list(event.residents.order_by("pk")) == residents
     # The link is logged as the reporter, too.
@@ -492,7 +492,7 @@ def test_a_synchronous_report_with_a_key_still_queued_is_a_conflict(story: Any) 
     _queue(story, "q-sync")
     before = _counts()
     with pytest.raises(ConflictError) as exc:
-        services.report_event(
+        intake.report_event(
             user=story["gaobo"],
             category="heating.pipe_burst",
             description="6号楼供热管道爆裂",
@@ -538,7 +538,7 @@ def test_the_limit_caps_one_pass_oldest_first(story: Any) -> None:
         _queue(story, f"q-limit-{n}", description=f"限量第{n}件")
     assert _write(limit=2).written == 2
     assert [
-        services.receipt_for(story["gaobo"], f"q-limit-{n}").state  # type: ignore[union-attr]
+        intake.receipt_for(story["gaobo"], f"q-limit-{n}").state  # type: ignore[union-attr]
         for n in range(3)
     ] == ["created", "created", "queued"]
     assert _write(limit=2).written == 1
@@ -551,7 +551,7 @@ def test_the_worker_command_writes_the_queue(story: Any) -> None:
     call_command("worker", "--once", stdout=out)
     assert "wrote 2 queued reports, 0 failed" in out.getvalue()
     for key in ("q-cmd-1", "q-cmd-2"):
-        receipt = services.receipt_for(story["gaobo"], key)
+        receipt = intake.receipt_for(story["gaobo"], key)
         assert receipt is not None
         assert receipt.state == "created"
         assert receipt.event is not None
@@ -594,15 +594,15 @@ def test_concurrent_retries_and_workers_side_by_side(db: Any) -> None:
     user = User.objects.get(username="gaobo")
     grid = Node.objects.get(name="惠民社区第一网格")
     barrier = threading.Barrier(12)
-    receipts: list[services.Receipt] = []
+    receipts: list[intake.Receipt] = []
     written: list[int] = []
     lock = threading.Lock()
 
-    def queue(n: int, key: str, description: str, wait: bool) -> None:
+    def send(n: int, key: str, description: str, wait: bool) -> None:
         if wait:
             barrier.wait(timeout=30)
         with acting_as(user, channel="api", ip="10.0.0.7", request_id=f"req-conc-{n}"):
-            receipt = services.queue_report(
+            receipt = queue.queue_report(
                 user=user,
                 category="heating.pipe_burst",
                 description=description,
@@ -617,18 +617,18 @@ def test_concurrent_retries_and_workers_side_by_side(db: Any) -> None:
     def work(_n: int) -> None:
         with acting_as(None, channel="worker", username="system:worker"):
             while True:
-                result = services.write_queued_reports(limit=2)
+                result = queue.write_queued_reports(limit=2)
                 with lock:
                     written.append(result.written)
                 if not result.written:
                     return
 
     try:
-        assert not _in_threads(12, lambda n: queue(n, f"{prefix}-storm", "并发重试", True))
+        assert not _in_threads(12, lambda n: send(n, f"{prefix}-storm", "并发重试", True))
         assert len(receipts) == 12
         assert len({r.accepted_at for r in receipts}) == 1
         assert {r.state for r in receipts} == {"queued"}
-        assert not _in_threads(6, lambda n: queue(n, f"{prefix}-{n}", f"并发第{n}件", False))
+        assert not _in_threads(6, lambda n: send(n, f"{prefix}-{n}", f"并发第{n}件", False))
         assert not _in_threads(3, work)
         assert sum(written) == 7
         rows = list(IdempotencyKey.objects.filter(key__startswith=prefix))
@@ -660,11 +660,11 @@ def test_a_constraint_failing_at_commit_fails_only_its_report(db: Any) -> None:
     prefix = f"q-fk-{uuid.uuid4().hex}"
     user = User.objects.get(username="gaobo")
     grid = Node.objects.get(name="惠民社区第一网格")
-    results: list[services.QueueResult] = []
+    results: list[queue.QueueResult] = []
 
-    def queue(n: int) -> None:
+    def send(n: int) -> None:
         with acting_as(user, channel="api", ip="10.0.0.8", request_id=f"req-fk-{n}"):
-            services.queue_report(
+            queue.queue_report(
                 user=user,
                 category="heating.pipe_burst",
                 description=f"外键第{n}件",
@@ -681,11 +681,11 @@ def test_a_constraint_failing_at_commit_fails_only_its_report(db: Any) -> None:
 
     def work(_n: int) -> None:
         with acting_as(None, channel="worker", username="system:worker"):
-            results.append(services.write_queued_reports())
+            results.append(queue.write_queued_reports())
 
     try:
         for n in range(3):
-            assert not _in_threads(1, lambda _t, n=n: queue(n))
+            assert not _in_threads(1, lambda _t, n=n: send(n))
         assert not _in_threads(1, corrupt)
         assert not _in_threads(1, work)
         assert [(r.written, r.failed) for r in results] == [(2, 1)]

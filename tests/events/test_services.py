@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gridgov.accounts import scope
 from gridgov.audit.models import AuditEntry
-from gridgov.events import selectors, services
+from gridgov.events import intake, selectors
 from gridgov.events.models import Event, EventPhoto, EventStep, IdempotencyKey, State
 from gridgov.notifications.models import Notice
 from gridgov.registry.models import Resident
@@ -107,7 +107,7 @@ def test_bad_input_is_refused_and_nothing_is_stored(
     }
     args.update(kwargs)
     with pytest.raises(ValidationError) as exc:
-        services.report_event(**args)
+        intake.report_event(**args)
     assert field in exc.value.message_dict, exc.value.message_dict
     assert all(message for message in exc.value.message_dict[field])
     assert counts() == before
@@ -138,7 +138,7 @@ def test_failure_after_writing_leaves_nothing_half_created(
         raise RuntimeError("notification service down")
 
     # The centre's staff are looked up for the notice, after the event, its step and photos.
-    monkeypatch.setattr(services, "centre_user_ids", broken)
+    monkeypatch.setattr(intake, "centre_user_ids", broken)
     with pytest.raises(RuntimeError):
         story.report(photos=[SimpleUploadedFile("ok.png", PNG, "image/png")], idempotency_key="late-failure")
     assert counts() == before
@@ -149,11 +149,11 @@ def test_grid_outside_the_reporters_scope(story: Any, node: Any) -> None:
     before = counts()
     other = node("惠民社区第二网格")
     with pytest.raises(PermissionDenied) as exc:
-        services.report_event(user=story["gaobo"], category="water.leak", description="漏水", grid=other)
+        intake.report_event(user=story["gaobo"], category="water.leak", description="漏水", grid=other)
     assert "惠民社区第二网格" in str(exc.value)
     outsider_grid = node("老缸房社区第一网格")
     with pytest.raises(PermissionDenied):
-        services.report_event(
+        intake.report_event(
             user=story["gaobo"],
             category="water.leak",
             description="漏水",
@@ -162,7 +162,7 @@ def test_grid_outside_the_reporters_scope(story: Any, node: Any) -> None:
         )
     # Department staff report nothing (no REPORT_EVENT capability).
     with pytest.raises(PermissionDenied):
-        services.report_event(
+        intake.report_event(
             user=story["heating_staff"],
             category="water.leak",
             description="漏水",
@@ -175,7 +175,7 @@ def test_grid_outside_the_reporters_scope(story: Any, node: Any) -> None:
 
 def test_a_community_admin_reports_anywhere_in_the_community(story: Any, node: Any) -> None:
     other = node("惠民社区第二网格")
-    event, created = services.report_event(
+    event, created = intake.report_event(
         user=story["huimin_admin"], category="water.leak", description="漏水", lng=other.lng, lat=other.lat
     )
     assert created
@@ -186,14 +186,14 @@ def test_category_by_id_and_inactive_category(story: Any) -> None:
     from gridgov.events.models import Category
 
     category = Category.objects.get(code="water.leak")
-    event, _ = services.report_event(
+    event, _ = intake.report_event(
         user=story["gaobo"], category=category.pk, description="漏水", grid=story.grid
     )
     assert event.category == category
     category.active = False
     category.save()
     with pytest.raises(ValidationError) as exc:
-        services.report_event(user=story["gaobo"], category="water.leak", description="漏水", grid=story.grid)
+        intake.report_event(user=story["gaobo"], category="water.leak", description="漏水", grid=story.grid)
     assert "category" in exc.value.message_dict
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from gridgov.events import services
+from gridgov.events import intake
 from gridgov.events.models import Event
 from gridgov.notifications.models import Notice
 
@@ -118,7 +118,7 @@ def test_detail_of_a_system_step_and_an_event_without_a_reporter(story: Any, log
     html = login("saihan_admin").get(f"/events/{event.pk}/").content.decode()
     assert "超期自动上报" in html
     assert "系统" in html
-    anonymous, _ = services.report_event(
+    anonymous, _ = intake.report_event(
         user=None,
         category="city.garbage",
         description="垃圾堆了三天",

@@ -11,7 +11,7 @@ import pytest
 
 from gridgov.audit.models import AuditEntry
 from gridgov.events.models import Event, EventPhoto
-from gridgov.events.services import write_queued_reports
+from gridgov.events.queue import write_queued_reports
 from gridgov.registry.models import Resident
 from tests.front.conftest import CHROMIUM_ARGS, PHONE
 

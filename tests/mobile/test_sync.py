@@ -206,7 +206,7 @@ def test_a_write_made_while_the_snapshot_is_sent_is_not_lost(db):
 
 
 def test_events_reported_in_the_grid_arrive_and_closed_ones_leave(db, grid):
-    from gridgov.events.services import report_event
+    from gridgov.events.intake import report_event
 
     client = phone("gaobo")
     _records, _removed, cursor, _ = sync_all(client)

@@ -10,7 +10,8 @@ from django.test import Client as HttpClient
 
 from gridgov.audit.models import Action, AuditEntry
 from gridgov.core.crypto import decrypt
-from gridgov.events import services as event_services
+from gridgov.events import intake as event_intake
+from gridgov.events import transitions as event_transitions
 from gridgov.events.models import Event, Organisation
 from gridgov.hierarchy.models import Level, Node
 from gridgov.open311.models import Client, ServiceRequest
@@ -357,17 +358,17 @@ def test_status_follows_the_event_to_closed(http, grid, user):
     event = Event.objects.get(number=created["service_request_id"])
     admin = user("huimin_admin")
     water = Organisation.objects.get(name="呼和浩特春华水务集团")
-    event_services.transition(event, "accept", user=admin)
-    event_services.transition(event, "dispatch", user=admin, lead_org_id=water.pk)
+    event_transitions.transition(event, "accept", user=admin)
+    event_transitions.transition(event, "dispatch", user=admin, lead_org_id=water.pk)
     staff = user("water_staff")
-    event_services.transition(event, "acknowledge", user=staff)
-    event_services.transition(event, "start", user=staff)
-    event_services.transition(event, "handle", user=staff, result="已恢复供水")
+    event_transitions.transition(event, "acknowledge", user=staff)
+    event_transitions.transition(event, "start", user=staff)
+    event_transitions.transition(event, "handle", user=staff, result="已恢复供水")
     opened = http.get(f"{BASE}/requests/{event.number}.json").json()[0]
     assert opened["status"] == "open"
     assert "已恢复供水" in opened["status_notes"]
     assert opened["agency_responsible"] == "呼和浩特春华水务集团"
-    event_services.transition(event, "close", user=admin, note="市民未确认，中心结案")
+    event_transitions.transition(event, "close", user=admin, note="市民未确认，中心结案")
     closed = http.get(f"{BASE}/requests/{event.number}.json").json()[0]
     assert closed["status"] == "closed"
     assert "结案" in closed["status_notes"]
@@ -405,7 +406,7 @@ def test_request_list_filters(http, grid):
 
 def test_disputes_and_staff_reports_are_not_public(http, grid, user):
     dispute = file(http, grid, service_code="dispute.family", description="夫妻吵架")
-    staff_event, _ = event_services.report_event(
+    staff_event, _ = event_intake.report_event(
         user=user("gaobo"), category="water.outage", description="独居老人张某家停水", grid=grid
     )
     public = [r["service_request_id"] for r in http.get(f"{BASE}/requests.json").json()]

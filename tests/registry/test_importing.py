@@ -114,9 +114,20 @@ def test_commit_stores_households_heads_events_and_one_audit_row(user, good_rows
         == 3
     )
     new_audit = AuditEntry.objects.filter(seq__gt=audit_before)
-    assert new_audit.count() == 1
-    entry = new_audit.get()
-    assert entry.action == Action.IMPORT
+    # One row per record created (two households, three residents), each the importer's, then
+    # the import's summary.
+    assert new_audit.count() == 6
+    assert set(new_audit.values_list("actor_name", flat=True)) == {"gaobo"}
+    created = new_audit.filter(action=Action.CREATE)
+    assert sorted(created.values_list("object_type", "object_id")) == sorted(
+        [("registry.household", str(h.pk)) for h in (household, other)]
+        + [
+            ("registry.resident", str(r.pk))
+            for r in Resident.objects.filter(household__in=[household, other])
+        ]
+    )
+    assert all(e.changes["id_number_enc"] == "***" for e in created.filter(object_type="registry.resident"))
+    entry = new_audit.get(action=Action.IMPORT)
     assert entry.changes["residents_created"] == 3
     # Indexed from the values in hand: exactly the documents a rebuild from the stored (encrypted)
     # rows gives, for both households and all three residents.

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 
 from gridgov.audit import checkpoints
-from gridgov.events.services import QUEUE_BATCH, write_queued_reports
+from gridgov.events.queue import QUEUE_BATCH, write_queued_reports
 from gridgov.events.worker import run_once
 from gridgov.mobile import changes as sync_changes
 from gridgov.registry import exports
