@@ -448,7 +448,7 @@ class IdempotencyKey(models.Model):
     body_hash = models.CharField(max_length=64)
     event = models.ForeignKey(Event, null=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    # A report accepted for later writing (`services.queue_report`): what was checked, until the
+    # A report accepted for later writing (`queue.queue_report`): what was checked, until the
     # worker writes the event (then it is cleared) or finds it cannot (then `error` says why).
     payload = models.JSONField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True, default="")
