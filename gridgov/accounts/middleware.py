@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
+from gridgov.accounts.scope import deny
 from gridgov.core.context import set_user
 
 
@@ -54,8 +55,6 @@ class SecondFactorMiddleware:
             and not user.is_verified()  # type: ignore[union-attr]
             and is_privileged(user)  # type: ignore[arg-type]
         ):
-            from gridgov.audit.services import record_denied
-
-            record_denied(user, message="session without a second factor ended", user=user)
+            deny(user, "session without a second factor ended", user)
             logout(request)
         return self.get_response(request)

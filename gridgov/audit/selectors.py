@@ -9,9 +9,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import get_visible_or_404, scope_of
+from gridgov.accounts.scope import deny, get_visible_or_404, scope_of
 from gridgov.audit.models import AuditEntry
-from gridgov.audit.services import record_denied
 from gridgov.hierarchy.models import Level
 from gridgov.hierarchy.paths import CODE_LENGTH
 
@@ -37,9 +36,7 @@ def entries_for(user: Any) -> QuerySet[AuditEntry]:
 
 def require_auditor(user: Any) -> None:
     if not can_view_audit(user):
-        record_denied(
-            None, message=f"lacks {Cap.VIEW_AUDIT}: audit log", object_type="audit.auditentry", user=user
-        )
+        deny(user, f"lacks {Cap.VIEW_AUDIT}: audit log", object_type="audit.auditentry")
         raise PermissionDenied("no permission: view_audit")
 
 

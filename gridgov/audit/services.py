@@ -217,16 +217,18 @@ def record_failure(
     return record(action, obj, success=False, message=message, **kwargs)
 
 
-def failure_logged() -> bool:
-    """Whether an unsuccessful row (denied, failed) of the current request or command is in the log.
+def failure_logged(since: int = 0) -> bool:
+    """Whether an unsuccessful row (denied, failed) of the current request or command is in the log
+    (only those logged after the first `since` of them, for one call among several).
 
     A row written inside a transaction that then rolled back is gone again, as with a refusal
     inside an atomic service; the caller then logs the failure itself, outside the transaction.
     """
     ctx = current_actor()
-    if not ctx.failures:
+    recent = ctx.failures[since:]
+    if not recent:
         return False
-    return AuditEntry.objects.filter(seq__in=ctx.failures, request_id=ctx.request_id, success=False).exists()
+    return AuditEntry.objects.filter(seq__in=recent, request_id=ctx.request_id, success=False).exists()
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -251,12 +253,16 @@ def logs_failures(action: str) -> Callable[[F], F]:
     def decorate(service: F) -> F:
         @functools.wraps(service)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            # The acting user the service was called for (`user=`) is the row's actor.
+            user = kwargs.get("user")
+            actor = user if getattr(user, "is_authenticated", False) else None
+            logged_before = len(current_actor().failures)
             try:
                 return service(*args, **kwargs)
             except PermissionDenied as exc:
                 # The scope helper logged the refusal, but inside the service's transaction.
-                if not failure_logged():
-                    record_denied(_target(args, kwargs), message=f"{service.__name__}: {exc}")
+                if not failure_logged(logged_before):
+                    record_denied(_target(args, kwargs), message=f"{service.__name__}: {exc}", user=actor)
                 raise
             except ValidationError as exc:
                 target = _target(args, kwargs)
@@ -267,6 +273,7 @@ def logs_failures(action: str) -> Callable[[F], F]:
                     changes={"errors": errors},
                     object_repr=f"{service.__name__}: {target}" if target is not None else service.__name__,
                     message=f"{service.__name__} refused: {'; '.join(exc.messages)}",
+                    user=actor,
                 )
                 raise
 

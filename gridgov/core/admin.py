@@ -17,9 +17,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import allows, can, has, restrict, rule_for
+from gridgov.accounts.scope import allows, can, deny, has, restrict, rule_for
 from gridgov.audit.models import Action
-from gridgov.audit.services import record_denied, record_failure
+from gridgov.audit.services import record_failure
 from gridgov.core.forms import add_service_errors
 
 admin.site.site_header = _("网格化服务管理 · 管理后台")
@@ -123,7 +123,7 @@ class ServiceAdminForm(forms.ModelForm):
             add_service_errors(self, exc)
         except PermissionDenied as exc:
             # The trial's own log row was rolled back with it: record the refusal here.
-            record_denied(self.instance if self.instance.pk else None, message=f"admin: {exc}")
+            deny(self.request_user, f"admin: {exc}", self.instance if self.instance.pk else None)
             self.add_error(None, _("超出您的管理范围"))
         return data
 

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from gridgov.accounts.models import User
 from gridgov.audit.models import Action
-from gridgov.audit.services import record
+from gridgov.audit.services import logs_failures, record
 from gridgov.core.errors import ConflictError
-from gridgov.disputes.access import logs_denials, require_work
+from gridgov.disputes.access import require_work
 from gridgov.disputes.models import Dispute, FollowUp
 from gridgov.disputes.services import step_fields
 from gridgov.events.models import EventStep
@@ -87,7 +87,7 @@ def _open_item(dispute: Dispute, item_id: int) -> FollowUp:
     return item
 
 
-@logs_denials
+@logs_failures(Action.UPDATE)
 @transaction.atomic
 def plan_follow_ups(
     dispute: Dispute,
@@ -119,7 +119,7 @@ def plan_follow_ups(
     return items
 
 
-@logs_denials
+@logs_failures(Action.UPDATE)
 @transaction.atomic
 def complete_follow_up(
     dispute: Dispute, *, user: Any, item_id: int, note: str, now: datetime | None = None
@@ -153,7 +153,7 @@ def complete_follow_up(
     return item
 
 
-@logs_denials
+@logs_failures(Action.UPDATE)
 @transaction.atomic
 def cancel_follow_up(dispute: Dispute, *, user: Any, item_id: int, reason: str) -> None:
     """Take an open planned date off the plan, with the reason."""

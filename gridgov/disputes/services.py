@@ -18,10 +18,10 @@ from gridgov.accounts.models import User
 from gridgov.accounts.roles import Cap, Role
 from gridgov.accounts.scope import can
 from gridgov.audit.models import Action
-from gridgov.audit.services import record
+from gridgov.audit.services import logs_failures, record
 from gridgov.core.errors import ConflictError
 from gridgov.disputes import risk
-from gridgov.disputes.access import logs_denials, require_work
+from gridgov.disputes.access import require_work
 from gridgov.disputes.models import (
     RISK_RANK,
     Dispute,
@@ -255,7 +255,7 @@ def alert_if_needed(dispute: Dispute, *, user: Any = None, now: datetime | None 
     return notified
 
 
-@logs_denials
+@logs_failures(Action.UPDATE)
 @transaction.atomic
 def override_risk(
     dispute: Dispute, *, user: Any, level: str, reason: str, now: datetime | None = None
@@ -313,7 +313,7 @@ def override_risk(
 # ---------------------------------------------------------------------------------------- parties
 
 
-@logs_denials
+@logs_failures(Action.UPDATE)
 @transaction.atomic
 def add_parties(dispute: Dispute, *, user: Any, parties: Sequence[dict[str, Any]]) -> list[Party]:
     dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
@@ -497,7 +497,7 @@ def report_dispute(
     return dispute, True
 
 
-@logs_denials
+@logs_failures(Action.UPDATE)
 @transaction.atomic
 def update_dispute_type(dispute: Dispute, *, user: Any, dispute_type: str) -> Dispute:
     dispute = Dispute.objects.select_for_update().select_related("event").get(pk=dispute.pk)
@@ -521,7 +521,7 @@ def update_dispute_type(dispute: Dispute, *, user: Any, dispute_type: str) -> Di
 # ----------------------------------------------------------------------------------------- visits
 
 
-@logs_denials
+@logs_failures(Action.UPDATE)
 @transaction.atomic
 def record_visit(
     dispute: Dispute,
@@ -603,7 +603,7 @@ def record_visit(
 # ---------------------------------------------------------------------------------------- outcome
 
 
-@logs_denials
+@logs_failures(Action.UPDATE)
 @transaction.atomic
 def record_outcome(
     dispute: Dispute,

@@ -18,8 +18,10 @@ from django.utils import timezone
 
 from gridgov.accounts.models import User
 from gridgov.accounts.roles import Role
+from gridgov.audit.models import Action
+from gridgov.audit.services import logs_failures
 from gridgov.core.errors import ConflictError
-from gridgov.disputes.access import logs_denials, require_work
+from gridgov.disputes.access import require_work
 from gridgov.disputes.models import Dispute, TeamMember, TeamRole
 from gridgov.disputes.services import step_fields
 from gridgov.events.models import EventStep, MemberRole, Organisation, OrgKind, OrgMember
@@ -163,7 +165,7 @@ def _locked(dispute: Dispute) -> Dispute:
     return Dispute.objects.select_for_update().select_related("event", "event__grid").get(pk=dispute.pk)
 
 
-@logs_denials
+@logs_failures(Action.UPDATE)
 @transaction.atomic
 def add_team_member(
     dispute: Dispute, *, user: Any, member: User, role: str = "", now: datetime | None = None
@@ -209,7 +211,7 @@ def add_team_member(
     return added
 
 
-@logs_denials
+@logs_failures(Action.UPDATE)
 @transaction.atomic
 def change_team_role(
     dispute: Dispute, *, user: Any, member: User, role: str, now: datetime | None = None
@@ -254,7 +256,7 @@ def change_team_role(
     return row
 
 
-@logs_denials
+@logs_failures(Action.UPDATE)
 @transaction.atomic
 def remove_team_member(dispute: Dispute, *, user: Any, member: User, reason: str) -> None:
     dispute = _locked(dispute)

@@ -12,7 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from gridgov.audit.services import appended_together, record_denied
+from gridgov.accounts.scope import deny
+from gridgov.audit.services import appended_together
 from gridgov.core.errors import ConflictError
 from gridgov.events.deadlines import add_hours, hours_between
 from gridgov.events.intake import MAX_DESCRIPTION
@@ -655,7 +656,7 @@ def transition(
                 remove_files(written)
                 raise
     except PermissionDenied as exc:
-        record_denied(event, message=f"transition {action}: {exc}", user=user if is_user(user) else None)
+        deny(user, f"transition {action}: {exc}", event)
         raise
     # Hand the caller's instance the saved values (and the related objects loaded with them).
     for model_field in Event._meta.concrete_fields:

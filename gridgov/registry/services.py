@@ -21,8 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import can, require
-from gridgov.audit.services import record_denied
+from gridgov.accounts.scope import can, deny, require
 from gridgov.core.errors import PreconditionFailed
 from gridgov.hierarchy.models import Level, Node
 from gridgov.registry import pii
@@ -107,11 +106,7 @@ def editable_building(user: Any, building: Node | None) -> Node:
     if building.level != Level.BUILDING:
         raise ValidationError({"building": f"{building.name} 不是楼栋；住户只能登记在楼栋下"})
     if not can(user, Cap.EDIT_REGISTRY, building.path):
-        record_denied(
-            building,
-            message=f"register household outside scope ({Cap.EDIT_REGISTRY})",
-            user=user if getattr(user, "is_authenticated", False) else None,
-        )
+        deny(user, f"register household outside scope ({Cap.EDIT_REGISTRY})", building)
         raise ValidationError({"building": "楼栋不存在，或不在您可维护的范围内"})
     return building
 
@@ -644,11 +639,7 @@ def transfer(
     """Move within the city to another household; the resident's place (path) follows."""
     _require_edit(user, resident)
     if not can(user, Cap.EDIT_REGISTRY, to_household.path):
-        record_denied(
-            to_household,
-            message=f"transfer into household outside scope ({Cap.EDIT_REGISTRY})",
-            user=user if getattr(user, "is_authenticated", False) else None,
-        )
+        deny(user, f"transfer into household outside scope ({Cap.EDIT_REGISTRY})", to_household)
         raise ValidationError(
             {"to_household": "迁入户不存在，或不在您可维护的范围内；请由迁入地网格办理迁入"}
         )
