@@ -58,8 +58,6 @@ from gridgov.registry.validation import (
     to_halfwidth,
 )
 
-__all__ = ["MAX_UPLOAD_BYTES", "ExcelFileError"]
-
 # The template's own help sheet: never reported as a sheet without a header.
 HELP_SHEET = "填写说明"
 

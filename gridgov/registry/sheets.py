@@ -15,6 +15,7 @@ import csv
 import io
 import math
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,9 @@ from openpyxl.utils import get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# What the parts of an .xlsx/.ods may unpack to: a 10 MB sheet of 100,000 residents unpacks to
+# about 56 MB; a "zip bomb" of a few kilobytes could claim gigabytes of memory.
+MAX_UNPACKED_BYTES = 400 * 1024 * 1024
 # What the upload form and the API say they take.
 ACCEPTED = ".xlsx,.xlsm,.xlsb,.xls,.ods,.csv,.txt"
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
@@ -74,6 +78,16 @@ def read_sheets(source: IO[bytes], name: str = "") -> list[RawSheet]:
 
 
 def _workbook_sheets(content: bytes) -> list[RawSheet]:
+    if content.startswith(_ZIP):
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, ValueError):
+            raise ExcelFileError(
+                "无法读取该表格文件（文件已损坏）；请用 Excel 或 WPS 打开后另存为 .xlsx 再上传"
+            ) from None
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise ExcelFileError("文件解压后过大，无法读取；请按网格或楼栋拆分成多个文件", 413)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
         sheets = []

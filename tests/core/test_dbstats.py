@@ -46,16 +46,18 @@ def _has_column_statistics(table: str) -> bool:
 
 @pytest.mark.django_db
 def test_the_seed_leaves_every_table_it_wrote_analyzed():
-    """The test database is the demo seed (tests/conftest.py), as a user gets it."""
-    for model in (Household, Resident):
-        table = model._meta.db_table
-        assert _has_column_statistics(table)
-        assert _planner_rows(table) == pytest.approx(_row_count(table), rel=TOLERANCE)
-    assert {m._meta.db_table for m in seeded_models()} >= {
-        "registry_resident",
-        "events_event",
-        "search_searchdoc",
-    }
+    """The test database is the demo seed (tests/conftest.py), as a user gets it.
+
+    Column statistics are transactional, so other tests' rolled-back writes leave the seed's in
+    place; PostgreSQL's pg_class.reltuples is not (an ANALYZE inside a test's rolled-back
+    transaction keeps its count), hence the margin on the row counts.
+    """
+    tables = ["registry_household", "registry_resident", "hierarchy_node", "events_event", "search_searchdoc"]
+    assert set(tables) <= {m._meta.db_table for m in seeded_models()}
+    for table in tables:
+        assert _row_count(table) > 0
+        assert _has_column_statistics(table), table
+        assert _planner_rows(table) == pytest.approx(_row_count(table), rel=0.25), table
 
 
 @pytest.mark.django_db

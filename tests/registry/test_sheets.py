@@ -95,3 +95,21 @@ def test_unusable_files_are_refused_with_a_reason(content, text):
         read_sheets(io.BytesIO(content), "upload.xls")
     assert text in exc.value.message
     assert exc.value.status in (400, 413)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked():
+    import zipfile
+
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part,
+    ):
+        chunk = b"\0" * (1024 * 1024)
+        for _ in range(450):
+            part.write(chunk)
+    assert len(buffer.getvalue()) < 1024 * 1024
+    with pytest.raises(ExcelFileError) as exc:
+        read_sheets(io.BytesIO(buffer.getvalue()), "bomb.xlsx")
+    assert exc.value.status == 413
+    assert "解压后过大" in exc.value.message
