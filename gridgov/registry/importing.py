@@ -57,6 +57,7 @@ from gridgov.registry.validation import (
     parse_unit_room,
     to_halfwidth,
 )
+from gridgov.search import addresses
 
 # The template's own help sheet: never reported as a sheet without a header.
 HELP_SHEET = "填写说明"
@@ -132,16 +133,14 @@ def _blank(value: Any) -> bool:
 
 # --- building lookup ----------------------------------------------------------------------------
 
-_BUILDING = r"(\d+|[A-Z])\s*(?:#楼|#|号楼|号|栋楼|栋|幢楼|幢|座|楼|号院)"
-# "4号楼", "4#", "4幢", "4栋", "惠民小区4号楼", "4": a number (or a letter) with its usual words.
-_BUILDING_ONLY = re.compile(rf".*?{_BUILDING}|(\d+)")
-# "4号楼2单元501室", "4#2-501", "4-2-501", "4栋2单元501", "小区4幢2单元501": all three at the end.
-_SPLIT = re.compile(rf"(?:.*?)(?:{_BUILDING}|(\d+)-)(\d+)\s*(?:单元|-)\s*(\d+)\s*(?:室|号|房)?")
+# Buildings named by a letter ("A座", "B栋"); numbered ones are read by gridgov.search.addresses,
+# the same reader that understands an address typed into search.
+_LETTER_BUILDING = re.compile(r".*?([A-Z])(?:#楼|#|号楼|号|栋楼|栋|幢楼|幢|座|楼)")
 
 
 class BuildingFinder:
     """A building of the grid from what people write: its 18-digit code, its name, or its number
-    with the usual words ("3号楼", "3#楼", "3#", "3栋", "3幢", "3座", "3")."""
+    with the usual words ("3号楼", "3#楼", "3#", "3栋", "3幢", "3座", "三号楼", "惠民小区3号楼", "3")."""
 
     def __init__(self, grid: Node) -> None:
         self.grid = grid
@@ -159,12 +158,13 @@ class BuildingFinder:
             return None
         if text in self.by_key:
             return self.by_key[text]
-        match = _BUILDING_ONLY.fullmatch(text)
-        if match is None:
+        parsed = addresses.parse_cached(re.sub(r"(栋|幢)楼$", r"\1", text).lower())  # 4栋楼: 4栋
+        if parsed is not None and [role for role, _n in parsed[1]] == ["b"]:
+            number = parsed[1][0][1]
+        elif match := _LETTER_BUILDING.fullmatch(text):
+            number = match[1]
+        else:
             return None
-        number = match[1] or match[2]
-        if number.isdigit():
-            number = str(int(number))
         return self.by_key.get(number) or self.by_key.get(f"{number}号楼")
 
     def buildings(self) -> dict[int, Node]:
@@ -172,13 +172,16 @@ class BuildingFinder:
 
 
 def split_address(raw: Any) -> tuple[str, str, str] | None:
-    """(building, unit, room) from one cell holding all three: "4号楼2单元501室", "4#2-501",
-    "4-2-501", "赛罕区惠民小区4栋2单元501"."""
-    text = to_halfwidth(str(raw or "")).upper()
-    match = _SPLIT.fullmatch(text)
-    if match is None:
+    """(building, unit, room) from one cell holding them: "4号楼2单元501室", "4#2-501", "4-2-501",
+    "赛罕区惠民小区4栋2单元501", "三号楼二单元五零一", "4号楼501" (no unit). None unless it
+    names at least a building and a room."""
+    parsed = addresses.parse_cached(to_halfwidth(str(raw or "")).lower())
+    if parsed is None:
         return None
-    return (match[1] or match[2], match[3], match[4])
+    roles = dict(parsed[1])
+    if "b" not in roles or "r" not in roles:
+        return None
+    return roles["b"], roles.get("u", ""), roles["r"]
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -276,8 +279,11 @@ def _address(
 ) -> tuple[Any, Any, Any, str] | None:
     """(building, unit, room, the key of the column they came from) of a row.
 
-    Family members below a merged address cell take the row above's; a building cell or an
-    address column holding all three ("4#2-501") is split.
+    Merged cells are blank below their first row, so blanks are filled from the row above the
+    way a reader of the sheet would: family members below a merged address take all of it; a
+    building cell merged over several households gives its building (and a merged unit cell its
+    unit) to the rows whose room is their own. A building cell or an address column holding all
+    three ("4#2-501") is split.
     """
     building, unit, room = values.get("building"), values.get("unit"), values.get("room")
     address = values.get("address")
@@ -291,6 +297,10 @@ def _address(
         return (*parts, "address")
     if not _blank(building) and _blank(unit) and _blank(room) and (parts := split_address(building)):
         return (*parts, "building")
+    if _blank(building) and previous is not None and previous[3] == "building":
+        building = previous[0]
+        if _blank(unit):
+            unit = previous[1]
     return (building, unit, room, "building")
 
 

@@ -598,7 +598,23 @@ def test_every_problem_of_a_row_under_its_own_column(user, new_id, grid1):
 
 
 @pytest.mark.parametrize(
-    "building", ["4#楼", "4#", "4幢", "4栋", "4号楼", "4号", "4座", "４＃楼", 4, 4.0, "惠民小区4号楼"]
+    "building",
+    [
+        "4#楼",
+        "4#",
+        "4幢",
+        "4栋",
+        "4号楼",
+        "4号",
+        "4座",
+        "４＃楼",
+        4,
+        4.0,
+        "惠民小区4号楼",
+        "四号楼",
+        "4栋楼",
+        " 4 号楼 ",
+    ],
 )
 def test_building_spellings(user, new_id, grid1, building):
     rows = [[building, "8", "801", "", "某人", new_id(), "", "", "", ""]]
@@ -608,7 +624,16 @@ def test_building_spellings(user, new_id, grid1, building):
 
 
 @pytest.mark.parametrize(
-    "address", ["4号楼2单元501室", "4#2-501", "4-2-501", "4栋2单元501", "惠民小区4幢2单元501"]
+    "address",
+    [
+        "4号楼2单元501室",
+        "4#2-501",
+        "4-2-501",
+        "4栋2单元501",
+        "惠民小区4幢2单元501",
+        "四号楼二单元五零一",
+        "4#楼2门501",
+    ],
 )
 def test_one_cell_holding_building_unit_and_room(user, new_id, grid1, address):
     header = ["住址", "姓名", "身份证号"]
@@ -619,7 +644,20 @@ def test_one_cell_holding_building_unit_and_room(user, new_id, grid1, address):
     assert (household.building.name, household.unit, household.room) == ("4号楼", "2", "501")
     # The same in the building column, with unit and room left empty.
     number = new_id()
-    rows = [[address.replace("501", "502"), "", "", "", "某人", number, "", "", "", ""]]
+    rows = [
+        [
+            address.replace("501", "502").replace("五零一", "五零二"),
+            "",
+            "",
+            "",
+            "某人",
+            number,
+            "",
+            "",
+            "",
+            "",
+        ]
+    ]
     report = run(xlsx(rows), grid1, user("gaobo"), commit=True)
     assert report.committed, report.errors
     household = Resident.objects.get(id_number_hash=pii.id_number_hash(number)).household
@@ -733,3 +771,24 @@ def test_import_page_takes_an_old_xls_and_shows_ignored_columns(login, new_id, g
     response = client.post(reverse("registry:import"), {"pending": token})
     assert response.status_code == 302
     assert Resident.objects.filter(id_number_hash=pii.id_number_hash(ids["son"])).exists()
+
+
+def test_building_and_unit_cells_merged_over_several_households(user, new_id, grid1):
+    rows = [
+        ["4号楼", "3", "301", "", "甲", new_id(), "户主", "", "", ""],
+        [None, None, "302", "", "乙", new_id(), "户主", "", "", ""],  # building and unit merged above
+        [None, "4", "401", "", "丙", new_id(), "户主", "", "", ""],  # building merged, a new unit
+        [None, None, None, "", "丁", new_id(), "配偶", "", "", ""],  # 丙's family
+    ]
+    report = run(xlsx(rows), grid1, user("gaobo"), commit=True)
+    assert report.committed, report.errors
+    homes = {
+        r.name: (r.household.building.name, r.household.unit, r.household.room)
+        for r in Resident.objects.filter(name__in="甲乙丙丁")
+    }
+    assert homes == {
+        "甲": ("4号楼", "3", "301"),
+        "乙": ("4号楼", "3", "302"),
+        "丙": ("4号楼", "4", "401"),
+        "丁": ("4号楼", "4", "401"),
+    }
