@@ -3,8 +3,9 @@ import re
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
+from gridgov.core import inputs
 from gridgov.core.context import ActorContext, _current
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -106,3 +107,37 @@ class RequestContextMiddleware:
             _current.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+def _unstorable_field(request: HttpRequest) -> str | None:
+    if inputs.has_unstorable(request.path):
+        return "path"
+    field = inputs.first_unstorable_pair((k, v) for k, values in request.GET.lists() for v in values)
+    if field is not None:
+        return field
+    if request.method in _SAFE_METHODS:
+        return None
+    if request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        return inputs.first_unstorable_pair((k, v) for k, values in request.POST.lists() for v in values)
+    if request.content_type == "application/json" or request.content_type.endswith("+json"):
+        return inputs.first_unstorable_field(inputs.decoded_json(request.body))
+    return None
+
+
+class RefuseUnstorableTextMiddleware:
+    """Refuse, with a 400 naming the field, text the database cannot store (see core.inputs)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            field = _unstorable_field(request)
+        except UnicodeDecodeError:
+            field = "body"
+        if field is None:
+            return self.get_response(request)
+        if request.path.startswith(("/api/", "/open311/")):
+            detail = f"{field}: {inputs.MESSAGE}"
+            return JsonResponse({"detail": detail, "errors": {field: [inputs.MESSAGE]}}, status=400)
+        return HttpResponseBadRequest(f"{field}：{inputs.MESSAGE}", content_type="text/plain; charset=utf-8")

@@ -351,7 +351,7 @@ class EventStep(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    action = models.CharField(_("动作"), max_length=24)
+    action = models.CharField(_("动作"), max_length=40)
     from_state = models.CharField(_("原状态"), max_length=16, blank=True)
     to_state = models.CharField(_("新状态"), max_length=16, blank=True)
     note = models.TextField(_("说明"), blank=True)

@@ -379,7 +379,15 @@ def build_pg_indexes(statements: list[str], memory: str = "512MB") -> None:
     import queue
     import threading
 
-    from django.db import connections
+    from django.db import connection, connections
+
+    if connection.in_atomic_block:
+        # Other connections would wait on the locks this transaction holds on the table, forever.
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+        analyze(SearchDoc)
+        return
 
     todo: queue.Queue[str] = queue.Queue()
     for statement in statements:

@@ -492,6 +492,10 @@ def test_every_action_written_on_a_timeline_has_a_chinese_label() -> None:
         assert all("\u4e00" <= ch <= "\u9fff" for ch in label), (action, label)
     # Labels are not kept for steps nothing writes any more.
     assert set(STEP_NAMES) <= found
+    # SQLite does not enforce a column's length; PostgreSQL refuses a longer value.
+    width = EventStep._meta.get_field("action").max_length
+    assert width is not None
+    assert [a for a in TIMELINE_NAMES if len(a) > width] == []
 
 
 def test_seeded_timelines_show_labels_not_codes(api: Any) -> None:
