@@ -117,9 +117,10 @@ def _unstorable_field(request: HttpRequest) -> str | None:
         return field
     if request.method in _SAFE_METHODS:
         return None
-    if request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+    content_type = request.content_type or ""
+    if content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
         return inputs.first_unstorable_pair((k, v) for k, values in request.POST.lists() for v in values)
-    if request.content_type == "application/json" or request.content_type.endswith("+json"):
+    if content_type == "application/json" or content_type.endswith("+json"):
         return inputs.first_unstorable_field(inputs.decoded_json(request.body))
     return None
 
