@@ -24,7 +24,7 @@ from ninja.files import UploadedFile
 from gridgov.accounts.roles import Cap
 from gridgov.api.idempotency import replayable
 from gridgov.hierarchy.models import Node
-from gridgov.registry import excel, exports, importing, selectors, services
+from gridgov.registry import excel, exports, importing, life_events, selectors, services
 from gridgov.registry.models import Household, LifeEvent
 
 router = Router(tags=["registry"])
@@ -368,7 +368,7 @@ def household_events(request: HttpRequest, household_id: int) -> list[dict[str, 
 def move_out_household(request: HttpRequest, household_id: int, body: LeaveIn) -> list[dict[str, Any]]:
     household = selectors.get_household(request.user, household_id)
     _present, version = if_match(request)
-    events = services.move_out_household(
+    events = life_events.move_out_household(
         household, user=request.user, date=body.date, note=body.note, version=version
     )
     return [_event_out(e) for e in events]
@@ -469,7 +469,7 @@ def move_out(request: HttpRequest, resident_id: int, body: LeaveIn) -> dict[str,
     resident = selectors.get_resident(request.user, resident_id)
     _present, version = if_match(request)
     return _event_out(
-        services.move_out(resident, user=request.user, date=body.date, note=body.note, version=version)
+        life_events.move_out(resident, user=request.user, date=body.date, note=body.note, version=version)
     )
 
 
@@ -481,7 +481,7 @@ def transfer(request: HttpRequest, resident_id: int, body: TransferIn) -> dict[s
     target = selectors.get_household(request.user, body.to_household_id)
     _present, version = if_match(request)
     return _event_out(
-        services.transfer(
+        life_events.transfer(
             resident,
             target,
             user=request.user,
@@ -499,7 +499,7 @@ def record_death(request: HttpRequest, resident_id: int, body: LeaveIn) -> dict[
     resident = selectors.get_resident(request.user, resident_id)
     _present, version = if_match(request)
     return _event_out(
-        services.record_death(resident, user=request.user, date=body.date, note=body.note, version=version)
+        life_events.record_death(resident, user=request.user, date=body.date, note=body.note, version=version)
     )
 
 

@@ -17,7 +17,7 @@ from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import can, scope_of
 from gridgov.hierarchy import selectors as hierarchy_selectors
 from gridgov.hierarchy.models import Level, Node
-from gridgov.registry import excel, exports, importing, selectors, services
+from gridgov.registry import excel, exports, importing, life_events, selectors, services
 from gridgov.registry.forms import HouseholdForm, ImportForm, LifeEventForm, ResidentForm, add_service_errors
 from gridgov.registry.models import Household, Resident
 from gridgov.registry.rules import may_see_special
@@ -225,7 +225,7 @@ def household_move_out(request: HttpRequest, household_id: int) -> HttpResponse:
     form = LifeEventForm(request.POST or None, initial={"version": household.version})
     if request.method == "POST" and form.is_valid():
         try:
-            events = services.move_out_household(
+            events = life_events.move_out_household(
                 household,
                 user=request.user,
                 date=form.cleaned_data["date"],
@@ -409,7 +409,7 @@ def _life_event(request: HttpRequest, resident_id: int, kind: str) -> HttpRespon
                 )
                 if target is None:
                     raise ValidationError({"to_household": _("户编号不存在，或不在您可维护的范围内")})
-                services.transfer(
+                life_events.transfer(
                     resident,
                     target,
                     user=request.user,
@@ -419,11 +419,11 @@ def _life_event(request: HttpRequest, resident_id: int, kind: str) -> HttpRespon
                     version=data["version"],
                 )
             elif kind == "move_out":
-                services.move_out(
+                life_events.move_out(
                     resident, user=request.user, date=data["date"], note=data["note"], version=data["version"]
                 )
             else:
-                services.record_death(
+                life_events.record_death(
                     resident, user=request.user, date=data["date"], note=data["note"], version=data["version"]
                 )
         except services.StaleVersion as exc:

@@ -17,7 +17,7 @@ from gridgov.core.context import acting_as
 from gridgov.hierarchy import services as hierarchy
 from gridgov.hierarchy.models import Level, Node
 from gridgov.mobile import sync
-from gridgov.registry import pii
+from gridgov.registry import life_events, pii
 from gridgov.registry import services as registry
 from gridgov.registry.models import Household, Resident
 from gridgov.registry.rules import ACTIVE_STATUSES
@@ -164,10 +164,12 @@ def test_moving_out_and_death_send_tombstones(db, grid):
     first, second = sorted(pk for k, pk in records if k == "resident")[:2]
     gaobo = User.objects.get(username="gaobo")
     with acting_as(gaobo, channel="test"):
-        registry.move_out(
+        life_events.move_out(
             Resident.objects.get(pk=first), user=gaobo, date=None, note="迁往外地", version=None
         )
-        registry.record_death(Resident.objects.get(pk=second), user=gaobo, date=None, note="", version=None)
+        life_events.record_death(
+            Resident.objects.get(pk=second), user=gaobo, date=None, note="", version=None
+        )
     _records, removed, _cursor, _ = sync_all(client, cursor)
     assert {("resident", first), ("resident", second)} <= removed
 
@@ -182,7 +184,7 @@ def test_a_transfer_to_another_grid_is_a_move_out_for_one_and_a_new_record_for_t
     ).first()
     admin = User.objects.get(username="city_admin")
     with acting_as(admin, channel="test"):
-        registry.transfer(resident, target, user=admin, date=None, relation="", note="", version=None)
+        life_events.transfer(resident, target, user=admin, date=None, relation="", note="", version=None)
     _records, removed, _cursor, _ = sync_all(gaobo_phone, my_cursor)
     assert ("resident", resident.pk) in removed
     records, _removed, _cursor, _ = sync_all(other_phone, their_cursor)

@@ -14,7 +14,7 @@ from gridgov.core import crypto
 from gridgov.hierarchy.models import Level, Node
 from gridgov.registry import pii
 from gridgov.registry.models import Household, Resident
-from gridgov.registry.seed import (
+from gridgov.registry.seed_people import (
     AREA_FIRST_YEAR,
     FIXED_HOUSEHOLDS,
     SEQUENCE_BASE,

@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from gridgov.audit.models import Action, AuditEntry
-from gridgov.registry import pii, selectors, services
+from gridgov.registry import life_events, pii, selectors, services
 
 
 def reads(resident, field=None):
@@ -119,7 +119,7 @@ def test_members_and_history(user, family):
     household = family["household"]
     members = list(selectors.members_of(household))
     assert members[0] == family["head"]
-    services.move_out(family["child"], user=user("gaobo"))
+    life_events.move_out(family["child"], user=user("gaobo"))
     assert family["child"] not in list(selectors.members_of(household))
     history = list(selectors.household_history(household))
     assert history[0].resident == family["child"]

@@ -1,4 +1,4 @@
-"""Search test helpers. The demo seed's fixed people (gridgov.registry.seed.FIXED_HOUSEHOLDS) are
+"""Search test helpers. The demo seed's fixed people (gridgov.registry.seed_people.FIXED_HOUSEHOLDS) are
 the known residents: 张伟 in each of 惠民社区第一网格, 惠民社区第二网格 and 老缸房社区第一网格, 单丽娟 and
 the polyphonic surnames in 惠民社区第一网格, 刘强 with a special-population tag there."""
 

@@ -1,7 +1,7 @@
 """The relevance set: queries as grid workers type them, each with the resident or household
 meant, through the real search (`selectors.search`) as the grid worker gaobo (惠民社区第一网格).
 
-The people are the demo seed's fixed households (gridgov.registry.seed.FIXED_HOUSEHOLDS) and
+The people are the demo seed's fixed households (gridgov.registry.seed_people.FIXED_HOUSEHOLDS) and
 residents this test adds with their own households (building 2, unit 8, rooms 8xx), so nothing
 depends on generated names or places. Asserted over the whole set: recall@10 ≥ 0.97 (what was
 meant is on the first screen) and MRR ≥ 0.9 (usually first)."""
@@ -211,7 +211,7 @@ def queries(people: dict[str, Any]) -> list[tuple[str, str, Any]]:
 
 @pytest.fixture
 def people(resident: Any, add_person: Any) -> dict[str, Any]:
-    from gridgov.registry.seed import FIXED_HOUSEHOLDS
+    from gridgov.registry.seed_people import FIXED_HOUSEHOLDS
 
     found = {
         member[0]: resident(member[0], grid)

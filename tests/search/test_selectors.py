@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from gridgov.core.context import acting_as
 from gridgov.hierarchy.models import Node
 from gridgov.hierarchy.services import move_node
-from gridgov.registry import pii, services
+from gridgov.registry import life_events, pii, services
 from gridgov.registry.models import Household, Resident
 from gridgov.search import index
 from gridgov.search.models import SearchDoc
@@ -227,7 +227,7 @@ def test_transfer_moves_the_resident_out_of_the_old_grid(user, resident):
     target = Household.objects.filter(grid__name=GRID2).order_by("pk").first()
     admin = user("sysadmin")
     with acting_as(admin, channel="system"):
-        services.transfer(zhang, target, user=admin, version=zhang.version)
+        life_events.transfer(zhang, target, user=admin, version=zhang.version)
     assert zhang.pk not in hits(search(user("gaobo"), "张伟"))
     assert zhang.pk in hits(search(user("huimin_admin"), "张伟"))
 
@@ -236,7 +236,7 @@ def test_moved_out_resident_stays_findable_with_status(user, resident):
     zhang = resident("张伟", GRID1)
     admin = user("sysadmin")
     with acting_as(admin, channel="system"):
-        services.move_out(zhang, user=admin, version=zhang.version)
+        life_events.move_out(zhang, user=admin, version=zhang.version)
     row = next(r for r in search(user("gaobo"), "张伟").results if r["id"] == zhang.pk)
     assert row["status"] == "moved_out"
 
