@@ -370,3 +370,45 @@ def test_url_without_object_needs_a_login(route: Route, db: Any) -> None:
         assert to_login(response) or response.status_code in {401, 403}, (
             f"anonymous got {describe(response)} on {url}: want a redirect to the login page"
         )
+
+
+# --- no-store: nothing the application answers with data is kept by a cache ----------------------
+
+# Answers that may be cached: they hold no personal data and set their own Cache-Control.
+CACHEABLE = [
+    r"^app/$",  # the shell (no-cache: revalidated on every visit)
+    r"^app/sw\.js$",
+    r"^app/manifest",
+    r"^favicon\.ico$",
+]
+
+
+def _cacheable(route: Route) -> bool:
+    return any(re.search(rule, route.route) for rule in CACHEABLE)
+
+
+def assert_no_store(response: Any, url: str) -> None:
+    directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+    assert "no-store" in directives, f"{url} answered {response.status_code} without Cache-Control: no-store"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[r.route for r in ROUTES])
+def test_every_answer_is_no_store(route: Route, clients: Any, scope_roots: list[str]) -> None:
+    """Pages, API answers, exports and the app's data, as an insider who sees them."""
+    if route.route.startswith("admin/r/"):
+        pytest.skip("admin view-on-site shortcut: a redirect to the object's page, checked there")
+    if route.id_models:
+        values, reason = pick_objects(route, scope_roots)
+        if values is None:
+            pytest.skip(reason)
+    else:
+        values = {k: SAMPLE_KWARGS[k] for k in route.kwargs if k in SAMPLE_KWARGS}
+        if len(values) != len(route.kwargs):
+            pytest.skip(f"no sample value for URL kwarg(s) {sorted(set(route.kwargs) - set(values))}")
+    url = build_url(route, values)
+    if url is None:
+        pytest.skip(f"cannot build a URL for {route.route}")
+    if _cacheable(route):
+        return
+    # One insider who reaches it: the admin is the system administrator's, the rest huimin_admin's.
+    assert_no_store(call(clients("sysadmin" if route.is_admin else "huimin_admin"), url, route), url)

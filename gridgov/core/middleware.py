@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.cache import add_never_cache_headers
 
 from gridgov.core import inputs
 from gridgov.core.context import ActorContext, _current
@@ -142,3 +143,22 @@ class RefuseUnstorableTextMiddleware:
             detail = f"{field}: {inputs.MESSAGE}"
             return JsonResponse({"detail": detail, "errors": {field: [inputs.MESSAGE]}}, status=400)
         return HttpResponseBadRequest(f"{field}：{inputs.MESSAGE}", content_type="text/plain; charset=utf-8")
+
+
+class NoStoreMiddleware:
+    """Every answer the application makes is `Cache-Control: no-store` unless its view said otherwise.
+
+    Pages, API answers, exports and photos hold personal data; no browser, proxy or shared cache may
+    keep them. A view that serves nothing personal (the app's shell, its service worker) sets its
+    own Cache-Control and keeps it; static files never reach this middleware (WhiteNoise answers
+    them first). A default rather than a decorator per view, so a new view cannot forget it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response
