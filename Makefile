@@ -39,6 +39,7 @@ lint: deps
 	$(BIN)/ruff check gridgov tests $(wildcard bench) $(wildcard scripts)
 	$(BIN)/ruff format --check gridgov tests $(wildcard bench) $(wildcard scripts)
 	$(BIN)/mypy gridgov
+	$(BIN)/lint-imports
 	$(BIN)/gridgov makemigrations --check --dry-run
 
 unit: deps chromium

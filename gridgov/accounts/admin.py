@@ -83,7 +83,7 @@ class RoleAssignmentAdminForm(ServiceAdminForm):
     def write(self, user: Any, change: bool) -> models.Model:
         data = self.cleaned_data
         if change:
-            assignment = RoleAssignment.objects.get(pk=self.instance.pk)
+            assignment = RoleAssignment.objects.restrict(user, Cap.MANAGE_STAFF).get(pk=self.instance.pk)
             assignment.grants_special_groups = data["grants_special_groups"]
             assignment.save(update_fields=["grants_special_groups"])
             return assignment

@@ -411,15 +411,15 @@ class OrganisationRule:
 
 @dataclass(frozen=True)
 class BreakGlassRule:
-    """Break-the-glass grants, for supervisors: those of staff placed in their subtree, and those
-    opening a search of it."""
+    """Break-the-glass grants: a person's own, and for supervisors those of staff placed in their
+    subtree and those opening a search of it."""
 
     default_cap: str = Cap.MANAGE_STAFF
     distinct: bool = True
 
     def q(self, who: Principal, cap: str) -> Q:
         scope = who.scope(cap)
-        return scope.q("path") | scope.q("user__assignments__node__path")
+        return Q(user_id=who.user_id) | scope.q("path") | scope.q("user__assignments__node__path")
 
 
 RULES: dict[str, Rule] = {

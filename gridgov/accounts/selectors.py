@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from gridgov.accounts.models import RoleAssignment, User
+from gridgov.accounts.models import Device, RoleAssignment, User
 from gridgov.accounts.roles import ROLE_LEVELS, Cap, Role
 from gridgov.accounts.scope import can
 from gridgov.hierarchy.models import Node
@@ -32,6 +32,17 @@ def assignments_at(node: Node) -> list[RoleAssignment]:
 
 def roles_for_level(level: str) -> list[tuple[str, str]]:
     return [(role, str(label)) for role, label in Role.choices if level in ROLE_LEVELS[role]]
+
+
+def user_named(username: str) -> User | None:
+    """The account with this username (any case). A manager names an existing person to give them
+    a post in the manager's area; `services.assign_role` decides whether that is allowed."""
+    return User.objects.filter(username__iexact=username.strip()).first()
+
+
+def own_device(user: Any, device_id: int) -> Device | None:
+    """One of the user's own phones (everyone may end their own)."""
+    return Device.objects.select_related("user").filter(pk=device_id, user__pk=user.pk or 0).first()
 
 
 def can_manage_person(viewer: Any, person: User) -> bool:

@@ -65,7 +65,7 @@ def _assign(request: HttpRequest, node: Node, form: AssignForm) -> RoleAssignmen
     data = form.cleaned_data
     role_args = {"role": data["role"], "node": node, "grants_special_groups": data["grants_special_groups"]}
     if not data["create"]:
-        person = User.objects.filter(username__iexact=data["username"].strip()).first()
+        person = selectors.user_named(data["username"])
         if person is None:
             raise ValidationError(
                 {
@@ -151,7 +151,7 @@ def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 @login_required
 def revoke_device(request: HttpRequest, device_id: int) -> HttpResponse:
     """End one phone of a person: one's own, or any of someone whose every post the manager covers."""
-    device = Device.objects.select_related("user").filter(pk=device_id, user__pk=request.user.pk or 0).first()
+    device = selectors.own_device(request.user, device_id)
     own = device is not None
     if device is None:
         device = get_visible_or_404(

@@ -301,10 +301,8 @@ def event_detail(event: Event, user: Any) -> dict[str, Any]:
 
 
 def _load(request: HttpRequest, event_id: int) -> Event:
-    queryset = Event.objects.select_related(
-        "category", "grid", "handling_node", "lead_org", "reporter", "merged_into"
-    )
-    return get_visible_or_404(queryset, request.user, pk=event_id)
+    related = ("category", "grid", "handling_node", "lead_org", "reporter", "merged_into")
+    return get_visible_or_404(Event.objects.select_related(*related), request.user, pk=event_id)
 
 
 def _report_input(request: HttpRequest) -> tuple[dict[str, Any], list[Any]]:

@@ -42,10 +42,8 @@ ACTION_FIELDS: dict[str, set[str]] = {
 
 
 def _event(request: HttpRequest, event_id: int) -> Event:
-    queryset = Event.objects.select_related(
-        "category", "grid", "handling_node", "lead_org", "reporter", "merged_into"
-    )
-    return get_visible_or_404(queryset, request.user, pk=event_id)
+    related = ("category", "grid", "handling_node", "lead_org", "reporter", "merged_into")
+    return get_visible_or_404(Event.objects.select_related(*related), request.user, pk=event_id)
 
 
 @login_required
@@ -177,7 +175,7 @@ def _detail_context(request: HttpRequest, event: Event) -> dict[str, Any]:
         "action_names": ACTION_NAMES,
         "state_names": STATE_NAMES,
         "duplicates": selectors.duplicates_of(event, request.user) if event.state == "reported" else [],
-        "merged": Event.objects.filter(merged_into=event).only("pk", "number"),
+        "merged": Event.objects.restrict(request.user).filter(merged_into=event).only("pk", "number"),
         "photos": event.photos.all(),
         "pending_requests": event.clock_requests.filter(status="pending"),
         "grades": Supervision.choices[1:],

@@ -54,7 +54,7 @@ class NodeAdminForm(ServiceAdminForm):
                 lat=data.get("lat"),
                 address=data.get("address") or "",
             )
-        node = Node.objects.get(pk=self.instance.pk)
+        node = Node.objects.restrict(user, Cap.MANAGE_HIERARCHY).get(pk=self.instance.pk)
         parent = data.get("parent", node.parent)
         if parent is not None and parent.pk != node.parent_id:
             node = services.move_node(node, parent, user=user)
@@ -128,7 +128,7 @@ class PoliceBeatAdminForm(forms.ModelForm):
         )
         self.fields["area"].queryset = areas.order_by("path")  # type: ignore[attr-defined]
         if self.instance.pk:
-            self.fields["area"].initial = Node.objects.filter(path=self.instance.path).first()
+            self.fields["area"].initial = areas.filter(path=self.instance.path).first()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

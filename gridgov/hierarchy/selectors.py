@@ -143,6 +143,12 @@ def manage_scope_nodes(user: Any) -> QuerySet[Node]:
     return nodes_for(user, Cap.MANAGE_HIERARCHY)
 
 
+def place_names(paths: set[str] | list[str]) -> dict[str, str]:
+    """Path → name of these places. Names of places are public (they are on every street sign), so
+    a label for a path the reader may not open (a break-glass grant's area) is not a leak."""
+    return dict(Node.objects.filter(path__in=set(paths)).values_list("path", "name"))
+
+
 def ancestry_labels(nodes: list[Node], top: int = 1) -> dict[int, str]:
     """ "赛罕区 › 昭乌达南路街道 › 惠民社区" for each node, skipping the `top` highest levels."""
     wanted = {path for n in nodes for path in n.ancestor_paths()[top:]}

@@ -252,9 +252,13 @@ def _node(request: HttpRequest, node_id: int | None) -> Node | None:
     return selectors.get_node(request.user, node_id) if node_id else None
 
 
-def _building(building_id: int | None) -> Node:
+def _building(request: HttpRequest, building_id: int | None) -> Node:
     """A building by id; a missing one gets the same answer as one outside the scope."""
-    building = Node.objects.filter(pk=building_id).first() if building_id else None
+    building = (
+        Node.objects.restrict(request.user, Cap.EDIT_REGISTRY).filter(pk=building_id).first()
+        if building_id
+        else None
+    )
     if building is None:
         raise ValidationError({"building": "楼栋不存在，或不在您可维护的范围内"})
     return building
@@ -326,7 +330,7 @@ def create_household(
 ) -> Status[dict[str, Any]]:
     household = services.create_household(
         user=request.user,
-        building=_building(body.building_id),
+        building=_building(request, body.building_id),
         unit=body.unit,
         room=body.room,
         kind=body.kind,
@@ -351,7 +355,7 @@ def update_household(
         return _PRECONDITION_REQUIRED
     changes = body.dict(exclude_unset=True)
     if "building_id" in changes:
-        changes["building"] = _building(changes.pop("building_id"))
+        changes["building"] = _building(request, changes.pop("building_id"))
     household = services.update_household(household, user=request.user, version=version, **changes)
     _etag(response, household.version)
     return Status(200, selectors.household_view(household, request.user))

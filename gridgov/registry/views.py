@@ -305,7 +305,11 @@ def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
 
 def _render_resident(request: HttpRequest, resident: Resident, reveal: tuple[str, ...] = ()) -> HttpResponse:
     household = resident.household
-    building = household.building if household else Node.objects.filter(path=resident.path).first()
+    building = (
+        household.building
+        if household
+        else Node.objects.restrict(request.user).filter(path=resident.path).first()
+    )
     return render(
         request,
         "registry/resident_detail.html",

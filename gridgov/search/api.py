@@ -15,9 +15,11 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
+from gridgov.accounts.scope import get_visible_or_404
 from gridgov.hierarchy.models import Node
 from gridgov.registry.models import BreakGlassGrant
 from gridgov.search import selectors, services
+from gridgov.search.selectors import grant_out, grants_out
 
 router = Router(tags=["search"])
 
@@ -89,29 +91,6 @@ class ErrorOut(Schema):
     detail: str
 
 
-def grant_out(grant: BreakGlassGrant, names: dict[str, str] | None = None) -> dict[str, Any]:
-    from django.utils import timezone
-
-    if names is None:
-        names = dict(Node.objects.filter(path=grant.path).values_list("path", "name"))
-    return {
-        "id": grant.pk,
-        "user": grant.user.username,
-        "user_name": getattr(grant.user, "full_name", ""),
-        "reason": grant.reason,
-        "path": grant.path,
-        "node_name": names.get(grant.path, ""),
-        "granted_at": grant.granted_at,
-        "expires_at": grant.expires_at,
-        "active": grant.expires_at > timezone.now(),
-    }
-
-
-def grants_out(grants: list[BreakGlassGrant]) -> list[dict[str, Any]]:
-    names = dict(Node.objects.filter(path__in={g.path for g in grants}).values_list("path", "name"))
-    return [grant_out(g, names) for g in grants]
-
-
 @router.get("/search", response=SearchPageOut, exclude_none=True)
 def search(
     request: HttpRequest, q: str = "", page: int = 1, page_size: int = selectors.PAGE_SIZE
@@ -159,12 +138,4 @@ def close_break_glass(request: HttpRequest, breakglassgrant_id: int) -> dict[str
 
 
 def _visible_grant(request: HttpRequest, grant_id: int) -> BreakGlassGrant:
-    from django.http import Http404
-
-    grant = BreakGlassGrant.objects.select_related("user").filter(pk=grant_id).first()
-    if grant is None or (
-        grant.user_id != request.user.pk
-        and not selectors.grants_supervised_by(request.user).filter(pk=grant_id).exists()
-    ):
-        raise Http404("not found")
-    return grant
+    return get_visible_or_404(BreakGlassGrant.objects.select_related("user"), request.user, pk=grant_id)

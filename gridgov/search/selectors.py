@@ -29,6 +29,7 @@ from gridgov.audit.services import record
 from gridgov.core.crypto import decrypt
 from gridgov.hierarchy.models import Level
 from gridgov.hierarchy.paths import at_level
+from gridgov.hierarchy.selectors import place_names
 from gridgov.registry import pii
 from gridgov.registry.choices import (
     CareTag,
@@ -516,6 +517,7 @@ def grants_supervised_by(user: Any) -> QuerySet[BreakGlassGrant]:
     """Grants a supervisor sees: those of staff placed in their subtree, and those opening it."""
     return (
         BreakGlassGrant.objects.restrict(user, Cap.MANAGE_STAFF)
+        .exclude(user__pk=user.pk)  # one's own grants are not supervised by oneself
         .select_related("user")
         .order_by("-granted_at")
     )
@@ -537,3 +539,24 @@ def supervisors_of(user: Any) -> list[Any]:
         if assignment.user.is_active and assignment.user_id != user.pk:
             seen[assignment.user_id] = assignment.user
     return list(seen.values())
+
+
+def grant_out(grant: BreakGlassGrant, names: dict[str, str] | None = None) -> dict[str, Any]:
+    if names is None:
+        names = place_names([grant.path])
+    return {
+        "id": grant.pk,
+        "user": grant.user.username,
+        "user_name": getattr(grant.user, "full_name", ""),
+        "reason": grant.reason,
+        "path": grant.path,
+        "node_name": names.get(grant.path, ""),
+        "granted_at": grant.granted_at,
+        "expires_at": grant.expires_at,
+        "active": grant.expires_at > timezone.now(),
+    }
+
+
+def grants_out(grants: list[BreakGlassGrant]) -> list[dict[str, Any]]:
+    names = place_names({g.path for g in grants})
+    return [grant_out(g, names) for g in grants]

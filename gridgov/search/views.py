@@ -10,11 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import scope_of
+from gridgov.accounts.scope import get_visible_or_404, scope_of
 from gridgov.hierarchy.models import Level, Node
 from gridgov.registry.models import BreakGlassGrant
 from gridgov.search import selectors, services
-from gridgov.search.api import grants_out
+from gridgov.search.selectors import grants_out
 from gridgov.search.tokens import MAX_QUERY_LENGTH
 
 
@@ -110,12 +110,9 @@ def grants_page(request: HttpRequest) -> HttpResponse:
 def grant_close(request: HttpRequest, breakglassgrant_id: int) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    grant = BreakGlassGrant.objects.filter(pk=breakglassgrant_id).select_related("user").first()
-    if grant is None or (
-        grant.user_id != request.user.pk
-        and not selectors.grants_supervised_by(request.user).filter(pk=grant.pk).exists()
-    ):
-        raise Http404("not found")
+    grant = get_visible_or_404(
+        BreakGlassGrant.objects.select_related("user"), request.user, pk=breakglassgrant_id
+    )
     services.close_break_glass(grant, user=request.user)
     messages.success(request, _("越权查询已结束"))
     return redirect("search:search" if grant.user_id == request.user.pk else "search:grants")
