@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "gridgov.disputes",
     "gridgov.open311",
     "gridgov.mobile",
+    "gridgov.care",
     "gridgov.front",
 ]
 
@@ -246,3 +247,6 @@ REGISTRY_EXPORT_MAX_ROWS = env_int("REGISTRY_EXPORT_MAX_ROWS", 100_000, minimum=
 # media) and kept this many hours for the person who asked.
 GRIDGOV_PRIVATE_DIR = Path(env_str("GRIDGOV_PRIVATE_DIR", str(BASE_DIR / "var" / "private")))
 REGISTRY_EXPORT_KEEP_HOURS = env_int("REGISTRY_EXPORT_KEEP_HOURS", 24, minimum=1)
+# A household whose data nobody verified (a visit, a check, a hand edit) for this many days is on
+# the stale list (gridgov.care).
+GRIDGOV_STALE_AFTER_DAYS = env_int("GRIDGOV_STALE_AFTER_DAYS", 365, minimum=1)

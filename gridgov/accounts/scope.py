@@ -441,6 +441,9 @@ RULES: dict[str, Rule] = {
     "disputes.party": Via("dispute", "disputes.Dispute"),
     "audit.auditentry": ByPath(default_cap=Cap.VIEW_AUDIT),
     "notifications.notice": Own("user"),
+    "care.careschedule": ByPath(default_cap=Cap.VIEW_REGISTRY),
+    "care.homevisit": ByPath(default_cap=Cap.VIEW_REGISTRY),
+    "care.verification": ByPath(default_cap=Cap.VIEW_REGISTRY),
 }
 
 

@@ -23,6 +23,7 @@ from typing import Any, TypeVar, cast
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from ninja.responses import Status
 
 from gridgov.core.errors import ConflictError
@@ -37,12 +38,17 @@ def _user(request: HttpRequest) -> Any:
 
 
 def _request_hash(request: HttpRequest) -> str:
+    try:
+        raw = request.body
+    except RawPostDataException:
+        # A form body already parsed (multipart): its fields stand for the bytes.
+        raw = json.dumps(sorted(request.POST.lists()), ensure_ascii=False).encode()
     return body_hash(
         {
             "method": request.method,
             "path": request.path,
             "if_match": request.headers.get("If-Match", ""),
-            "body": hashlib.sha256(request.body).hexdigest(),
+            "body": hashlib.sha256(raw).hexdigest(),
         }
     )
 

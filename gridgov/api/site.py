@@ -65,6 +65,7 @@ ROUTERS = [
     ("/", "gridgov.search.api"),
     ("/", "gridgov.mobile.api"),
     ("/", "gridgov.notifications.api"),
+    ("/", "gridgov.care.api"),
 ]
 
 

@@ -1,0 +1,210 @@
+"""Writes of the care app: record a home visit (its need reported as an event), verify a
+household, edit a care rule. Each is atomic; saves are audited by the model signals and refused
+writes by `logs_failures`."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from gridgov.accounts.roles import Cap
+from gridgov.accounts.scope import require
+from gridgov.audit.models import Action
+from gridgov.audit.services import logs_failures, record
+from gridgov.care import schedules
+from gridgov.care.models import CareRule, CareSchedule, HomeVisit, Verification, VerifySource, VisitMethod
+from gridgov.core.errors import ConflictError
+from gridgov.registry.choices import CareTag, HouseholdStatus
+from gridgov.registry.models import Household, Resident
+from gridgov.registry.rules import ACTIVE_STATUSES
+
+MAX_TEXT = 2000
+# A phone may send a visit typed offline days ago; older than this is a typing error.
+MAX_VISIT_AGE = timedelta(days=90)
+# Needs reported from a visit of an elderly resident go to the elderly-care category unless the
+# worker chose another one; other needs to hardship relief.
+ELDERLY_TAGS = {CareTag.ELDERLY, CareTag.ALONE, CareTag.LEFT_BEHIND_ELDER}
+ELDERLY_NEED = "civil.elderly"
+OTHER_NEED = "civil.hardship"
+
+
+def _text(value: Any, name: str) -> str:
+    text = str(value or "").strip()
+    if len(text) > MAX_TEXT:
+        raise ValidationError({name: f"最多 {MAX_TEXT} 字"})
+    return text
+
+
+def _when(visited_at: datetime | None, now: datetime) -> datetime:
+    if visited_at is None:
+        return now
+    if timezone.is_naive(visited_at):
+        visited_at = timezone.make_aware(visited_at)
+    if visited_at > now + timedelta(minutes=10):
+        raise ValidationError({"visited_at": "走访时间不能晚于现在"})
+    if visited_at < now - MAX_VISIT_AGE:
+        raise ValidationError({"visited_at": f"走访时间不能早于 {MAX_VISIT_AGE.days} 天前"})
+    return visited_at
+
+
+def stamp_verified(household: Household, *, at: datetime, user: Any, source: str) -> Verification:
+    """The household's data was seen to be current at `at` (a later stamp is never replaced by
+    an earlier one: a visit typed offline last week does not undo today's check)."""
+    found = Verification.objects.select_for_update().filter(household_id=household.pk).first()
+    if found is None:
+        return Verification.objects.create(
+            household=household,
+            grid_id=household.grid_id,
+            path=household.path,
+            county_code=household.county_code,
+            verified_at=at,
+            verified_by=user if getattr(user, "pk", None) else None,
+            source=source,
+        )
+    if found.verified_at >= at and found.path == household.path:
+        return found
+    if found.verified_at < at:
+        found.verified_at, found.source = at, source
+        found.verified_by = user if getattr(user, "pk", None) else None
+    found.grid_id, found.path, found.county_code = household.grid_id, household.path, household.county_code
+    found.save()
+    return found
+
+
+@logs_failures(Action.CREATE)
+@transaction.atomic
+def record_visit(
+    *,
+    user: Any,
+    resident: Resident,
+    method: str,
+    found: str = "",
+    needs: str = "",
+    need_category: str = "",
+    visited_at: datetime | None = None,
+    now: datetime | None = None,
+) -> HomeVisit:
+    """A home visit: who (the user), when, how, what was found and what is needed. A need is
+    reported as an event of the grid (linked to the visit); the resident's schedule moves on and
+    the household is stamped verified."""
+    from gridgov.events.intake import report_event
+
+    now = now or timezone.now()
+    resident = Resident.objects.select_related("household").get(pk=resident.pk)
+    require(user, Cap.REPORT_EVENT, resident.path, resident)
+    if method not in VisitMethod.values:
+        raise ValidationError({"method": f"走访方式必须是 {', '.join(VisitMethod.values)} 之一"})
+    found, needs = _text(found, "found"), _text(needs, "needs")
+    if not found and not needs:
+        raise ValidationError({"found": "请填写走访发现的情况"})
+    when = _when(visited_at, now)
+    household = resident.household
+    if (
+        resident.status not in ACTIVE_STATUSES
+        or household is None
+        or household.status != HouseholdStatus.ACTIVE
+    ):
+        raise ConflictError("该居民已不在本户居住（迁出或死亡），不能登记走访")
+    event = None
+    if needs:
+        category = need_category.strip() or (
+            ELDERLY_NEED if ELDERLY_TAGS & set(resident.care_tags or []) else OTHER_NEED
+        )
+        try:
+            event, _created = report_event(
+                user=user,
+                category=category,
+                description=f"入户走访发现需求（{resident.name}）：{needs}",
+                grid=household.grid_id,
+                address=household.address,
+                resident_ids=[resident.pk],
+                household_ids=[household.pk],
+                channel="visit",
+                now=now,
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and "category" in exc.error_dict:
+                raise ValidationError({"need_category": exc.error_dict["category"]}) from None
+            raise
+    visit = HomeVisit.objects.create(
+        resident=resident,
+        household=household,
+        grid_id=household.grid_id,
+        path=resident.path,
+        county_code=resident.county_code,
+        worker=user,
+        visited_at=when,
+        method=method,
+        found=found,
+        needs=needs,
+        event=event,
+    )
+    schedule = CareSchedule.objects.select_for_update().filter(resident_id=resident.pk).first()
+    if schedule is not None and (schedule.last_visit_at is None or schedule.last_visit_at < when):
+        schedule.last_visit_at = when
+        schedule.next_due = schedules.next_due(when, schedule.interval_days, timezone.localdate(now))
+        schedule.save(update_fields=["last_visit_at", "next_due", "updated_at"])
+    stamp_verified(household, at=when, user=user, source=VerifySource.VISIT)
+    return visit
+
+
+@logs_failures(Action.UPDATE)
+@transaction.atomic
+def verify_household(*, user: Any, household: Household, now: datetime | None = None) -> Verification:
+    """The worker checked the household's data and found it current (核实)."""
+    require(user, Cap.EDIT_REGISTRY, household.path, household)
+    if household.status != HouseholdStatus.ACTIVE:
+        raise ConflictError("该户已迁出或注销")
+    return stamp_verified(household, at=now or timezone.now(), user=user, source=VerifySource.CHECK)
+
+
+@logs_failures(Action.UPDATE)
+@transaction.atomic
+def update_rule(
+    rule: CareRule,
+    *,
+    user: Any,
+    interval_days: int | None = None,
+    active: bool | None = None,
+    name: str | None = None,
+) -> CareRule:
+    """Change a care rule (city administrators) and bring every schedule in line with it."""
+    if not _city_admin(user):
+        _deny_rule_edit(user, rule)
+    if interval_days is not None:
+        if not 1 <= int(interval_days) <= 366:
+            raise ValidationError({"interval_days": "走访周期为 1 至 366 天"})
+        rule.interval_days = int(interval_days)
+    if active is not None:
+        rule.active = bool(active)
+    if name is not None:
+        if not name.strip():
+            raise ValidationError({"name": "请填写名称"})
+        rule.name = name.strip()[:50]
+    rule.save()
+    result = schedules.rebuild()
+    record(
+        Action.UPDATE,
+        rule,
+        message=f"schedules rebuilt: {result.created} new, {result.updated} changed, {result.removed} removed",
+    )
+    return rule
+
+
+def _city_admin(user: Any) -> bool:
+    from django.conf import settings
+
+    from gridgov.accounts.scope import can
+
+    return can(user, Cap.MANAGE_HIERARCHY, settings.GRIDGOV_CITY_CODE)
+
+
+def _deny_rule_edit(user: Any, obj: Any) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from gridgov.accounts.scope import deny
+
+    deny(user, "care rules are edited by city administrators", obj)
+    raise PermissionDenied("只有市级管理员可以修改关爱走访规则")

@@ -1,0 +1,54 @@
+"""The schedule follows the registry: a resident's save (tags, status, household) refreshes their
+care schedule; a save of a resident or household made by a person through a page or the API
+stamps the household verified (the worker has just seen its data)."""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_save
+
+from gridgov.core.context import current_actor
+
+# Channels where a person edits the registry by hand (not an import command or the seed).
+HAND_CHANNELS = ("page", "api")
+
+
+def _resident_saved(sender: Any, instance: Any, raw: bool = False, **_: Any) -> None:
+    if raw:
+        return
+    from gridgov.care import schedules
+
+    schedules.refresh_resident(instance)
+    _stamp(instance.household_id)
+
+
+def _household_saved(sender: Any, instance: Any, raw: bool = False, created: bool = False, **_: Any) -> None:
+    if raw:
+        return
+    _stamp(instance.pk)
+
+
+def _stamp(household_id: int | None) -> None:
+    ctx = current_actor()
+    if household_id is None or ctx.user_id is None or ctx.channel not in HAND_CHANNELS:
+        return
+    from django.utils import timezone
+
+    from gridgov.accounts.models import User
+    from gridgov.care.models import VerifySource
+    from gridgov.care.services import stamp_verified
+    from gridgov.registry.choices import HouseholdStatus
+    from gridgov.registry.models import Household
+
+    household = Household.objects.filter(pk=household_id, status=HouseholdStatus.ACTIVE).first()
+    if household is not None:
+        user = User.objects.filter(pk=ctx.user_id).first()
+        with transaction.atomic():
+            stamp_verified(household, at=timezone.now(), user=user, source=VerifySource.REGISTRY)
+
+
+def connect() -> None:
+    from gridgov.registry.models import Household, Resident
+
+    post_save.connect(_resident_saved, sender=Resident, weak=False, dispatch_uid="care_resident_saved")
+    post_save.connect(_household_saved, sender=Household, weak=False, dispatch_uid="care_household_saved")
