@@ -10,6 +10,7 @@ from django.utils import timezone
 from gridgov.care import schedules, services
 from gridgov.care.models import CareRule, CareSchedule
 from gridgov.core.context import acting_as
+from gridgov.registry import life_events
 from gridgov.registry import services as registry
 
 
@@ -45,7 +46,7 @@ def test_schedule_follows_tag_changes_and_leaving(tagged, user):
     resident.refresh_from_db()
     assert CareSchedule.objects.filter(resident=resident).exists()
     with acting_as(gaobo, channel="api"):
-        registry.move_out(resident, user=gaobo, version=resident.version)
+        life_events.move_out(resident, user=gaobo, version=resident.version)
     assert not CareSchedule.objects.filter(resident=resident).exists()
 
 

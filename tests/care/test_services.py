@@ -78,12 +78,12 @@ def test_a_visit_typed_offline_earlier_does_not_move_the_schedule_back(tagged, u
 
 def test_a_resident_who_left_cannot_be_visited(tagged, user):
     from gridgov.core.context import acting_as
-    from gridgov.registry import services as registry
+    from gridgov.registry import life_events
 
     resident = tagged(["alone"])
     gaobo = user("gaobo")
     with acting_as(gaobo, channel="api"):
-        registry.move_out(resident, user=gaobo, version=resident.version)
+        life_events.move_out(resident, user=gaobo, version=resident.version)
     with pytest.raises(ConflictError):
         services.record_visit(user=gaobo, resident=resident, method="phone", found="x")
 
