@@ -2,16 +2,21 @@
 
 import functools
 import importlib
+import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as SchemaError
 from ninja.security import django_auth
 
 from gridgov.api.auth import BearerToken
-from gridgov.api.errors import validation_payload
+from gridgov.api.errors import OUT_OF_RANGE, JSONParser, body_payload, schema_payload, validation_payload
 from gridgov.core.errors import ConflictError, PreconditionFailed
+
+logger = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -23,11 +28,32 @@ def build_api() -> NinjaAPI:
         urls_namespace="api",
         auth=[BearerToken(), django_auth],
         docs_url="/docs",
+        parser=JSONParser(),
     )
 
     @api.exception_handler(ValidationError)
     def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         return api.create_response(request, validation_payload(exc), status=400)
+
+    @api.exception_handler(SchemaError)
+    def _schema_error(request: HttpRequest, exc: SchemaError) -> HttpResponse:
+        return api.create_response(request, schema_payload(exc), status=400)
+
+    @api.exception_handler(HttpError)
+    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and str(exc.message).startswith("Cannot parse request body"):
+            return api.create_response(request, body_payload(request), status=400)
+        return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+    @api.exception_handler(OverflowError)
+    @api.exception_handler(DataError)
+    def _out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A number (an id in the path, a count) beyond what the database column holds: SQLite
+        # raises OverflowError, PostgreSQL a DataError. One line, not a traceback.
+        logger.info("refused %s %s: %s", request.method, request.path, exc)
+        return api.create_response(
+            request, {"detail": OUT_OF_RANGE, "errors": {"__all__": [OUT_OF_RANGE]}}, status=400
+        )
 
     @api.exception_handler(PermissionDenied)
     def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:

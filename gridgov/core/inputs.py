@@ -50,6 +50,68 @@ def first_unstorable_pair(pairs: Iterable[tuple[str, str]]) -> str | None:
 def decoded_json(body: bytes) -> Any:
     """The body as JSON, or None when it is not (the parser behind it answers that with a 400)."""
     try:
-        return json.loads(body)
-    except (ValueError, RecursionError):
+        return parse_json(body)
+    except JSONRefused:
         return None
+
+
+# --- JSON bodies ---------------------------------------------------------------------------------
+
+# Deeper than any body the API or a form takes; a hostile body nested thousands deep would
+# otherwise reach the recursion limit of the parser or of the validation behind it.
+MAX_JSON_DEPTH = 32
+# What fits a signed 64-bit column (SQLite and PostgreSQL bigint); a larger number is no id,
+# count or amount of ours.
+MAX_JSON_INT = 2**63 - 1
+
+
+class JSONRefused(ValueError):
+    """A body that is not JSON we accept; `str()` says why in the UI's language."""
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Parse a request's JSON: not JSON, nested too deep, non-finite numbers (NaN, Infinity, 1e999)
+    and integers outside 64 bits are refused with JSONRefused."""
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite, parse_int=_bounded)
+    except JSONRefused:
+        raise
+    except RecursionError:
+        raise JSONRefused(f"嵌套层数过多（最多 {MAX_JSON_DEPTH} 层）") from None
+    except json.JSONDecodeError as exc:
+        raise JSONRefused(f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列 {exc.msg}") from None
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError, int digits beyond Python's limit
+        raise JSONRefused("不是有效的 JSON") from None
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise JSONRefused(f"嵌套层数过多（最多 {MAX_JSON_DEPTH} 层）")
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise JSONRefused(f"不接受 {name}：数字必须是有限值")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise JSONRefused(f"数字 {text[:20]} 超出范围")
+    return value
+
+
+def _bounded(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_JSON_INT:
+        raise JSONRefused(f"整数 {text[:20]} 超出范围")
+    return value
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_JSON_DEPTH:
+                return depth
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest

@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from gridgov.accounts.models import User
 from gridgov.accounts.scope import get_visible_or_404
+from gridgov.api.params import Finite, ShortPage
 from gridgov.disputes import follow_ups, selectors, services, team
 from gridgov.disputes.models import Dispute, FollowUp, PartyRole, RiskLevel, TeamRole, VisitKind
 from gridgov.hierarchy.models import Node
@@ -33,8 +34,8 @@ class DisputeIn(Schema):
     dispute_type: str = Field(
         "other", description="neighbour, family, property_management, wage_arrears, land, consumer, other"
     )
-    lng: float | None = None
-    lat: float | None = None
+    lng: Finite | None = None
+    lat: Finite | None = None
     grid_id: int | None = None
     address: str = ""
     parties: list[PartyIn] = []
@@ -232,12 +233,11 @@ def report(request: HttpRequest, body: DisputeIn) -> Status[dict[str, Any]]:
 @router.get("/disputes", response=dict)
 def list_disputes(
     request: HttpRequest,
+    page: Query[ShortPage],
     risk: str = "",
     dispute_type: str = "",
     state: str = "",
     node_id: int | None = None,
-    limit: int = 20,
-    offset: int = 0,
 ) -> dict[str, Any]:
     """The user's disputes, most serious first. `state`: open or done; `risk`: a level or "high+"."""
     queryset = selectors.disputes_for(request.user)
@@ -254,11 +254,10 @@ def list_disputes(
         queryset = queryset.exclude(event__state__in=selectors.FINAL_STATES)
     elif state == "done":
         queryset = queryset.filter(event__state__in=selectors.FINAL_STATES)
-    limit = max(1, min(limit, 100))
-    page = selectors.with_follow_ups(selectors.ordered(queryset)).select_related(
+    rows = selectors.with_follow_ups(selectors.ordered(queryset)).select_related(
         "event", "event__grid", "event__category"
-    )
-    return {"count": queryset.count(), "items": [dispute_summary(d) for d in page[offset : offset + limit]]}
+    )[page.offset : page.offset + page.limit]
+    return {"count": queryset.count(), "items": [dispute_summary(d) for d in rows]}
 
 
 @router.get("/disputes/warnings", response=dict)

@@ -15,7 +15,7 @@ report is checked as usual (every bad field is still a 400/403 at once), then ac
 A retry of a queued report answers the receipt again (202), and once written the event (200).
 """
 
-import json
+import math
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -26,6 +26,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from gridgov.accounts.scope import get_visible_or_404
+from gridgov.api.params import Finite, ShortPage
+from gridgov.core import inputs
 from gridgov.events import intake, queue, selectors, transitions
 from gridgov.events.models import Category, Event, EventAssignment
 from gridgov.events.workflow import STATE_NAMES
@@ -318,9 +320,9 @@ def _report_input(request: HttpRequest) -> tuple[dict[str, Any], list[Any]]:
             fields[many] = values
         return fields, request.FILES.getlist("photos")
     try:
-        data = json.loads(request.body or b"{}")
-    except ValueError:
-        raise ValidationError({"body": "请求体不是有效的 JSON"}) from None
+        data = inputs.parse_json(request.body or b"{}")
+    except inputs.JSONRefused as exc:
+        raise ValidationError({"body": str(exc)}) from None
     if not isinstance(data, dict):
         raise ValidationError({"body": "请求体必须是 JSON 对象"})
     return data, []
@@ -330,9 +332,12 @@ def _number(value: Any, name: str) -> float | None:
     if value in (None, ""):
         return None
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         raise ValidationError({name: f"{name} 必须是数字"}) from None
+    if not math.isfinite(number):
+        raise ValidationError({name: f"{name} 必须是有限的数字"})
+    return number
 
 
 def _ids(value: Any, name: str) -> list[int]:
@@ -452,12 +457,10 @@ def _page(rows: list[dict[str, Any]], limit: int, offset: int) -> JsonResponse:
 
 
 @router.get("/events", response=EventPage)
-def list_events(
-    request: HttpRequest, filters: Query[EventFilterIn], limit: int = 20, offset: int = 0
-) -> HttpResponse:
+def list_events(request: HttpRequest, filters: Query[EventFilterIn], page: Query[ShortPage]) -> HttpResponse:
     """The user's events (scoped): open ones first, overdue first among them, then the nearest
     deadline, then the newest; paged by limit (≤ 100) and offset."""
-    limit, offset = max(1, min(limit, 100)), max(0, offset)
+    limit, offset = page.limit, page.offset
     rows = selectors.list_event_rows(
         request.user,
         selectors.EventFilter(
@@ -474,7 +477,7 @@ def list_events(
 
 
 @router.get("/events/duplicates", response=list[DuplicateOut])
-def suggest_duplicates(request: HttpRequest, category: str, lng: float, lat: float) -> list[dict[str, Any]]:
+def suggest_duplicates(request: HttpRequest, category: str, lng: Finite, lat: Finite) -> list[dict[str, Any]]:
     """Open events of the same category within 200 m reported in the last 24 h (before reporting)."""
     category_obj = intake.resolve_category(category)
     return duplicate_out(
@@ -540,9 +543,9 @@ def make_transition(request: HttpRequest, event_id: int) -> dict[str, Any]:
         photos = request.FILES.getlist("photos")
     else:
         try:
-            raw = json.loads(request.body or b"{}")
-        except ValueError:
-            raise ValidationError({"body": "请求体不是有效的 JSON"}) from None
+            raw = inputs.parse_json(request.body or b"{}")
+        except inputs.JSONRefused as exc:
+            raise ValidationError({"body": str(exc)}) from None
     try:
         body = TransitionIn(**raw)
     except Exception as exc:
@@ -555,9 +558,9 @@ def make_transition(request: HttpRequest, event_id: int) -> dict[str, Any]:
 
 
 @router.get("/inbox/events", response=EventPage)
-def department_inbox(request: HttpRequest, limit: int = 20, offset: int = 0) -> HttpResponse:
+def department_inbox(request: HttpRequest, page: Query[ShortPage]) -> HttpResponse:
     """Events dispatched to the user's organisations and not yet handled by them, overdue first."""
-    limit, offset = max(1, min(limit, 100)), max(0, offset)
+    limit, offset = page.limit, page.offset
     return _page(
         selectors.fetch_rows(selectors.inbox_for(request.user), limit=limit + 1, offset=offset), limit, offset
     )

@@ -8,6 +8,7 @@ from gridgov.accounts.models import User
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404
 from gridgov.accounts.services import assign_role
+from gridgov.api.params import Finite, LongPage, changes_of
 from gridgov.hierarchy import selectors, services
 from gridgov.hierarchy.geo import locate_grid
 from gridgov.hierarchy.models import Node
@@ -43,8 +44,8 @@ class NodeIn(Schema):
     grid_kind: str = ""
     dedicated_kind: str = ""
     boundary: dict[str, Any] | None = None
-    lng: float | None = None
-    lat: float | None = None
+    lng: Finite | None = None
+    lat: Finite | None = None
     address: str = ""
 
 
@@ -96,7 +97,7 @@ class GapOut(Schema):
 
 
 @router.get("/nodes", response=list[NodeOut])
-def list_nodes(request: HttpRequest, filters: Query[NodeFilter], limit: int = 100, offset: int = 0) -> Any:
+def list_nodes(request: HttpRequest, filters: Query[NodeFilter], page: Query[LongPage]) -> Any:
     nodes = selectors.nodes_for(request.user)
     if filters.level:
         nodes = nodes.filter(level=filters.level)
@@ -105,7 +106,7 @@ def list_nodes(request: HttpRequest, filters: Query[NodeFilter], limit: int = 10
         nodes = nodes.filter(path__under=top.path)
     if filters.q:
         nodes = nodes.filter(name__contains=filters.q)
-    return nodes.order_by("path")[offset : offset + min(limit, 1000)]
+    return nodes.order_by("path")[page.offset : page.offset + page.limit]
 
 
 @router.get("/nodes/{node_id}", response=NodeDetailOut)
@@ -134,7 +135,7 @@ def update_node(request: HttpRequest, node_id: int, body: NodePatch) -> Node:
     answers 412 with the current version instead of overwriting it; without it the write is
     unconditional."""
     node = get_visible_or_404(Node.objects.all(), request.user, pk=node_id)
-    changes = body.dict(exclude_unset=True)
+    changes = changes_of(body, Node)
     version = changes.pop("version", None)
     return services.update_node(node, user=request.user, version=version, **changes)
 
@@ -147,7 +148,7 @@ def move_node(request: HttpRequest, node_id: int, body: MoveIn) -> Node:
 
 
 @router.get("/grids/locate", response={200: NodeOut, 404: dict})
-def locate(request: HttpRequest, lng: float, lat: float) -> Any:
+def locate(request: HttpRequest, lng: Finite, lat: Finite) -> Any:
     """The grid containing a WGS84 point, if it is in the caller's scope."""
     grid = locate_grid(lng, lat)
     if grid is None or not selectors.nodes_for(request.user).filter(pk=grid.pk).exists():

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core import inputs
 from gridgov.hierarchy.models import DERIVED_LEVELS, DedicatedKind, GridKind, Level, Node
 from gridgov.hierarchy.paths import CODE_LENGTH
 
@@ -37,12 +38,9 @@ class BoundaryField(forms.CharField):
         if not text:
             return None
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(
-                _("不是有效的 JSON：第 %(line)s 行第 %(col)s 列 %(msg)s"),
-                params={"line": exc.lineno, "col": exc.colno, "msg": exc.msg},
-            ) from None
+            return inputs.parse_json(text)
+        except inputs.JSONRefused as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 def _grid_fields() -> dict[str, forms.Field]:

@@ -199,6 +199,10 @@ def update_node(node: Node, *, user: Any, version: int | None = None, **changes:
         changes.get("grid_kind", node.grid_kind),
         changes.get("dedicated_kind", node.dedicated_kind),
     )
+    if "boundary" in changes and changes["boundary"] is None and node.boundary:
+        # A grid without its polygon stops receiving reports (nothing locates into it), so a
+        # boundary is replaced, never erased.
+        raise ValidationError({"boundary": "边界不能清空（没有边界的网格收不到上报）；要修改请提交新的边界"})
     if changes.get("boundary") is not None:
         geometry = parse_boundary(changes["boundary"])
         centre = geometry.representative_point()

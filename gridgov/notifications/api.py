@@ -4,9 +4,10 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from gridgov.accounts.models import User
+from gridgov.api.params import Page
 from gridgov.notifications import selectors, services
 
 router = Router(tags=["inbox"])
@@ -44,11 +45,10 @@ def _user(request: HttpRequest) -> User:
 
 
 @router.get("/inbox", response=InboxOut)
-def inbox(request: HttpRequest, unread: bool = False, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+def inbox(request: HttpRequest, page: Query[Page], unread: bool = False) -> dict[str, Any]:
     """The user's notices (newest first), whether each still asks for an action, and the unread count."""
     user = _user(request)
-    limit, offset = max(1, min(limit, 200)), max(0, min(offset, 1_000_000))
-    notices = list(selectors.notices_of(user, unread_only=unread)[offset : offset + limit])
+    notices = list(selectors.notices_of(user, unread_only=unread)[page.offset : page.offset + page.limit])
     items = [
         {**view.__dict__, "event_id": view.subject_id if view.subject_type == "events.event" else None}
         for view in selectors.views_of(notices)

@@ -23,9 +23,10 @@ from ninja.files import UploadedFile
 
 from gridgov.accounts.roles import Cap
 from gridgov.api.idempotency import replayable
+from gridgov.api.params import Page, changes_of
 from gridgov.hierarchy.models import Node
 from gridgov.registry import excel, exports, importing, life_events, selectors, services
-from gridgov.registry.models import Household, LifeEvent
+from gridgov.registry.models import Household, LifeEvent, Resident
 
 router = Router(tags=["registry"])
 
@@ -294,9 +295,8 @@ def _reveal_fields(reveal: str | None) -> tuple[str, ...]:
 
 @router.get("/households", response=HouseholdPage)
 def list_households(
-    request: HttpRequest, filters: Query[HouseholdFilter], limit: int = 50, offset: int = 0
+    request: HttpRequest, filters: Query[HouseholdFilter], page: Query[Page]
 ) -> dict[str, Any]:
-    limit = max(1, min(limit, 200))
     households = selectors.household_list(
         request.user,
         node=_node(request, filters.node),
@@ -304,12 +304,12 @@ def list_households(
         building=_node(request, filters.building),
         status=filters.status,
     )
-    page = households[max(offset, 0) : max(offset, 0) + limit]
+    rows = households[page.offset : page.offset + page.limit]
     return {
         "count": households.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": [selectors.household_view(h, request.user) for h in page],
+        "limit": page.limit,
+        "offset": page.offset,
+        "items": [selectors.household_view(h, request.user) for h in rows],
     }
 
 
@@ -353,7 +353,7 @@ def update_household(
     present, version = if_match(request)
     if not present:
         return _PRECONDITION_REQUIRED
-    changes = body.dict(exclude_unset=True)
+    changes = changes_of(body, Household)
     if "building_id" in changes:
         changes["building"] = _building(request, changes.pop("building_id"))
     household = services.update_household(household, user=request.user, version=version, **changes)
@@ -393,19 +393,16 @@ def record_birth(
 
 
 @router.get("/residents", response=ResidentPage, exclude_unset=True)
-def list_residents(
-    request: HttpRequest, filters: Query[ResidentFilter], limit: int = 50, offset: int = 0
-) -> dict[str, Any]:
-    limit = max(1, min(limit, 200))
+def list_residents(request: HttpRequest, filters: Query[ResidentFilter], page: Query[Page]) -> dict[str, Any]:
     household = selectors.get_household(request.user, filters.household) if filters.household else None
     node = _node(request, filters.building or filters.grid or filters.node)
     residents = selectors.resident_list(request.user, node=node, household=household, status=filters.status)
-    page = residents[max(offset, 0) : max(offset, 0) + limit]
+    rows = residents[page.offset : page.offset + page.limit]
     return {
         "count": residents.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": [selectors.resident_view(r, request.user) for r in page],
+        "limit": page.limit,
+        "offset": page.offset,
+        "items": [selectors.resident_view(r, request.user) for r in rows],
     }
 
 
@@ -455,7 +452,7 @@ def update_resident(
     if not present:
         return _PRECONDITION_REQUIRED
     resident = services.update_resident(
-        resident, user=request.user, version=version, **body.dict(exclude_unset=True)
+        resident, user=request.user, version=version, **changes_of(body, Resident)
     )
     _etag(response, resident.version)
     return Status(200, selectors.resident_view(resident, request.user))

@@ -1,6 +1,8 @@
 """The Django admin: Chinese, scoped by role like every page, writes through the services,
 and the audit log read-only for everyone."""
 
+import json
+
 import pytest
 
 from gridgov.accounts.models import RoleAssignment
@@ -64,7 +66,7 @@ def test_rename_through_the_admin_goes_through_the_service_and_is_audited(login,
             "parent": grid.parent_id,
             "grid_kind": "basic",
             "dedicated_kind": "",
-            "boundary": "null",
+            "boundary": json.dumps(grid.boundary),
             "lng": grid.lng,
             "lat": grid.lat,
             "address": "",
@@ -73,7 +75,7 @@ def test_rename_through_the_admin_goes_through_the_service_and_is_audited(login,
     assert response.status_code == 302, response.context["adminform"].form.errors
     grid.refresh_from_db()
     assert grid.name == "惠民社区二网格（后台）"
-    assert grid.boundary is None
+    assert grid.boundary  # kept: a boundary is replaced, never erased
     assert grid.version == 2
     rows = AuditEntry.objects.filter(seq__gt=head, action=Action.UPDATE, object_id=str(grid.pk))
     assert rows.count() == 1
@@ -170,7 +172,7 @@ def test_move_through_the_admin(login, node):
             "parent": target.pk,
             "grid_kind": "basic",
             "dedicated_kind": "",
-            "boundary": "null",
+            "boundary": json.dumps(grid.boundary),
             "lng": grid.lng,
             "lat": grid.lat,
             "address": "",

@@ -1,5 +1,6 @@
 """Hierarchy pages: browse from the top node down to a building, create, rename and move nodes."""
 
+import json
 import re
 
 import pytest
@@ -191,13 +192,14 @@ def test_rename_through_the_page_with_version_and_conflict(login, node):
             "address": "",
             "grid_kind": "basic",
             "dedicated_kind": "",
-            "boundary": "",
+            "boundary": json.dumps(grid.boundary),
         },
     )
     assert response.status_code == 302
+    boundary = grid.boundary
     grid.refresh_from_db()
     assert grid.name == "惠民社区二号网格"
-    assert grid.boundary is None
+    assert grid.boundary == boundary
     row = AuditEntry.objects.get(seq__gt=head, action=Action.UPDATE, object_id=str(grid.pk))
     assert row.changes["name"] == ["惠民社区第二网格", "惠民社区二号网格"]
     assert row.channel == "page"
@@ -291,3 +293,21 @@ def test_navigation_offers_only_what_the_roles_allow(login, node, username, show
         assert f'href="{href}"' in nav, href
     for href in hidden:
         assert f'href="{href}"' not in nav, href
+
+
+def test_clearing_a_grid_boundary_on_the_page_is_refused_with_a_message(login, node):
+    grid = node("惠民社区第二网格")
+    response = login("huimin_admin").post(
+        f"/nodes/{grid.pk}/edit/",
+        {
+            "version": grid.version,
+            "name": grid.name,
+            "grid_kind": "basic",
+            "dedicated_kind": "",
+            "boundary": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "边界不能清空" in response.content.decode()
+    grid.refresh_from_db()
+    assert grid.boundary
