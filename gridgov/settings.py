@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "gridgov.open311",
     "gridgov.mobile",
     "gridgov.care",
+    "gridgov.workforce",
+    "gridgov.assessment",
     "gridgov.front",
 ]
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("disputes/", include("gridgov.disputes.urls")),
     path("audit/", include("gridgov.audit.urls")),
     path("app/", include("gridgov.mobile.urls")),
+    path("workforce/", include("gridgov.workforce.urls")),
     path("", include("gridgov.hierarchy.urls")),
     path("", include("gridgov.front.urls")),
 ]

@@ -287,6 +287,13 @@ def scope_roots(db: Any) -> list[str]:
     huimin = Node.objects.get(name="惠民社区")
     record(Action.READ_SENSITIVE, Node.objects.get(name="惠民社区第一网格"), message="scope test")
     issue_token(User.objects.get(username="gaobo"), "scope test")
+    from gridgov.workforce.runs import preview_run
+
+    preview_run(
+        user=User.objects.get(username="saihan_admin"),
+        county=Node.objects.get(name="赛罕区"),
+        assessment_year=2025,
+    )
     return [huimin.path, Node.objects.get(name="赛罕区").path]
 
 

@@ -236,6 +236,24 @@ class Own:
         return Q(**{f"{self.lookup}_id": who.user_id})
 
 
+@dataclass(frozen=True)
+class ByPathOrOwn:
+    """Rows in the subtrees where the principal holds the capability, and, for reading (the
+    default capability), the principal's own rows: a grid worker reads their own file, grades
+    and assessments, which only officials over their place may change."""
+
+    owner: str
+    lookup: str = "path"
+    default_cap: str = Cap.MANAGE_STAFF
+    distinct: bool = False
+
+    def q(self, who: Principal, cap: str) -> Q:
+        query = who.scope(cap).q(self.lookup)
+        if cap == self.default_cap and who.user_id is not None:
+            query |= Q(**{f"{self.owner}_id": who.user_id})
+        return query
+
+
 # Paths of city (6), county (12) and township (24) nodes: subtrees of thousands of events and more.
 LARGE_SUBTREE_PATH = paths.PATH_END["township"]
 
@@ -444,6 +462,16 @@ RULES: dict[str, Rule] = {
     "care.careschedule": ByPath(default_cap=Cap.VIEW_REGISTRY),
     "care.homevisit": ByPath(default_cap=Cap.VIEW_REGISTRY),
     "care.verification": ByPath(default_cap=Cap.VIEW_REGISTRY),
+    "workforce.workerfile": ByPathOrOwn("user"),
+    "workforce.gradechange": ByPathOrOwn("worker__user"),
+    "workforce.rewardsanction": ByPathOrOwn("worker__user"),
+    "workforce.promotionline": ByPathOrOwn("worker__user"),
+    "workforce.promotionrun": ByPath(default_cap=Cap.MANAGE_STAFF),
+    "workforce.payscale": ByPath(),
+    "workforce.contributionrates": ByPath(),
+    "assessment.assessment": ByPathOrOwn("worker__user"),
+    "assessment.assessmentstep": ByPathOrOwn("assessment__worker__user"),
+    "assessment.assessmentscheme": ByPath(),
 }
 
 

@@ -92,6 +92,7 @@ ROUTERS = [
     ("/", "gridgov.mobile.api"),
     ("/", "gridgov.notifications.api"),
     ("/", "gridgov.care.api"),
+    ("/", "gridgov.workforce.api"),
 ]
 
 

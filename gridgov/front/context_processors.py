@@ -21,5 +21,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         or who.has(Cap.DEPARTMENT_WORK)
         or who.has(Cap.HANDLE_EVENT),
         "nav_department": bool(who.org_ids),
+        "nav_can_workforce": who.has(Cap.MANAGE_STAFF),
         "nav_unread": unread_count(user),
     }

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WorkforceConfig(AppConfig):
+    name = "gridgov.workforce"
+    label = "workforce"
+    verbose_name = "队伍建设"
