@@ -122,7 +122,9 @@ def _measure(year: int) -> dict[str, Any]:
         t2 = time.perf_counter()
         budgets = {c.county_code: budget.county_budget(c.county_code, year + 1) for c in counties}
         t3 = time.perf_counter()
-        promoted = sum(r.promoted_one + r.promoted_two for r in PromotionRun.objects.filter(pk__in=[r.pk for r in made]))
+        promoted = sum(
+            r.promoted_one + r.promoted_two for r in PromotionRun.objects.filter(pk__in=[r.pk for r in made])
+        )
         transaction.set_rollback(True)
 
     figures.update(
@@ -165,7 +167,9 @@ def _naive(counties: list[Any], year: int) -> tuple[dict[int, int], Decimal]:
             results = {a.year: a.result for a in rows if a.status == Status.APPROVED and a.result}
             open_now = any(a.status != Status.APPROVED and a.year == year for a in rows)
             last = (
-                GradeChange.objects.filter(worker=worker, kind=GradeChangeKind.PROMOTION).order_by("-year").first()
+                GradeChange.objects.filter(worker=worker, kind=GradeChangeKind.PROMOTION)
+                .order_by("-year")
+                .first()
             )
             grade = worker.grade
             if not open_now:

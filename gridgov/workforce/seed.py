@@ -24,7 +24,7 @@ from gridgov.audit.services import record
 from gridgov.core.dbstats import analyze
 from gridgov.core.seeding import SeedContext, db_value, insert_rows
 from gridgov.hierarchy.models import Level, Node
-from gridgov.registry.seed import FALLBACK_AREA, Sealer, check_digit
+from gridgov.registry.seed_people import FALLBACK_AREA, Sealer, check_digit
 from gridgov.workforce import pii
 from gridgov.workforce.models import (
     ContractKind,

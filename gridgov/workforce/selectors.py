@@ -73,6 +73,15 @@ def run_lines(run: PromotionRun, *, moved_only: bool = False) -> QuerySet[Promot
     return lines.filter(step__gt=0) if moved_only else lines
 
 
+def top_node(user: User) -> Node | None:
+    """The highest node where the user manages staff (their workforce page's starting point)."""
+    roots = scope_of(user, Cap.MANAGE_STAFF)
+    nodes = Node.objects.restrict(user, Cap.MANAGE_STAFF)
+    if roots.everything:
+        return nodes.filter(parent__isnull=True).first()
+    return nodes.filter(path__in=roots.roots).order_by("path").first()
+
+
 def counties_for(user: User) -> list[Node]:
     """Counties whose workforce the user manages (a county or the city official)."""
     scope = scope_of(user, Cap.MANAGE_STAFF)

@@ -42,13 +42,6 @@ def _year(raw: str | None, default: int) -> int:
         return default
 
 
-def _top_node(user: User) -> Node | None:
-    roots = scope_of(user, Cap.MANAGE_STAFF)
-    if roots.everything:
-        return Node.objects.filter(parent__isnull=True).first()
-    return Node.objects.filter(path__in=roots.roots).order_by("path").first()
-
-
 @never_cache
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
@@ -56,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not has(user, Cap.MANAGE_STAFF):
         return redirect("workforce:me")
-    node = _top_node(user)
+    node = selectors.top_node(user)
     if request.GET.get("node"):
         node = get_visible_or_404(Node.objects.all(), user, Cap.MANAGE_STAFF, pk=request.GET["node"])
     status = request.GET.get("status", WorkerStatus.ACTIVE)
