@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "gridgov.care",
     "gridgov.workforce",
     "gridgov.assessment",
+    "gridgov.patrols",
     "gridgov.front",
 ]
 
@@ -252,3 +253,5 @@ REGISTRY_EXPORT_KEEP_HOURS = env_int("REGISTRY_EXPORT_KEEP_HOURS", 24, minimum=1
 # A household whose data nobody verified (a visit, a check, a hand edit) for this many days is on
 # the stale list (gridgov.care).
 GRIDGOV_STALE_AFTER_DAYS = env_int("GRIDGOV_STALE_AFTER_DAYS", 365, minimum=1)
+# Patrol tracks (positions) are personal data: kept this many days, then purged by the worker.
+PATROL_TRACK_KEEP_DAYS = env_int("PATROL_TRACK_KEEP_DAYS", 90, minimum=1)

@@ -53,6 +53,8 @@ class Cap(models.TextChoices):
     DEPARTMENT_WORK = "department_work", _("部门处置")
     VIEW_AUDIT = "view_audit", _("查看审计日志")
     IMPORT_EXPORT = "import_export", _("导入导出")
+    # Another person's patrol tracks and check-ins (PIPL: their superiors only, each view audited).
+    VIEW_TRACKS = "view_tracks", _("查看巡查轨迹")
     # Granted by no role: the scope rule of disputes decides who works on one (the centres over
     # its place, its reporter, its mediation team, the organisations its event is dispatched to).
     MEDIATE = "mediate", _("参与调解")
@@ -68,6 +70,7 @@ _ADMIN: set[str] = {
     Cap.REPORT_EVENT,
     Cap.HANDLE_EVENT,
     Cap.IMPORT_EXPORT,
+    Cap.VIEW_TRACKS,
 }
 
 ROLE_CAPS: dict[str, set[str]] = {
@@ -77,13 +80,14 @@ ROLE_CAPS: dict[str, set[str]] = {
     Role.COMMUNITY_ADMIN: _ADMIN,
     Role.GRID_CHIEF: {
         Cap.VIEW,
+        Cap.VIEW_TRACKS,
         Cap.VIEW_REGISTRY,
         Cap.EDIT_REGISTRY,
         Cap.SEE_PII,
         Cap.REPORT_EVENT,
         Cap.IMPORT_EXPORT,
     },
-    Role.GRID_INSTRUCTOR: {Cap.VIEW, Cap.VIEW_REGISTRY, Cap.REPORT_EVENT},
+    Role.GRID_INSTRUCTOR: {Cap.VIEW, Cap.VIEW_REGISTRY, Cap.REPORT_EVENT, Cap.VIEW_TRACKS},
     Role.GRID_WORKER: {
         Cap.VIEW,
         Cap.VIEW_REGISTRY,

@@ -472,6 +472,11 @@ RULES: dict[str, Rule] = {
     "assessment.assessment": ByPathOrOwn("worker__user"),
     "assessment.assessmentstep": ByPathOrOwn("assessment__worker__user"),
     "assessment.assessmentscheme": ByPath(),
+    "patrols.patrol": ByPathOrOwn("worker", default_cap=Cap.VIEW_TRACKS),
+    "patrols.checkin": ByPathOrOwn("worker", default_cap=Cap.VIEW_TRACKS),
+    "patrols.finding": Via("patrol", "patrols.Patrol", default_cap=Cap.VIEW_TRACKS),
+    "patrols.trackpoint": Via("patrol", "patrols.Patrol", default_cap=Cap.VIEW_TRACKS),
+    "patrols.buildingcoverage": ByPath(),
 }
 
 

@@ -93,6 +93,7 @@ ROUTERS = [
     ("/", "gridgov.notifications.api"),
     ("/", "gridgov.care.api"),
     ("/", "gridgov.workforce.api"),
+    ("/", "gridgov.patrols.api"),
 ]
 
 

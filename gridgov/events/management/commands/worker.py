@@ -9,6 +9,7 @@ from gridgov.audit import checkpoints
 from gridgov.events.queue import QUEUE_BATCH, write_queued_reports
 from gridgov.events.worker import run_once
 from gridgov.mobile import changes as sync_changes
+from gridgov.patrols import services as patrols
 from gridgov.registry import exports
 
 
@@ -16,7 +17,8 @@ class Command(BaseCommand):
     warned_unkeyed = False
     help = (
         "Background worker: write queued reports (Prefer: respond-async) as events; mark overdue events, "
-        "escalate them one level, notify; build queued Excel exports; checkpoint the audit chain "
+        "escalate them one level, notify; build queued Excel exports; purge patrol tracks past their "
+        "keeping period; checkpoint the audit chain "
         "(loop; --once for one pass)."
     )
 
@@ -56,10 +58,12 @@ class Command(BaseCommand):
 
     def run_pass(self, *, once: bool) -> None:
         try:
-            summary = {
+            summary: dict[str, Any] = {
                 **run_once().as_dict(),
                 **exports.run_pending(),
                 "sync_changes_pruned": sync_changes.prune(),
+                "patrol_tracks_purged": patrols.purge_tracks(),
+                "patrol_findings_linked": patrols.link_reported_findings(),
             }
         except Exception as exc:  # keep the loop alive; the next pass retries
             if once:
@@ -76,6 +80,7 @@ class Command(BaseCommand):
                 "exports_built",
                 "exports_failed",
                 "exports_expired",
+                "patrol_tracks_purged",
             )
         ):
             self.stdout.write(f"worker: {summary}")

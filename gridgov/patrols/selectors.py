@@ -1,0 +1,268 @@
+"""Patrol reads: a worker's patrols and due buildings, a leader's coverage, a track.
+
+Every read goes through the scoping door (`restrict`, `get_visible_or_404`): a track is the
+worker's and their superiors' only (Cap.VIEW_TRACKS), and a superior's view of another person's
+track is written to the audit log (`track_of`).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.utils import timezone
+
+from gridgov.accounts.models import User
+from gridgov.accounts.roles import Cap
+from gridgov.accounts.scope import get_visible_or_404, subtree_q
+from gridgov.audit.models import Action
+from gridgov.audit.services import record
+from gridgov.hierarchy.models import GridKind, Level, Node
+from gridgov.patrols.models import BuildingCoverage, CheckIn, Finding, Patrol, PatrolRule, PatrolStatus
+from gridgov.patrols.rules import DEFAULT_RULES, rule_for
+
+
+def patrols_for(user: Any) -> QuerySet[Patrol]:
+    return Patrol.objects.restrict(user).select_related("grid", "worker")
+
+
+def active_patrol_of(user: Any) -> Patrol | None:
+    return Patrol.objects.filter(worker=user, status=PatrolStatus.ACTIVE).select_related("grid").first()
+
+
+def patrol_of(user: Any, patrol_id: int) -> Patrol:
+    """One patrol the caller may see (404 outside: the worker's own or their superiors')."""
+    return get_visible_or_404(patrols_for(user), user, pk=patrol_id)
+
+
+def track_of(user: Any, patrol: Patrol) -> dict[str, Any]:
+    """The patrol's track for a map: the simplified line once ended, the positions so far while
+    it lasts. A view by anyone but the worker is audited (PIPL)."""
+    if patrol.worker_id != getattr(user, "pk", None):
+        record(Action.READ_SENSITIVE, patrol, message=f"patrol track of {patrol.worker.username} viewed")
+    if patrol.status == PatrolStatus.ACTIVE:
+        from gridgov.patrols.geo import simplified
+
+        coords = list(patrol.points.order_by("at", "pk").values_list("lng", "lat"))
+        line = simplified(coords)
+    else:
+        line = list(patrol.track or [])
+    checkins = [
+        {
+            "building_id": c.building_id,
+            "name": c.building.name,
+            "at": c.at,
+            "method": c.method,
+            "method_name": c.get_method_display(),
+            "lng": c.building.lng,
+            "lat": c.building.lat,
+            "distance_m": c.distance_m,
+        }
+        for c in patrol.checkins.select_related("building").order_by("at")
+    ]
+    return {"line": line, "purged": patrol.track_purged, "checkins": checkins}
+
+
+def findings_of(patrol: Patrol) -> list[Finding]:
+    return list(patrol.findings.select_related("event", "event__category", "resident", "household"))
+
+
+# --- due buildings -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueBuilding:
+    id: int
+    code: str
+    name: str
+    lng: float | None
+    lat: float | None
+    last_checkin_at: datetime | None
+    due: bool
+
+
+def buildings_due(user: Any, grid: Node, now: datetime | None = None) -> list[DueBuilding]:
+    """The grid's buildings with their last check-in, those due first (never checked in, or not
+    within the rule's period), then by code."""
+    now = now or timezone.now()
+    rule = rule_for(grid)
+    since = now - timedelta(days=rule.period_days)
+    buildings = list(
+        Node.objects.restrict(user)
+        .filter(parent=grid, level=Level.BUILDING)
+        .values_list("pk", "code", "name", "lng", "lat")
+    )
+    last = dict(
+        BuildingCoverage.objects.restrict(user)
+        .filter(grid=grid)
+        .values_list("building_id", "last_checkin_at")
+    )
+    rows = [
+        DueBuilding(pk, code, name, lng, lat, last.get(pk), last.get(pk) is None or last[pk] < since)
+        for pk, code, name, lng, lat in buildings
+    ]
+    rows.sort(key=lambda b: (not b.due, b.code))
+    return rows
+
+
+def worker_grids(user: Any) -> list[Node]:
+    """The grids where the caller patrols (where they report, as a grid's worker)."""
+    from gridgov.mobile.kinds import grid_roots
+
+    roots = grid_roots(user)
+    return list(Node.objects.filter(path__in=roots, level=Level.GRID).order_by("path")) if roots else []
+
+
+def rules() -> list[PatrolRule]:
+    saved = {r.grid_kind: r for r in PatrolRule.objects.all()}
+    return [saved.get(kind) or PatrolRule(grid_kind=kind, **values) for kind, values in DEFAULT_RULES.items()]
+
+
+# --- coverage ------------------------------------------------------------------------------------
+
+
+@dataclass
+class GridCoverage:
+    grid_id: int
+    name: str
+    code: str
+    grid_kind: str
+    buildings: int = 0
+    buildings_checked: int = 0
+    checkins: int = 0
+    patrols: int = 0
+    distance_m: float = 0.0
+    duration_s: int = 0
+    due_now: int = 0
+
+    @property
+    def share(self) -> float:
+        return self.buildings_checked / self.buildings if self.buildings else 0.0
+
+
+@dataclass
+class WorkerCoverage:
+    worker_id: int
+    name: str
+    patrols: int = 0
+    buildings_checked: int = 0
+    checkins: int = 0
+    distance_m: float = 0.0
+    duration_s: int = 0
+
+
+@dataclass
+class Coverage:
+    node: Node
+    start: datetime
+    end: datetime
+    grids: list[GridCoverage]
+    workers: list[WorkerCoverage]
+
+    @property
+    def buildings(self) -> int:
+        return sum(g.buildings for g in self.grids)
+
+    @property
+    def buildings_checked(self) -> int:
+        return sum(g.buildings_checked for g in self.grids)
+
+    @property
+    def share(self) -> float:
+        return self.buildings_checked / self.buildings if self.buildings else 0.0
+
+
+def _seconds(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    return int(value) // 1_000_000  # SQLite answers microseconds
+
+
+def coverage(user: Any, node: Node, start: datetime, end: datetime, now: datetime | None = None) -> Coverage:
+    """Per grid and per worker under `node` for [start, end): buildings checked in (distinct, and
+    their share of the grid's buildings), check-ins, patrols, distance and time walked, and the
+    buildings due now by the grid's rule. The caller holds VIEW_TRACKS on `node` (the view checks)."""
+    now = now or timezone.now()
+    under = subtree_q(node.path)
+    grids = {
+        pk: GridCoverage(pk, name, code, kind)
+        for pk, name, code, kind in Node.objects.restrict(user)
+        .filter(under, level=Level.GRID)
+        .values_list("pk", "name", "code", "grid_kind")
+    }
+    for grid_id, count in (
+        Node.objects.filter(under, level=Level.BUILDING).values_list("parent_id").annotate(n=Count("pk"))
+    ):
+        if grid_id in grids:
+            grids[grid_id].buildings = count
+    checkins = CheckIn.objects.restrict(user).filter(under, at__gte=start, at__lt=end)
+    if node.level == Level.COUNTY:
+        checkins = checkins.filter(county_code=node.code)
+    for grid_id, buildings, count in checkins.values_list("grid_id").annotate(
+        b=Count("building_id", distinct=True), n=Count("pk")
+    ):
+        if grid_id in grids:
+            grids[grid_id].buildings_checked, grids[grid_id].checkins = buildings, count
+    patrols = Patrol.objects.restrict(user).filter(under, started_at__gte=start, started_at__lt=end)
+    duration = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
+    for grid_id, count, distance, seconds in patrols.values_list("grid_id").annotate(
+        n=Count("pk"), d=Sum("distance_m"), t=Sum(duration)
+    ):
+        if grid_id in grids:
+            row = grids[grid_id]
+            row.patrols, row.distance_m, row.duration_s = count, float(distance or 0), _seconds(seconds)
+    recent = Q()
+    for rule in rules():
+        recent |= Q(
+            grid__grid_kind=rule.grid_kind, last_checkin_at__gte=now - timedelta(days=rule.period_days)
+        )
+    for grid_id, count in (
+        BuildingCoverage.objects.restrict(user)
+        .filter(under)
+        .filter(recent)
+        .values_list("grid_id")
+        .annotate(n=Count("pk"))
+    ):
+        if grid_id in grids:
+            grids[grid_id].due_now = -count
+    for row in grids.values():
+        row.due_now = row.buildings + row.due_now
+    workers: dict[int, WorkerCoverage] = {}
+    names = {}
+    for worker_id, count, distance, seconds in patrols.values_list("worker_id").annotate(
+        n=Count("pk"), d=Sum("distance_m"), t=Sum(duration)
+    ):
+        workers[worker_id] = WorkerCoverage(
+            worker_id, "", count, 0, 0, float(distance or 0), _seconds(seconds)
+        )
+    for worker_id, buildings, count in checkins.values_list("worker_id").annotate(
+        b=Count("building_id", distinct=True), n=Count("pk")
+    ):
+        person = workers.setdefault(worker_id, WorkerCoverage(worker_id, ""))
+        person.buildings_checked, person.checkins = buildings, count
+    if workers:
+        names = dict(User.objects.filter(pk__in=list(workers)).values_list("pk", "full_name"))
+    for worker_id, person in workers.items():
+        person.name = names.get(worker_id) or f"#{worker_id}"
+    grid_rows = sorted(grids.values(), key=lambda g: g.code)
+    return Coverage(node, start, end, grid_rows, sorted(workers.values(), key=lambda w: (-w.patrols, w.name)))
+
+
+def kind_name(kind: str) -> str:
+    return str(dict(GridKind.choices).get(kind, kind))
+
+
+def visible_patrols(user: Any, node: Node, start: datetime, end: datetime) -> QuerySet[Patrol]:
+    return (
+        patrols_for(user)
+        .filter(subtree_q(node.path), started_at__gte=start, started_at__lt=end)
+        .order_by("-started_at")
+    )
+
+
+def can_see_tracks(user: Any, node: Node) -> bool:
+    from gridgov.accounts.scope import can
+
+    return can(user, Cap.VIEW_TRACKS, node.path)
