@@ -17,18 +17,19 @@ idempotent by a natural key, so a retry after a lost answer changes nothing:
 Bodies are JSON; every bad field is a 400 naming it.
 """
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.responses import Status
 
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404, require
+from gridgov.api.params import Page
+from gridgov.core import inputs
 from gridgov.hierarchy.models import Level, Node
 from gridgov.patrols import selectors, services
 from gridgov.patrols.models import CheckIn, Finding, Patrol
@@ -214,9 +215,9 @@ def finding_out(finding: Finding) -> dict[str, Any]:
 
 def _body(request: HttpRequest) -> dict[str, Any]:
     try:
-        data = json.loads(request.body or b"{}")
-    except ValueError:
-        raise ValidationError({"body": "请求体不是有效的 JSON"}) from None
+        data = inputs.parse_json(request.body or b"{}")
+    except inputs.JSONRefused as exc:
+        raise ValidationError({"body": str(exc)}) from None
     if not isinstance(data, dict):
         raise ValidationError({"body": "请求体必须是 JSON 对象"})
     return data
@@ -238,16 +239,15 @@ def _time(value: str | None, name: str, default: datetime) -> datetime:
 def list_patrols(
     request: HttpRequest,
     response: HttpResponse,
+    page: Query[Page],
     node_id: int | None = None,
     worker_id: int | None = None,
     since: str | None = None,
     until: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
 ) -> dict[str, Any]:
     """Patrols the caller may see (their own; a superior's: those of their subtree), newest first."""
     _no_store(response)
-    limit, offset = max(1, min(limit, 200)), max(0, offset)
+    limit, offset = page.limit, page.offset
     queryset = selectors.patrols_for(request.user)
     if node_id is not None:
         node = get_visible_or_404(Node.objects.all(), request.user, pk=node_id)
@@ -282,12 +282,7 @@ def start(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any]
 
 
 def _int(value: Any, name: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationError({name: f"{name} 必须是整数"}) from None
+    return None if value in (None, "") else services.whole(value, name)
 
 
 @router.get("/patrols/active", response={200: PatrolOut, 204: None})

@@ -67,6 +67,22 @@ def parse_time(value: Any, name: str, *, default: datetime | None = None) -> dat
     return parsed
 
 
+MAX_ID = 2**63 - 1
+
+
+def whole(value: Any, name: str, low: int = 0, high: int = MAX_ID) -> int:
+    """An integer field of a request (an id, a sequence number), or a 400 naming it."""
+    if isinstance(value, bool):
+        raise ValidationError({name: f"{name} 必须是整数"})
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError({name: f"{name} 必须是整数"}) from None
+    if not (low <= number <= high) or (isinstance(value, float) and value != number):
+        raise ValidationError({name: f"{name} 超出范围"})
+    return number
+
+
 def _coordinate(value: Any, name: str, low: float, high: float) -> float:
     try:
         number = float(value)
@@ -195,12 +211,7 @@ def add_points(
     """Store one batch of positions. The same (patrol, seq) again stores nothing and answers as
     the first time (duplicate True); another body under a used seq is a 409."""
     now = now or timezone.now()
-    try:
-        seq_value = int(seq)
-    except (TypeError, ValueError):
-        raise ValidationError({"seq": "seq 必须是整数（本次巡查内每批递增）"}) from None
-    if seq_value < 0:
-        raise ValidationError({"seq": "seq 不能为负数"})
+    seq_value = whole(seq, "seq", high=2**31 - 1)
     digest = body_hash(points)
     stored = (
         TrackBatch.objects.filter(patrol=patrol, seq=seq_value).values_list("body_hash", "points").first()
@@ -287,10 +298,7 @@ def _building_for(patrol: Patrol, building_id: Any, code: str) -> tuple[Node | N
         raise ValidationError({"code": "无法识别的楼栋码：请扫描楼栋二维码或输入码下方的六位楼栋码"})
     if building_id in (None, ""):
         raise ValidationError({"building_id": "请提供楼栋（building_id）或楼栋码（code）"})
-    try:
-        pk = int(building_id)
-    except (TypeError, ValueError):
-        raise ValidationError({"building_id": "building_id 必须是整数"}) from None
+    pk = whole(building_id, "building_id")
     return Node.objects.filter(pk=pk, level=Level.BUILDING).first(), CheckinMethod.GEOFENCE
 
 
@@ -418,10 +426,7 @@ def link_finding(
         ):
             if value in (None, ""):
                 continue
-            try:
-                pk = int(value)
-            except (TypeError, ValueError):
-                raise ValidationError({name: f"{name} 必须是整数"}) from None
+            pk = whole(value, name)
             if not model.objects.filter(pk=pk).restrict(user, Cap.VIEW_REGISTRY).exists():
                 raise ValidationError({name: "不存在或不在您的范围内"})
             fields[name] = pk
