@@ -31,7 +31,7 @@ from gridgov.accounts.scope import get_visible_or_404, require
 from gridgov.api.params import Page
 from gridgov.core import inputs
 from gridgov.hierarchy.models import Level, Node
-from gridgov.patrols import selectors, services
+from gridgov.patrols import rules, selectors, services
 from gridgov.patrols.models import CheckIn, Finding, Patrol
 
 router = Router(tags=["patrols"])
@@ -304,7 +304,7 @@ def due(request: HttpRequest, response: HttpResponse, grid_id: int | None = None
     out = []
     now = timezone.now()
     for grid in grids:
-        rule = services.rule_for(grid)
+        rule = rules.rule_for(grid)
         rows = selectors.buildings_due(request.user, grid, now)
         out.append(
             {

@@ -25,9 +25,8 @@ from gridgov.audit.models import Action
 from gridgov.audit.services import logs_failures, record
 from gridgov.core.errors import ConflictError
 from gridgov.core.idempotency import body_hash
-from gridgov.hierarchy.models import GridKind, Level, Node
+from gridgov.hierarchy.models import Level, Node
 from gridgov.patrols import codes, geo
-from gridgov.patrols.rules import rule_for
 from gridgov.patrols.models import (
     BuildingCoverage,
     CheckIn,
@@ -35,11 +34,11 @@ from gridgov.patrols.models import (
     Finding,
     FindingKind,
     Patrol,
-    PatrolRule,
     PatrolStatus,
     TrackBatch,
     TrackPoint,
 )
+from gridgov.patrols.rules import rule_for
 
 MAX_BATCH_POINTS = 500
 # A phone's clock may be a little ahead of the server's.
@@ -47,6 +46,7 @@ CLOCK_SLACK = timedelta(minutes=5)
 # A patrol queued offline may be sent a day or two later; older starts are refused.
 MAX_START_AGE = timedelta(days=3)
 MAX_PATROL = timedelta(hours=16)
+
 
 def parse_time(value: Any, name: str, *, default: datetime | None = None) -> datetime:
     if value in (None, ""):
