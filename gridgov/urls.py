@@ -17,6 +17,7 @@ urlpatterns = [
     path("notifications/", include("gridgov.notifications.urls")),
     path("disputes/", include("gridgov.disputes.urls")),
     path("audit/", include("gridgov.audit.urls")),
+    path("patrols/", include("gridgov.patrols.urls")),
     path("app/", include("gridgov.mobile.urls")),
     path("workforce/", include("gridgov.workforce.urls")),
     path("", include("gridgov.hierarchy.urls")),

@@ -22,5 +22,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         or who.has(Cap.HANDLE_EVENT),
         "nav_department": bool(who.org_ids),
         "nav_can_workforce": who.has(Cap.MANAGE_STAFF),
+        "nav_can_patrols": who.has(Cap.VIEW_TRACKS),
         "nav_unread": unread_count(user),
     }

@@ -26,12 +26,14 @@ PAGE_SCRIPTS = [
     "app/js/store.js",
     "app/js/api.js",
     "app/js/kinds.js",
+    "app/js/patrol-kinds.js",
     "app/js/outbox.js",
     "app/js/search.js",
     "app/js/sync.js",
     "app/js/ui.js",
     "app/js/screens/people.js",
     "app/js/screens/work.js",
+    "app/js/screens/patrol.js",
     "app/js/main.js",
 ]
 # Scripts the service worker imports for Background Sync (no DOM: no ui, screens or search).
@@ -41,6 +43,7 @@ WORKER_SCRIPTS = [
     "app/js/store.js",
     "app/js/api.js",
     "app/js/kinds.js",
+    "app/js/patrol-kinds.js",
     "app/js/outbox.js",
 ]
 STYLES = ["app/app.css"]

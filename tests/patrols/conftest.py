@@ -62,3 +62,6 @@ def walk(
         }
         for i in range(n)
     ]
+
+
+from tests.front.conftest import shared_live_server  # noqa: E402, F401  (a fixture, for test_browser)

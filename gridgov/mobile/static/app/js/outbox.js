@@ -38,7 +38,9 @@
 
   async function add(kind, body, photos) {
     if (!GG.outboxKinds.get(kind)) throw new Error('unknown outbox kind ' + kind);
-    const seq = await GG.store.addOutbox({ kind: kind, key: GG.uuid(), body: body }, photos || []);
+    const key = GG.uuid();
+    const seq = await GG.store.addOutbox({ kind: kind, key: key, body: body }, photos || []);
+    GG.emit('queued', { kind: kind, key: key, body: body });  // e.g. a report made on a patrol is linked to it
     GG.emit('outbox');
     schedule(0);
     return seq;
