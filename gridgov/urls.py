@@ -20,6 +20,7 @@ urlpatterns = [
     path("patrols/", include("gridgov.patrols.urls")),
     path("app/", include("gridgov.mobile.urls")),
     path("workforce/", include("gridgov.workforce.urls")),
+    path("assessment/", include("gridgov.assessment.urls")),
     path("", include("gridgov.hierarchy.urls")),
     path("", include("gridgov.front.urls")),
 ]

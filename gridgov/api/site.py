@@ -94,6 +94,7 @@ ROUTERS = [
     ("/", "gridgov.care.api"),
     ("/", "gridgov.workforce.api"),
     ("/", "gridgov.patrols.api"),
+    ("/", "gridgov.assessment.api"),
 ]
 
 

@@ -67,6 +67,9 @@ class Assessment(ScopedModel):
     def __str__(self) -> str:
         return f"{self.year}年度考核 {self.get_result_display() or self.get_status_display()}"
 
+    def get_absolute_url(self) -> str:
+        return f"/assessment/{self.pk}/"
+
     @property
     def appealed(self) -> bool:
         return self.appealed_at is not None

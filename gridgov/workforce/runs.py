@@ -90,20 +90,13 @@ def _write_lines(run: PromotionRun, found: list[Outcome]) -> None:
     run.promoted_one = sum(1 for o in found if o.decision.step == 1)
     run.promoted_two = sum(1 for o in found if o.decision.step == 2)
     run.capped = sum(1 for o in found if o.decision.capped)
-    # One audit row per line (the outcome and its reason), appended together.
-    record_rows(
+    # The lines are the record of the preview (kept with the run, each with its reason); the log
+    # gets one row with the counts. Approval logs one row per worker whose grade it changes.
+    record(
         Action.CREATE,
-        "workforce.promotionline",
-        (
-            (
-                f"{run.pk}:{o.worker_id}",
-                f"{run} · {o.worker_id}",
-                o.path,
-                {"grade": [o.grade_before, o.decision.grade_after], "reason": o.decision.reason},
-            )
-            for o in found
-        ),
-        message=f"promotion run {run.pk} preview",
+        run,
+        changes={"workers": run.workers, "promoted_one": run.promoted_one, "promoted_two": run.promoted_two},
+        message=f"promotion run preview: {run.workers} lines",
     )
 
 

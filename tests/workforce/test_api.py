@@ -13,7 +13,7 @@ def test_worker_file_is_masked_and_not_stored(api, worker_of):
     assert "*" in body["id_number"]
     assert len(body["id_number"]) == 18
     assert body["phone"][3:7] == "****"
-    assert [a["year"] for a in body["assessments"]] == [2025, 2024, 2023]
+    assert [a["year"] for a in body["assessments"]] == [2026, 2025, 2024, 2023]
     assert api("laogangfang_worker").get(f"/api/v1/workforce/workers/{gaobo.pk}").status_code == 404
 
 

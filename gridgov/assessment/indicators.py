@@ -1,0 +1,124 @@
+"""The indicators of the annual assessment, computed from the data for every worker of a county
+in a handful of GROUP BY queries. Each is a score 0–100, or None where the data has nothing to
+say (no reports that year, no households): an indicator without a value is left out and the
+weights of the others are scaled up, so nobody gains or loses for data that does not exist.
+
+From the data now:
+- events_handled: share of the events the worker reported that year that are closed;
+- satisfaction: the residents' mean satisfaction (1–5) with those closed events, × 20;
+- data_freshness: share of the grid's households verified (visit, check, edit) in the 365 days
+  up to the end of the year (gridgov.care.Verification);
+- visits_on_time: share of the grid's care schedules not overdue (gridgov.care), for the
+  current year only (a schedule keeps no history of past due dates).
+
+Pending, until their data exists (they are None for everyone): patrol_coverage (patrol tracks,
+gridgov.patrols), task_completion (tasks bounded by the ten duties), inspection_score (督导检查
+scores) and training_hours (the grid academy). The overview's efficiency indicators, once
+landed, are the place to share these definitions.
+"""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Avg, Count, Q
+from django.utils import timezone
+
+from gridgov.care.models import CareSchedule, Verification
+from gridgov.events.models import Event, State
+from gridgov.registry.models import Household
+from gridgov.workforce.models import WorkerFile, WorkerStatus
+
+NAMES = {
+    "patrol_coverage": "巡查覆盖率",
+    "visits_on_time": "走访及时率",
+    "events_handled": "事件办结率",
+    "data_freshness": "信息更新率",
+    "task_completion": "任务完成率",
+    "inspection_score": "督导检查得分",
+    "training_hours": "培训学时达标",
+    "satisfaction": "群众满意度",
+}
+PENDING = {
+    "patrol_coverage": "巡查轨迹数据尚未接入",
+    "task_completion": "十项职责任务数据尚未接入",
+    "inspection_score": "督导检查评分尚未接入",
+    "training_hours": "网格学院学时尚未接入",
+}
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def county_indicators(county_code: str, year: int) -> dict[int, dict[str, float | None]]:
+    """worker file id → {indicator: score or None} for the county's active workers."""
+    workers = list(
+        WorkerFile.objects.filter(county_code=county_code, status=WorkerStatus.ACTIVE).values_list(
+            "pk", "user_id", "grid_id"
+        )
+    )
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime(year, 1, 1, tzinfo=tz)
+    end = datetime.datetime(year + 1, 1, 1, tzinfo=tz)
+    users = [user for _pk, user, _grid in workers]
+    grids = [grid for _pk, _user, grid in workers]
+    reported = (
+        Event.objects.filter(reporter_id__in=users, created_at__gte=start, created_at__lt=end)
+        .values("reporter_id")
+        .annotate(
+            total=Count("pk"),
+            closed=Count("pk", filter=Q(state=State.CLOSED)),
+            satisfaction=Avg("satisfaction", filter=Q(state=State.CLOSED, satisfaction__isnull=False)),
+        )
+    )
+    events = {row["reporter_id"]: row for row in reported}
+    households = dict(
+        Household.objects.filter(grid_id__in=grids)
+        .values("grid_id")
+        .annotate(n=Count("pk"))
+        .values_list("grid_id", "n")
+    )
+    fresh = dict(
+        Verification.objects.filter(grid_id__in=grids, verified_at__gte=end - datetime.timedelta(days=365))
+        .values("grid_id")
+        .annotate(n=Count("pk"))
+        .values_list("grid_id", "n")
+    )
+    today = timezone.localdate()
+    schedules: dict[int, tuple[int, int]] = {}
+    if year == today.year:
+        rows = (
+            CareSchedule.objects.filter(grid_id__in=grids)
+            .values("grid_id")
+            .annotate(total=Count("pk"), on_time=Count("pk", filter=Q(next_due__gte=today)))
+        )
+        schedules = {row["grid_id"]: (row["on_time"], row["total"]) for row in rows}
+    found: dict[int, dict[str, float | None]] = defaultdict(dict)
+    for pk, user, grid in workers:
+        row: dict[str, Any] = events.get(user, {})
+        satisfaction = row.get("satisfaction")
+        on_time, total = schedules.get(grid, (0, 0))
+        found[pk] = {
+            "events_handled": _pct(row.get("closed", 0), row.get("total", 0)),
+            "satisfaction": round(float(satisfaction) * 20, 1) if satisfaction is not None else None,
+            "data_freshness": _pct(min(fresh.get(grid, 0), households.get(grid, 0)), households.get(grid, 0)),
+            "visits_on_time": _pct(on_time, total),
+            **dict.fromkeys(PENDING),
+        }
+    return dict(found)
+
+
+def weighted(indicators: dict[str, Any], weights: dict[str, Any]) -> Decimal | None:
+    """The weighted mean of the indicators that have a value (their weights scaled to sum to 1)."""
+    used = {
+        k: Decimal(str(w))
+        for k, w in weights.items()
+        if indicators.get(k) is not None and Decimal(str(w)) > 0
+    }
+    total = sum(used.values(), Decimal(0))
+    if not total:
+        return None
+    score = sum((Decimal(str(indicators[k])) * w for k, w in used.items()), Decimal(0)) / total
+    return score.quantize(Decimal("0.01"))
