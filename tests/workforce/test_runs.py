@@ -33,7 +33,9 @@ def test_preview_gives_every_worker_an_outcome_and_changes_nothing(saihan_run, w
     reasons = " ".join(saihan_run.lines.values_list("reason", flat=True))
     for words in ("晋升一档", "晋升两档", "最高12档", "已在最高档", "低于合格", "晋档后重新计数", "未满三年"):
         assert words in reasons, words
-    assert AuditEntry.objects.filter(object_type="workforce.promotionrun", object_id=str(saihan_run.pk)).exists()
+    assert AuditEntry.objects.filter(
+        object_type="workforce.promotionrun", object_id=str(saihan_run.pk)
+    ).exists()
 
 
 def test_approval_applies_every_line_once(saihan_run, user, worker_of):
