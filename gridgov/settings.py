@@ -56,8 +56,8 @@ INSTALLED_APPS = [
     "gridgov.mobile",
     "gridgov.care",
     "gridgov.workforce",
-    "gridgov.assessment",
     "gridgov.patrols",
+    "gridgov.assessment",
     "gridgov.front",
 ]
 

@@ -9,10 +9,12 @@ From the data now:
 - data_freshness: share of the grid's households verified (visit, check, edit) in the 365 days
   up to the end of the year (gridgov.care.Verification);
 - visits_on_time: share of the grid's care schedules not overdue (gridgov.care), for the
-  current year only (a schedule keeps no history of past due dates).
+  current year only (a schedule keeps no history of past due dates);
+- patrol_coverage: the grid's buildings the worker checked in at on patrol, month by month
+  (distinct buildings a month over the grid's buildings, averaged over the year's months so
+  far; gridgov.patrols).
 
-Pending, until their data exists (they are None for everyone): patrol_coverage (patrol tracks,
-gridgov.patrols), task_completion (tasks bounded by the ten duties), inspection_score (督导检查
+Pending, until their data exists (they are None for everyone): task_completion (tasks bounded by the ten duties), inspection_score (督导检查
 scores) and training_hours (the grid academy). The overview's efficiency indicators, once
 landed, are the place to share these definitions.
 """
@@ -23,10 +25,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Avg, Count, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from gridgov.care.models import CareSchedule, Verification
 from gridgov.events.models import Event, State
+from gridgov.hierarchy.models import Level, Node
+from gridgov.patrols.models import CheckIn
 from gridgov.registry.models import Household
 from gridgov.workforce.models import WorkerFile, WorkerStatus
 
@@ -41,7 +46,6 @@ NAMES = {
     "satisfaction": "群众满意度",
 }
 PENDING = {
-    "patrol_coverage": "巡查轨迹数据尚未接入",
     "task_completion": "十项职责任务数据尚未接入",
     "inspection_score": "督导检查评分尚未接入",
     "training_hours": "网格学院学时尚未接入",
@@ -95,6 +99,22 @@ def county_indicators(county_code: str, year: int) -> dict[int, dict[str, float 
             .annotate(total=Count("pk"), on_time=Count("pk", filter=Q(next_due__gte=today)))
         )
         schedules = {row["grid_id"]: (row["on_time"], row["total"]) for row in rows}
+    buildings = dict(
+        Node.objects.filter(parent_id__in=grids, level=Level.BUILDING)
+        .values("parent_id")
+        .annotate(n=Count("pk"))
+        .values_list("parent_id", "n")
+    )
+    months = today.month if year == today.year else 12
+    checked: dict[int, int] = defaultdict(int)  # user → Σ over months of distinct buildings
+    monthly = (
+        CheckIn.objects.filter(worker_id__in=users, at__gte=start, at__lt=end)
+        .annotate(month=TruncMonth("at"))
+        .values("worker_id", "month")
+        .annotate(n=Count("building_id", distinct=True))
+    )
+    for month_row in monthly:
+        checked[month_row["worker_id"]] += month_row["n"]
     found: dict[int, dict[str, float | None]] = defaultdict(dict)
     for pk, user, grid in workers:
         row: dict[str, Any] = events.get(user, {})
@@ -105,6 +125,11 @@ def county_indicators(county_code: str, year: int) -> dict[int, dict[str, float 
             "satisfaction": round(float(satisfaction) * 20, 1) if satisfaction is not None else None,
             "data_freshness": _pct(min(fresh.get(grid, 0), households.get(grid, 0)), households.get(grid, 0)),
             "visits_on_time": _pct(on_time, total),
+            "patrol_coverage": (
+                min(100.0, _pct(checked.get(user, 0), buildings[grid] * months) or 0.0)
+                if buildings.get(grid) and year <= today.year
+                else None
+            ),
             **dict.fromkeys(PENDING),
         }
     return dict(found)

@@ -38,6 +38,7 @@ def test_compute_opens_drafts_with_indicators_and_pending_ones_empty(saihan):
     for key in PENDING:
         assert one.indicators[key] is None
     assert set(one.indicators) >= {"events_handled", "data_freshness", "satisfaction", "visits_on_time"}
+    assert one.indicators["patrol_coverage"] is not None
     assert one.steps.filter(kind=StepKind.COMPUTED).exists()
 
 

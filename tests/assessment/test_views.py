@@ -11,7 +11,7 @@ def test_list_compute_and_propose_by_page(login, node):
     a = Assessment.objects.filter(year=2026, worker__grid__name="惠民社区第一网格").get()
     page = client.get(f"/assessment/{a.pk}/").content.decode()
     assert "社区提出等次" in page
-    assert "巡查轨迹数据尚未接入" in page
+    assert "网格学院学时尚未接入" in page
     client.post(
         f"/assessment/{a.pk}/propose/", {"version": a.version, "result": "qualified", "committee_score": "86"}
     )
