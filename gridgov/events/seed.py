@@ -7,10 +7,10 @@ year of events — one million — bulk inserted (see `gridgov.events.bulk`).
 """
 
 import os
-from datetime import date, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from gridgov.accounts.models import RoleAssignment, User
 from gridgov.accounts.roles import Role
@@ -18,10 +18,9 @@ from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.names import person_name
 from gridgov.core.seeding import DEMO_PASSWORD, SeedContext
-from gridgov.events.deadlines import invalidate_calendar
+from gridgov.events import holidays
 from gridgov.events.models import (
     Category,
-    Holiday,
     MemberRole,
     Organisation,
     OrgKind,
@@ -240,17 +239,6 @@ CATALOG: list[tuple[CategoryRow, list[CategoryRow]]] = [
 ]
 
 # China's 2026 public holidays and make-up working days (国办发明电〔2025〕7号).
-HOLIDAYS_2026: list[tuple[str, str, str, list[str]]] = [
-    # (name, first day off, last day off, make-up working days)
-    ("元旦", "2026-01-01", "2026-01-03", ["2026-01-04"]),
-    ("春节", "2026-02-15", "2026-02-23", ["2026-02-14", "2026-02-28"]),
-    ("清明节", "2026-04-04", "2026-04-06", []),
-    ("劳动节", "2026-05-01", "2026-05-05", ["2026-05-09"]),
-    ("端午节", "2026-06-19", "2026-06-21", []),
-    ("中秋节", "2026-09-25", "2026-09-27", []),
-    ("国庆节", "2026-10-01", "2026-10-07", ["2026-09-20", "2026-10-10"]),
-]
-
 # City-wide departments and utilities (area: the city).
 CITY_ORGS: list[tuple[str, str]] = [
     (K.GOVERNANCE_CENTRE, "呼和浩特市综治中心"),
@@ -307,21 +295,12 @@ LAW_FIRMS = [
 ]
 
 
-def _dates(first: str, last: str) -> list[date]:
-    start, end = date.fromisoformat(first), date.fromisoformat(last)
-    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
-
-
 def seed_holidays() -> int:
-    rows = []
-    for name, first, last, workdays in HOLIDAYS_2026:
-        rows += [Holiday(date=day, name=name) for day in _dates(first, last)]
-        rows += [
-            Holiday(date=date.fromisoformat(day), name=f"{name}调休上班", is_workday=True) for day in workdays
-        ]
-    Holiday.objects.bulk_create(rows, ignore_conflicts=True)
-    invalidate_calendar()  # bulk_create sends no signals
-    return len(rows)
+    """The official calendar of last year, this year and next, as far as chinese-calendar has it."""
+    this = timezone.localdate().year
+    return sum(
+        holidays.load_year(year) for year in (this - 1, this, this + 1) if year in holidays.known_years()
+    )
 
 
 def seed_catalog() -> int:
