@@ -24,3 +24,7 @@ urlpatterns = [
     path("", include("gridgov.hierarchy.urls")),
     path("", include("gridgov.front.urls")),
 ]
+
+handler403 = "gridgov.front.errors.forbidden"
+handler404 = "gridgov.front.errors.not_found"
+handler500 = "gridgov.front.errors.server_error"

@@ -15,6 +15,7 @@ from ninja.security import django_auth
 from gridgov.api.auth import BearerToken
 from gridgov.api.errors import OUT_OF_RANGE, JSONParser, body_payload, schema_payload, validation_payload
 from gridgov.core.errors import ConflictError, PreconditionFailed
+from gridgov.core.labels import reason_of
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def build_api() -> NinjaAPI:
 
     @api.exception_handler(PermissionDenied)
     def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-        return api.create_response(request, {"detail": str(exc) or "permission denied"}, status=403)
+        return api.create_response(request, {"detail": reason_of(exc) or "没有权限"}, status=403)
 
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -91,6 +92,7 @@ ROUTERS = [
     ("/", "gridgov.search.api"),
     ("/", "gridgov.mobile.api"),
     ("/", "gridgov.notifications.api"),
+    ("/", "gridgov.audit.api"),
     ("/", "gridgov.care.api"),
     ("/", "gridgov.workforce.api"),
     ("/", "gridgov.patrols.api"),

@@ -12,7 +12,7 @@ def _object_types() -> list[tuple[str, Any]]:
     models = [m for m in apps.get_models() if m.__module__.startswith("gridgov.")]
     return [
         ("", _("全部")),
-        *sorted((m._meta.label_lower, f"{m._meta.verbose_name}（{m._meta.label_lower}）") for m in models),
+        *sorted(((m._meta.label_lower, str(m._meta.verbose_name)) for m in models), key=lambda c: c[1]),
     ]
 
 

@@ -57,6 +57,9 @@ class AuditFilter:
     date_from: date | None = None
     date_to: date | None = None
     success: bool | None = None
+    actor_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 def _start_of(day: date) -> datetime:
@@ -78,6 +81,12 @@ def filter_entries(entries: QuerySet[AuditEntry], f: AuditFilter) -> QuerySet[Au
         entries = entries.filter(at__lt=_start_of(f.date_to + timedelta(days=1)))
     if f.success is not None:
         entries = entries.filter(success=f.success)
+    if f.actor_id is not None:
+        entries = entries.filter(actor_id=f.actor_id)
+    if f.since is not None:
+        entries = entries.filter(at__gte=f.since)
+    if f.until is not None:
+        entries = entries.filter(at__lt=f.until)
     return entries
 
 

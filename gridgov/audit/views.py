@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from gridgov.audit import selectors
 from gridgov.audit.forms import AuditFilterForm
+from gridgov.core.labels import field_label
 
 
 @login_required
@@ -42,8 +43,9 @@ def entry_detail(request: HttpRequest, auditentry_id: int) -> HttpResponse:
         return HttpResponseNotAllowed(["GET", "HEAD"])
     changes = []
     for field, value in sorted((entry.changes or {}).items()):
+        label = field_label(entry.object_type, field)
         if isinstance(value, list) and len(value) == 2:
-            changes.append({"field": field, "before": value[0], "after": value[1], "pair": True})
+            changes.append({"label": label, "before": value[0], "after": value[1], "pair": True})
         else:
-            changes.append({"field": field, "value": value, "pair": False})
+            changes.append({"label": label, "value": value, "pair": False})
     return render(request, "audit/detail.html", {"entry": entry, "changes": changes})

@@ -8,11 +8,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404
 from gridgov.api.idempotency import replayable
+from gridgov.api.params import LongPage, Page
 from gridgov.care import selectors, services
 from gridgov.care.models import CareRule, CareSchedule, HomeVisit, Verification
 from gridgov.registry.models import Household, Resident
@@ -180,14 +181,13 @@ def record_visit(request: HttpRequest, response: HttpResponse, body: VisitIn) ->
 def list_visits(
     request: HttpRequest,
     response: HttpResponse,
+    page: Query[Page],
     node_id: int | None = None,
     since: date | None = None,
-    limit: int = 50,
-    offset: int = 0,
 ) -> dict[str, Any]:
     _private(response)
     node = selectors.get_node(request.user, node_id) if node_id else None
-    limit, offset = max(1, min(limit, PAGE)), max(0, offset)
+    limit, offset = page.limit, page.offset
     rows = list(selectors.visits(request.user, node=node, since=since)[offset : offset + limit + 1])
     return {"items": [visit_out(v) for v in rows[:limit]], "more": len(rows) > limit}
 
@@ -216,10 +216,9 @@ def verify_household(request: HttpRequest, response: HttpResponse, household_id:
 def stale(
     request: HttpRequest,
     response: HttpResponse,
+    page: Query[LongPage],
     node_id: int | None = None,
     days: int | None = None,
-    limit: int = 100,
-    offset: int = 0,
 ) -> dict[str, Any]:
     """Households not verified in `days` days (default GRIDGOV_STALE_AFTER_DAYS), never verified first."""
     _private(response)
@@ -228,7 +227,7 @@ def stale(
     node = selectors.get_node(request.user, node_id) if node_id else selectors.default_node(request.user)
     if node is None:
         return {"items": [], "more": False, "days": days or selectors.stale_after_days()}
-    limit, offset = max(1, min(limit, PAGE)), max(0, offset)
+    limit, offset = page.limit, page.offset
     rows = list(selectors.stale_households(request.user, node, days=days)[offset : offset + limit + 1])
     return {
         "days": days or selectors.stale_after_days(),

@@ -363,7 +363,7 @@ class EventStep(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.event.number} {self.action}"
+        return f"{self.event.number} {self.action_name}"
 
     @property
     def action_name(self) -> str:

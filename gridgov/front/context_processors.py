@@ -16,7 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_can_audit": who.has(Cap.VIEW_AUDIT),
         "nav_can_manage": who.has(Cap.MANAGE_HIERARCHY),
-        "nav_can_registry": who.has(Cap.EDIT_REGISTRY) or who.has(Cap.SEE_PII),
+        "nav_can_registry": who.has(Cap.VIEW_REGISTRY),
         "nav_can_events": who.has(Cap.REPORT_EVENT)
         or who.has(Cap.DEPARTMENT_WORK)
         or who.has(Cap.HANDLE_EVENT),

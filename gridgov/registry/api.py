@@ -297,6 +297,7 @@ def _reveal_fields(reveal: str | None) -> tuple[str, ...]:
 def list_households(
     request: HttpRequest, filters: Query[HouseholdFilter], page: Query[Page]
 ) -> dict[str, Any]:
+    selectors.require_registry_access(request.user)
     households = selectors.household_list(
         request.user,
         node=_node(request, filters.node),
@@ -394,6 +395,7 @@ def record_birth(
 
 @router.get("/residents", response=ResidentPage, exclude_unset=True)
 def list_residents(request: HttpRequest, filters: Query[ResidentFilter], page: Query[Page]) -> dict[str, Any]:
+    selectors.require_registry_access(request.user)
     household = selectors.get_household(request.user, filters.household) if filters.household else None
     node = _node(request, filters.building or filters.grid or filters.node)
     residents = selectors.resident_list(request.user, node=node, household=household, status=filters.status)

@@ -16,7 +16,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import can, get_visible_or_404, require, scope_of
+from gridgov.accounts.scope import can, deny, get_visible_or_404, require, scope_of
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.hierarchy.models import Level, Node
@@ -158,9 +158,21 @@ def buildings_under(node: Node, user: Any, cap: str = Cap.VIEW_REGISTRY) -> Quer
     )
 
 
+NO_REGISTRY_ACCESS = "无权查看人口信息"
+
+
+def require_registry_access(user: Any) -> None:
+    """A role without registry access anywhere (a department, an auditor) is told so, instead of
+    seeing its area with "0 户"; the refusal is logged like every other."""
+    if scope_of(user, Cap.VIEW_REGISTRY).empty:
+        deny(user, f"lacks {Cap.VIEW_REGISTRY} anywhere")
+        raise PermissionDenied(NO_REGISTRY_ACCESS)
+
+
 def start_nodes(user: Any) -> list[Node]:
-    """Where a user's registry browsing starts: the roots of their scope (their grid for a grid worker)."""
-    scope = scope_of(user)
+    """Where a user's registry browsing starts: the roots of their registry scope (their grid for
+    a grid worker)."""
+    scope = scope_of(user, Cap.VIEW_REGISTRY)
     if scope.everything:
         return list(Node.objects.filter(parent__isnull=True))
     return list(Node.objects.filter(path__in=scope.roots).order_by("path"))

@@ -34,6 +34,7 @@ def _json(data: dict[str, Any]) -> str:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """A grid worker lands on their grid's buildings; higher levels pick where to start."""
+    selectors.require_registry_access(request.user)
     starts = selectors.start_nodes(request.user)
     if len(starts) == 1 and starts[0].level in {Level.GRID, Level.BUILDING}:
         return node_page(request, starts[0].pk, home=True)
@@ -53,6 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def node_page(request: HttpRequest, node_id: int, home: bool = False) -> HttpResponse:
     """Browse: county → … → grid → its buildings → a building's households."""
+    selectors.require_registry_access(request.user)
     node = selectors.get_node(request.user, node_id)
     context: dict[str, Any] = {
         "node": node,

@@ -18,6 +18,7 @@ from ninja import Field, Router, Schema, Status
 from gridgov.accounts.scope import get_visible_or_404
 from gridgov.hierarchy.models import Node
 from gridgov.registry.models import BreakGlassGrant
+from gridgov.registry.selectors import require_registry_access
 from gridgov.search import selectors, services
 from gridgov.search.selectors import grant_out, grants_out
 
@@ -98,6 +99,7 @@ def search(
     """Find residents and households by name (2+ characters, or a surname), full pinyin or initials,
     phone (full or last 4 digits), ID number (full, or its last 4 or 6 characters), address
     (3栋2单元, 3号楼2单元301, 惠民社区3号楼) or household number. At most 50 characters (longer: 400)."""
+    require_registry_access(request.user)
     result = selectors.search(request.user, q, page, page_size)
     return {
         "query": result.query,

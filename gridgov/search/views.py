@@ -13,6 +13,7 @@ from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404, scope_of
 from gridgov.hierarchy.models import Level, Node
 from gridgov.registry.models import BreakGlassGrant
+from gridgov.registry.selectors import require_registry_access
 from gridgov.search import selectors, services
 from gridgov.search.selectors import grants_out
 from gridgov.search.tokens import MAX_QUERY_LENGTH
@@ -25,6 +26,7 @@ def _errors(exc: ValidationError) -> list[str]:
 @login_required
 def search_page(request: HttpRequest) -> HttpResponse:
     """GET /search/?q=…&page=…: the whole page, or (for htmx) just the results."""
+    require_registry_access(request.user)
     q = request.GET.get("q", "")
     context: dict[str, Any] = {"q": q[:MAX_QUERY_LENGTH], "max_length": MAX_QUERY_LENGTH, "errors": []}
     try:

@@ -1,5 +1,7 @@
 """The audit log pages: auditors read their subtree's rows; nobody else does; nothing writes."""
 
+import json
+
 import pytest
 
 from gridgov.accounts.models import User
@@ -19,7 +21,13 @@ def county_auditor(user, node):
 def test_auditor_sees_a_page_write_in_the_log(login, node):
     grid = node("惠民社区第二网格")
     login("huimin_admin").post(
-        f"/nodes/{grid.pk}/edit/", {"version": grid.version, "name": "惠民社区二网格", "grid_kind": "basic"}
+        f"/nodes/{grid.pk}/edit/",
+        {
+            "version": grid.version,
+            "name": "惠民社区二网格",
+            "grid_kind": "basic",
+            "boundary": json.dumps(grid.boundary),
+        },
     )
     row = AuditEntry.objects.filter(action=Action.UPDATE, object_id=str(grid.pk)).latest("seq")
     client = login("auditor")
@@ -29,7 +37,13 @@ def test_auditor_sees_a_page_write_in_the_log(login, node):
     detail = client.get(f"/audit/{row.pk}/").content.decode()
     assert "惠民社区第二网格" in detail
     assert "惠民社区二网格" in detail
-    assert "page" in detail
+    # Words, not codes: the channel, the model and the changed field.
+    assert "网页" in detail
+    assert ">hierarchy.node" not in detail
+    assert "名称" in detail
+    assert "<td>page</td>" not in page
+    assert "网页" in page
+    assert ">hierarchy.node" not in page
 
 
 @pytest.mark.parametrize("username", ["gaobo", "huimin_admin", "city_admin", "sysadmin"])
@@ -44,7 +58,13 @@ def test_users_without_view_audit_are_refused(login, username):
 def test_filters(login, user, node):
     grid = node("惠民社区第二网格")
     login("huimin_admin").post(
-        f"/nodes/{grid.pk}/edit/", {"version": grid.version, "name": "惠民二格", "grid_kind": "basic"}
+        f"/nodes/{grid.pk}/edit/",
+        {
+            "version": grid.version,
+            "name": "惠民二格",
+            "grid_kind": "basic",
+            "boundary": json.dumps(grid.boundary),
+        },
     )
     client = login("auditor")
     rows = client.get("/audit/", {"action": Action.UPDATE, "actor": "huimin_admin"}).context["rows"]

@@ -355,3 +355,25 @@ def test_create_household_from_grid_page_chooses_building(login, grid1, building
     response = client.post(url, {"building": building2.pk, "unit": "74", "room": "2", "kind": "registered"})
     assert response.status_code == 200
     assert "building" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("username", ["heating_staff", "auditor"])
+def test_a_role_without_registry_access_is_told_so(login, api, username):
+    """Not "呼和浩特市 0 户": the page and the API say that the role has no registry access."""
+    client = login(username)
+    for url in ("/registry/", "/search/?q=张"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        page = response.content.decode()
+        assert "无权查看人口信息" in page
+        assert " 户" not in page
+    assert 'href="/registry/"' not in client.get("/", follow=True).content.decode()
+    for url in ("/api/v1/households", "/api/v1/residents", "/api/v1/search?q=张"):
+        response = api(username).get(url)
+        assert response.status_code == 403, url
+        assert response.json()["detail"] == "无权查看人口信息"
+
+
+def test_every_role_with_registry_access_has_the_registry_in_its_navigation(login):
+    for username in ("huimin_instructor", "huimin_volunteer", "gaobo"):
+        assert 'href="/registry/"' in login(username).get("/", follow=True).content.decode(), username

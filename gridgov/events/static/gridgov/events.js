@@ -29,7 +29,9 @@
       status.textContent = "已定位：" + lng.value + ", " + lat.value + "（精度约 " + Math.round(pos.coords.accuracy) + " 米）";
       checkDuplicates();
     }, function (err) {
-      status.textContent = "定位失败（" + err.message + "），请选择网格";
+      // The browser's own message is in English ("User denied Geolocation"): say it in words.
+      var why = { 1: "未允许本网站定位", 2: "暂时无法获取位置", 3: "定位超时" }[err.code] || "无法定位";
+      status.textContent = "定位失败（" + why + "），请选择网格";
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   }
 
