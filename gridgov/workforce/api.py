@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema, Status
 from gridgov.accounts.models import User
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404
+from gridgov.api.params import LongPage
 from gridgov.hierarchy.models import Node
 from gridgov.workforce import budget, runs, selectors
 from gridgov.workforce.models import PromotionRun, WorkerFile
@@ -85,15 +86,14 @@ def _no_store(response: HttpResponse) -> None:
 def list_workers(
     request: HttpRequest,
     response: HttpResponse,
+    page: Query[LongPage],
     node_id: int | None = None,
     status: str = "",
-    limit: int = 100,
-    offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Worker files inside the caller's scope (officials who manage staff), by place and status."""
     user = _user(request)
     node = get_visible_or_404(Node.objects.all(), user, pk=node_id) if node_id else None
-    limit, offset = max(1, min(limit, 500)), max(0, offset)
+    limit, offset = page.limit, page.offset
     _no_store(response)
     return [
         _worker(w) for w in selectors.workers_for(user, node=node, status=status)[offset : offset + limit]

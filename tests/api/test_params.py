@@ -74,6 +74,10 @@ def test_every_list_is_paged_by_the_bounded_schema(worker: Client) -> None:
         assert worker.get(url, {"offset": MAX_OFFSET, "limit": 1}).status_code in {200, 404}, path
 
 
+def params_of(op: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(p for p in op["parameters"] if p["name"] == name)
+
+
 def test_non_finite_numbers_are_refused_in_every_query(worker: Client) -> None:
     checked = 0
     for path, method, op in operations(worker):
@@ -85,6 +89,8 @@ def test_non_finite_numbers_are_refused_in_every_query(worker: Client) -> None:
         for name in numbers:
             others = {p["name"]: "1" for p in op["parameters"] if p.get("required") and p["name"] != name}
             for bad in ("inf", "-Infinity", "nan", "1e999"):
+                if bad == "1e999" and '"type": "string"' in json.dumps(params_of(op, name)):
+                    continue  # a decimal (number or string): 1e999 is finite, the service bounds it
                 response = worker.generic(
                     method.upper(),
                     _url(path) + "?" + f"{name}={bad}&" + "&".join(f"{k}={v}" for k, v in others.items()),
