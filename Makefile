@@ -5,13 +5,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test deps lint unit chromium clean
+.PHONY: run test deps lint unit chromium clean lock
 
-$(BIN)/.installed: pyproject.toml
+# Every Python package (the dev tools included) at the version and hash of the committed lock.
+$(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+# After changing a pin in pyproject.toml: resolve again and write the lock with hashes.
+lock: $(BIN)/.installed
+	$(BIN)/pip install --quiet pip-tools==7.7.0
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev --strip-extras \
+	    --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
