@@ -20,8 +20,11 @@ def test_every_pin_of_pyproject_is_in_the_lock_with_its_hashes() -> None:
         for r in project["dependencies"] + project["optional-dependencies"]["dev"]
     }
     text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
-    locked = {_name(m.group(1)): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.\[\]-]+)==(\S+) \\$", text, re.M)}
+    locked = {
+        _name(m.group(1)): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.\[\]-]+)==(\S+) \\$", text, re.M)
+    }
     assert {n: v for n, v in wanted.items() if locked.get(n) != v} == {}, "run `make lock`"
     # Every locked package carries at least one hash (pip installs with --require-hashes).
-    blocks = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n\n", 1)[1])
-    assert all("--hash=sha256:" in block for block in blocks if "==" in block)
+    blocks = [b for b in re.split(r"\n(?=[A-Za-z0-9])", text) if re.match(r"[A-Za-z0-9].*==", b)]
+    assert len(blocks) == len(locked)
+    assert all("--hash=sha256:" in block for block in blocks)
