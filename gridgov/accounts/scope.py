@@ -248,7 +248,10 @@ class ByPathOrOwn:
     distinct: bool = False
 
     def q(self, who: Principal, cap: str) -> Q:
-        query = who.scope(cap).q(self.lookup)
+        scope = who.scope(cap)
+        if scope.everything:  # Q() | Q(x) is Q(x): everything would shrink to the own rows
+            return Q()
+        query = scope.q(self.lookup)
         if cap == self.default_cap and who.user_id is not None:
             query |= Q(**{f"{self.owner}_id": who.user_id})
         return query

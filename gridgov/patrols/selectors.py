@@ -262,6 +262,16 @@ def visible_patrols(user: Any, node: Node, start: datetime, end: datetime) -> Qu
     )
 
 
+def top_node_for_tracks(user: Any) -> Node | None:
+    """The top of the subtree where `user` sees others' patrols (the first, if several)."""
+    from gridgov.accounts.scope import scope_of
+
+    scope = scope_of(user, Cap.VIEW_TRACKS)
+    if scope.everything:
+        return Node.objects.filter(level=Level.CITY).first()
+    return Node.objects.restrict(user).filter(path__in=scope.roots).order_by("path").first()
+
+
 def can_see_tracks(user: Any, node: Node) -> bool:
     from gridgov.accounts.scope import can
 

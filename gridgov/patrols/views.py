@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import get_visible_or_404, require, scope_of
+from gridgov.accounts.scope import get_visible_or_404, require
 from gridgov.audit.services import appended_together
 from gridgov.hierarchy.models import Level, Node
 from gridgov.patrols import pdf, rules, selectors
@@ -51,13 +51,7 @@ def _top_node(request: HttpRequest) -> Node:
             raise Http404("bad node id")
         node = get_visible_or_404(Node.objects.all(), request.user, pk=int(raw))
     else:
-        roots = scope_of(request.user, Cap.VIEW_TRACKS).roots
-        everything = scope_of(request.user, Cap.VIEW_TRACKS).everything
-        found = (
-            Node.objects.filter(level=Level.CITY).first()
-            if everything
-            else Node.objects.filter(path__in=roots).order_by("path").first()
-        )
+        found = selectors.top_node_for_tracks(request.user)
         if found is None:
             require(request.user, Cap.VIEW_TRACKS, "~")  # logs the refusal, raises 403
             raise Http404

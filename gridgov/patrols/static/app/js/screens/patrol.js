@@ -191,6 +191,25 @@
     },
   });
 
+  GG.today.register('patrol-due', {
+    order: 12,
+    async render(box) {
+      await load();
+      const ids = grids();
+      if (!ids.length) return false;
+      let due = 0;
+      let total = 0;
+      for (const gridId of ids) {
+        const rows = await buildingsOf(gridId);
+        due += rows.filter((b) => b.due).length;
+        total += rows.length;
+      }
+      box.append(h('h2', {}, state ? '巡查进行中' : '今日巡查'),
+        h('p', {}, '按巡查规则待巡楼栋 ' + due + ' / ' + total),
+        h('a', { class: 'button primary', href: state ? '#/patrol/run' : '#/patrol' }, state ? '继续巡查' : '去巡查'));
+    },
+  });
+
   GG.screens.register('patrol-run', {
     route: /^patrol\/run$/, tab: 'patrol', title: '巡查中',
     async render(el) {
