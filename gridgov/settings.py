@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "gridgov.patrols",
     "gridgov.assessment",
     "gridgov.front",
+    # Last: its seed step counts what every other app seeded.
+    "gridgov.overview",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +175,8 @@ STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
+    ("vendor/leaflet.markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
+    ("vendor/leaflet.heat", BASE_DIR / "node_modules" / "leaflet.heat" / "dist"),
     # The grid worker's app (gridgov.mobile): IndexedDB and the service worker's Workbox modules.
     ("vendor/dexie", BASE_DIR / "node_modules" / "dexie" / "dist"),
     ("vendor/workbox-sw", BASE_DIR / "node_modules" / "workbox-sw" / "build"),
@@ -256,3 +260,6 @@ REGISTRY_EXPORT_KEEP_HOURS = env_int("REGISTRY_EXPORT_KEEP_HOURS", 24, minimum=1
 GRIDGOV_STALE_AFTER_DAYS = env_int("GRIDGOV_STALE_AFTER_DAYS", 365, minimum=1)
 # Patrol tracks (positions) are personal data: kept this many days, then purged by the worker.
 PATROL_TRACK_KEEP_DAYS = env_int("PATROL_TRACK_KEEP_DAYS", 90, minimum=1)
+# The worker builds last month's report of the city, every county and every township on the 1st
+# (and any report asked for); off, it builds only those asked for.
+GRIDGOV_MONTHLY_REPORTS = env_bool("GRIDGOV_MONTHLY_REPORTS", True)

@@ -21,6 +21,8 @@ urlpatterns = [
     path("app/", include("gridgov.mobile.urls")),
     path("workforce/", include("gridgov.workforce.urls")),
     path("assessment/", include("gridgov.assessment.urls")),
+    path("overview/", include("gridgov.overview.urls")),
+    path("screen/", include("gridgov.overview.screen_urls")),
     path("", include("gridgov.hierarchy.urls")),
     path("", include("gridgov.front.urls")),
 ]

@@ -37,6 +37,16 @@ def _empty_cache() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _no_monthly_reports() -> Any:
+    """The worker builds the month's reports of every township and above only where a test
+    turns it on (tests/overview/test_reports.py): a worker pass elsewhere stays fast."""
+    from django.test.utils import override_settings
+
+    with override_settings(GRIDGOV_MONTHLY_REPORTS=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _private_dir(tmp_path_factory: Any) -> Any:
     """Each test has its own GRIDGOV_PRIVATE_DIR (exports, audit checkpoints), never the checkout's."""
     from django.test.utils import override_settings

@@ -15,7 +15,7 @@ door cannot silently drop out of the walk.
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -55,6 +55,9 @@ PUBLIC = [
     r"^api/v1/$",
     r"^open311/",
     r"^favicon\.ico$",
+    # The big screen: its display link's token is the credential (tests/overview/test_screen.py
+    # checks unknown and revoked tokens, and that it shows no personal data).
+    r"^screen/",
 ]
 # Kwargs that are not object ids, with a value to call the URL with.
 SAMPLE_KWARGS: dict[str, str] = {
@@ -282,7 +285,29 @@ def _follow_up(chosen: list[models.Model]) -> None:
         FollowUp.objects.create(dispute=dispute, due_on=timezone.localdate() + timedelta(days=7))
 
 
+def _display_link(chosen: list[models.Model]) -> None:
+    from gridgov.overview import services as overview
+
+    overview.create_display_link(
+        user=User.objects.get(username="huimin_admin"), node=Node.objects.get(name="惠民社区"), name="惠民社区大屏"
+    )
+
+
+def _report(chosen: list[models.Model]) -> None:
+    """A queued report (its download answers 409 until the worker built it)."""
+    from gridgov.overview import services as overview
+
+    overview.request_report(
+        user=User.objects.get(username="huimin_admin"),
+        node=Node.objects.get(name="惠民社区"),
+        start=date(2026, 1, 1),
+        end=date(2026, 1, 31),
+    )
+
+
 SAMPLE_MAKERS: dict[str, Any] = {
+    "overview.displaylink": _display_link,
+    "overview.monthlyreport": _report,
     "accounts.device": _device,
     "registry.breakglassgrant": _grant,
     "registry.exportjob": _export,

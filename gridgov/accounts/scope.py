@@ -480,6 +480,9 @@ RULES: dict[str, Rule] = {
     "patrols.finding": Via("patrol", "patrols.Patrol", default_cap=Cap.VIEW_TRACKS),
     "patrols.trackpoint": Via("patrol", "patrols.Patrol", default_cap=Cap.VIEW_TRACKS),
     "patrols.buildingcoverage": ByPath(),
+    "overview.rollup": ByPath(),
+    "overview.displaylink": ByPath(default_cap=Cap.HANDLE_EVENT),
+    "overview.monthlyreport": ByPath(default_cap=Cap.HANDLE_EVENT),
 }
 
 

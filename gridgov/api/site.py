@@ -97,6 +97,7 @@ ROUTERS = [
     ("/", "gridgov.workforce.api"),
     ("/", "gridgov.patrols.api"),
     ("/", "gridgov.assessment.api"),
+    ("/", "gridgov.overview.api"),
 ]
 
 

@@ -2,7 +2,7 @@
 clear phones audited), and the early-warning list."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Max, Min, Q, QuerySet, Value, When
@@ -38,6 +38,57 @@ def ordered(queryset: QuerySet[Dispute]) -> QuerySet[Dispute]:
         output_field=IntegerField(),
     )
     return queryset.annotate(risk_order=rank).order_by("-risk_order", "outcome", "-created_at", "-pk")
+
+
+@dataclass(frozen=True)
+class DisputeFilter:
+    state: str = "open"  # "open" (the event not closed or merged), "done", or "all"
+    risks: tuple[str, ...] = ()
+    dispute_type: str = ""
+    category: str = ""  # the event's category code
+    node_id: int | None = None
+    # Local dates (inclusive) of the registration, or of the outcome when `date_field` is "outcome".
+    date_from: date | None = None
+    date_to: date | None = None
+    date_field: str = "created"
+    outcome: str = ""
+    follow_up_due: bool = False  # a planned follow-up visit due by today and not done
+    overdue: bool = False
+
+
+def filter_disputes(queryset: QuerySet[Dispute], filters: DisputeFilter, user: Any) -> QuerySet[Dispute]:
+    if filters.state == "open":
+        queryset = queryset.exclude(event__state__in=FINAL_STATES)
+    elif filters.state == "done":
+        queryset = queryset.filter(event__state__in=FINAL_STATES)
+    if filters.risks:
+        queryset = queryset.filter(risk_level__in=filters.risks)
+    if filters.dispute_type:
+        queryset = queryset.filter(dispute_type=filters.dispute_type)
+    if filters.category:
+        queryset = queryset.filter(event__category__code=filters.category)
+    if filters.outcome:
+        queryset = queryset.filter(outcome=filters.outcome)
+    if filters.overdue:
+        queryset = queryset.filter(event__is_open=True, event__overdue=True)
+    if filters.node_id is not None:
+        from gridgov.hierarchy.models import Node
+
+        node = get_visible_or_404(Node.objects.defer("boundary"), user, pk=filters.node_id)
+        queryset = queryset.filter(path__under=node.path)
+    if filters.follow_up_due:
+        due = FollowUp.objects.filter(done_at__isnull=True, due_on__lte=timezone.localdate())
+        queryset = queryset.filter(pk__in=due.values("dispute_id"))
+    field_name = "outcome_at" if filters.date_field == "outcome" else "created_at"
+    if filters.date_from is not None:
+        queryset = queryset.filter(**{f"{field_name}__gte": _day_start(filters.date_from)})
+    if filters.date_to is not None:
+        queryset = queryset.filter(**{f"{field_name}__lt": _day_start(filters.date_to + timedelta(days=1))})
+    return queryset
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def get_dispute_or_404(user: Any, dispute_id: int) -> Dispute:

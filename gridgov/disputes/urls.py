@@ -5,6 +5,7 @@ from gridgov.disputes import views
 app_name = "disputes"
 urlpatterns = [
     path("", views.dispute_list, name="list"),
+    path("export.xlsx", views.dispute_export, name="export"),
     path("new/", views.dispute_report, name="report"),
     path("warnings/", views.warnings, name="warnings"),
     path("<int:dispute_id>/", views.dispute_detail, name="detail"),

@@ -1,6 +1,7 @@
 """Dispute pages (mobile first): the list, reporting, one dispute with its team, visits, outcome
 and risk, and the early-warning list. Thin: the services and selectors do the work."""
 
+import datetime
 import uuid
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +19,7 @@ from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404, scope_of
 from gridgov.core.errors import ConflictError
 from gridgov.core.forms import add_service_errors
-from gridgov.disputes import follow_ups, selectors, services, team
+from gridgov.disputes import exports, follow_ups, selectors, services, team
 from gridgov.disputes.forms import (
     DisputeReportForm,
     FollowUpPlanForm,
@@ -28,8 +30,9 @@ from gridgov.disputes.forms import (
     TeamRoleForm,
     VisitForm,
 )
-from gridgov.disputes.models import DisputeType, FollowUp, RiskLevel, TeamRole
+from gridgov.disputes.models import DisputeType, FollowUp, Outcome, RiskLevel, TeamRole
 from gridgov.events.models import Category
+from gridgov.events.selectors import area_choices
 from gridgov.hierarchy.models import Level, Node
 
 PAGE_SIZE = 30
@@ -46,20 +49,53 @@ def _messages_from(request: HttpRequest, exc: Exception) -> None:
         messages.error(request, str(exc) or _("没有权限"))
 
 
+def _date_param(request: HttpRequest, name: str, errors: dict[str, str]) -> datetime.date | None:
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        errors[name] = _("日期格式应为 YYYY-MM-DD")
+        return None
+
+
+def _list_filters(request: HttpRequest) -> tuple[selectors.DisputeFilter, dict[str, str]]:
+    """The list's filters from the query (the overview's links use the same names); a bad value
+    is left out and named in the errors."""
+    errors: dict[str, str] = {}
+    risks = tuple(r for r in request.GET.get("risk", "").split(",") if r in RiskLevel.values)
+    node_id: int | None = None
+    if request.GET.get("node"):
+        try:
+            node_id = int(request.GET["node"])
+        except ValueError:
+            errors["node"] = _("区域编号无效")
+    first, last = _date_param(request, "from", errors), _date_param(request, "to", errors)
+    if first and last and last < first:
+        errors["to"] = _("结束日期不能早于开始日期")
+        last = None
+    state = request.GET.get("state", "open")
+    filters = selectors.DisputeFilter(
+        state=state if state in ("open", "done", "all") else "open",
+        risks=risks,
+        dispute_type=request.GET.get("type", "") if request.GET.get("type", "") in DisputeType.values else "",
+        category=request.GET.get("category", "")[:32],
+        node_id=node_id,
+        date_from=first,
+        date_to=last,
+        date_field="outcome" if request.GET.get("by") == "outcome" else "created",
+        outcome=request.GET.get("outcome", "") if request.GET.get("outcome", "") in Outcome.values else "",
+        follow_up_due=request.GET.get("follow_up") == "due",
+        overdue=request.GET.get("overdue") == "1",
+    )
+    return filters, errors
+
+
 @login_required
 def dispute_list(request: HttpRequest) -> HttpResponse:
-    queryset = selectors.disputes_for(request.user)
-    risk = request.GET.get("risk", "")
-    dispute_type = request.GET.get("type", "")
-    state = request.GET.get("state", "open")
-    if risk in RiskLevel.values:
-        queryset = queryset.filter(risk_level=risk)
-    if dispute_type in DisputeType.values:
-        queryset = queryset.filter(dispute_type=dispute_type)
-    if state == "open":
-        queryset = queryset.exclude(event__state__in=selectors.FINAL_STATES)
-    elif state == "done":
-        queryset = queryset.filter(event__state__in=selectors.FINAL_STATES)
+    filters, errors = _list_filters(request)
+    queryset = selectors.filter_disputes(selectors.disputes_for(request.user), filters, request.user)
     try:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
@@ -69,6 +105,11 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
             "event", "event__grid", "event__category"
         )[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1]
     )
+    query = request.GET.copy()
+    query.pop("page", None)
+    area = None
+    if filters.node_id is not None:
+        area = get_visible_or_404(Node.objects.all(), request.user, pk=filters.node_id)
     return render(
         request,
         "disputes/list.html",
@@ -76,14 +117,37 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
             "disputes": rows[:PAGE_SIZE],
             "has_next": len(rows) > PAGE_SIZE,
             "page": page,
-            "risk": risk,
-            "dispute_type": dispute_type,
-            "state": state,
+            "filters": filters,
+            "risk": ",".join(filters.risks),
+            "dispute_type": filters.dispute_type,
+            "state": filters.state,
             "risks": RiskLevel.choices,
             "types": DisputeType.choices,
+            "areas": area_choices(request.user, filters.node_id),
+            "area": area,
+            "errors": errors,
+            "query": query.urlencode(),
             "can_report": not scope_of(request.user, Cap.REPORT_EVENT).empty,
         },
+        status=400 if errors else 200,
     )
+
+
+@login_required
+def dispute_export(request: HttpRequest) -> HttpResponse:
+    """The list with the same filters as an Excel file (masked as the viewer sees it, audited)."""
+    filters, errors = _list_filters(request)
+    if errors:
+        return HttpResponse("；".join(errors.values()), status=400, content_type="text/plain; charset=utf-8")
+    try:
+        content, _count = exports.export_disputes(request.user, filters)
+    except ValidationError as exc:
+        return HttpResponse("；".join(exc.messages), status=400, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="disputes-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response
 
 
 def _report_form(request: HttpRequest, data: Any = None) -> DisputeReportForm:

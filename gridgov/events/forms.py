@@ -81,12 +81,40 @@ class FilterForm(forms.Form):
         label=_("超期"), required=False, choices=[("", _("全部")), ("1", _("仅超期")), ("0", _("未超期"))]
     )
     q = forms.CharField(label=_("编号或关键词"), required=False, max_length=100)
+    node = forms.TypedChoiceField(label=_("区域"), required=False, coerce=int, empty_value=None)
+    date_from = forms.DateField(label=_("自"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    by = forms.ChoiceField(
+        label=_("日期按"), required=False, choices=[("created", _("上报时间")), ("closed", _("办结时间"))]
+    )
+    supervision = forms.ChoiceField(
+        label=_("督办"),
+        required=False,
+        choices=[("", _("全部")), ("red", _("红牌督办")), ("yellow", _("黄牌督办"))],
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, areas: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         from gridgov.events.models import State
 
+        data = args[0] if args else kwargs.get("data")
+        if data is not None and ("from" in data or "to" in data):
+            # The overview's links say from/to (the figures' period).
+            data = data.copy()
+            data.setdefault("date_from", data.get("from", ""))
+            data.setdefault("date_to", data.get("to", ""))
+            args = (data, *args[1:]) if args else args
+            if "data" in kwargs:
+                kwargs["data"] = data
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [*self.STATES, *State.choices]  # type: ignore[attr-defined]
         choices = category_choices()
         choices[0] = ("", _("全部分类"))
         self.fields["category"].choices = choices  # type: ignore[attr-defined]
+        self.fields["node"].choices = [("", _("全部辖区")), *(areas or [])]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, last = cleaned.get("date_from"), cleaned.get("date_to")
+        if first and last and last < first:
+            self.add_error("date_to", _("结束日期不能早于开始日期"))
+        return cleaned

@@ -5,7 +5,8 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -57,6 +58,11 @@ class EventFilter:
     overdue: bool | None = None
     q: str = ""  # event number or words in the description
     node_id: int | None = None
+    # Local dates (inclusive) of the report, or of the closing when `date_field` is "closed".
+    date_from: date | None = None
+    date_to: date | None = None
+    date_field: str = "created"
+    supervision: str = ""  # "red" / "yellow"
 
 
 class _CatalogCache:
@@ -130,9 +136,39 @@ def filter_events(queryset: QuerySet[Event], filters: EventFilter, user: Any = N
         text = filters.q.strip()
         queryset = queryset.filter(Q(number=text.upper()) | Q(description__contains=text))
     if filters.node_id is not None:
-        node = get_visible_or_404(Node.objects.all(), user, pk=filters.node_id)
+        node = get_visible_or_404(Node.objects.defer("boundary"), user, pk=filters.node_id)
         queryset = queryset.filter(subtree_q(node.path))
+    if filters.supervision:
+        queryset = queryset.filter(is_open=True, supervision=filters.supervision)
+    field = "closed_at" if filters.date_field == "closed" else "created_at"
+    if filters.date_from is not None:
+        queryset = queryset.filter(**{f"{field}__gte": _day_start(filters.date_from)})
+    if filters.date_to is not None:
+        queryset = queryset.filter(**{f"{field}__lt": _day_start(filters.date_to + timedelta(days=1))})
     return queryset
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight of a local day, as an aware time."""
+    return timezone.make_aware(datetime.combine(day, clock.min))
+
+
+def area_choices(user: Any, selected: int | None = None, limit: int = 3000) -> list[tuple[int, str]]:
+    """Areas the user may filter a list by: their subtree down to communities (indented by
+    level), and the selected node when it lies deeper (a grid, from the overview)."""
+    levels = ["city", "county", "township", "community"]
+    nodes = list(
+        Node.objects.restrict(user)
+        .filter(level__in=levels)
+        .order_by("path")
+        .values_list("pk", "name", "level")[:limit]
+    )
+    if selected is not None and selected not in {pk for pk, _name, _level in nodes}:
+        extra = Node.objects.restrict(user).filter(pk=selected).values_list("pk", "name", "level").first()
+        if extra is not None:
+            nodes.append(extra)
+    depth = {level: i for i, level in enumerate([*levels, "grid", "building"])}
+    return [(pk, "\u3000" * depth[level] + name) for pk, name, level in nodes]
 
 
 LIST_RELATED = ("category", "grid", "handling_node", "lead_org")

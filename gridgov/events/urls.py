@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.report, name="report"),
     path("duplicates/", views.duplicates, name="duplicates"),
     path("inbox/", views.inbox, name="inbox"),
+    path("export.xlsx", views.event_export, name="export"),
     path("<int:event_id>/", views.detail, name="detail"),
     path("<int:event_id>/transition/", views.transition, name="transition"),
 ]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import can, get_visible_or_404, require
+from gridgov.accounts.scope import can, get_visible_or_404, has, require
 from gridgov.core.forms import add_service_errors
 from gridgov.hierarchy import selectors, services
 from gridgov.hierarchy.forms import NodeCreateForm, NodeEditForm, NodeMoveForm
@@ -19,9 +19,12 @@ _LEVELS = dict(Level.choices)
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Start at the top of the user's own subtree."""
+    """Start at the top of the user's own subtree: officials (who handle events) on its
+    overview, everyone else on its structure."""
     tops = list(selectors.top_nodes(request.user))
     if len(tops) == 1:
+        if has(request.user, Cap.HANDLE_EVENT):
+            return redirect("overview:node", node_id=tops[0].pk)
         return redirect("hierarchy:node", node_id=tops[0].pk)
     return render(request, "hierarchy/home.html", {"tops": tops})
 

@@ -10,6 +10,7 @@ from gridgov.events.queue import QUEUE_BATCH, write_queued_reports
 from gridgov.events.worker import run_once
 from gridgov.mobile import changes as sync_changes
 from gridgov.patrols import services as patrols
+from gridgov.overview import reports as overview_reports
 from gridgov.registry import exports
 
 
@@ -18,8 +19,8 @@ class Command(BaseCommand):
     help = (
         "Background worker: write queued reports (Prefer: respond-async) as events; mark overdue events, "
         "escalate them one level, notify; build queued Excel exports; purge patrol tracks past their "
-        "keeping period; checkpoint the audit chain "
-        "(loop; --once for one pass)."
+        "keeping period; checkpoint the audit chain; keep the overview's rollups current and build "
+        "its reports (loop; --once for one pass)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,11 +34,18 @@ class Command(BaseCommand):
             default=0.1,
             help="seconds between looks at the report queue when it is empty",
         )
+        parser.add_argument(
+            "--rollup-interval",
+            type=float,
+            default=15.0,
+            help="seconds between passes over the overview's rollups (a change shows within 60 s)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["once"]:
             self.write_queue(stop=None, idle=0)
             self.run_pass(once=True)
+            self.keep_rollups(stop=None, interval=0)
             return
         # Queued reports are written by their own thread: a pass that builds a large export
         # takes minutes, and a phone waits for its report in about a second.
@@ -46,6 +54,15 @@ class Command(BaseCommand):
             target=self.write_queue, args=(stop, options["queue_interval"]), name="report-queue", daemon=True
         )
         writer.start()
+        # The overview's rollups on their own thread too: a pass building an export must not
+        # hold a change back from the overview for minutes.
+        rollup_keeper = threading.Thread(
+            target=self.keep_rollups,
+            args=(stop, options["rollup_interval"]),
+            name="overview-rollups",
+            daemon=True,
+        )
+        rollup_keeper.start()
         try:
             while True:
                 self.run_pass(once=False)
@@ -55,12 +72,14 @@ class Command(BaseCommand):
         finally:
             stop.set()
             writer.join(timeout=10)
+            rollup_keeper.join(timeout=10)
 
     def run_pass(self, *, once: bool) -> None:
         try:
             summary: dict[str, Any] = {
                 **run_once().as_dict(),
                 **exports.run_pending(),
+                **overview_reports.run_pending(),
                 "sync_changes_pruned": sync_changes.prune(),
                 "patrol_tracks_purged": patrols.purge_tracks(),
                 "patrol_findings_linked": patrols.link_reported_findings(),
@@ -81,6 +100,9 @@ class Command(BaseCommand):
                 "exports_failed",
                 "exports_expired",
                 "patrol_tracks_purged",
+                "reports_queued",
+                "reports_built",
+                "reports_failed",
             )
         ):
             self.stdout.write(f"worker: {summary}")
@@ -122,6 +144,28 @@ class Command(BaseCommand):
                     if stop is None:
                         return
                     stop.wait(idle)
+        finally:
+            if stop is not None:
+                connection.close()
+
+    def keep_rollups(self, stop: threading.Event | None, interval: float) -> None:
+        """Recount the overview's figures that changed (`stop` None: once), then every `interval` s."""
+        from gridgov.overview import rollups
+
+        try:
+            while True:
+                try:
+                    result = rollups.catch_up()
+                except Exception as exc:  # keep the loop alive; the watermark did not move
+                    if stop is None:
+                        raise
+                    self.stderr.write(f"overview rollups failed: {exc!r}")
+                    close_old_connections()
+                else:
+                    if stop is None or result.full or result.stocks_recounted:
+                        self.stdout.write(f"worker: {result.as_dict()}")
+                if stop is None or stop.wait(max(interval, 1.0)):
+                    return
         finally:
             if stop is not None:
                 connection.close()
