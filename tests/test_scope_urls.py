@@ -289,7 +289,9 @@ def _display_link(chosen: list[models.Model]) -> None:
     from gridgov.overview import services as overview
 
     overview.create_display_link(
-        user=User.objects.get(username="huimin_admin"), node=Node.objects.get(name="惠民社区"), name="惠民社区大屏"
+        user=User.objects.get(username="huimin_admin"),
+        node=Node.objects.get(name="惠民社区"),
+        name="惠民社区大屏",
     )
 
 

@@ -9,8 +9,8 @@ from gridgov.audit import checkpoints
 from gridgov.events.queue import QUEUE_BATCH, write_queued_reports
 from gridgov.events.worker import run_once
 from gridgov.mobile import changes as sync_changes
-from gridgov.patrols import services as patrols
 from gridgov.overview import reports as overview_reports
+from gridgov.patrols import services as patrols
 from gridgov.registry import exports
 
 
