@@ -205,12 +205,13 @@ def care_needs(prefixes: list[str] | None) -> Iterable[Row]:
 
 
 def households_verified(prefixes: list[str] | None) -> Iterable[Row]:
-    """Households by the day their record was last confirmed or changed (a household counts once,
-    on its latest day: the share verified since a day is the sum from that day on)."""
-    household, *_ = _models()
-    return per_day(
-        household.objects.filter(under(prefixes), status="active"), "people.verified", "updated_at"
-    )
+    """Households by the day their data was last verified (gridgov.care: a visit, a check, a hand
+    edit). A household counts once, on its latest day, so the share verified since a day is the
+    sum from that day on."""
+    from gridgov.care.models import Verification
+
+    verified = Verification.objects.filter(under(prefixes), household__status="active")
+    return per_day(verified, "people.verified", "verified_at")
 
 
 # --- events -----------------------------------------------------------------------------------------
@@ -348,6 +349,41 @@ def staffing(prefixes: list[str] | None) -> Iterable[Row]:
             yield path, county, None, "frontline.staffing_gaps", gaps
 
 
+def patrols(prefixes: list[str] | None) -> Iterable[Row]:
+    """Patrols walked (gridgov.patrols), by the day they started; buildings by the day of their
+    last check-in (each once: the share covered since a day is the sum from that day on)."""
+    from gridgov.patrols.models import BuildingCoverage, Patrol
+
+    yield from per_day(Patrol.objects.filter(under(prefixes)), "frontline.patrols", "started_at")
+    yield from per_day(
+        BuildingCoverage.objects.filter(under(prefixes)), "frontline.buildings_covered", "last_checkin_at"
+    )
+
+
+def buildings(prefixes: list[str] | None) -> Iterable[Row]:
+    from gridgov.hierarchy.models import Node
+
+    return per_grid(Node.objects.filter(under(prefixes), level="building"), "frontline.buildings")
+
+
+def care_visits(prefixes: list[str] | None) -> Iterable[Row]:
+    """Home visits made (gridgov.care), by day."""
+    from gridgov.care.models import HomeVisit
+
+    return per_day(HomeVisit.objects.filter(under(prefixes)), "frontline.visits", "visited_at")
+
+
+def care_due(prefixes: list[str] | None) -> Iterable[Row]:
+    """Residents whose care visit is due by today, and those past their day (a stock that moves at
+    midnight: recounted daily)."""
+    from gridgov.care.models import CareSchedule
+
+    today = timezone.localdate()
+    due = CareSchedule.objects.filter(under(prefixes), next_due__lte=today)
+    yield from per_grid(due, "frontline.visits_due")
+    yield from per_grid(due.filter(next_due__lt=today), "frontline.visits_overdue")
+
+
 _OPEN = {"state": "open"}
 _ALL = {"state": "all"}
 
@@ -458,9 +494,24 @@ FIGURES: list[Figure] = [
     Figure("frontline.grids", "网格数", "frontline", STOCK, staffing, Cap.VIEW, unit="个"),
     Figure("frontline.workers", "专职网格员", "frontline", STOCK, staffing, Cap.VIEW, unit="人"),
     Figure("frontline.staffing_gaps", "缺员岗位", "frontline", STOCK, staffing, Cap.VIEW, unit="个"),
+    Figure("frontline.patrols", "巡查次数", "frontline", FLOW, patrols, unit="次"),
+    Figure("frontline.buildings_covered", "期内巡到楼栋", "frontline", FLOW, patrols, unit="栋", shown=False),
+    Figure("frontline.buildings", "楼栋数", "frontline", STOCK, buildings, Cap.VIEW, unit="栋", shown=False),
+    Figure("frontline.visits", "入户走访", "frontline", FLOW, care_visits, Cap.VIEW_REGISTRY, unit="次"),
+    Figure("frontline.visits_due", "待走访", "frontline", STOCK, care_due, Cap.VIEW_REGISTRY, unit="人"),
+    Figure(
+        "frontline.visits_overdue", "走访逾期", "frontline", STOCK, care_due, Cap.VIEW_REGISTRY, unit="人"
+    ),
 ]
 
 RATIOS: list[Ratio] = [
+    Ratio(
+        "frontline.patrol_coverage",
+        "巡查覆盖率",
+        "frontline",
+        "frontline.buildings_covered",
+        "frontline.buildings",
+    ),
     Ratio(
         "people.freshness",
         "数据鲜度（期内核实）",
