@@ -138,9 +138,9 @@ def dispute_summary(d: Dispute) -> dict[str, Any]:
     }
 
 
-def dispute_detail(d: Dispute, user: Any) -> dict[str, Any]:
+def dispute_detail(d: Dispute, user: Any, reveal: bool = False) -> dict[str, Any]:
     data = dispute_summary(d)
-    data["parties"] = [vars(p) for p in selectors.parties_of(d, user)]
+    data["parties"] = [vars(p) for p in selectors.parties_of(d, user, reveal=reveal)]
     data["team"] = [
         {
             "user": _user_label(m.user),
@@ -271,8 +271,13 @@ def warnings(request: HttpRequest, node_id: int | None = None) -> dict[str, Any]
 
 
 @router.get("/disputes/{dispute_id}", response=dict)
-def detail(request: HttpRequest, dispute_id: int) -> dict[str, Any]:
-    return dispute_detail(_get(request, dispute_id), request.user)
+def detail(request: HttpRequest, dispute_id: int, reveal: str = "") -> dict[str, Any]:
+    """Parties' phones masked; `reveal=phone` shows them in full to a user who may (audited), and
+    is refused (403) to anyone else."""
+    fields = {f.strip() for f in reveal.split(",") if f.strip()}
+    if fields - {"phone"}:
+        raise ValidationError({"reveal": "只能显示 phone"})
+    return dispute_detail(_get(request, dispute_id), request.user, reveal="phone" in fields)
 
 
 @router.post("/disputes/{dispute_id}/parties", response={200: dict, 400: dict, 403: Error, 409: dict})

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import can, get_visible_or_404
+from gridgov.accounts.scope import get_visible_or_404, require
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.crypto import decrypt
@@ -109,13 +109,17 @@ class PartyView:
     note: str
 
 
-def parties_of(dispute: Dispute, user: Any) -> list[PartyView]:
-    """Parties with phones masked unless the user may see them in full over the dispute's place.
+def parties_of(dispute: Dispute, user: Any, reveal: bool = False) -> list[PartyView]:
+    """Parties with phones masked, as everywhere: a full phone only through an explicit reveal
+    (`reveal=True`, the "显示" button or `?reveal=phone`) by a user who may see it over the
+    dispute's place; anyone else asking for it is refused.
 
     Every look at a dispute's parties is written to the audit log (dispute parties are sensitive
     personal data); the row says whether clear phones were shown.
     """
-    full = can(user, Cap.SEE_PII, dispute.path)
+    if reveal:
+        require(user, Cap.SEE_PII, dispute.path, dispute)
+    full = reveal
     views, clear_shown = [], []
     for party in dispute.parties.select_related("resident").order_by("pk"):
         if party.resident_id and party.resident is not None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.dispute_report, name="report"),
     path("warnings/", views.warnings, name="warnings"),
     path("<int:dispute_id>/", views.dispute_detail, name="detail"),
+    path("<int:dispute_id>/parties/reveal/", views.parties_reveal, name="parties_reveal"),
     path("<int:dispute_id>/team/", views.team_add, name="team_add"),
     path("<int:dispute_id>/team/<int:user_id>/role/", views.team_role, name="team_role"),
     path("<int:dispute_id>/team/<int:user_id>/remove/", views.team_remove, name="team_remove"),

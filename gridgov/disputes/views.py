@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from gridgov.accounts.models import User
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import get_visible_or_404, scope_of
+from gridgov.accounts.scope import can, get_visible_or_404, scope_of
 from gridgov.core.errors import ConflictError
 from gridgov.core.forms import add_service_errors
 from gridgov.disputes import exports, follow_ups, selectors, services, team
@@ -204,20 +204,24 @@ def dispute_report(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dispute_detail(request: HttpRequest, dispute_id: int) -> HttpResponse:
+def dispute_detail(request: HttpRequest, dispute_id: int, reveal: bool = False) -> HttpResponse:
     dispute = selectors.get_dispute_or_404(request.user, dispute_id)
     can_work = selectors.user_can_work_on(request.user, dispute)
     members = selectors.team_of(dispute)
     context: dict[str, Any] = {
         "dispute": dispute,
         "event": dispute.event,
-        "parties": selectors.parties_of(dispute, request.user),
+        "parties": selectors.parties_of(dispute, request.user, reveal=reveal),
+        "may_reveal": False,
         "team": members,
         "visits": selectors.visits_of(dispute),
         "timeline": selectors.timeline_of(dispute),
         "can_work": can_work,
         "follow_ups": selectors.follow_ups_of(dispute),
     }
+    context["may_reveal"] = any(p.phone_masked for p in context["parties"]) and can(
+        request.user, Cap.SEE_PII, dispute.path
+    )
     if can_work:
         candidates = [
             (
@@ -455,3 +459,10 @@ def warnings(request: HttpRequest) -> HttpResponse:
         "disputes/warnings.html",
         {"items": items, "under": under, "flag_labels": selectors.FLAG_LABELS},
     )
+
+
+@login_required
+@require_POST
+def parties_reveal(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    """The "显示电话" button: the parties' full phones, for users who may see them; audited."""
+    return dispute_detail(request, dispute_id, reveal=True)

@@ -46,20 +46,38 @@ def test_report_and_retry_with_the_same_key_make_one_dispute(med, api):
     assert changed.status_code == 409
 
 
-def test_detail_masks_phones_for_roles_without_pii_and_audits_reads(med, api):
+def test_phones_are_masked_for_everyone_until_an_audited_reveal(med, api, login):
+    """One rule for every sensitive field: masked everywhere; in full only through an explicit,
+    audited reveal by a role that may (as in the registry)."""
     created = _post(api("gaobo"), "/api/v1/disputes", _body(med)).json()
-    # gaobo may see phones in full on his grid; the part-time volunteer may not.
-    full = created["parties"][0]
+    url = f"/api/v1/disputes/{created['id']}"
+    for party in created["parties"]:
+        assert "*" in party["phone"] or not party["phone"]
+    assert created["parties"][0]["phone"] == "139****2001"
+    assert created["parties"][0]["phone_masked"]
+    full = api("gaobo").get(url, {"reveal": "phone"}).json()["parties"][0]
     assert full["phone"] == "13904712001"
     assert not full["phone_masked"]
-    masked = api("huimin_volunteer").get(f"/api/v1/disputes/{created['id']}").json()["parties"][0]
+    masked = api("huimin_volunteer").get(url).json()["parties"][0]
     assert masked["phone"] == "139****2001"
-    assert masked["phone_masked"]
+    assert api("huimin_volunteer").get(url, {"reveal": "phone"}).status_code == 403
+    assert api("gaobo").get(url, {"reveal": "id_number"}).status_code == 400
     reads = AuditEntry.objects.filter(
         action=Action.READ_SENSITIVE, object_type="disputes.dispute", object_id=str(created["id"])
     )
     assert reads.filter(actor_name="gaobo", message__contains="clear phones").exists()
+    assert reads.filter(actor_name="gaobo", message__contains="masked").exists()
     assert reads.filter(actor_name="huimin_volunteer", message__contains="masked").exists()
+    # The page: masked, with a button that reveals (POST) and is audited.
+    client = login("gaobo")
+    page = client.get(f"/disputes/{created['id']}/").content.decode()
+    assert "13904712001" not in page
+    assert "139****2001" in page
+    assert "显示完整电话" in page
+    revealed = client.post(f"/disputes/{created['id']}/parties/reveal/").content.decode()
+    assert "13904712001" in revealed
+    assert "显示完整电话" not in login("huimin_volunteer").get(f"/disputes/{created['id']}/").content.decode()
+    assert login("huimin_volunteer").post(f"/disputes/{created['id']}/parties/reveal/").status_code == 403
 
 
 @pytest.mark.parametrize("username", ["laogangfang_worker", "heating_staff"])
