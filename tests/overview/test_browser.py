@@ -42,3 +42,23 @@ def test_official_lands_on_the_overview_and_drills_down_to_a_grid(
         page.wait_for_url("**period=year**")
         expect(page.locator(".ov-card[data-key='events.reported'] .ov-value")).not_to_have_text("—")
         assert not errors, errors
+
+
+def test_the_big_screen_draws_its_figures_charts_and_map(shared_live_server, user, node, tmp_path):
+    from playwright.sync_api import expect
+
+    from gridgov.overview import services
+
+    _link, token = services.create_display_link(
+        user=user("zhaowuda_admin"), node=node("昭乌达南路街道"), name="大屏"
+    )
+    with browser_page(viewport={"width": 1920, "height": 1080}) as (page, errors):
+        page.goto(f"{shared_live_server}/screen/{token}/")
+        expect(page.locator(".screen-title h1")).to_contain_text("昭乌达南路街道")
+        expect(page.locator(".screen-card[data-key='events.reported']")).to_be_visible()
+        expect(page.locator("#ov-bar canvas")).to_have_count(1)
+        expect(page.locator("#ov-trend canvas")).to_have_count(1)
+        expect(page.locator("#ov-map-status")).to_contain_text("个区域")
+        expect(page.locator("#ov-map path.leaflet-interactive").first).to_be_visible()
+        page.screenshot(path=str(tmp_path / "screen.png"))
+        assert not errors, errors
