@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "gridgov.workforce",
     "gridgov.patrols",
     "gridgov.assessment",
+    "gridgov.tasks",
+    "gridgov.screening",
     "gridgov.front",
     # Last: its seed step counts what every other app seeded.
     "gridgov.overview",

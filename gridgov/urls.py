@@ -23,6 +23,9 @@ urlpatterns = [
     path("assessment/", include("gridgov.assessment.urls")),
     path("overview/", include("gridgov.overview.urls")),
     path("screen/", include("gridgov.overview.screen_urls")),
+    path("care/", include("gridgov.care.urls")),
+    path("tasks/", include("gridgov.tasks.urls")),
+    path("screening/", include("gridgov.screening.urls")),
     path("", include("gridgov.hierarchy.urls")),
     path("", include("gridgov.front.urls")),
 ]

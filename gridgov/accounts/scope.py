@@ -483,6 +483,10 @@ RULES: dict[str, Rule] = {
     "overview.rollup": ByPath(),
     "overview.displaylink": ByPath(default_cap=Cap.HANDLE_EVENT),
     "overview.monthlyreport": ByPath(default_cap=Cap.HANDLE_EVENT),
+    "tasks.task": ByPath(),
+    "tasks.taskassignment": ByPath(),
+    "screening.screeninground": ByPath(),
+    "screening.screeningreturn": ByPath(),
 }
 
 

@@ -98,6 +98,8 @@ ROUTERS = [
     ("/", "gridgov.patrols.api"),
     ("/", "gridgov.assessment.api"),
     ("/", "gridgov.overview.api"),
+    ("/", "gridgov.tasks.api"),
+    ("/", "gridgov.screening.api"),
 ]
 
 

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from gridgov.screening import views
+
+app_name = "screening"
+urlpatterns = [
+    path("", views.round_list, name="list"),
+    path("<int:screeninground_id>/", views.round_detail, name="detail"),
+]

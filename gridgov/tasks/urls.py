@@ -1,0 +1,11 @@
+from django.urls import path
+
+from gridgov.tasks import views
+
+app_name = "tasks"
+urlpatterns = [
+    path("", views.task_list, name="list"),
+    path("burden/", views.burden, name="burden"),
+    path("<int:task_id>/", views.task_detail, name="detail"),
+    path("<int:task_id>/admission/", views.decide, name="decide"),
+]
