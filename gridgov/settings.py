@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "gridgov.assessment",
     "gridgov.tasks",
     "gridgov.screening",
+    "gridgov.worklog",
     "gridgov.front",
     # Last: its seed step counts what every other app seeded.
     "gridgov.overview",

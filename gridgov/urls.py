@@ -26,6 +26,7 @@ urlpatterns = [
     path("care/", include("gridgov.care.urls")),
     path("tasks/", include("gridgov.tasks.urls")),
     path("screening/", include("gridgov.screening.urls")),
+    path("worklog/", include("gridgov.worklog.urls")),
     path("", include("gridgov.hierarchy.urls")),
     path("", include("gridgov.front.urls")),
 ]

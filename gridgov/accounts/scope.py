@@ -487,6 +487,7 @@ RULES: dict[str, Rule] = {
     "tasks.taskassignment": ByPath(),
     "screening.screeninground": ByPath(),
     "screening.screeningreturn": ByPath(),
+    "worklog.worklognote": ByPath(),
 }
 
 

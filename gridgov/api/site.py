@@ -100,6 +100,7 @@ ROUTERS = [
     ("/", "gridgov.overview.api"),
     ("/", "gridgov.tasks.api"),
     ("/", "gridgov.screening.api"),
+    ("/", "gridgov.worklog.api"),
 ]
 
 

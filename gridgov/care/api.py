@@ -83,7 +83,7 @@ def visit_out(v: HomeVisit) -> dict[str, Any]:
         "household_id": v.household_id,
         "address": v.household.address,
         "grid_id": v.grid_id,
-        "worker": v.worker.full_name or v.worker.username,
+        "worker": (v.worker.full_name or v.worker.username) if v.worker is not None else "",
         "visited_at": v.visited_at,
         "method": v.method,
         "method_name": v.get_method_display(),

@@ -75,7 +75,9 @@ class HomeVisit(ScopedModel):
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("走访人"),
-        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="home_visits",
     )
     visited_at = models.DateTimeField(_("走访时间"))

@@ -28,12 +28,14 @@ PAGE_SCRIPTS = [
     "app/js/kinds.js",
     "app/js/patrol-kinds.js",
     "app/js/outbox.js",
+    "app/js/care.js",
     "app/js/search.js",
     "app/js/sync.js",
     "app/js/ui.js",
     "app/js/screens/people.js",
     "app/js/screens/work.js",
     "app/js/screens/patrol.js",
+    "app/js/screens/day.js",
     "app/js/main.js",
 ]
 # Scripts the service worker imports for Background Sync (no DOM: no ui, screens or search).
@@ -45,6 +47,7 @@ WORKER_SCRIPTS = [
     "app/js/kinds.js",
     "app/js/patrol-kinds.js",
     "app/js/outbox.js",
+    "app/js/care.js",
 ]
 STYLES = ["app/app.css"]
 ICONS = {

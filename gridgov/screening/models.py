@@ -16,7 +16,12 @@ class ScreeningRound(ScopedModel):
     note = models.CharField(_("要求"), max_length=500, blank=True)
     deadline = models.DateField(_("报送截止日期"))
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     opened_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
 

@@ -68,7 +68,9 @@ class Task(ScopedModel):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("下达人"),
-        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="issued_tasks",
     )
     deadline = models.DateTimeField(_("完成时限"))
@@ -78,7 +80,7 @@ class Task(ScopedModel):
         verbose_name=_("审批人"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)

@@ -192,9 +192,11 @@ def decide_admission(
             f"新任务：{task.title}（经准入审批），{timezone.localtime(task.deadline):%m-%d %H:%M} 前完成",
             subject=task,
         )
-        notify([task.issued_by_id], f"任务“{task.title}”准入通过", subject=task)
+    issuer = [task.issued_by_id] if task.issued_by_id is not None else []
+    if approve:
+        notify(issuer, f"任务“{task.title}”准入通过", subject=task)
     else:
-        notify([task.issued_by_id], f"任务“{task.title}”不予准入：{reason}", subject=task)
+        notify(issuer, f"任务“{task.title}”不予准入：{reason}", subject=task)
     return task
 
 
