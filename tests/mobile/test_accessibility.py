@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+from gridgov.care.models import CareSchedule
 from gridgov.events.models import Event
 from gridgov.registry.models import Resident
+from gridgov.tasks.models import TaskAssignment
 from tests.front.conftest import CHROMIUM_ARGS, PHONE
 
 pytestmark = pytest.mark.browser
@@ -62,6 +64,8 @@ def test_every_screen_is_accessible_with_big_enough_targets_and_text(
     resident = Resident.objects.filter(path__startswith=grid.path, status="present").first()
     household = resident.household
     event = Event.objects.filter(path__startswith=grid.path, is_open=True).first()
+    schedule = CareSchedule.objects.filter(grid=grid).first()
+    assignment = TaskAssignment.objects.filter(grid=grid, state="open").first()
     screens = [
         "today",
         "people",
@@ -75,6 +79,10 @@ def test_every_screen_is_accessible_with_big_enough_targets_and_text(
         f"resident/{resident.pk}/edit",
         f"resident/{resident.pk}/move-out",
         f"event/{event.pk}",
+        "visits",
+        f"visit/{schedule.pk}",
+        f"task/{assignment.pk}",
+        "worklog",
     ]
     base = shared_live_server
     failures: dict[str, list[str]] = {}

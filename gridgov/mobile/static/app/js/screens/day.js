@@ -109,22 +109,20 @@
       const s = GG.data.get('visit_due', m[1]);
       if (!s) { el.append(h('p', {}, '本机没有这条走访计划。')); return; }
       const p = person(s);
-      const choices = METHODS.map(([value, label], i) => h('label', { class: 'choice' },
-        h('input', { type: 'radio', name: 'method', value: value, checked: i === 0 }), label));
+      const method = h('select', {}, METHODS.map(([value, label]) => h('option', { value: value }, label)));
       const found = h('textarea', { rows: '3', maxlength: '2000', placeholder: '身体、生活、居住情况' });
       const needs = h('textarea', { rows: '2', maxlength: '2000', placeholder: '需要帮助的事项（填写后自动上报为事件）' });
       const error = h('p', { class: 'error', role: 'alert' });
       const form = h('form', { class: 'form' },
-        h('fieldset', { class: 'choices' }, h('legend', {}, '走访方式'), choices),
+        field('走访方式', method),
         field('发现情况', found), field('需求', needs, '填写后将作为事件上报给社区'), error,
         h('button', { type: 'submit', class: 'primary' }, '保存走访'));
       form.addEventListener('submit', async (e) => {
         e.preventDefault();
         if (!found.value.trim() && !needs.value.trim()) { error.textContent = '请填写走访发现的情况'; return; }
-        const method = form.querySelector('input[name=method]:checked').value;
         await GG.outbox.add('visit.record', {
           name: p.name, schedule_id: s.id,
-          fields: { resident_id: s.resident_id, method: method, found: found.value.trim(), needs: needs.value.trim(), visited_at: new Date().toISOString() },
+          fields: { resident_id: s.resident_id, method: method.value, found: found.value.trim(), needs: needs.value.trim(), visited_at: new Date().toISOString() },
         });
         GG.ui.toast('走访已保存，' + (navigator.onLine ? '正在发送' : '联网后自动发送'));
         GG.ui.go('today');
