@@ -1,6 +1,7 @@
 """The schedule follows the registry: a resident's save (tags, status, household) refreshes their
-care schedule; a save of a resident or household made by a person through a page or the API
-stamps the household verified (the worker has just seen its data)."""
+care schedule; a save of a resident made by a person through a page or the API
+stamps the household verified (the worker has just seen its data). A household's own saves do
+not: a renamed building or grid rewrites every address under it, which nobody verified."""
 
 from typing import Any
 
@@ -20,12 +21,6 @@ def _resident_saved(sender: Any, instance: Any, raw: bool = False, **_: Any) -> 
 
     schedules.refresh_resident(instance)
     _stamp(instance.household_id)
-
-
-def _household_saved(sender: Any, instance: Any, raw: bool = False, created: bool = False, **_: Any) -> None:
-    if raw:
-        return
-    _stamp(instance.pk)
 
 
 def _stamp(household_id: int | None) -> None:
@@ -48,7 +43,6 @@ def _stamp(household_id: int | None) -> None:
 
 
 def connect() -> None:
-    from gridgov.registry.models import Household, Resident
+    from gridgov.registry.models import Resident
 
     post_save.connect(_resident_saved, sender=Resident, weak=False, dispatch_uid="care_resident_saved")
-    post_save.connect(_household_saved, sender=Household, weak=False, dispatch_uid="care_household_saved")

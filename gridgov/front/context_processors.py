@@ -21,6 +21,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         or who.has(Cap.DEPARTMENT_WORK)
         or who.has(Cap.HANDLE_EVENT),
         "nav_department": bool(who.org_ids),
+        # Visits, tasks, screening and work logs for those who lead grids (workers use the app).
+        "nav_grid_work": who.has(Cap.HANDLE_EVENT)
+        or any(a.role in ("grid_chief", "grid_instructor") for a in who.assignments),
         "nav_can_workforce": who.has(Cap.MANAGE_STAFF),
         "nav_can_patrols": who.has(Cap.VIEW_TRACKS),
         "nav_unread": unread_count(user),

@@ -5,10 +5,11 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from gridgov.accounts.scope import get_visible_or_404
 from gridgov.api.idempotency import replayable
+from gridgov.api.params import ShortPage
 from gridgov.hierarchy.models import Node
 from gridgov.screening import phone, selectors, services
 
@@ -66,8 +67,8 @@ def open_round(request: HttpRequest, response: HttpResponse, body: RoundIn) -> S
 
 
 @router.get("/screening/rounds", response=list[dict])
-def list_rounds(request: HttpRequest, limit: int = 20) -> list[dict[str, Any]]:
-    rows = selectors.rounds(request.user)[: max(1, min(limit, 100))]
+def list_rounds(request: HttpRequest, page: Query[ShortPage]) -> list[dict[str, Any]]:
+    rows = selectors.rounds(request.user)[page.offset : page.offset + page.limit]
     return [round_out(selectors.summary(request.user, r)) for r in rows]
 
 

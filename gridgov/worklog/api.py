@@ -4,12 +4,11 @@ his note for a day (Idempotency-Key), and the household load per area."""
 from datetime import date
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema
 
 from gridgov.accounts.models import User
-from gridgov.accounts.scope import deny
 from gridgov.api.idempotency import replayable
 from gridgov.care.selectors import get_node
 from gridgov.worklog import selectors, services
@@ -38,11 +37,7 @@ def _worker(request: HttpRequest, worker_id: int | None) -> User:
     if worker_id is None:
         assert isinstance(request.user, User)
         return request.user
-    worker = User.objects.filter(pk=worker_id).first()
-    if worker is None or not selectors.may_read(request.user, worker):
-        deny(request.user, "work log outside scope", worker)
-        raise Http404
-    return worker
+    return selectors.readable_worker(request.user, worker_id)
 
 
 @router.get("/worklog", response=dict)

@@ -60,6 +60,22 @@ def may_read(viewer: Any, worker: User) -> bool:
     return any(can(viewer, Cap.VIEW, g.path) for g in worker_grids(worker))
 
 
+def readable_worker(viewer: Any, worker_id: int) -> User:
+    """A worker whose log the viewer reads (the one door: users are visible where their posts are);
+    404, logged, otherwise."""
+    from gridgov.accounts.scope import get_visible_or_404
+
+    worker = get_visible_or_404(User.objects.all(), viewer, Cap.VIEW, pk=worker_id)
+    if not may_read(viewer, worker):
+        from django.http import Http404
+
+        from gridgov.accounts.scope import deny
+
+        deny(viewer, "work log outside scope", worker)
+        raise Http404
+    return worker
+
+
 def day_log(viewer: Any, worker: User, day: date) -> dict[str, Any]:
     """The worker's day as the viewer may see it: entries in time order and the note."""
     start, end = _day_range(day)

@@ -4,12 +4,10 @@ household load per level. Thin."""
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from gridgov.accounts.models import User
-from gridgov.accounts.scope import deny
 from gridgov.care.selectors import default_node, get_node
 from gridgov.worklog import selectors
 
@@ -25,11 +23,7 @@ def worklog(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("worker", "")
     log = None
     if raw.isdigit():
-        worker = User.objects.filter(pk=int(raw)).first()
-        if worker is None or not selectors.may_read(request.user, worker):
-            deny(request.user, "work log outside scope", worker)
-            raise Http404
-        log = selectors.day_log(request.user, worker, day)
+        log = selectors.day_log(request.user, selectors.readable_worker(request.user, int(raw)), day)
     return render(
         request,
         "worklog/log.html",
