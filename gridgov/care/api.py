@@ -14,7 +14,6 @@ from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404
 from gridgov.api.idempotency import replayable
 from gridgov.api.params import LongPage, Page
-from gridgov.api.params import Page
 from gridgov.care import selectors, services
 from gridgov.care.models import CareRule, CareSchedule, HomeVisit, Verification
 from gridgov.registry.models import Household, Resident
@@ -218,7 +217,6 @@ def stale(
     request: HttpRequest,
     response: HttpResponse,
     page: Query[LongPage],
-    page: Query[Page],
     node_id: int | None = None,
     days: int | None = None,
 ) -> dict[str, Any]:

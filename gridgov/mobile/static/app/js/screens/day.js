@@ -40,20 +40,7 @@
   }
 
   // --- 我的今天 cards ------------------------------------------------------------------------
-  GG.today.register('patrol-due', {
-    order: 5,
-    render(box) {
-      const rules = GG.data.all('patrol_rule');
-      const buildings = GG.data.all('building');
-      if (!rules.length || !buildings.length) return false;  // no patrol rules synced: no card
-      const period = Math.min.apply(null, rules.map((r) => r.period_days || 7));
-      const last = new Map(GG.data.all('patrol_building').map((c) => [c.building_id, c.last_checkin_at]));
-      const cutoff = Date.now() - period * 86400000;
-      const due = buildings.filter((b) => !last.get(b.id) || new Date(last.get(b.id)).getTime() < cutoff);
-      box.append(h('h2', {}, '巡查'), h('p', {}, due.length ? '待巡楼栋 ' + due.length + ' 栋（每 ' + period + ' 天至少一次）' : '本周期楼栋已全部巡到。'),
-        h('a', { class: 'button', href: '#/patrol' }, '去巡查'));
-    },
-  });
+  // Patrol due and buildings due: the patrols app's own card ('patrol-due', screens/patrol.js).
 
   GG.today.register('visits-due', {
     order: 12,
