@@ -93,6 +93,7 @@ ROUTERS = [
     ("/", "gridgov.mobile.api"),
     ("/", "gridgov.notifications.api"),
     ("/", "gridgov.audit.api"),
+    ("/", "gridgov.events.organisations_api"),
     ("/", "gridgov.care.api"),
     ("/", "gridgov.workforce.api"),
     ("/", "gridgov.patrols.api"),

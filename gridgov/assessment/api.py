@@ -6,11 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from gridgov.accounts.models import User
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404
+from gridgov.api.params import LongPage
 from gridgov.assessment import selectors, services
 from gridgov.assessment.models import Assessment
 from gridgov.hierarchy.models import Node
@@ -75,16 +76,15 @@ def _detail(a: Assessment) -> dict[str, Any]:
 def list_assessments(
     request: HttpRequest,
     response: HttpResponse,
+    page: Query[LongPage],
     node_id: int | None = None,
     year: int | None = None,
     status: str = "",
-    limit: int = 100,
-    offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Assessments in the caller's scope (a worker: their own), by place, year and status."""
     user = _user(request)
     node = get_visible_or_404(Node.objects.all(), user, pk=node_id) if node_id else None
-    limit, offset = max(1, min(limit, 500)), max(0, offset)
+    limit, offset = page.limit, page.offset
     response["Cache-Control"] = "no-store"
     found = selectors.assessments_for(user, node=node, year=year, status=status)
     return [_out(a) for a in found[offset : offset + limit]]
