@@ -36,6 +36,7 @@ PAGE_SCRIPTS = [
     "app/js/screens/work.js",
     "app/js/screens/patrol.js",
     "app/js/screens/day.js",
+    "app/js/screens/workforce.js",
     "app/js/main.js",
 ]
 # Scripts the service worker imports for Background Sync (no DOM: no ui, screens or search).

@@ -72,6 +72,7 @@ def test_every_screen_is_accessible_with_big_enough_targets_and_text(
         "report",
         "patrol",
         "me",
+        "me/file",
         f"building/{household.building_id}",
         f"household/{household.pk}",
         f"household/{household.pk}/add",
@@ -109,6 +110,11 @@ def test_every_screen_is_accessible_with_big_enough_targets_and_text(
                 page.wait_for_selector(".screen")
                 page.wait_for_timeout(100)
                 failures[screen] = violations(page) + too_small(page)
+            # The worker's own file and results, read online (gridgov.workforce).
+            page.goto(f"{base}/app/#/me/file")
+            page.wait_for_selector("text=现档次")
+            page.wait_for_selector("text=2025 年度 · 优秀")
+            failures["me/file loaded"] = violations(page) + too_small(page)
             # A patrol under way: its live screen and the code check-in.
             page.goto(f"{base}/app/#/patrol")
             page.click(f"button[data-grid='{grid.pk}']")
