@@ -84,10 +84,9 @@ def list_assessments(
     """Assessments in the caller's scope (a worker: their own), by place, year and status."""
     user = _user(request)
     node = get_visible_or_404(Node.objects.all(), user, pk=node_id) if node_id else None
-    limit, offset = page.limit, page.offset
     response["Cache-Control"] = "no-store"
     found = selectors.assessments_for(user, node=node, year=year, status=status)
-    return [_out(a) for a in found[offset : offset + limit]]
+    return [_out(a) for a in found[page.offset : page.offset + page.limit]]
 
 
 @router.get("/assessments/{assessment_id}", response=AssessmentDetailOut)

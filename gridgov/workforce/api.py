@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from gridgov.accounts.models import User
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404
-from gridgov.api.params import LongPage
+from gridgov.api.params import Finite, LongPage
 from gridgov.hierarchy.models import Node
 from gridgov.workforce import budget, runs, selectors
 from gridgov.workforce.models import PromotionRun, WorkerFile
@@ -93,11 +93,9 @@ def list_workers(
     """Worker files inside the caller's scope (officials who manage staff), by place and status."""
     user = _user(request)
     node = get_visible_or_404(Node.objects.all(), user, pk=node_id) if node_id else None
-    limit, offset = page.limit, page.offset
     _no_store(response)
-    return [
-        _worker(w) for w in selectors.workers_for(user, node=node, status=status)[offset : offset + limit]
-    ]
+    found = selectors.workers_for(user, node=node, status=status)
+    return [_worker(w) for w in found[page.offset : page.offset + page.limit]]
 
 
 @router.get("/workforce/workers/{workerfile_id}", response=WorkerDetailOut)
@@ -227,13 +225,13 @@ def cancel_run(request: HttpRequest, promotionrun_id: int, body: VersionIn) -> d
 class BudgetQuery(Schema):
     county_id: int
     year: int
-    base_floor: Decimal | None = None
-    base_ceiling: Decimal | None = None
-    pension_rate: Decimal | None = None
-    medical_rate: Decimal | None = None
-    unemployment_rate: Decimal | None = None
-    injury_rate: Decimal | None = None
-    housing_fund_rate: Decimal | None = None
+    base_floor: Finite | None = None
+    base_ceiling: Finite | None = None
+    pension_rate: Finite | None = None
+    medical_rate: Finite | None = None
+    unemployment_rate: Finite | None = None
+    injury_rate: Finite | None = None
+    housing_fund_rate: Finite | None = None
 
 
 class BudgetLineOut(Schema):
@@ -282,5 +280,8 @@ def county_budget(request: HttpRequest, query: Query[BudgetQuery]) -> dict[str, 
     county = get_visible_or_404(Node.objects.all(), user, Cap.MANAGE_STAFF, pk=query.county_id)
     if county.level != "county":
         raise ValidationError({"county_id": "预算按区县编制，请选择区县"})
-    what_if = {k: v for k, v in query.dict().items() if k not in {"county_id", "year"} and v is not None}
+    # Figures as typed (repr of the float), checked again as money and rates by the budget.
+    what_if = {
+        k: repr(v) for k, v in query.dict().items() if k not in {"county_id", "year"} and v is not None
+    }
     return budget_answer(budget.county_budget(county.county_code, query.year, what_if or None))
