@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.utils import timezone
 
 from gridgov.accounts.models import User
 from gridgov.accounts.roles import Role
@@ -73,7 +74,8 @@ def test_filters(login, user, node):
     rows = client.get("/audit/", {"object_type": "hierarchy.node", "success": "1"}).context["rows"]
     assert rows
     assert all(r.object_type == "hierarchy.node" and r.success for r in rows)
-    today = AuditEntry.objects.latest("seq").at.date().isoformat()
+    # The city's date (Asia/Shanghai): from 16:00 UTC it is already tomorrow there.
+    today = timezone.localdate(AuditEntry.objects.latest("seq").at).isoformat()
     assert client.get("/audit/", {"date_from": today, "date_to": today}).context["rows"]
     assert not client.get("/audit/", {"date_to": "2000-01-01"}).context["rows"]
 
