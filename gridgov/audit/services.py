@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from gridgov.audit.models import Action, AuditEntry, ChainHead
+from gridgov.core import inputs
 from gridgov.core.context import current_actor
 from gridgov.hierarchy import paths
 
@@ -34,7 +35,8 @@ SECRET_FIELDS = {
 
 
 def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+    # A refused input is logged with what was refused in it (a field named with a NUL): escaped.
+    return inputs.storable(json.loads(json.dumps(value, ensure_ascii=False, default=str)))
 
 
 def object_path(obj: Any) -> str:
@@ -101,18 +103,18 @@ def record(
         actor_name = getattr(user, "username", "") or actor_name
     entry = AuditEntry(
         actor_id=actor_id,
-        actor_name=actor_name[:150],
+        actor_name=inputs.printable(actor_name)[:150],
         channel=ctx.channel,
         ip=_normalized_ip(ctx.ip),
         request_id=ctx.request_id,
         action=action,
         object_type=object_type,
-        object_id=object_id[:64],
-        object_repr=object_repr[:200],
+        object_id=inputs.printable(object_id)[:64],
+        object_repr=inputs.printable(object_repr)[:200],
         path=path,
         changes=_jsonable(changes or {}),
         success=success,
-        message=message[:500],
+        message=inputs.printable(message)[:500],
     )
     pending = _pending.get()
     if pending is not None:

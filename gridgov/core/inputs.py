@@ -20,6 +20,23 @@ def has_unstorable(text: str) -> bool:
     return UNSTORABLE.search(text) is not None
 
 
+def printable(text: str) -> str:
+    """`text` with every unstorable character written as its escape (`\\u0000`): for what a log
+    keeps about a refused input, which must itself be storable."""
+    return UNSTORABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def storable(value: Any) -> Any:
+    """A decoded JSON value with `printable` applied to every string and key in it."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable(str(key)): storable(child) for key, child in value.items()}
+    if isinstance(value, list):
+        return [storable(child) for child in value]
+    return value
+
+
 def first_unstorable_field(value: Any, field: str = "") -> str | None:
     """The dotted name of the first field (or key) of a decoded JSON value holding bad text."""
     stack: list[tuple[str, Any]] = [(field, value)]

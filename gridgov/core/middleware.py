@@ -139,6 +139,7 @@ class RefuseUnstorableTextMiddleware:
             field = "body"
         if field is None:
             return self.get_response(request)
+        field = inputs.printable(field)
         if request.path.startswith(("/api/", "/open311/")):
             detail = f"{field}: {inputs.MESSAGE}"
             return JsonResponse({"detail": detail, "errors": {field: [inputs.MESSAGE]}}, status=400)

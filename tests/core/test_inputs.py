@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from gridgov.audit.models import AuditEntry
-from gridgov.core.inputs import first_unstorable_field, has_unstorable
+from gridgov.core.inputs import first_unstorable_field, has_unstorable, printable
 from gridgov.registry.models import Resident
 
 BAD = ["\x00", "张\x00三", "\x01", "\x1b[31m", "\x7f", "\x85", "\ud800", "a\udfffb", "\uffff"]
@@ -58,3 +58,26 @@ def test_a_page_form_gets_a_plain_400(login: Any) -> None:
     response = client.post("/accounts/login/", {"username": "gaobo\x00", "password": "x"})
     assert response.status_code == 400
     assert "username" in response.content.decode()
+
+
+@pytest.mark.parametrize("key", ["bad\x00key", "\ud800", "名\x1b"])
+def test_a_refused_field_name_is_logged_escaped(api: Any, node: Any, key: str) -> None:
+    """The refusal itself is audited with the field it names, so the log must be storable too."""
+    gaobo = api("gaobo")
+    resident = Resident.objects.filter(path__startswith=node("惠民社区第一网格").path).first()
+    assert resident is not None
+    body = json.dumps({key: "x", "name": "王五"})
+    response = gaobo.patch(f"/api/v1/residents/{resident.pk}", body, content_type="application/json")
+    assert response.status_code == 400
+    (field,) = response.json()["errors"]
+    assert not has_unstorable(field) and field.startswith(key[0] if key[0].isprintable() else "\\u")
+    entry = AuditEntry.objects.filter(success=False).latest("seq")
+    assert entry.changes["submitted_fields"] and not any(
+        has_unstorable(f) for f in entry.changes["submitted_fields"]
+    )
+    assert not has_unstorable(entry.message)
+
+
+def test_printable_escapes_only_what_cannot_be_stored() -> None:
+    assert printable("张\x00三\n") == "张\\u0000三\n"
+    assert printable("\ud800") == "\\ud800"
