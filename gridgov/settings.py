@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import django_stubs_ext
+
 from gridgov.core.dotenv import load_dotenv
 from gridgov.core.env import (
     env_base64_key,
@@ -17,6 +19,9 @@ from gridgov.core.env import (
     env_str,
     env_syslog_address,
 )
+
+# Generic admin and form classes (`ModelAdmin[Event]`) at run time, as the type checker reads them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # `make` writes a local .env with fresh keys; GRIDGOV_ENV_FILE names another file, or "" for none

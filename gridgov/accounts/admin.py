@@ -16,7 +16,7 @@ from gridgov.core.admin import ScopedAdminMixin, ServiceAdminForm, ServiceAdminM
 
 
 @admin.register(User)
-class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
+class UserAdmin(ScopedAdminMixin, DjangoUserAdmin[User]):
     """Accounts of the people holding roles in the admin's subtree (MANAGE_STAFF).
 
     Only system administrators add or delete accounts here, or grant superuser and staff flags;
@@ -97,7 +97,7 @@ class RoleAssignmentAdminForm(ServiceAdminForm):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class RoleAssignmentAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin[RoleAssignment]):
     """Assign through accounts.services (1+1+1+N rules), revoke through revoke_role."""
 
     form = RoleAssignmentAdminForm
@@ -125,7 +125,7 @@ class RoleAssignmentAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin)
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ApiTokenAdmin(ScopedAdminMixin, admin.ModelAdmin[ApiToken]):
     """Read-only: tokens are issued and revoked by their holders through the API."""
 
     view_cap = Cap.MANAGE_STAFF

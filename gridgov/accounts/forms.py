@@ -11,7 +11,7 @@ class LoginForm(AuthenticationForm):
         "locked_out": _("该账号连续登录失败次数过多，已被暂时锁定，请稍后再试。"),
     }
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         try:
             return super().clean()
         except forms.ValidationError:

@@ -49,12 +49,7 @@ class SecondFactorMiddleware:
         from gridgov.accounts.twofactor import is_privileged
 
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
-            and is_privileged(user)  # type: ignore[arg-type]
-        ):
+        if user is not None and user.is_authenticated and not user.is_verified() and is_privileged(user):
             deny(user, "session without a second factor ended", user)
             logout(request)
         return self.get_response(request)

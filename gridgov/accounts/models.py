@@ -70,7 +70,7 @@ class RoleAssignment(models.Model):
 
     @property
     def path(self) -> str:
-        return self.node.path
+        return str(self.node.path)
 
 
 class LoginFailure(models.Model):

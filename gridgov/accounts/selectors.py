@@ -4,7 +4,7 @@ A person has no place of their own: they are where their role assignments are. S
 scope is someone holding a role on a node in scope.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 
@@ -15,7 +15,7 @@ from gridgov.hierarchy.models import Node
 
 
 def users_for(user: Any, cap: str = Cap.VIEW) -> QuerySet[User]:
-    return User.objects.restrict(user, cap)
+    return cast(QuerySet[User], User.objects.restrict(user, cap))
 
 
 def assignments_for(user: Any, cap: str = Cap.VIEW) -> QuerySet[RoleAssignment]:
@@ -37,7 +37,7 @@ def roles_for_level(level: str) -> list[tuple[str, str]]:
 def user_named(username: str) -> User | None:
     """The account with this username (any case). A manager names an existing person to give them
     a post in the manager's area; `services.assign_role` decides whether that is allowed."""
-    return User.objects.filter(username__iexact=username.strip()).first()
+    return cast(User | None, User.objects.filter(username__iexact=username.strip()).first())
 
 
 def own_device(user: Any, device_id: int) -> Device | None:

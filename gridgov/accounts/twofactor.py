@@ -231,7 +231,7 @@ def reset_second_factor(person: User) -> None:
 
 
 def recovery_codes_left(user: User) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return int(StaticToken.objects.filter(device__user=user, device__confirmed=True).count())
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from gridgov.audit.models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     """View-only for auditors of the rows' subtree. Nobody adds, changes or deletes a row here,
     superusers included (they also hold no audit scope unless given an auditor role)."""
 

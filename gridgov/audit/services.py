@@ -296,7 +296,7 @@ def field_values(obj: models.Model) -> dict[str, Any]:
             values[field.name] = "***"
             continue
         values[field.attname] = field.value_from_object(obj)
-    return _jsonable(values)
+    return cast(dict[str, Any], _jsonable(values))
 
 
 def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list[Any]]:

@@ -13,7 +13,7 @@ from gridgov.events.admin import CityAdminOnly
 
 
 @admin.register(CareRule)
-class CareRuleAdmin(CityAdminOnly, admin.ModelAdmin):
+class CareRuleAdmin(CityAdminOnly, admin.ModelAdmin[CareRule]):
     list_display = ("tag", "name", "interval_days", "active", "updated_at")
     list_editable = ("interval_days", "active")
 
@@ -27,7 +27,7 @@ class CareRuleAdmin(CityAdminOnly, admin.ModelAdmin):
 
 
 @admin.register(HomeVisit)
-class HomeVisitAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class HomeVisitAdmin(ScopedAdminMixin, admin.ModelAdmin[HomeVisit]):
     list_display = ("visited_at", "resident", "method", "worker", "event")
     list_filter = ("method",)
     date_hierarchy = "visited_at"

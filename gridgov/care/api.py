@@ -98,7 +98,7 @@ def verification_out(v: Verification) -> dict[str, Any]:
     return {"household_id": v.household_id, "verified_at": v.verified_at, "source": v.source}
 
 
-@router.get("/care/rules", response=list[dict])
+@router.get("/care/rules", response=list[dict[str, Any]])
 def list_rules(request: HttpRequest) -> list[dict[str, Any]]:
     """The visiting rules per care tag (city-wide data)."""
     return [rule_out(r) for r in selectors.rules()]

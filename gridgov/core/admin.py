@@ -88,7 +88,7 @@ class _DryRun(Exception):
     """Raised inside a savepoint to undo a trial write."""
 
 
-class ServiceAdminForm(forms.ModelForm):
+class ServiceAdminForm(forms.ModelForm[Any]):
     """An admin form whose write is a service call.
 
     `clean()` tries the write in a savepoint that is always rolled back, so that the service's
@@ -116,7 +116,7 @@ class ServiceAdminForm(forms.ModelForm):
             record_failure(
                 Action.UPDATE if self.instance.pk else Action.CREATE,
                 self.instance if self.instance.pk else None,
-                object_type=self._meta.model._meta.label_lower,  # type: ignore[union-attr]
+                object_type=self._meta.model._meta.label_lower,
                 changes={"errors": exc.message_dict if hasattr(exc, "error_dict") else exc.messages},
                 message=f"admin refused: {'; '.join(exc.messages)}",
             )

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Lookup
 
 
-class PathField(models.CharField):
+class PathField(models.CharField[str, str]):
     """A materialized hierarchy path: the concatenated codes of a node's ancestors and itself."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -21,7 +21,7 @@ class PathField(models.CharField):
 
 
 @PathField.register_lookup
-class Under(Lookup):
+class Under(Lookup[str]):
     lookup_name = "under"
 
     def get_db_prep_lookup(self, value: Any, connection: Any) -> Any:

@@ -65,7 +65,7 @@ def insert_rows(
     Returns the number of rows inserted.
     """
     quote = connection.ops.quote_name
-    names = [cast(models.Field, model._meta.get_field(name)).column for name in columns]
+    names = [cast("models.Field[Any, Any]", model._meta.get_field(name)).column for name in columns]
     # Table and column names come from the model; values are bound parameters.
     table, column_list, placeholders = (
         quote(model._meta.db_table),
@@ -112,7 +112,9 @@ def secondary_indexes(model: type[models.Model]) -> list[tuple[str, str]]:
 
 def db_value(model: type[models.Model], field_name: str, value: Any) -> Any:
     """A value as its field hands it to the database (a datetime, a JSON document, …)."""
-    return cast(models.Field, model._meta.get_field(field_name)).get_db_prep_save(value, connection)
+    return cast("models.Field[Any, Any]", model._meta.get_field(field_name)).get_db_prep_save(
+        value, connection
+    )
 
 
 def seed_steps() -> list[tuple[str, Any]]:

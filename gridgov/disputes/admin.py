@@ -11,7 +11,7 @@ from gridgov.core.admin import ScopedAdminMixin
 from gridgov.disputes.models import Dispute, FollowUp, Party, TeamMember, Visit
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(admin.TabularInline[Any, Dispute]):
     extra = 0
     can_delete = False
 
@@ -48,7 +48,7 @@ class FollowUpInline(_ReadOnlyInline):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class DisputeAdmin(ScopedAdminMixin, admin.ModelAdmin[Dispute]):
     manage_cap = Cap.HANDLE_EVENT
     list_display = ("event", "dispute_type", "risk_level", "outcome", "created_at")
     list_filter = ("risk_level", "dispute_type", "outcome")

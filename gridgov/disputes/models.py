@@ -210,7 +210,7 @@ class TeamMember(models.Model):
     @property
     def path(self) -> str:
         """The dispute's scope path, so the audit log files this row under the right place."""
-        return self.dispute.path
+        return str(self.dispute.path)
 
 
 class VisitKind(models.TextChoices):
@@ -248,7 +248,7 @@ class Visit(models.Model):
 
     @property
     def path(self) -> str:
-        return self.dispute.path
+        return str(self.dispute.path)
 
 
 class FollowUpStatus(models.TextChoices):
@@ -316,7 +316,7 @@ class FollowUp(models.Model):
 
     @property
     def path(self) -> str:
-        return self.dispute.path
+        return str(self.dispute.path)
 
     def status_on(self, today: date) -> str:
         if self.done_at is not None:

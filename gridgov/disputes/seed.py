@@ -7,7 +7,7 @@ Runs after the events seed (categories, organisations, their staff). City scale 
 """
 
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -65,7 +65,7 @@ def _org(kind: str, path: str) -> Organisation:
 
 
 def _member(org: Organisation) -> User:
-    return User.objects.filter(org_memberships__organisation=org).order_by("pk").first()  # type: ignore[return-value]
+    return cast(User, User.objects.filter(org_memberships__organisation=org).order_by("pk").first())
 
 
 def _move(event: Event, steps: list[tuple[str, User | None, datetime, dict[str, Any]]]) -> Event:

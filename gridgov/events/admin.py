@@ -45,7 +45,7 @@ class CityAdminOnly:
 
 
 @admin.register(Category)
-class CategoryAdmin(CityAdminOnly, admin.ModelAdmin):
+class CategoryAdmin(CityAdminOnly, admin.ModelAdmin[Category]):
     list_display = (
         "code",
         "name",
@@ -64,20 +64,20 @@ class CategoryAdmin(CityAdminOnly, admin.ModelAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(CityAdminOnly, admin.ModelAdmin):
+class HolidayAdmin(CityAdminOnly, admin.ModelAdmin[Holiday]):
     list_display = ("date", "name", "is_workday")
     list_filter = ("is_workday",)
     date_hierarchy = "date"
 
 
-class OrgMemberInline(admin.TabularInline):
+class OrgMemberInline(admin.TabularInline[OrgMember, Organisation]):
     model = OrgMember
     extra = 0
     raw_id_fields = ("user",)
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class OrganisationAdmin(ScopedAdminMixin, admin.ModelAdmin[Organisation]):
     list_display = ("name", "kind", "area", "phone", "active")
     list_filter = ("kind", "active")
     search_fields = ("name",)
@@ -90,7 +90,7 @@ class OrganisationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class EventStepInline(admin.TabularInline):
+class EventStepInline(admin.TabularInline[EventStep, Event]):
     model = EventStep
     extra = 0
     can_delete = False
@@ -102,7 +102,7 @@ class EventStepInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class EventAdmin(ScopedAdminMixin, admin.ModelAdmin[Event]):
     list_display = (
         "number",
         "category",

@@ -397,7 +397,7 @@ class EventPhoto(models.Model):
         verbose_name_plural = _("照片")
 
     def __str__(self) -> str:
-        return self.image.name
+        return str(self.image.name)
 
 
 class Request(models.TextChoices):

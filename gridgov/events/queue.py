@@ -167,7 +167,7 @@ def _queued_report(
         photos=[],
         channel=data.get("channel") or "api",
         at=at,
-        stored=[tuple(p) for p in data.get("photos") or []],  # type: ignore[misc]
+        stored=[tuple(p) for p in data.get("photos") or []],
         actor=_queued_actor(row),
     )
 

@@ -68,7 +68,7 @@ class NodeAdminForm(ServiceAdminForm):
 
 
 @admin.register(Node)
-class NodeAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class NodeAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin[Node]):
     form = NodeAdminForm
     list_display = ("name", "level", "code", "grid_kind", "parent")
     list_filter = ("level", "grid_kind", "dedicated_kind")
@@ -98,7 +98,7 @@ class NodeAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
 
-class PoliceBeatAdminForm(forms.ModelForm):
+class PoliceBeatAdminForm(forms.ModelForm[PoliceBeat]):
     """A beat belongs to an area (usually a community); its grids must lie inside that area."""
 
     area = forms.ModelChoiceField(
@@ -145,7 +145,7 @@ class PoliceBeatAdminForm(forms.ModelForm):
 
 
 @admin.register(PoliceBeat)
-class PoliceBeatAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PoliceBeatAdmin(ScopedAdminMixin, admin.ModelAdmin[PoliceBeat]):
     form = PoliceBeatAdminForm
     list_display = ("name", "code", "station_name", "officer_name", "volunteer_police")
     search_fields = ("name", "code", "station_name", "officer_name")

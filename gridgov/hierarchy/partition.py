@@ -95,7 +95,7 @@ def _cut(
     target = share * total
 
     def excess(offset: float) -> float:
-        return float(shapely.clip_by_rect(turned, minx - 1, miny - 1, offset, maxy + 1).area) - target
+        return float(shapely.clip_by_rect(turned, minx - 1, miny - 1, offset, maxy + 1).area - target)
 
     # Regula falsi with the Illinois modification: the area below the offset grows with it.
     low, high, f_low, f_high = minx, maxx, -target, total - target

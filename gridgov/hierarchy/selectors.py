@@ -9,7 +9,6 @@ from gridgov.accounts.models import RoleAssignment
 from gridgov.accounts.roles import SINGLE_PER_GRID, Cap, Role
 from gridgov.accounts.scope import scope_of
 from gridgov.hierarchy.models import (
-    LEVEL_ORDER,
     DedicatedKind,
     GridKind,
     Level,
@@ -17,7 +16,7 @@ from gridgov.hierarchy.models import (
     PoliceBeat,
     parent_level,
 )
-from gridgov.hierarchy.paths import CODE_LENGTH
+from gridgov.hierarchy.paths import CODE_LENGTH, LEVEL_ORDER
 
 
 def nodes_for(user: Any, cap: str = Cap.VIEW) -> QuerySet[Node]:

@@ -15,7 +15,7 @@ from gridgov.accounts import devices
 from gridgov.accounts.models import User
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
-from gridgov.mobile import sync
+from gridgov.mobile import kinds, sync
 
 router = Router(tags=["app"])
 
@@ -70,7 +70,7 @@ def sync_changes(request: HttpRequest, since: str | None = None, limit: int = sy
             Action.EXPORT,
             user,
             user=user,
-            message=f"app sync snapshot of {', '.join(sync.kinds.grid_roots(user))}"
+            message=f"app sync snapshot of {', '.join(kinds.grid_roots(user))}"
             + (f" to device #{token.device_id}" if token is not None and token.device_id else ""),
         )
     return _json(request, body)

@@ -39,7 +39,7 @@ class CityAdminOnly:
 
 
 @admin.register(Client)
-class ClientAdmin(CityAdminOnly, admin.ModelAdmin):
+class ClientAdmin(CityAdminOnly, admin.ModelAdmin[Client]):
     list_display = ("name", "key_prefix", "user", "area", "active", "created_at")
     readonly_fields = ("key_prefix", "created_at")
     fields = ("name", "user", "area", "contact", "active", "key_prefix", "created_at")
@@ -60,6 +60,6 @@ class ClientAdmin(CityAdminOnly, admin.ModelAdmin):
 
 
 @admin.register(ServiceAttribute)
-class ServiceAttributeAdmin(CityAdminOnly, admin.ModelAdmin):
+class ServiceAttributeAdmin(CityAdminOnly, admin.ModelAdmin[ServiceAttribute]):
     list_display = ("category", "code", "datatype", "required", "order")
     list_filter = ("datatype", "required")

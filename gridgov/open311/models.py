@@ -133,4 +133,4 @@ class ServiceRequest(models.Model):
 
     @property
     def path(self) -> str:
-        return self.event.path
+        return str(self.event.path)

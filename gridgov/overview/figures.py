@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -222,7 +222,7 @@ CLOSE_HOUR_BUCKETS = (4, 8, 24, 48, 72, 120, 168, 336, 720, 100000)
 
 def _events(prefixes: list[str] | None) -> QuerySet[Any]:
     event = _models()[2]
-    return event.objects.filter(under(prefixes))
+    return cast(QuerySet[Any], event.objects.filter(under(prefixes)))
 
 
 def events_reported(prefixes: list[str] | None) -> Iterable[Row]:
@@ -288,7 +288,7 @@ WARNING_LEVELS = ("high", "critical")
 
 def _disputes(prefixes: list[str] | None) -> QuerySet[Any]:
     dispute = _models()[4]
-    return dispute.objects.filter(under(prefixes))
+    return cast(QuerySet[Any], dispute.objects.filter(under(prefixes)))
 
 
 def disputes_open(prefixes: list[str] | None) -> Iterable[Row]:

@@ -6,7 +6,7 @@ from gridgov.patrols.models import CheckIn, Patrol, PatrolRule
 
 
 @admin.register(PatrolRule)
-class PatrolRuleAdmin(CityAdminOnly, admin.ModelAdmin):
+class PatrolRuleAdmin(CityAdminOnly, admin.ModelAdmin[PatrolRule]):
     list_display = (
         "grid_kind",
         "period_days",
@@ -18,7 +18,7 @@ class PatrolRuleAdmin(CityAdminOnly, admin.ModelAdmin):
 
 
 @admin.register(Patrol)
-class PatrolAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PatrolAdmin(ScopedAdminMixin, admin.ModelAdmin[Patrol]):
     list_display = ("id", "worker", "grid", "status", "started_at", "ended_at", "distance_m", "checkin_count")
     list_filter = ("status",)
     date_hierarchy = "started_at"
@@ -32,7 +32,7 @@ class PatrolAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class CheckInAdmin(ScopedAdminMixin, admin.ModelAdmin[CheckIn]):
     list_display = ("building", "worker", "at", "method", "distance_m")
     list_filter = ("method",)
     readonly_fields = [f.name for f in CheckIn._meta.fields if f.name not in {"id"}]

@@ -25,7 +25,7 @@ from gridgov.accounts.roles import Cap
 from gridgov.api.idempotency import replayable
 from gridgov.api.params import Page, changes_of
 from gridgov.hierarchy.models import Node
-from gridgov.registry import excel, exports, importing, life_events, selectors, services
+from gridgov.registry import excel, exports, importing, life_events, selectors, services, sheets
 from gridgov.registry.models import Household, LifeEvent, Resident
 
 router = Router(tags=["registry"])
@@ -526,7 +526,7 @@ def import_households(
     grid_node = importing.grid_for_import(request.user, grid)
     try:
         report = importing.import_upload(file, grid=grid_node, user=request.user, commit=commit)
-    except importing.ExcelFileError as exc:
+    except sheets.ExcelFileError as exc:
         return Status(exc.status, {"detail": exc.message})
     return Status(200, report.as_dict())
 

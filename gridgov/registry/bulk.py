@@ -42,7 +42,7 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def _converter(field: models.Field) -> Callable[[Any], Any] | None:
+def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     """How a Python value becomes a database value for this field (None: as it is).
 
     Memoised: an import repeats the same timestamp, dates and tag lists on every row, and the
@@ -71,7 +71,7 @@ def _converter(field: models.Field) -> Callable[[Any], Any] | None:
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """INSERT plain value tuples (in `fields` order: model field names, FKs as `<name>_id`)."""
     opts = model._meta
-    columns: list[models.Field] = []
+    columns: list[models.Field[Any, Any]] = []
     for name in fields:
         field = opts.get_field(name)  # get_field knows attnames such as household_id
         if not isinstance(field, models.Field):

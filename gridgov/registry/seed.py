@@ -51,6 +51,7 @@ from gridgov.registry.seed_people import (
     area_code,
 )
 from gridgov.search import index
+from gridgov.search.models import SearchDoc
 from gridgov.search.tokens import BulkTokenizer
 
 # --- rows --------------------------------------------------------------------------------------
@@ -215,7 +216,7 @@ class TableWriter:
         self.columns = [by_attname[name].column for name in values] + [f.column for f in extra]
         self.tail = tuple(self._default(f) for f in extra)
 
-    def _default(self, f: models.Field) -> Any:
+    def _default(self, f: models.Field[Any, Any]) -> Any:
         value = f.get_default()
         if isinstance(f, models.JSONField):
             return json.dumps(value, ensure_ascii=False)
@@ -376,7 +377,7 @@ def seed(ctx: SeedContext) -> None:
             writer.write(builder.rows(families))
             _reset_sequences()
             _record(ctx, writer, started)
-    analyze(Household, Resident, index.SearchDoc)
+    analyze(Household, Resident, SearchDoc)
     ctx.say(
         f"[green]Registry:[/green] {writer.household_count:,} households, {writer.resident_count:,} residents, "
         f"keyword index built ({time.monotonic() - started:.0f} s)"

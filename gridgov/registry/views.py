@@ -17,7 +17,7 @@ from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import can, scope_of
 from gridgov.hierarchy import selectors as hierarchy_selectors
 from gridgov.hierarchy.models import Level, Node
-from gridgov.registry import excel, exports, importing, life_events, selectors, services
+from gridgov.registry import excel, exports, importing, life_events, selectors, services, sheets
 from gridgov.registry.forms import HouseholdForm, ImportForm, LifeEventForm, ResidentForm, add_service_errors
 from gridgov.registry.models import Household, Resident
 from gridgov.registry.rules import may_see_special
@@ -504,7 +504,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         try:
             grid = importing.grid_for_import(request.user, form.cleaned_data["grid"])
             report = importing.import_upload(upload, grid=grid, user=request.user, commit=commit)
-        except importing.ExcelFileError as exc:
+        except sheets.ExcelFileError as exc:
             file_error = exc.message
         if report is not None and report.committed:
             messages.success(

@@ -66,7 +66,7 @@ def open_round(request: HttpRequest, response: HttpResponse, body: RoundIn) -> S
     return Status(201, round_out(selectors.summary(request.user, round_)))
 
 
-@router.get("/screening/rounds", response=list[dict])
+@router.get("/screening/rounds", response=list[dict[str, Any]])
 def list_rounds(request: HttpRequest, page: Query[ShortPage]) -> list[dict[str, Any]]:
     rows = selectors.rounds(request.user)[page.offset : page.offset + page.limit]
     return [round_out(selectors.summary(request.user, r)) for r in rows]
@@ -85,7 +85,7 @@ def get_round(request: HttpRequest, screeninground_id: int) -> dict[str, Any]:
     }
 
 
-@router.get("/screening/mine", response=list[dict])
+@router.get("/screening/mine", response=list[dict[str, Any]])
 def my_rounds(request: HttpRequest) -> list[dict[str, Any]]:
     return [phone.return_out(r) for r in selectors.my_returns(request.user)]
 

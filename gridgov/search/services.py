@@ -7,7 +7,7 @@ community and township administrators above them are notified and see the grant 
 """
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -33,7 +33,7 @@ def _home_node(user: Any) -> Node | None:
     assignments = list(user.assignments.select_related("node").order_by("node__path"))
     grids = [a.node for a in assignments if a.node.level == Level.GRID]
     if grids:
-        return grids[0]
+        return cast(Node, grids[0])
     return assignments[0].node if assignments else None
 
 

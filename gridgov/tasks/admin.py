@@ -12,14 +12,14 @@ from gridgov.tasks.models import Duty, Task
 
 
 @admin.register(Duty)
-class DutyAdmin(CityAdminOnly, admin.ModelAdmin):
+class DutyAdmin(CityAdminOnly, admin.ModelAdmin[Duty]):
     list_display = ("order", "code", "name", "active")
     list_editable = ("name", "active")
     list_display_links = ("code",)
 
 
 @admin.register(Task)
-class TaskAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class TaskAdmin(ScopedAdminMixin, admin.ModelAdmin[Task]):
     list_display = ("title", "duty", "source", "deadline", "admission", "created_at")
     list_filter = ("admission", "source", "duty")
     raw_id_fields = ("node", "organisation", "issued_by", "decided_by")

@@ -58,7 +58,7 @@ def task_out(t: Task) -> dict[str, Any]:
     }
 
 
-@router.get("/tasks/duties", response=list[dict])
+@router.get("/tasks/duties", response=list[dict[str, Any]])
 def list_duties(request: HttpRequest) -> list[dict[str, Any]]:
     """The ten duties of a full-time grid worker (city-wide data)."""
     return [duty_out(d) for d in selectors.duties()]
@@ -83,13 +83,13 @@ def issue(request: HttpRequest, response: HttpResponse, body: TaskIn) -> Status[
     return Status(201, task_out(task))
 
 
-@router.get("/tasks/admission", response=list[dict])
+@router.get("/tasks/admission", response=list[dict[str, Any]])
 def admission_queue(request: HttpRequest) -> list[dict[str, Any]]:
     """Tasks outside the ten duties waiting for this county administrator's review."""
     return [task_out(t) for t in selectors.admission_queue(request.user)]
 
 
-@router.get("/tasks/mine", response=list[dict])
+@router.get("/tasks/mine", response=list[dict[str, Any]])
 def my_tasks(request: HttpRequest) -> list[dict[str, Any]]:
     """The open tasks of the caller's grids (held or refused tasks never appear)."""
     return [phone.assignment_out(a) for a in selectors.my_tasks(request.user)]

@@ -163,4 +163,4 @@ class TaskPhoto(models.Model):
         verbose_name_plural = _("任务照片")
 
     def __str__(self) -> str:
-        return self.image.name
+        return str(self.image.name)

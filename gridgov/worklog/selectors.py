@@ -8,7 +8,7 @@ full-time worker each) and names the grids that need splitting.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.db.models import Count
@@ -73,7 +73,7 @@ def readable_worker(viewer: Any, worker_id: int) -> User:
 
         deny(viewer, "work log outside scope", worker)
         raise Http404
-    return worker
+    return cast(User, worker)
 
 
 def day_log(viewer: Any, worker: User, day: date) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from django.http import Http404
 from gridgov.accounts.models import User
 from gridgov.core.context import acting_as
 from gridgov.hierarchy.models import Level, Node
-from gridgov.registry import importing
+from gridgov.registry import importing, sheets
 
 
 class Command(BaseCommand):
@@ -51,7 +51,7 @@ class Command(BaseCommand):
                 )
             except FileNotFoundError:
                 raise CommandError(f"file not found: {options['file']}") from None
-            except importing.ExcelFileError as exc:
+            except sheets.ExcelFileError as exc:
                 raise CommandError(exc.message) from None
             except (Http404, PermissionDenied):
                 raise CommandError(f"grid {options['grid']} is not in {options['user']}'s scope") from None
