@@ -169,6 +169,7 @@ def _residents(user: User, roots: Sequence[str]) -> QuerySet[Any]:
 def _resident_out(rows: list[Any], user: User) -> list[dict[str, Any]]:
     from gridgov.registry import pii
     from gridgov.registry.masking import mask_id_number, mask_phone
+    from gridgov.search.pinyin import read_name
     from gridgov.search.tokens import resident_tokens
 
     out = []
@@ -195,6 +196,9 @@ def _resident_out(rows: list[Any], user: User) -> list[dict[str, Any]]:
                 "tokens": " ".join(
                     t for t in (tokens, _tail_token("t", phone), _tail_token("i", id_number)) if t
                 ),
+                # The name's readings, character by character (wang|xiao/xiao|yu): the phone checks
+                # typed mixes (王xy, zhang伟) against them and learns what a typed character reads as.
+                "reading": "|".join("/".join(p) for p in read_name(r.name).positions),
             }
         )
     return out

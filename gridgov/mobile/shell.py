@@ -29,6 +29,7 @@ PAGE_SCRIPTS = [
     "app/js/patrol-kinds.js",
     "app/js/outbox.js",
     "app/js/care.js",
+    "app/js/pinyin.js",
     "app/js/search.js",
     "app/js/sync.js",
     "app/js/ui.js",

@@ -65,8 +65,13 @@ class Cursor:
         return cursor
 
 
+# The form of the records sent. Raised when a kind's records gain something phones need (2: the
+# residents' name readings for offline search): every phone's cursor then resets to a snapshot.
+RECORDS_FORMAT = 2
+
+
 def fingerprint(user: User, roots: tuple[str, ...]) -> str:
-    return hashlib.sha256(f"{user.pk}|{'|'.join(roots)}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{RECORDS_FORMAT}|{user.pk}|{'|'.join(roots)}".encode()).hexdigest()[:16]
 
 
 def _pg_horizon() -> tuple[int, int | None]:

@@ -32,19 +32,11 @@
       h('strong', {}, hh.address), h('span', { class: 'sub' }, members + ' 人 · 户号 ' + hh.number)));
   }
 
-  /** Offline search: the server's keywords (name, pinyin, initials, phone and ID tails, address). */
+  /** Offline search: the server's keywords (name, pinyin, initials, surname + initials, typed
+   *  mixes and typos, phone and ID tails, building-unit-room), read as the server reads them. */
   function search(text) {
-    const parsed = GG.search.parseQuery(text);
-    const check = (key, alt) => {
-      const doc = GG.data.index.docs.get(key).doc;
-      if (alt.nameContains && !(doc.name || '').includes(alt.nameContains)) return false;
-      if (alt.addressContains) {
-        const home = doc.address !== undefined ? doc : GG.data.get('household', doc.household_id);
-        if (!home || !home.address.includes(alt.addressContains)) return false;
-      }
-      return true;
-    };
-    const keys = GG.data.index.find(parsed, 50, check);
+    const parsed = GG.data.index.parse(text);
+    const keys = GG.data.index.find(parsed, 50);
     const results = keys.map((k) => { const [kind, id] = k.split(':'); return { kind: kind, record: GG.data.get(kind, id) }; });
     if (parsed.number) {
       const byNumber = GG.data.all('household').find((hh) => hh.number.toUpperCase() === parsed.number);
