@@ -1,5 +1,5 @@
 """The schedule follows the registry: a resident's save (tags, status, household) refreshes their
-care schedule; a save of a resident made by a person through a page or the API
+care schedule, an Excel import rebuilds the schedules of the grid it wrote to; a save of a resident made by a person through a page or the API
 stamps the household verified (the worker has just seen its data). A household's own saves do
 not: a renamed building or grid rewrites every address under it, which nobody verified."""
 
@@ -42,7 +42,16 @@ def _stamp(household_id: int | None) -> None:
             stamp_verified(household, at=timezone.now(), user=user, source=VerifySource.REGISTRY)
 
 
+def _residents_imported(sender: Any, path: str, **_: Any) -> None:
+    """An import wrote residents without signals: the schedules under its grid are rebuilt."""
+    from gridgov.care import schedules
+
+    schedules.rebuild(path)
+
+
 def connect() -> None:
     from gridgov.registry.models import Resident
+    from gridgov.registry.signals import residents_imported
 
     post_save.connect(_resident_saved, sender=Resident, weak=False, dispatch_uid="care_resident_saved")
+    residents_imported.connect(_residents_imported, weak=False, dispatch_uid="care_residents_imported")

@@ -21,6 +21,7 @@ from gridgov.registry import bulk, pii
 from gridgov.registry.choices import HouseholdStatus, LifeEventKind, Relation
 from gridgov.registry.models import Household, LifeEvent, Resident
 from gridgov.registry.rules import household_address
+from gridgov.registry.signals import residents_imported
 from gridgov.registry.validation import Phone
 from gridgov.search.index import NewHousehold, NewResident, index_new_records
 from gridgov.search.models import SearchDoc
@@ -295,6 +296,8 @@ def store(
             "resident",
             [(pk, places[p.household_key][1]) for p, pk in zip(people, resident_ids, strict=True)],
         )
+        # Whatever is derived from residents follows them (care schedules for their tags).
+        residents_imported.send(sender=Resident, path=grid.path)
         # New households, and new residents (in new or existing households): indexed from the
         # values in hand. An existing household's own document does not depend on its members.
         index_new_records(

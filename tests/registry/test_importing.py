@@ -792,3 +792,31 @@ def test_building_and_unit_cells_merged_over_several_households(user, new_id, gr
         "丙": ("4号楼", "4", "401"),
         "丁": ("4号楼", "4", "401"),
     }
+
+
+def test_an_import_gives_its_tagged_residents_care_schedules(user, good_rows, grid1):
+    """Residents written by an import (plain INSERTs, no model signals) get their schedules, due
+    at once, with the shortest interval of their tags' rules; untagged residents get none."""
+    from django.utils import timezone
+
+    from gridgov.care.models import CareSchedule
+
+    last = Resident.objects.order_by("-pk").values_list("pk", flat=True).first()
+    report = run(xlsx(good_rows), grid1, user("gaobo"), commit=True)
+    assert report.committed, report.errors
+    new = {r.name: r for r in Resident.objects.filter(pk__gt=last)}
+    assert set(new) == {"王建国", "刘秀英", "其其格"}
+    schedules = {s.resident.name: s for s in CareSchedule.objects.filter(resident__in=new.values())}
+    assert set(schedules) == {"其其格"} | ({"王建国"} if "elderly" in _active_rule_tags() else set())
+    qiqige = schedules["其其格"]
+    assert qiqige.tags == ["alone", "subsistence"]
+    assert qiqige.interval_days == 7
+    assert qiqige.next_due == timezone.localdate()
+    assert qiqige.grid_id == grid1.pk
+    assert qiqige.path == new["其其格"].path
+
+
+def _active_rule_tags():
+    from gridgov.care.models import CareRule
+
+    return set(CareRule.objects.filter(active=True).values_list("tag", flat=True))
