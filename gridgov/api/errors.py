@@ -88,12 +88,13 @@ def schema_payload(exc: SchemaError) -> dict[str, Any]:
 
 
 class JSONParser(Parser):
-    """Bodies parsed by `core.inputs.parse_json` (depth, non-finite and 64-bit bounds); why a
-    body was refused is kept on the request for the 400 (django-ninja words it generically)."""
+    """Bodies parsed by `core.inputs.request_json` (depth, non-finite and 64-bit bounds; parsed once
+    per request); why a body was refused is kept on the request for the 400 (django-ninja words it
+    generically)."""
 
     def parse_body(self, request: HttpRequest) -> Any:
         try:
-            return inputs.parse_json(request.body)
+            return inputs.request_json(request)
         except inputs.JSONRefused as exc:
             request.body_refusal = str(exc)  # type: ignore[attr-defined]
             raise

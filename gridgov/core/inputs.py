@@ -64,12 +64,35 @@ def first_unstorable_pair(pairs: Iterable[tuple[str, str]]) -> str | None:
     return None
 
 
-def decoded_json(body: bytes) -> Any:
-    """The body as JSON, or None when it is not (the parser behind it answers that with a 400)."""
-    try:
-        return parse_json(body)
-    except JSONRefused:
-        return None
+# Where a request keeps its parsed body: (value, None) or (None, why it was refused).
+_PARSED = "_gridgov_json"
+
+
+def request_json(request: Any) -> Any:
+    """The request's JSON body, parsed once per request: the unstorable-text check at the door and
+    the API's parser behind it share one parse. Raises JSONRefused as `parse_json` does."""
+    parsed = request.__dict__.get(_PARSED)
+    if parsed is None:
+        try:
+            parsed = (parse_json(request.body), None)
+        except JSONRefused as exc:
+            parsed = (None, exc)
+        request.__dict__[_PARSED] = parsed
+    value, refusal = parsed
+    if refusal is not None:
+        raise refusal
+    return value
+
+
+def request_object(request: Any) -> dict[str, Any]:
+    """The request's JSON body as an object (an empty body is `{}`); anything else is refused with
+    JSONRefused saying why. For endpoints that take JSON or a multipart form with files."""
+    if not request.body:
+        return {}
+    value = request_json(request)
+    if not isinstance(value, dict):
+        raise JSONRefused("请求体必须是 JSON 对象")
+    return value
 
 
 # --- JSON bodies ---------------------------------------------------------------------------------

@@ -31,8 +31,7 @@ def channel_for(path: str) -> str:
 def _submitted_fields(request: HttpRequest) -> list[str]:
     try:
         if request.content_type == "application/json":
-            body = json.loads(request.body or b"{}")
-            return sorted(str(key) for key in body) if isinstance(body, dict) else []
+            return sorted(str(key) for key in inputs.request_object(request))
         return sorted(set(request.POST) - _IGNORED_FIELDS)
     except Exception:  # an unreadable body is itself the failure; the status says why
         return []
@@ -122,7 +121,10 @@ def _unstorable_field(request: HttpRequest) -> str | None:
     if content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
         return inputs.first_unstorable_pair((k, v) for k, values in request.POST.lists() for v in values)
     if content_type == "application/json" or content_type.endswith("+json"):
-        return inputs.first_unstorable_field(inputs.decoded_json(request.body))
+        try:
+            return inputs.first_unstorable_field(inputs.request_json(request))
+        except inputs.JSONRefused:
+            return None  # the parser behind answers that with a 400 saying why
     return None
 
 

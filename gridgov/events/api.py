@@ -320,12 +320,9 @@ def _report_input(request: HttpRequest) -> tuple[dict[str, Any], list[Any]]:
             fields[many] = values
         return fields, request.FILES.getlist("photos")
     try:
-        data = inputs.parse_json(request.body or b"{}")
+        return inputs.request_object(request), []
     except inputs.JSONRefused as exc:
         raise ValidationError({"body": str(exc)}) from None
-    if not isinstance(data, dict):
-        raise ValidationError({"body": "请求体必须是 JSON 对象"})
-    return data, []
 
 
 def _number(value: Any, name: str) -> float | None:
@@ -543,7 +540,7 @@ def make_transition(request: HttpRequest, event_id: int) -> dict[str, Any]:
         photos = request.FILES.getlist("photos")
     else:
         try:
-            raw = inputs.parse_json(request.body or b"{}")
+            raw = inputs.request_object(request)
         except inputs.JSONRefused as exc:
             raise ValidationError({"body": str(exc)}) from None
     try:

@@ -215,12 +215,9 @@ def finding_out(finding: Finding) -> dict[str, Any]:
 
 def _body(request: HttpRequest) -> dict[str, Any]:
     try:
-        data = inputs.parse_json(request.body or b"{}")
+        return inputs.request_object(request)
     except inputs.JSONRefused as exc:
         raise ValidationError({"body": str(exc)}) from None
-    if not isinstance(data, dict):
-        raise ValidationError({"body": "请求体必须是 JSON 对象"})
-    return data
 
 
 def _no_store(response: HttpResponse) -> None:
