@@ -48,6 +48,8 @@ class CareSchedule(ScopedModel):
     interval_days = models.PositiveSmallIntegerField(_("走访周期（天）"))
     last_visit_at = models.DateTimeField(_("最近走访"), null=True, blank=True)
     next_due = models.DateField(_("下次走访日期"))
+    # The due date the worker was last told is overdue (one notice per schedule per due date).
+    overdue_notified_for = models.DateField(_("已提醒逾期的走访日期"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -55,7 +57,11 @@ class CareSchedule(ScopedModel):
         verbose_name_plural = _("关爱走访计划")
         ordering = ["next_due", "pk"]
         # The due list of a worker: their grid's schedules in date order, read up to a horizon.
-        indexes = [models.Index(fields=["grid", "next_due"], name="care_schedule_grid_due")]
+        indexes = [
+            models.Index(fields=["grid", "next_due"], name="care_schedule_grid_due"),
+            # The reminder's pass: schedules overdue (next_due before today) across the city.
+            models.Index(fields=["next_due"], name="care_schedule_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.resident_id} {self.next_due}"

@@ -1,21 +1,25 @@
 """Writes of the care app: record a home visit (its need reported as an event), verify a
-household, edit a care rule. Each is atomic; saves are audited by the model signals and refused
-writes by `logs_failures`."""
+household, edit a care rule, remind workers of overdue visits. Each is atomic; saves are audited
+by the model signals and refused writes by `logs_failures`."""
 
-from datetime import datetime, timedelta
+from collections import defaultdict
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from gridgov.accounts.roles import Cap
+from gridgov.accounts.models import RoleAssignment
+from gridgov.accounts.roles import Cap, Role
 from gridgov.accounts.scope import require
 from gridgov.audit.models import Action
 from gridgov.audit.services import logs_failures, record
 from gridgov.care import schedules
 from gridgov.care.models import CareRule, CareSchedule, HomeVisit, Verification, VerifySource, VisitMethod
 from gridgov.core.errors import ConflictError
+from gridgov.notifications.services import Draft, drafts, send
 from gridgov.registry.choices import CareTag, HouseholdStatus
 from gridgov.registry.models import Household, Resident
 from gridgov.registry.rules import ACTIVE_STATUSES
@@ -208,3 +212,68 @@ def _deny_rule_edit(user: Any, obj: Any) -> None:
 
     deny(user, "care rules are edited by city administrators", obj)
     raise PermissionDenied("只有市级管理员可以修改关爱走访规则")
+
+
+# Who is reminded of a grid's overdue visits: its full-time worker, else its chief.
+REMINDED_ROLES = (Role.GRID_WORKER, Role.GRID_CHIEF)
+REMINDER_BATCH = 2000
+REMINDER_NAMES = 5  # residents named in one notice; the rest counted
+
+
+def _reminded(grid_ids: set[int]) -> dict[int, int]:
+    """{grid id: the user reminded of its overdue visits} (active accounts only)."""
+    found: dict[int, tuple[int, int]] = {}
+    rows = RoleAssignment.objects.filter(
+        node_id__in=grid_ids, role__in=REMINDED_ROLES, user__is_active=True
+    ).values_list("node_id", "role", "user_id")
+    for grid_id, role, user_id in rows:
+        rank = REMINDED_ROLES.index(role)
+        if grid_id not in found or rank < found[grid_id][0]:
+            found[grid_id] = (rank, user_id)
+    return {grid_id: user_id for grid_id, (_rank, user_id) in found.items()}
+
+
+def _reminder(user_id: int, overdue: list[CareSchedule]) -> Draft:
+    named = "、".join(
+        f"{s.resident.name}（{s.next_due.month}月{s.next_due.day}日）" for s in overdue[:REMINDER_NAMES]
+    )
+    more = f"等 {len(overdue)} 人" if len(overdue) > REMINDER_NAMES else ""
+    if len(overdue) == 1:
+        only = overdue[0]
+        return drafts(
+            [user_id], f"关爱走访已逾期：{named}，请尽快走访", subject=only, url=f"/app/#/visit/{only.pk}"
+        )[0]
+    return drafts([user_id], f"{len(overdue)} 位关爱对象走访已逾期：{named}{more}", url="/app/#/visits")[0]
+
+
+def notify_overdue_visits(*, today: date | None = None, batch: int = REMINDER_BATCH) -> int:
+    """Tell each grid's worker (its chief where it has none) of the visits that have gone overdue
+    since the last pass: one notice per worker per pass naming them, each schedule told once per
+    due date (a visit moves the date on; if the next one is missed too, it is told again). Run
+    by the background worker; returns the number of notices written.
+
+    The marker is set only where the due date is still the one read, so a visit recorded
+    meanwhile is not marked for a date it no longer has."""
+    today = today or timezone.localdate()
+    pending = (
+        CareSchedule.objects.filter(next_due__lt=today)
+        .filter(Q(overdue_notified_for__isnull=True) | ~Q(overdue_notified_for=F("next_due")))
+        .select_related("resident")
+        .order_by("grid_id", "next_due", "pk")
+    )
+    sent = 0
+    while True:
+        rows = list(pending[:batch])
+        if not rows:
+            return sent
+        who = _reminded({s.grid_id for s in rows})
+        per_user: defaultdict[int, list[CareSchedule]] = defaultdict(list)
+        by_due: defaultdict[date, list[int]] = defaultdict(list)
+        for s in rows:
+            if s.grid_id in who:
+                per_user[who[s.grid_id]].append(s)
+            by_due[s.next_due].append(s.pk)  # a grid with nobody to tell is not asked again
+        with transaction.atomic():
+            sent += send(_reminder(user_id, overdue) for user_id, overdue in per_user.items())
+            for due, pks in by_due.items():
+                CareSchedule.objects.filter(pk__in=pks, next_due=due).update(overdue_notified_for=due)

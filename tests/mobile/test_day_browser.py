@@ -58,10 +58,16 @@ def test_a_day_offline_reaches_the_server_once(
             network(context, page, online=False)
             page.reload()
             page.wait_for_selector("html[data-ready]")
-            # Visit: 我的今天 → the resident due → method, what was found → save (4 taps, 1 field).
+            # Visit: 我的今天 → the resident due → method, what was found, what is needed → the
+            # need's category (preset for an elderly resident, here changed) → save.
             page.locator("[data-section=visits-due] a", has_text="独孤婆婆").click()
             page.select_option("select", "in_person")
             page.fill("textarea >> nth=0", "身体健康，家中取暖正常")
+            expect(page.locator("#need-category")).to_be_hidden()
+            page.fill("textarea >> nth=1", "冬季取暖补贴未到账")
+            expect(page.locator("#need-category")).to_be_visible()
+            expect(page.locator("#need-category")).to_have_value("civil.elderly")
+            page.select_option("#need-category", "civil.hardship")
             page.click("button[type=submit]")
             expect(page.locator("#outbox-badge")).to_have_text("待发送 1")
             # Task: 我的今天 → the task → result → submit (3 taps, 1 field).
@@ -89,6 +95,11 @@ def test_a_day_offline_reaches_the_server_once(
     visits = HomeVisit.objects.filter(resident=resident)
     assert visits.count() == 1
     assert visits.get().worker.username == "gaobo"
+    # The need became one event of the category chosen on the phone, linked to the visit.
+    need = visits.get().event
+    assert need is not None
+    assert need.category.code == "civil.hardship"
+    assert "冬季取暖补贴未到账" in need.description
     assert (
         AuditEntry.objects.filter(
             object_type="care.homevisit", object_id=str(visits.get().pk), action="create"

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 
 from gridgov.audit import checkpoints
+from gridgov.care import services as care
 from gridgov.events.queue import QUEUE_BATCH, write_queued_reports
 from gridgov.events.worker import run_once
 from gridgov.mobile import changes as sync_changes
@@ -13,13 +14,18 @@ from gridgov.overview import reports as overview_reports
 from gridgov.patrols import services as patrols
 from gridgov.registry import exports
 
+# Overdue visits are looked for at most this often (a visit falls overdue at midnight; the
+# pass reads every overdue schedule of the city, so not every 30 s).
+REMINDER_INTERVAL = 600.0
+
 
 class Command(BaseCommand):
     warned_unkeyed = False
+    reminded_at = 0.0
     help = (
         "Background worker: write queued reports (Prefer: respond-async) as events; mark overdue events, "
         "escalate them one level, notify; build queued Excel exports; purge patrol tracks past their "
-        "keeping period; checkpoint the audit chain; keep the overview's rollups current and build "
+        "keeping period; remind workers of overdue care visits; checkpoint the audit chain; keep the overview's rollups current and build "
         "its reports (loop; --once for one pass)."
     )
 
@@ -83,6 +89,7 @@ class Command(BaseCommand):
                 "sync_changes_pruned": sync_changes.prune(),
                 "patrol_tracks_purged": patrols.purge_tracks(),
                 "patrol_findings_linked": patrols.link_reported_findings(),
+                "visit_overdue_notices": self.remind_overdue_visits(once=once),
             }
         except Exception as exc:  # keep the loop alive; the next pass retries
             if once:
@@ -100,12 +107,20 @@ class Command(BaseCommand):
                 "exports_failed",
                 "exports_expired",
                 "patrol_tracks_purged",
+                "visit_overdue_notices",
                 "reports_queued",
                 "reports_built",
                 "reports_failed",
             )
         ):
             self.stdout.write(f"worker: {summary}")
+
+    def remind_overdue_visits(self, *, once: bool) -> int:
+        """Notices of visits gone overdue (gridgov.care.services), every REMINDER_INTERVAL s."""
+        if not once and time.monotonic() - self.reminded_at < REMINDER_INTERVAL:
+            return 0
+        self.reminded_at = time.monotonic()
+        return care.notify_overdue_visits()
 
     def checkpoint_audit_chain(self, *, once: bool) -> int | None:
         """Pin the audit chain's head outside the database when it grew (AUDIT_CHECKPOINT_INTERVAL)."""

@@ -90,26 +90,45 @@
 
   const METHODS = [['in_person', '入户'], ['phone', '电话'], ['video', '视频']];
 
+  // The category a need is reported under when the worker leaves the default (as the server
+  // chooses it: the elderly's needs to 养老服务, others to 困难帮扶).
+  const ELDERLY_TAGS = ['elderly', 'alone', 'left_behind_elder'];
+  function defaultNeedCategory(resident) {
+    return resident && (resident.care_tags || []).some((t) => ELDERLY_TAGS.includes(t)) ? 'civil.elderly' : 'civil.hardship';
+  }
+
   GG.screens.register('visit', {
     route: /^visit\/(\d+)$/, tab: 'today', title: '记录走访',
-    render(el, m) {
+    async render(el, m) {
       const s = GG.data.get('visit_due', m[1]);
       if (!s) { el.append(h('p', {}, '本机没有这条走访计划。')); return; }
       const p = person(s);
+      // A need becomes an event: its category from the synced catalogue (a dispute is reported
+      // on its own screen, with its parties).
+      const categories = ((await GG.store.getMeta('categories')) || []).filter((c) => c.parent_code && !c.is_dispute);
+      const preferred = defaultNeedCategory(GG.data.get('resident', s.resident_id));
       const method = h('select', {}, METHODS.map(([value, label]) => h('option', { value: value }, label)));
       const found = h('textarea', { rows: '3', maxlength: '2000', placeholder: '身体、生活、居住情况' });
       const needs = h('textarea', { rows: '2', maxlength: '2000', placeholder: '需要帮助的事项（填写后自动上报为事件）' });
+      const category = h('select', { id: 'need-category' }, categories.length
+        ? categories.map((c) => h('option', { value: c.code, selected: c.code === preferred || undefined }, c.name))
+        : h('option', { value: '' }, '按关爱对象自动归类'));
+      const categoryField = field('需求分类', category, '上报为这一类事件');
+      categoryField.hidden = true;
+      needs.addEventListener('input', () => { categoryField.hidden = !needs.value.trim(); });
       const error = h('p', { class: 'error', role: 'alert' });
       const form = h('form', { class: 'form' },
         field('走访方式', method),
-        field('发现情况', found), field('需求', needs, '填写后将作为事件上报给社区'), error,
+        field('发现情况', found), field('需求', needs, '填写后将作为事件上报给社区'), categoryField, error,
         h('button', { type: 'submit', class: 'primary' }, '保存走访'));
       form.addEventListener('submit', async (e) => {
         e.preventDefault();
         if (!found.value.trim() && !needs.value.trim()) { error.textContent = '请填写走访发现的情况'; return; }
+        const fields = { resident_id: s.resident_id, method: method.value, found: found.value.trim(), needs: needs.value.trim(), visited_at: new Date().toISOString() };
+        if (fields.needs && category.value) fields.need_category = category.value;
+        const chosen = categories.find((c) => c.code === category.value);
         await GG.outbox.add('visit.record', {
-          name: p.name, schedule_id: s.id,
-          fields: { resident_id: s.resident_id, method: method.value, found: found.value.trim(), needs: needs.value.trim(), visited_at: new Date().toISOString() },
+          name: p.name, schedule_id: s.id, need_category_name: fields.need_category && chosen ? chosen.name : '', fields: fields,
         });
         GG.ui.toast('走访已保存，' + (navigator.onLine ? '正在发送' : '联网后自动发送'));
         GG.ui.go('today');
