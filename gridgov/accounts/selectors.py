@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from gridgov.accounts.models import Device, RoleAssignment, User
 from gridgov.accounts.roles import ROLE_LEVELS, Cap, Role
-from gridgov.accounts.scope import can
+from gridgov.accounts.scope import can, scope_of
 from gridgov.hierarchy.models import Node
 
 
@@ -51,3 +51,14 @@ def can_manage_person(viewer: Any, person: User) -> bool:
         return True
     paths = list(person.assignments.values_list("node__path", flat=True))
     return bool(paths) and all(can(viewer, Cap.MANAGE_STAFF, path) for path in paths)
+
+
+def area_path(user: Any, node_id: int | None) -> str:
+    """Where an action on an area belongs in the audit log: the node filtered on (already checked
+    against the user's scope by the caller), else the user's own single root, else the city."""
+    if node_id is not None:
+        path = Node.objects.filter(pk=node_id).values_list("path", flat=True).first()
+        if path:
+            return path
+    roots = scope_of(user).roots
+    return roots[0] if len(roots) == 1 else ""
