@@ -184,6 +184,11 @@ def _allowed_skip(route: Route) -> str | None:
     return next((why for rule, why in ALLOWED_SKIPS.items() if re.search(rule, route.route)), None)
 
 
+def is_city_config(model: type[models.Model]) -> bool:
+    """A model with no scope rule: city-wide configuration (see CITY_CONFIG)."""
+    return model._meta.label_lower not in RULES
+
+
 def skip(route: Route, reason: str) -> None:
     """Skip a route only if ALLOWED_SKIPS says why; otherwise the walk has a hole: fail."""
     why = _allowed_skip(route) or (reason if reason.startswith(CITY_CONFIG) else None)
@@ -331,7 +336,7 @@ def pick_objects(route: Route, roots: list[str]) -> tuple[dict[str, str] | None,
         if model is None:
             return None, f"no model is named {kwarg.removesuffix('_id')!r} (URL kwarg {kwarg})"
         lookup = path_lookup(model)
-        if lookup is None and model._meta.label_lower not in RULES:
+        if lookup is None and is_city_config(model):
             return (
                 None,
                 f"{CITY_CONFIG}: {model._meta.label} has no path and no rule in gridgov.accounts.scope.RULES",
@@ -356,7 +361,7 @@ def pick_objects(route: Route, roots: list[str]) -> tuple[dict[str, str] | None,
             if obj is not None or attempt or maker is None:
                 break
             maker(chosen)
-        if obj is None and model._meta.label_lower not in RULES:
+        if obj is None and is_city_config(model):
             return None, f"{CITY_CONFIG}: {model._meta.label} has no row in a place and no rule in RULES"
         if obj is None:
             return None, f"no demo {model._meta.label} inside 赛罕区 yet"
@@ -556,7 +561,7 @@ def test_the_walk_exercises_every_route_but_the_allowed_skips() -> None:
     """Routes that are neither public nor allowed to skip are all exercised (a skip of one fails)."""
 
     def config(route: Route) -> bool:
-        return any(m is not None and m._meta.label_lower not in RULES for m in route.id_models.values())
+        return any(m is not None and is_city_config(m) for m in route.id_models.values())
 
     object_routes = [r for r in OBJECT_ROUTES if not (_is_public(r) or _allowed_skip(r) or config(r))]
     plain_routes = [r for r in PLAIN_ROUTES if not _is_public(r) and _allowed_skip(r) is None]
