@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, cast
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
@@ -29,6 +29,7 @@ from gridgov.accounts.roles import ROLE_CAPS, Cap
 from gridgov.hierarchy import paths
 
 if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser
 
     from gridgov.accounts.models import User
@@ -175,7 +176,8 @@ def memberships_of(user_id: int) -> tuple[Membership, ...]:
     return tuple(Membership(pk, kind, path) for pk, kind, path in rows)
 
 
-Who = Any  # a Principal, a User, an AnonymousUser or None
+# Who is asking: a principal, a user (request.user is a User or an AnonymousUser) or nobody.
+Who: TypeAlias = "Principal | User | AnonymousUser | AbstractBaseUser | None"
 
 
 def principal_of(who: Who) -> Principal:
@@ -184,11 +186,11 @@ def principal_of(who: Who) -> Principal:
         return who
     if who is None or not getattr(who, "is_authenticated", False) or not who.is_active:
         return ANONYMOUS
-    principal: Principal = who.principal
+    principal: Principal = cast("User", who).principal  # only our User model logs in
     return principal
 
 
-def forget_principal(user: Any) -> None:
+def forget_principal(user: Who) -> None:
     """Read a user's roles again at the next check (after they changed in this request)."""
     if user is not None:
         user.__dict__.pop("principal", None)
