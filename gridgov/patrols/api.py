@@ -17,13 +17,13 @@ idempotent by a natural key, so a retry after a lost answer changes nothing:
 Bodies are JSON; every bad field is a 400 naming it.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from gridgov.accounts.roles import Cap
@@ -32,6 +32,7 @@ from gridgov.api.params import Page
 from gridgov.core import inputs
 from gridgov.hierarchy.models import Level, Node
 from gridgov.patrols import rules, selectors, services
+from gridgov.patrols.forms import WeeksForm
 from gridgov.patrols.models import CheckIn, Finding, Patrol
 
 router = Router(tags=["patrols"])
@@ -165,6 +166,32 @@ class CoverageOut(Schema):
     share: float
     grids: list[GridCoverageOut]
     workers: list[WorkerCoverageOut]
+
+
+class WeekCellOut(Schema):
+    buildings_checked: int
+    checkins: int
+    patrols: int
+    grids_complete: int = Field(description="grids where every building was checked in that week")
+    share: float
+
+
+class WeekRowOut(Schema):
+    node_id: int
+    name: str
+    kind: str = Field(description="grid, or area: a child area of a county or the city, its grids summed")
+    buildings: int
+    grids: int
+    weeks: list[WeekCellOut]
+
+
+class WeeklyCoverageOut(Schema):
+    node_id: int
+    weeks: list[date] = Field(description="each week's Monday (weeks run Monday to Sunday, the city's time)")
+    buildings: int
+    grids: int
+    rows: list[WeekRowOut]
+    totals: list[WeekCellOut]
 
 
 def patrol_out(patrol: Patrol) -> dict[str, Any]:
@@ -361,6 +388,42 @@ def coverage(
         "share": round(result.share, 4),
         "grids": [{**g.__dict__, "share": round(g.share, 4)} for g in result.grids],
         "workers": [w.__dict__ for w in result.workers],
+    }
+
+
+def _cells(cells: list[selectors.WeekCell], buildings: int) -> list[dict[str, Any]]:
+    return [
+        {**c.__dict__, "share": round(c.buildings_checked / buildings, 4) if buildings else 0.0}
+        for c in cells
+    ]
+
+
+@router.get("/patrol-coverage/weekly", response={200: WeeklyCoverageOut, 400: Error, 403: Error, 404: Error})
+def weekly_coverage(
+    request: HttpRequest,
+    response: HttpResponse,
+    node_id: int,
+    start: str | None = None,
+    end: str | None = None,
+) -> dict[str, Any]:
+    """Coverage under a node week by week for the weeks holding [start, end] (dates; default the
+    last eight weeks): per grid, or per child area under a county or the city. Superiors only."""
+    node = get_visible_or_404(Node.objects.all(), request.user, pk=node_id)
+    require(request.user, Cap.VIEW_TRACKS, node.path, node)
+    form = WeeksForm({k: v for k, v in (("start", start), ("end", end)) if v})
+    if not form.is_valid():
+        raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
+    result = selectors.weekly_coverage(
+        request.user, node, form.cleaned_data["start"], form.cleaned_data["end"]
+    )
+    _no_store(response)
+    return {
+        "node_id": node.pk,
+        "weeks": result.weeks,
+        "buildings": result.buildings,
+        "grids": result.grids,
+        "rows": [{**row.__dict__, "weeks": _cells(row.weeks, row.buildings)} for row in result.rows],
+        "totals": _cells(result.totals(), result.buildings),
     }
 
 

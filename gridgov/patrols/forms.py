@@ -22,3 +22,13 @@ class PeriodForm(forms.Form):
             self.add_error("start", "时间段最长一年")
         data["start"], data["end"] = start, end
         return data
+
+
+class WeeksForm(PeriodForm):
+    """A period shown week by week: the last eight weeks by default."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.data.get("start") and "start" not in self.errors:
+            data["start"] = data["end"] - timedelta(weeks=8) + timedelta(days=1)
+        return data

@@ -6,10 +6,11 @@ track is written to the audit log (`track_of`).
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from gridgov.accounts.models import User
@@ -18,6 +19,7 @@ from gridgov.accounts.scope import get_visible_or_404, subtree_q
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.hierarchy.models import GridKind, Level, Node
+from gridgov.hierarchy.paths import CODE_LENGTH, LEVEL_ORDER
 from gridgov.patrols.models import BuildingCoverage, CheckIn, Finding, Patrol, PatrolRule, PatrolStatus
 from gridgov.patrols.rules import DEFAULT_RULES, rule_for
 
@@ -248,6 +250,149 @@ def coverage(user: Any, node: Node, start: datetime, end: datetime, now: datetim
         person.name = names.get(worker_id) or f"#{worker_id}"
     grid_rows = sorted(grids.values(), key=lambda g: g.code)
     return Coverage(node, start, end, grid_rows, sorted(workers.values(), key=lambda w: (-w.patrols, w.name)))
+
+
+# --- week by week ----------------------------------------------------------------------------
+
+# A year of days touches at most 54 calendar weeks.
+MAX_WEEKS = 54
+# Above these levels a row is a child area (its grids summed), not a grid: a county has hundreds.
+AREA_ROWS = (Level.CITY, Level.COUNTY)
+
+
+@dataclass
+class WeekCell:
+    buildings_checked: int = 0
+    checkins: int = 0
+    patrols: int = 0
+    grids_complete: int = 0  # grids where every building was checked in that week
+
+
+@dataclass
+class WeekRow:
+    """A grid (or a child area, its grids summed) week by week."""
+
+    node_id: int
+    name: str
+    code: str
+    kind: str  # "grid" or "area"
+    buildings: int
+    grids: int
+    weeks: list[WeekCell]
+
+    def shares(self) -> list[float]:
+        return [c.buildings_checked / self.buildings if self.buildings else 0.0 for c in self.weeks]
+
+
+@dataclass
+class WeeklyCoverage:
+    node: Node
+    weeks: list[date]  # each week's Monday
+    rows: list[WeekRow]
+
+    @property
+    def buildings(self) -> int:
+        return sum(r.buildings for r in self.rows)
+
+    @property
+    def grids(self) -> int:
+        return sum(r.grids for r in self.rows)
+
+    def totals(self) -> list[WeekCell]:
+        out = [WeekCell() for _ in self.weeks]
+        for row in self.rows:
+            for total, cell in zip(out, row.weeks, strict=True):
+                total.buildings_checked += cell.buildings_checked
+                total.checkins += cell.checkins
+                total.patrols += cell.patrols
+                total.grids_complete += cell.grids_complete
+        return out
+
+
+def week_starts(start: date, end: date) -> list[date]:
+    """The Mondays of the weeks from the one holding `start` to the one holding `end`."""
+    first = start - timedelta(days=start.weekday())
+    return [first + timedelta(weeks=i) for i in range((end - first).days // 7 + 1)]
+
+
+def weekly_coverage(user: Any, node: Node, start: date, end: date) -> WeeklyCoverage:
+    """Per grid under `node` (per child area under a county or the city) and per calendar week
+    (Monday to Sunday, the city's time) of the weeks holding [start, end]: buildings checked in
+    (distinct), check-ins, patrols, grids fully covered. Two grouped queries over the period,
+    whatever its length. The caller holds VIEW_TRACKS on `node`."""
+    weeks = week_starts(start, end)
+    if len(weeks) > MAX_WEEKS:
+        raise ValueError(f"at most {MAX_WEEKS} weeks")
+    tz = timezone.get_current_timezone()
+    since = timezone.make_aware(datetime.combine(weeks[0], time.min), tz)
+    until = timezone.make_aware(datetime.combine(weeks[-1] + timedelta(weeks=1), time.min), tz)
+    under = subtree_q(node.path)
+    buildings = dict(
+        Node.objects.filter(under, level=Level.BUILDING).values_list("parent_id").annotate(n=Count("pk"))
+    )
+    grids: dict[int, WeekRow] = {}
+    paths: dict[int, str] = {}
+    for pk, name, code, path in (
+        Node.objects.restrict(user).filter(under, level=Level.GRID).values_list("pk", "name", "code", "path")
+    ):
+        grids[pk] = WeekRow(pk, name, code, "grid", buildings.get(pk, 0), 1, [WeekCell() for _ in weeks])
+        paths[pk] = path
+    column = {monday: i for i, monday in enumerate(weeks)}
+
+    def cell(grid_id: int, week: Any) -> WeekCell | None:
+        monday = timezone.localtime(week, tz).date() if isinstance(week, datetime) else week
+        i = column.get(monday)
+        return grids[grid_id].weeks[i] if grid_id in grids and i is not None else None
+
+    checkins = CheckIn.objects.restrict(user).filter(under, at__gte=since, at__lt=until)
+    if node.level == Level.COUNTY:
+        checkins = checkins.filter(county_code=node.code)
+    for grid_id, week, checked, count in (
+        checkins.annotate(week=TruncWeek("at", tzinfo=tz))
+        .values_list("grid_id", "week")
+        .annotate(b=Count("building_id", distinct=True), n=Count("pk"))
+    ):
+        found = cell(grid_id, week)
+        if found is not None:
+            found.buildings_checked, found.checkins = checked, count
+            found.grids_complete = int(0 < grids[grid_id].buildings <= checked)
+    patrols = Patrol.objects.restrict(user).filter(under, started_at__gte=since, started_at__lt=until)
+    for grid_id, week, count in (
+        patrols.annotate(week=TruncWeek("started_at", tzinfo=tz))
+        .values_list("grid_id", "week")
+        .annotate(n=Count("pk"))
+    ):
+        found = cell(grid_id, week)
+        if found is not None:
+            found.patrols = count
+    rows = sorted(grids.values(), key=lambda r: r.code)
+    if node.level in AREA_ROWS:
+        rows = _by_area(user, node, rows, paths, len(weeks))
+    return WeeklyCoverage(node, weeks, rows)
+
+
+def _by_area(user: Any, node: Node, grids: list[WeekRow], paths: dict[int, str], weeks: int) -> list[WeekRow]:
+    """Grid rows summed per child area of `node` (by path prefix)."""
+    level = LEVEL_ORDER[LEVEL_ORDER.index(node.level) + 1]
+    width = len(node.path) + CODE_LENGTH[level]
+    # The child areas the user sees, and those holding grids they see (a narrower scope).
+    visible = set(Node.objects.restrict(user).filter(parent=node).values_list("pk", flat=True))
+    areas = {
+        path: WeekRow(pk, name, code, "area", 0, 0, [WeekCell() for _ in range(weeks)])
+        for pk, name, code, path in Node.objects.filter(parent=node).values_list("pk", "name", "code", "path")
+    }
+    for grid in grids:
+        area = areas.get(paths[grid.node_id][:width])
+        if area is None:
+            continue
+        area.buildings += grid.buildings
+        area.grids += 1
+        for total, cell in zip(area.weeks, grid.weeks, strict=True):
+            total.buildings_checked += cell.buildings_checked
+            total.checkins += cell.checkins
+            total.patrols += cell.patrols
+            total.grids_complete += cell.grids_complete
+    return sorted((a for a in areas.values() if a.grids or a.node_id in visible), key=lambda r: r.code)
 
 
 def kind_name(kind: str) -> str:

@@ -19,7 +19,7 @@ from gridgov.accounts.scope import get_visible_or_404, require
 from gridgov.audit.services import appended_together
 from gridgov.hierarchy.models import Level, Node
 from gridgov.patrols import pdf, rules, selectors
-from gridgov.patrols.forms import PeriodForm
+from gridgov.patrols.forms import PeriodForm, WeeksForm
 
 # Tracks drawn on a grid's map (the latest of the period); the list below it shows every patrol.
 MAP_TRACKS = 50
@@ -82,6 +82,33 @@ def coverage(request: HttpRequest) -> HttpResponse:
     }
     template = "patrols/_coverage.html" if request.headers.get("HX-Request") else "patrols/coverage.html"
     return render(request, template, context)
+
+
+@login_required
+@never_cache
+def weekly(request: HttpRequest) -> HttpResponse:
+    """Coverage under a node week by week: per grid (per child area under a county or the city)."""
+    node = _top_node(request)
+    form = WeeksForm(request.GET or {})
+    if not form.is_valid():
+        return render(
+            request, "patrols/weekly.html", {"node": node, "form": form, "result": None}, status=400
+        )
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    result = selectors.weekly_coverage(request.user, node, start, end)
+    return render(
+        request,
+        "patrols/weekly.html",
+        {
+            "node": node,
+            "form": form,
+            "result": result,
+            "start": start,
+            "end": end,
+            "rows": [(row, list(zip(row.weeks, row.shares(), strict=True))) for row in result.rows],
+            "totals": list(zip(result.totals(), result.weeks, strict=True)),
+        },
+    )
 
 
 @login_required

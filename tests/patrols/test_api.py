@@ -195,3 +195,38 @@ def test_due_list_and_coverage(api, grid, buildings):
     assert bad.status_code == 400
     assert "start" in bad.json()["errors"]
     assert Patrol.objects.filter(pk=patrol_id).exists()
+
+
+def test_weekly_coverage_api(api, grid, node):
+    community = grid.parent
+    answer = api("huimin_admin").get(
+        f"/api/v1/patrol-coverage/weekly?node_id={community.pk}&start=2026-11-02&end=2026-11-29"
+    )
+    assert answer.status_code == 200, answer.content
+    assert "no-store" in answer["Cache-Control"]
+    body = answer.json()
+    assert body["weeks"] == ["2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"]
+    row = next(r for r in body["rows"] if r["node_id"] == grid.pk)
+    assert row["kind"] == "grid"
+    assert len(row["weeks"]) == 4
+    assert len(body["totals"]) == 4
+    assert all(0 <= c["share"] <= 1 for c in row["weeks"])
+    township = node("昭乌达南路街道")
+    county = api("zhaowuda_admin").get(f"/api/v1/patrol-coverage/weekly?node_id={township.parent_id}")
+    assert county.status_code in (403, 404)  # a street's leader does not see the county
+    area = api("zhaowuda_admin").get(f"/api/v1/patrol-coverage/weekly?node_id={township.pk}")
+    assert area.status_code == 200
+    assert {r["kind"] for r in area.json()["rows"]} <= {"grid"}
+    for query, field in (
+        ("start=2026-13-01", "start"),
+        ("start=2026-12-01&end=2026-11-01", "start"),
+        ("end=x", "end"),
+        ("start=2024-01-01&end=2026-01-01", "start"),
+    ):
+        bad = api("huimin_admin").get(f"/api/v1/patrol-coverage/weekly?node_id={community.pk}&{query}")
+        assert bad.status_code == 400, query
+        assert field in bad.json()["errors"], query
+    assert api("gaobo").get(f"/api/v1/patrol-coverage/weekly?node_id={community.pk}").status_code in (
+        403,
+        404,
+    )

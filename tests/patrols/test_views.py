@@ -60,3 +60,32 @@ def test_the_qr_sheet_is_a_pdf_for_superiors_only(login, grid):
     # a worker holding his own codes could check in without walking
     assert login("gaobo").get(f"/patrols/grids/{grid.pk}/codes.pdf").status_code == 403
     assert AuditEntry.objects.filter(action="export", message__contains="building QR codes").exists()
+
+
+def test_weekly_page_per_grid_and_per_area(login, grid, node):
+    client = login("huimin_admin")
+    page = client.get(f"/patrols/weekly/?node={grid.parent_id}")
+    assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"]
+    result = page.context["result"]
+    assert len(result.weeks) in (8, 9)  # the last eight weeks by default, whole weeks
+    assert grid.pk in {r.node_id for r in result.rows}
+    body = page.content.decode()
+    assert "coverage-weeks" in body
+    assert grid.name in body
+    county = login("zhaowuda_admin").get(
+        f"/patrols/weekly/?node={node('昭乌达南路街道').pk}&start=2026-11-02&end=2026-11-29"
+    )
+    assert county.status_code == 200
+    assert len(county.context["result"].weeks) == 4
+    bad = client.get(f"/patrols/weekly/?node={grid.parent_id}&start=2026-12-01&end=2026-11-01")
+    assert bad.status_code == 400
+    assert "开始日期不能晚于结束日期" in bad.content.decode()
+
+
+def test_workers_and_outsiders_do_not_get_the_weekly_page(login, grid):
+    assert login("gaobo").get("/patrols/weekly/").status_code == 403
+    assert login("laogangfang_worker").get(f"/patrols/weekly/?node={grid.parent_id}").status_code in (
+        403,
+        404,
+    )
