@@ -194,13 +194,15 @@ STATICFILES_DIRS = [
     ],
 ]
 STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
+# Uploads (photos of people, plates and homes) have no public URL: gridgov.core.uploads serves
+# each through a view that checks the viewer's scope. MEDIA_ROOT must not be published by a web
+# server; there is deliberately no MEDIA_URL.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "gridgov.core.uploads.PrivateUploadStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
-MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
@@ -262,6 +264,8 @@ REGISTRY_EXPORT_MAX_ROWS = env_int("REGISTRY_EXPORT_MAX_ROWS", 100_000, minimum=
 # Larger exports are built by the background worker into this private folder (never served as
 # media) and kept this many hours for the person who asked.
 GRIDGOV_PRIVATE_DIR = Path(env_str("GRIDGOV_PRIVATE_DIR", str(BASE_DIR / "var" / "private")))
+# Break the glass (gridgov.search): how many wider searches one person may ask for per day.
+BREAK_GLASS_PER_DAY = env_int("BREAK_GLASS_PER_DAY", 3, minimum=1)
 REGISTRY_EXPORT_KEEP_HOURS = env_int("REGISTRY_EXPORT_KEEP_HOURS", 24, minimum=1)
 # A household whose data nobody verified (a visit, a check, a hand edit) for this many days is on
 # the stale list (gridgov.care).

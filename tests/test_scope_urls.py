@@ -314,7 +314,31 @@ def _report(chosen: list[models.Model]) -> None:
     )
 
 
+def _event_photo(chosen: list[models.Model]) -> None:
+    from django.core.files.base import ContentFile
+
+    from gridgov.events.models import Event, EventPhoto
+
+    for event in (c for c in chosen if isinstance(c, Event)):
+        photo = EventPhoto(event=event, content_type="image/png", size=4)
+        photo.image.save("scope-test.png", ContentFile(b"\x89PNG"), save=False)
+        photo.save()
+
+
+def _task_photo(chosen: list[models.Model]) -> None:
+    from django.core.files.base import ContentFile
+
+    from gridgov.tasks.models import TaskAssignment, TaskPhoto
+
+    for assignment in (c for c in chosen if isinstance(c, TaskAssignment)):
+        photo = TaskPhoto(assignment=assignment, content_type="image/png", size=4)
+        photo.image.save("scope-test.png", ContentFile(b"\x89PNG"), save=False)
+        photo.save()
+
+
 SAMPLE_MAKERS: dict[str, Any] = {
+    "events.eventphoto": _event_photo,
+    "tasks.taskphoto": _task_photo,
     "overview.displaylink": _display_link,
     "overview.monthlyreport": _report,
     "accounts.device": _device,
@@ -412,6 +436,12 @@ def clients(login: Any) -> Any:
         return cache[username]
 
     return get
+
+
+@pytest.fixture(autouse=True)
+def _media(tmp_path: Any, settings: Any) -> None:
+    """Photos made for the walk are written under the test's own directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ninja.security import django_auth
 
 from gridgov.api.auth import BearerToken
 from gridgov.api.errors import OUT_OF_RANGE, JSONParser, body_payload, schema_payload, validation_payload
-from gridgov.core.errors import ConflictError, PreconditionFailed
+from gridgov.core.errors import ConflictError, LimitReached, PreconditionFailed
 from gridgov.core.labels import reason_of
 
 logger = logging.getLogger(__name__)
@@ -67,6 +67,10 @@ def build_api() -> NinjaAPI:
     @api.exception_handler(ConflictError)
     def _conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
         return api.create_response(request, {"detail": exc.message, **exc.extra}, status=409)
+
+    @api.exception_handler(LimitReached)
+    def _limit(request: HttpRequest, exc: LimitReached) -> HttpResponse:
+        return api.create_response(request, {"detail": exc.message, **exc.extra}, status=429)
 
     @api.exception_handler(PreconditionFailed)
     def _precondition(request: HttpRequest, exc: PreconditionFailed) -> HttpResponse:

@@ -18,3 +18,12 @@ class ConflictError(Exception):
 
 class PreconditionFailed(ConflictError):
     """HTTP 412: the client's If-Match version is stale; someone else saved first."""
+
+
+class LimitReached(Exception):
+    """HTTP 429: a per-person limit (named in the message) is used up for now."""
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra

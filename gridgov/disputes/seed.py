@@ -35,6 +35,14 @@ ARTICLE_TERMS = (
 )
 
 
+def _building(grid: Node, n: int) -> str:
+    """The name of the grid's n-th building (counted round): a demo address names a real one."""
+    names = list(
+        Node.objects.filter(parent=grid, level=Level.BUILDING).order_by("code").values_list("name", flat=True)
+    )
+    return names[(n - 1) % len(names)] if names else ""
+
+
 def _at(day: datetime, hour: int, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day.date(), time(hour, minute)))
 
@@ -90,7 +98,7 @@ def article_case(users: dict[str, User], grid: Node, day: datetime) -> Dispute:
         parties=_parties(grid, [("张建华", "13904715821"), ("李志强", "13847132690")]),
         lng=grid.lng,
         lat=grid.lat,
-        address="惠民社区3号楼2单元",
+        address=f"惠民社区{_building(grid, 3)}2单元",
         channel="app",
         now=t0,
     )
@@ -195,14 +203,14 @@ def seed(ctx: SeedContext) -> None:
         user=gaobo,
         category="dispute.neighbour",
         dispute_type=DisputeType.NEIGHBOUR,
-        description="5号楼1单元楼上住户深夜装修噪音扰民，楼下老人多次敲门理论未果，双方在楼道发生推搡。",
+        description=f"{_building(grid, 1)}1单元楼上住户深夜装修噪音扰民，楼下老人多次敲门理论未果，双方在楼道发生推搡。",
         parties=[
             {"name": "王秀兰", "phone": "15947180032", "role": "applicant"},
             {"name": "刘洋", "phone": "18647155106", "role": "respondent"},
         ],
         lng=grid.lng,
         lat=grid.lat,
-        address="惠民社区5号楼1单元",
+        address=f"惠民社区{_building(grid, 1)}1单元",
         now=now - timedelta(days=20),
     )
     judicial = Organisation.objects.get(name="昭乌达南路司法所")
@@ -228,14 +236,14 @@ def seed(ctx: SeedContext) -> None:
         user=gaobo,
         category="dispute.neighbour",
         dispute_type=DisputeType.NEIGHBOUR,
-        description="5号楼1单元装修噪音纠纷再起，楼下老人情绪激动，说要找人收拾他。",
+        description=f"{_building(grid, 1)}1单元装修噪音纠纷再起，楼下老人情绪激动，说要找人收拾他。",
         parties=[
             {"name": "王秀兰", "phone": "15947180032", "role": "applicant"},
             {"name": "刘洋", "phone": "18647155106", "role": "respondent"},
         ],
         lng=grid.lng,
         lat=grid.lat,
-        address="惠民社区5号楼1单元",
+        address=f"惠民社区{_building(grid, 1)}1单元",
         now=now - timedelta(days=2),
     )
     _move(
@@ -260,7 +268,7 @@ def seed(ctx: SeedContext) -> None:
                 {"name": "赵建军", "phone": "13704712284", "role": "respondent"},
             ],
             grid=second_grid,
-            address="惠民社区8号楼",
+            address=f"惠民社区{_building(second_grid, 4)}",
             now=now - timedelta(days=6),
         )
         services.override_risk(

@@ -21,13 +21,14 @@ from typing import Any
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from gridgov.accounts.scope import get_visible_or_404
 from gridgov.api.params import Finite, ShortPage
 from gridgov.core import inputs
+from gridgov.core.uploads import serve_upload
 from gridgov.events import intake, queue, selectors, transitions
 from gridgov.events.models import Category, Event, EventAssignment
 from gridgov.events.workflow import STATE_NAMES
@@ -143,7 +144,9 @@ class EventDetailOut(EventOut):
     assignments: list[AssignmentOut]
     allowed_actions: list[str]
     duplicates: list[DuplicateOut]
-    photos: list[str]
+    photos: list[str] = Field(
+        description="where to read each photo: GET it with the same login (404 outside your scope)"
+    )
 
 
 class EventPage(Schema):
@@ -298,8 +301,12 @@ def event_detail(event: Event, user: Any) -> dict[str, Any]:
         "duplicates": duplicate_out(selectors.duplicate_rows_of(event, user))
         if event.state == "reported"
         else [],
-        "photos": [photo.image.url for photo in event.photos.all()],
+        "photos": [photo_url(event.pk, photo.pk) for photo in event.photos.all()],
     }
+
+
+def photo_url(event_id: int, photo_id: int) -> str:
+    return f"/api/v1/events/{event_id}/photos/{photo_id}"
 
 
 def _load(request: HttpRequest, event_id: int) -> Event:
@@ -432,7 +439,7 @@ def report(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any
         "assignments": [],
         "allowed_actions": selectors.allowed_actions(event, request.user),
         "duplicates": duplicate_out(selectors.duplicate_rows_of(event, request.user)),
-        "photos": [photo.image.url for photo in event.photos.all()] if photos else [],
+        "photos": [photo_url(event.pk, photo.pk) for photo in event.photos.all()] if photos else [],
     }
     return Status(201, detail)
 
@@ -518,6 +525,16 @@ def get_receipt(request: HttpRequest, key: str) -> dict[str, Any]:
 def get_event(request: HttpRequest, event_id: int) -> dict[str, Any]:
     """One event with its timeline (including merged duplicates'), assignments and allowed actions."""
     return event_detail(_load(request, event_id), request.user)
+
+
+@router.get("/events/{event_id}/photos/{eventphoto_id}")
+def get_photo(request: HttpRequest, event_id: int, eventphoto_id: int) -> FileResponse:
+    """One photo of an event in your scope (the image itself; 404 outside your scope), not cached."""
+    event = _load(request, event_id)
+    found = event.photos.filter(pk=eventphoto_id).first()
+    if found is None:
+        raise Http404
+    return serve_upload(found.image, found.content_type)
 
 
 @router.post(

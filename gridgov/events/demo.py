@@ -29,7 +29,7 @@ HAPPY_PATH = [
     ("confirm", "reporter", 26.0),
 ]
 CITY_STORIES = [
-    ("heating.cold_room", "3号楼2单元多户反映室温只有14度"),
+    ("heating.cold_room", "{楼}2单元多户反映室温只有14度"),
     ("water.leak", "小区主干道供水管道渗漏，路面结冰"),
     ("city.garbage", "小区北门外建筑垃圾堆放多日"),
     ("city.street_stall", "学校门口早晚有流动摊贩占道经营"),
@@ -44,7 +44,7 @@ CITY_STORIES = [
     ("dispute.property", "业主与物业因停车费发生纠纷"),
     ("safety.hazard", "临街商铺违规存放液化气罐"),
     ("health.sanitation", "小区二次供水水箱多年未清洗"),
-    ("market.elevator", "5号楼电梯频繁停运困人"),
+    ("market.elevator", "{楼}电梯频繁停运困人"),
 ]
 
 
@@ -73,6 +73,7 @@ class _Demo:
             )
         }
         self.count = 0
+        self.buildings: dict[int, list[Node]] = {}
 
     def ago(self, hours: float) -> datetime:
         return self.now - timedelta(hours=hours)
@@ -93,8 +94,16 @@ class _Demo:
         hours_ago: float,
         *,
         dx: float = 0.0,
+        building: int | None = None,
         **extra: Any,
     ) -> Event:
+        """`{楼}` in the text names the grid's `building`-th building (counted round), which also
+        gives the address: a demo story never names a building its grid does not have."""
+        if building is not None:
+            found = self.building(grid, building)
+            text = text.replace("{楼}", found.name if found else "")
+            if found is not None:
+                extra.setdefault("address", found.address or found.name)
         at = self.ago(hours_ago)
         with acting_as(reporter, channel="command", username=reporter.username):
             event, _ = intake.report_event(
@@ -108,6 +117,14 @@ class _Demo:
             )
         self.count += 1
         return event
+
+    def building(self, grid: Node, n: int) -> Node | None:
+        if grid.pk not in self.buildings:
+            self.buildings[grid.pk] = list(
+                Node.objects.filter(parent=grid, level=Level.BUILDING).order_by("code")
+            )
+        found = self.buildings[grid.pk]
+        return found[(n - 1) % len(found)] if found else None
 
     def step(self, event: Event, action: str, user: Any, at: datetime, note: str = "", **data: Any) -> Event:
         with acting_as(user, channel="command", username=getattr(user, "username", "system")):
@@ -171,19 +188,29 @@ def seed_events(ctx: SeedContext) -> None:
     gaobo, centre, township = u["gaobo"], u["huimin_admin"], u["zhaowuda_admin"]
 
     # Fresh reports waiting for the community centre; the second is a likely duplicate, a third merged.
-    burst = demo.report(gaobo, "heating.pipe_burst", "惠民小区6号楼地下室供热管道爆裂，热水外溢", grid, 0.4)
-    demo.report(
-        u["huimin_volunteer"], "heating.pipe_burst", "6号楼单元门口冒白气，地面有热水", grid, 0.2, dx=0.0004
+    burst = demo.report(
+        gaobo, "heating.pipe_burst", "惠民小区{楼}地下室供热管道爆裂，热水外溢", grid, 0.4, building=3
     )
-    merged = demo.report(gaobo, "heating.pipe_burst", "6号楼暖气管道漏水（重复上报）", grid, 0.3, dx=0.0002)
+    demo.report(
+        u["huimin_volunteer"],
+        "heating.pipe_burst",
+        "{楼}单元门口冒白气，地面有热水",
+        grid,
+        0.2,
+        dx=0.0004,
+        building=3,
+    )
+    merged = demo.report(
+        gaobo, "heating.pipe_burst", "{楼}暖气管道漏水（重复上报）", grid, 0.3, dx=0.0002, building=3
+    )
     demo.step(merged, "merge", centre, demo.ago(0.1), "与先报事件重复", into=burst.number)
 
     # Dispatched to the heating company just now: in heating_staff's inbox, not yet overdue.
-    fresh = demo.report(gaobo, "heating.pipe_burst", "惠民小区2号楼供热管道阀门断裂", grid, 0.6)
+    fresh = demo.report(gaobo, "heating.pipe_burst", "惠民小区{楼}供热管道阀门断裂", grid, 0.6, building=2)
     demo.path(fresh, gaobo, centre, "dispatch", 0.6)
 
     # A blocked fire exit handled jointly: the fire brigade leads, urban management co-handles.
-    fire = demo.report(gaobo, "fire.exit_blocked", "8号楼消防通道被私家车和杂物长期堵塞", grid, 30)
+    fire = demo.report(gaobo, "fire.exit_blocked", "{楼}消防通道被私家车和杂物长期堵塞", grid, 30, building=4)
     demo.path(fire, gaobo, centre, "start", 30, co_orgs=(demo.org("赛罕区城市管理综合执法局"),))
     demo.step(fire, "co_acknowledge", demo.member(demo.org("赛罕区城市管理综合执法局")), demo.ago(28))
 
@@ -194,7 +221,7 @@ def seed_events(ctx: SeedContext) -> None:
     stall2 = demo.report(gaobo, "city.street_stall", "小区南门水果摊占用人行道", grid, 24 * 3)
     demo.path(stall2, gaobo, centre, "handle", 24 * 3, result="已劝离摊贩并设置提示牌")
     # Reopened: the water came back for a day only.
-    water = demo.report(gaobo, "water.outage", "惠民小区3号楼停水超过12小时", grid, 24 * 4)
+    water = demo.report(gaobo, "water.outage", "惠民小区{楼}停水超过12小时", grid, 24 * 4, building=1)
     demo.path(water, gaobo, centre, "handle", 24 * 4, result="已更换损坏阀门，恢复供水")
     demo.step(water, "reopen", gaobo, demo.ago(24 * 2), "第二天又停水了，问题没有解决", satisfaction=2)
 
@@ -212,7 +239,7 @@ def seed_events(ctx: SeedContext) -> None:
     demo.step(dispute, "co_acknowledge", u["huimin_lawyer"], demo.ago(18))
 
     # Unsafe building: suspension requested and approved by the street (clock paused).
-    unsafe = demo.report(gaobo, "housing.unsafe", "11号楼外墙保温层脱落，有坠落风险", grid, 24 * 2)
+    unsafe = demo.report(gaobo, "housing.unsafe", "{楼}外墙保温层脱落，有坠落风险", grid, 24 * 2, building=4)
     demo.path(unsafe, gaobo, centre, "start", 24 * 2)
     lead = demo.member(unsafe.lead_org)
     demo.step(unsafe, "request_suspension", lead, demo.ago(30), "需等待专项维修资金审批")
@@ -237,10 +264,10 @@ def seed_events(ctx: SeedContext) -> None:
 
     # The heating company did not acknowledge in time: yellow card from the street, then the worker
     # escalates it. A gas leak ignored: red card.
-    cold = demo.report(gaobo, "heating.cold_room", "惠民小区5号楼整栋室温不达标", grid, 12)
+    cold = demo.report(gaobo, "heating.cold_room", "惠民小区{楼}整栋室温不达标", grid, 12, building=1)
     demo.path(cold, gaobo, centre, "dispatch", 12)
     demo.step(cold, "supervise", township, demo.ago(5), "供热单位未按时签收，黄牌督办", grade="yellow")
-    gas = demo.report(gaobo, "gas.leak", "9号楼楼道有明显燃气味", grid, 9)
+    gas = demo.report(gaobo, "gas.leak", "{楼}楼道有明显燃气味", grid, 9, building=2)
     demo.path(gas, gaobo, centre, "dispatch", 9)
     demo.step(gas, "supervise", township, demo.ago(7), "燃气泄漏未及时处置，红牌督办", grade="red")
 
@@ -264,7 +291,7 @@ def _city_events(demo: _Demo) -> None:
             continue
         category, text = CITY_STORIES[n % len(CITY_STORIES)]
         hours_ago = rng.uniform(2, 24 * 20)
-        event = demo.report(reporter, category, text, grid, hours_ago)
+        event = demo.report(reporter, category, text, grid, hours_ago, building=n + 1)
         stop = stops[n % len(stops)]
         if stop != "report" and transitions.suggest_lead_org(event) is not None:
             demo.path(event, reporter, city_admin, stop, hours_ago)

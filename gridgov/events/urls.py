@@ -10,5 +10,6 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("export.xlsx", views.event_export, name="export"),
     path("<int:event_id>/", views.detail, name="detail"),
+    path("<int:event_id>/photos/<int:eventphoto_id>/", views.photo, name="photo"),
     path("<int:event_id>/transition/", views.transition, name="transition"),
 ]

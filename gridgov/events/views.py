@@ -7,14 +7,15 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404, scope_of
 from gridgov.core.errors import ConflictError
+from gridgov.core.uploads import serve_upload
 from gridgov.events import exports, intake, selectors, transitions
 from gridgov.events.forms import FilterForm, ReportForm
 from gridgov.events.models import Event, Supervision
@@ -225,6 +226,14 @@ def _detail_context(request: HttpRequest, event: Event) -> dict[str, Any]:
 def detail(request: HttpRequest, event_id: int) -> HttpResponse:
     event = _event(request, event_id)
     return render(request, "events/detail.html", _detail_context(request, event))
+
+
+@login_required
+def photo(request: HttpRequest, event_id: int, eventphoto_id: int) -> FileResponse:
+    """One photo of an event the viewer may see (404 otherwise), never cached."""
+    event = _event(request, event_id)
+    found = get_object_or_404(event.photos.all(), pk=eventphoto_id)
+    return serve_upload(found.image, found.content_type)
 
 
 @login_required

@@ -146,6 +146,13 @@ class LifeEvent(ScopedModel):
         return f"{self.resident} {self.get_kind_display()} {self.date}"
 
 
+class GrantStatus(models.TextChoices):
+    PENDING = "pending", _("待上级审批")
+    APPROVED = "approved", _("已开启")
+    REFUSED = "refused", _("未获批准")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
 class BreakGlassGrant(ScopedModel):
     """A time-limited, reasoned permission to search outside one's own grid ("break the glass").
 
@@ -159,8 +166,23 @@ class BreakGlassGrant(ScopedModel):
         related_name="break_glass_grants",
     )
     reason = models.CharField(_("理由"), max_length=500)
-    granted_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
-    expires_at = models.DateTimeField(_("到期时间"), db_index=True)
+    granted_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    # Set when the grant opens (at once within one's own township, else on a superior's
+    # approval); empty while pending and when refused or withdrawn.
+    expires_at = models.DateTimeField(_("到期时间"), null=True, blank=True, db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=GrantStatus.choices, default=GrantStatus.APPROVED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("越权查询记录")

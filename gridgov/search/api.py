@@ -20,7 +20,7 @@ from gridgov.hierarchy.models import Node
 from gridgov.registry.models import BreakGlassGrant
 from gridgov.registry.selectors import require_registry_access
 from gridgov.search import selectors, services
-from gridgov.search.selectors import grant_out, grants_out
+from gridgov.search.grants import grant_out, grants_out, grants_supervised_by, open_and_pending
 
 router = Router(tags=["search"])
 
@@ -66,9 +66,20 @@ class GrantOut(Schema):
     reason: str
     path: str
     node_name: str
-    granted_at: datetime.datetime
-    expires_at: datetime.datetime
-    active: bool
+    granted_at: datetime.datetime = Field(description="when it was asked for")
+    expires_at: datetime.datetime | None = Field(description="set once the grant opens")
+    status: str = Field(description="pending (waits for a superior) | approved | refused | withdrawn")
+    status_label: str
+    active: bool = Field(description="approved and not expired: searches cover its area now")
+    decided_by: str | None = None
+    decided_at: datetime.datetime | None = None
+    decision_note: str = ""
+    may_decide: bool = Field(False, description="you may approve or refuse this pending request")
+
+
+class DecisionIn(Schema):
+    approve: bool
+    note: str = Field("", description="the reason (required when refusing)", max_length=2000)
 
 
 class SearchPageOut(Schema):
@@ -92,6 +103,12 @@ class ErrorOut(Schema):
     detail: str
 
 
+class LimitOut(Schema):
+    detail: str
+    limit: int
+    setting: str
+
+
 @router.get("/search", response=SearchPageOut, exclude_none=True)
 def search(
     request: HttpRequest, q: str = "", page: int = 1, page_size: int = selectors.PAGE_SIZE
@@ -112,9 +129,13 @@ def search(
     }
 
 
-@router.post("/search/break-glass", response={201: GrantOut, 400: ErrorOut})
+@router.post("/search/break-glass", response={201: GrantOut, 400: ErrorOut, 429: LimitOut})
 def open_break_glass(request: HttpRequest, body: GrantIn) -> Status[dict[str, Any]]:
-    """Search outside your own area for 2 hours, stating why (audited; your supervisors are told)."""
+    """Search outside your own area for 2 hours, stating why (audited; your supervisors are told).
+
+    Within your own township it opens at once (`status` approved); wider, it is a request
+    (`status` pending) that a superior over that area approves or refuses. At most
+    `BREAK_GLASS_PER_DAY` requests a day (default 3): the next answers 429 naming the limit."""
     node = get_object_or_404(Node, pk=body.node_id) if body.node_id else None
     grant = services.open_break_glass(user=request.user, reason=body.reason, node=node)
     return Status(201, grant_out(grant))
@@ -122,15 +143,30 @@ def open_break_glass(request: HttpRequest, body: GrantIn) -> Status[dict[str, An
 
 @router.get("/search/break-glass", response=list[GrantOut])
 def my_grants(request: HttpRequest) -> list[dict[str, Any]]:
-    """Your active break-the-glass grants."""
-    return grants_out(selectors.active_grants(request.user))
+    """Your open break-the-glass grants and your requests waiting for a superior."""
+    return grants_out(open_and_pending(request.user))
 
 
 @router.get("/search/break-glass/supervised", response=list[GrantOut])
-def supervised_grants(request: HttpRequest, limit: int = 100) -> list[dict[str, Any]]:
-    """Grants of the staff you supervise, and grants opening your area to others (newest first)."""
-    grants = list(selectors.grants_supervised_by(request.user)[: max(1, min(limit, 500))])
-    return grants_out(grants)
+def supervised_grants(request: HttpRequest, limit: int = 100, pending: bool = False) -> list[dict[str, Any]]:
+    """Grants of the staff you supervise, and grants opening your area to others (newest first);
+    `pending=true`: only requests waiting for a decision."""
+    grants = grants_supervised_by(request.user)
+    if pending:
+        grants = grants.filter(status="pending")
+    return grants_out(list(grants[: max(1, min(limit, 500))]), request.user)
+
+
+@router.post(
+    "/search/break-glass/{breakglassgrant_id}/decision",
+    response={200: GrantOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
+)
+def decide_break_glass(request: HttpRequest, breakglassgrant_id: int, body: DecisionIn) -> dict[str, Any]:
+    """Approve or refuse (with a reason) a pending request for an area you manage (audited; the
+    requester is told). 409 once it is decided, 403 for the requester or anyone not over the area."""
+    grant = _visible_grant(request, breakglassgrant_id)
+    decided = services.decide_break_glass(grant, user=request.user, approve=body.approve, note=body.note)
+    return grant_out(decided, viewer=request.user)
 
 
 @router.post("/search/break-glass/{breakglassgrant_id}/close", response=GrantOut)

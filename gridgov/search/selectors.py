@@ -19,17 +19,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from gridgov.accounts.roles import Cap, Role
+from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import Scope, scope_of
 from gridgov.audit.models import Action
 from gridgov.audit.services import record
 from gridgov.core.crypto import decrypt
-from gridgov.hierarchy.models import Level
-from gridgov.hierarchy.paths import at_level
-from gridgov.hierarchy.selectors import place_names
 from gridgov.registry import pii
 from gridgov.registry.choices import (
     CareTag,
@@ -41,7 +37,7 @@ from gridgov.registry.choices import (
     SpecialTag,
 )
 from gridgov.registry.masking import mask_id_number, mask_phone
-from gridgov.registry.models import BreakGlassGrant, Household, Resident
+from gridgov.registry.models import BreakGlassGrant, GrantStatus, Household, Resident
 from gridgov.registry.rules import ACTIVE_STATUSES
 from gridgov.registry.validation import convert_15_to_18
 from gridgov.search import index
@@ -88,7 +84,9 @@ def active_grants(user: Any) -> list[BreakGlassGrant]:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     return list(
-        BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now()).order_by("-granted_at")
+        BreakGlassGrant.objects.filter(
+            user=user, status=GrantStatus.APPROVED, expires_at__gt=timezone.now()
+        ).order_by("-granted_at")
     )
 
 
@@ -99,8 +97,8 @@ def _has_active_grant(user: Any) -> bool:
     table = BreakGlassGrant._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 1 FROM {table} WHERE user_id = %s AND expires_at > %s LIMIT 1",  # noqa: S608
-            [user.pk, timezone.now()],
+            f"SELECT 1 FROM {table} WHERE user_id = %s AND status = %s AND expires_at > %s LIMIT 1",  # noqa: S608
+            [user.pk, GrantStatus.APPROVED.value, timezone.now()],
         )
         return cursor.fetchone() is not None
 
@@ -508,55 +506,3 @@ def mask_query(text: str) -> str:
         else:
             out.append(c)
     return "".join(out)
-
-
-# --- break-the-glass lists --------------------------------------------------------------------
-
-
-def grants_supervised_by(user: Any) -> QuerySet[BreakGlassGrant]:
-    """Grants a supervisor sees: those of staff placed in their subtree, and those opening it."""
-    return (
-        BreakGlassGrant.objects.restrict(user, Cap.MANAGE_STAFF)
-        .exclude(user__pk=user.pk)  # one's own grants are not supervised by oneself
-        .select_related("user")
-        .order_by("-granted_at")
-    )
-
-
-def supervisors_of(user: Any) -> list[Any]:
-    """Community and township administrators above the places where the user works."""
-    from gridgov.accounts.models import RoleAssignment
-
-    places = list(user.assignments.values_list("node__path", flat=True))
-    prefixes = {at_level(p, level) for p in places for level in (Level.COMMUNITY, Level.TOWNSHIP)} - {""}
-    if not prefixes:
-        return []
-    admins = RoleAssignment.objects.filter(
-        role__in=(Role.COMMUNITY_ADMIN, Role.TOWNSHIP_ADMIN), node__path__in=prefixes
-    ).select_related("user")
-    seen: dict[int, Any] = {}
-    for assignment in admins:
-        if assignment.user.is_active and assignment.user_id != user.pk:
-            seen[assignment.user_id] = assignment.user
-    return list(seen.values())
-
-
-def grant_out(grant: BreakGlassGrant, names: dict[str, str] | None = None) -> dict[str, Any]:
-    if names is None:
-        names = place_names([grant.path])
-    return {
-        "id": grant.pk,
-        "user": grant.user.username,
-        "user_name": getattr(grant.user, "full_name", ""),
-        "reason": grant.reason,
-        "path": grant.path,
-        "node_name": names.get(grant.path, ""),
-        "granted_at": grant.granted_at,
-        "expires_at": grant.expires_at,
-        "active": grant.expires_at > timezone.now(),
-    }
-
-
-def grants_out(grants: list[BreakGlassGrant]) -> list[dict[str, Any]]:
-    names = place_names({g.path for g in grants})
-    return [grant_out(g, names) for g in grants]

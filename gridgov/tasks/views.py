@@ -7,8 +7,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.roles import Cap
@@ -16,9 +16,10 @@ from gridgov.accounts.scope import get_visible_or_404, has
 from gridgov.care import selectors as care
 from gridgov.core.errors import ConflictError
 from gridgov.core.forms import add_service_errors
+from gridgov.core.uploads import serve_upload
 from gridgov.hierarchy.models import Node
 from gridgov.tasks import selectors, services
-from gridgov.tasks.models import AssignmentState
+from gridgov.tasks.models import AssignmentState, TaskAssignment
 
 
 class IssueForm(forms.Form):
@@ -86,6 +87,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     rows = list(
         task.assignments.restrict(request.user)
         .select_related("grid", "worker", "completed_by")
+        .prefetch_related("photos")
         .order_by("path")
     )
     from gridgov.accounts.scope import can
@@ -103,6 +105,14 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
             "States": AssignmentState,
         },
     )
+
+
+@login_required
+def task_photo(request: HttpRequest, taskassignment_id: int, taskphoto_id: int) -> FileResponse:
+    """A photo of a completed task, for those who see the grid's assignment (404 otherwise)."""
+    assignment = get_visible_or_404(TaskAssignment.objects.all(), request.user, pk=taskassignment_id)
+    found = get_object_or_404(assignment.photos.all(), pk=taskphoto_id)
+    return serve_upload(found.image, found.content_type)
 
 
 @login_required

@@ -35,3 +35,43 @@ def test_report_from_a_phone_with_gps(shared_live_server: str, story: Any, passw
     assert event.grid == story.grid
     assert abs((event.lng or 0) - lng) < 1e-5
     assert event.channel == "web"
+
+
+def test_event_photo_shows_to_the_dispatcher_and_the_department_not_outside(
+    shared_live_server: str,  # noqa: F811
+    story: Any,
+    password: str,
+    settings: Any,
+    tmp_path: Any,
+) -> None:
+    """Photos are served through the scoped view: the image loads on the event page for the
+    community centre that dispatched it and the department that handles it; an outsider's
+    request for the same image is a 404."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from playwright.sync_api import expect
+
+    from tests.events.conftest import PNG
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    event = story.report(photos=[SimpleUploadedFile("pipe.png", PNG, "image/png")])
+    story.act(event, "accept", "huimin_admin")
+    story.act(event, "dispatch", "huimin_admin", lead_org_id=story.heating.pk)
+    photo_path = f"/events/{event.pk}/photos/{event.photos.get().pk}/"
+    with browser_page() as (page, errors):
+        for username in ("huimin_admin", "heating_staff"):
+            page.context.clear_cookies()
+            log_in(page, f"{shared_live_server}/accounts/login/", username, password)
+            page.wait_for_load_state()
+            page.goto(f"{shared_live_server}/events/{event.pk}/")
+            image = page.locator(f'.photos img[src="{photo_path}"]')
+            expect(image).to_be_visible()
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+            answer = page.request.get(f"{shared_live_server}{photo_path}")
+            assert answer.status == 200, username
+            assert "no-store" in answer.headers["cache-control"], username
+        page.context.clear_cookies()
+        log_in(page, f"{shared_live_server}/accounts/login/", "laogangfang_worker", password)
+        page.wait_for_load_state()
+        assert page.request.get(f"{shared_live_server}{photo_path}").status == 404
+        assert page.goto(f"{shared_live_server}/events/{event.pk}/").status == 404
+        assert not [e for e in errors if "404" not in e], errors

@@ -10,7 +10,8 @@ from gridgov.audit.models import Action, AuditEntry
 from gridgov.notifications.models import Notice
 from gridgov.registry.models import BreakGlassGrant
 from gridgov.search import services
-from gridgov.search.selectors import grants_supervised_by, search
+from gridgov.search.grants import grants_supervised_by
+from gridgov.search.selectors import search
 
 GRID1, GRID2 = "惠民社区第一网格", "惠民社区第二网格"
 
@@ -89,9 +90,13 @@ def test_supervisors_are_notified_and_see_the_grant(user):
     assert grant not in grants_supervised_by(user("gaobo"))
 
 
-def test_a_chosen_node(user, resident, node):
+def test_a_chosen_node_outside_the_township_opens_only_when_approved(user, resident, node):
     gaobo = user("gaobo")
-    services.open_break_glass(user=gaobo, reason="查找迁往新城区的张伟", node=node("新城区"))
+    grant = services.open_break_glass(user=gaobo, reason="查找迁往新城区的张伟", node=node("新城区"))
+    assert grant.status == "pending"
+    assert grant.expires_at is None
+    assert resident("张伟", "老缸房社区第一网格").pk not in ids(search(gaobo, "张伟"))
+    services.decide_break_glass(grant, user=user("city_admin"), approve=True)
     assert resident("张伟", "老缸房社区第一网格").pk in ids(search(gaobo, "张伟"))
     assert resident("张伟", GRID2).pk not in ids(search(gaobo, "张伟"))
 
