@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "gridgov.tasks",
     "gridgov.screening",
     "gridgov.worklog",
+    "gridgov.inspection",
     "gridgov.front",
     # Last: its seed step counts what every other app seeded.
     "gridgov.overview",

@@ -27,6 +27,7 @@ urlpatterns = [
     path("tasks/", include("gridgov.tasks.urls")),
     path("screening/", include("gridgov.screening.urls")),
     path("worklog/", include("gridgov.worklog.urls")),
+    path("inspection/", include("gridgov.inspection.urls")),
     path("", include("gridgov.hierarchy.urls")),
     path("", include("gridgov.front.urls")),
 ]

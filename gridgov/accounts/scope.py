@@ -445,6 +445,31 @@ class BreakGlassRule:
         return Q(user_id=who.user_id) | scope.q("path") | scope.q("user__assignments__node__path")
 
 
+@dataclass(frozen=True)
+class InspectionRule:
+    """Supervision and inspection (gridgov.inspection): rows in the subtrees where the principal
+    holds the capability and, for reading, the rows of the plans that name them as an inspector
+    (a county's inspector from one township inspects grids of another). `plan_lookups` reach
+    the row's plan id."""
+
+    plan_lookups: tuple[str, ...]
+    default_cap: str = Cap.VIEW
+    distinct: bool = False
+
+    def q(self, who: Principal, cap: str) -> Q:
+        scope = who.scope(cap)
+        if scope.everything:
+            return Q()
+        query = scope.q("path")
+        if cap == self.default_cap and who.user_id is not None:
+            plan = apps.get_model("inspection", "InspectionPlan")
+            # An IN subquery over the plan-inspector table: no join that would repeat rows.
+            mine = plan.inspectors.through.objects.filter(user_id=who.user_id).values("inspectionplan_id")
+            for lookup in self.plan_lookups:
+                query |= Q(**{f"{lookup}__in": mine})
+        return query
+
+
 RULES: dict[str, Rule] = {
     "hierarchy.node": ByPath(),
     "hierarchy.policebeat": ByPath(),
@@ -490,6 +515,13 @@ RULES: dict[str, Rule] = {
     "screening.screeninground": ByPath(),
     "screening.screeningreturn": ByPath(),
     "worklog.worklognote": ByPath(),
+    "inspection.inspectionplan": InspectionRule(("pk",)),
+    "inspection.inspectionvisit": InspectionRule(("plan_id",)),
+    "inspection.inspectionfinding": InspectionRule(("visit__plan_id",)),
+    "inspection.rectification": InspectionRule(("finding__visit__plan_id",)),
+    "inspection.inspectionphoto": InspectionRule(
+        ("finding__visit__plan_id", "step__rectification__finding__visit__plan_id")
+    ),
 }
 
 

@@ -106,6 +106,7 @@ ROUTERS = [
     ("/", "gridgov.tasks.api"),
     ("/", "gridgov.screening.api"),
     ("/", "gridgov.worklog.api"),
+    ("/", "gridgov.inspection.api"),
 ]
 
 

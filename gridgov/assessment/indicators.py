@@ -12,11 +12,15 @@ From the data now:
   current year only (a schedule keeps no history of past due dates);
 - patrol_coverage: the grid's buildings the worker checked in at on patrol, month by month
   (distinct buildings a month over the grid's buildings, averaged over the year's months so
-  far; gridgov.patrols).
+  far; gridgov.patrols);
+- task_completion: share of the worker's tasks due that year (gridgov.tasks: the ones that
+  reached them, not held or refused at admission) completed by their deadline; a task still
+  open before its deadline is not counted yet;
+- inspection_score: the mean score (0–100) of the inspections of the worker's grid done that
+  year (gridgov.inspection, 督导检查).
 
-Pending, until their data exists (they are None for everyone): task_completion (tasks bounded by the ten duties), inspection_score (督导检查
-scores) and training_hours (the grid academy). The overview's efficiency indicators, once
-landed, are the place to share these definitions.
+Pending, until its data exists (None for everyone): training_hours (the grid academy). The
+overview's efficiency indicators, once landed, are the place to share these definitions.
 """
 
 import datetime
@@ -24,15 +28,17 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from gridgov.care.models import CareSchedule, Verification
 from gridgov.events.models import Event, State
 from gridgov.hierarchy.models import Level, Node
+from gridgov.inspection.models import InspectionVisit, VisitState
 from gridgov.patrols.models import CheckIn
 from gridgov.registry.models import Household
+from gridgov.tasks.models import AssignmentState, TaskAssignment
 from gridgov.workforce.models import WorkerFile, WorkerStatus
 
 NAMES = {
@@ -46,8 +52,6 @@ NAMES = {
     "satisfaction": "群众满意度",
 }
 PENDING = {
-    "task_completion": "十项职责任务数据尚未接入",
-    "inspection_score": "督导检查评分尚未接入",
     "training_hours": "网格学院学时尚未接入",
 }
 
@@ -115,6 +119,15 @@ def county_indicators(county_code: str, year: int) -> dict[int, dict[str, float 
     )
     for month_row in monthly:
         checked[month_row["worker_id"]] += month_row["n"]
+    tasks = _task_completion(users, start, end)
+    inspected = dict(
+        InspectionVisit.objects.filter(
+            grid_id__in=grids, state=VisitState.DONE, inspected_at__gte=start, inspected_at__lt=end
+        )
+        .values("grid_id")
+        .annotate(mean=Avg("score"))
+        .values_list("grid_id", "mean")
+    )
     found: dict[int, dict[str, float | None]] = defaultdict(dict)
     for pk, user, grid in workers:
         row: dict[str, Any] = events.get(user, {})
@@ -130,9 +143,34 @@ def county_indicators(county_code: str, year: int) -> dict[int, dict[str, float 
                 if buildings.get(grid) and year <= today.year
                 else None
             ),
+            "task_completion": _pct(*tasks.get(user, (0, 0))),
+            "inspection_score": (
+                round(float(inspected[grid]), 1) if inspected.get(grid) is not None else None
+            ),
             **dict.fromkeys(PENDING),
         }
     return dict(found)
+
+
+def _task_completion(
+    users: list[int], start: datetime.datetime, end: datetime.datetime
+) -> dict[int, tuple[int, int]]:
+    """user → (tasks completed by their deadline, tasks due) among the tasks due in the year."""
+    now = timezone.now()
+    rows = (
+        TaskAssignment.objects.filter(
+            worker_id__in=users,
+            task__deadline__gte=start,
+            task__deadline__lt=end,
+            state__in=[AssignmentState.OPEN, AssignmentState.DONE],
+        )
+        .values("worker_id")
+        .annotate(
+            due=Count("pk", filter=Q(state=AssignmentState.DONE) | Q(task__deadline__lt=now)),
+            on_time=Count("pk", filter=Q(state=AssignmentState.DONE, completed_at__lte=F("task__deadline"))),
+        )
+    )
+    return {row["worker_id"]: (row["on_time"], row["due"]) for row in rows}
 
 
 def weighted(indicators: dict[str, Any], weights: dict[str, Any]) -> Decimal | None:
