@@ -29,6 +29,7 @@ PAGE_SCRIPTS = [
     "app/js/patrol-kinds.js",
     "app/js/outbox.js",
     "app/js/care.js",
+    "app/js/inspection-kinds.js",
     "app/js/pinyin.js",
     "app/js/search.js",
     "app/js/sync.js",
@@ -38,6 +39,7 @@ PAGE_SCRIPTS = [
     "app/js/screens/patrol.js",
     "app/js/screens/day.js",
     "app/js/screens/workforce.js",
+    "app/js/screens/inspection.js",
     "app/js/main.js",
 ]
 # Scripts the service worker imports for Background Sync (no DOM: no ui, screens or search).
@@ -50,6 +52,7 @@ WORKER_SCRIPTS = [
     "app/js/patrol-kinds.js",
     "app/js/outbox.js",
     "app/js/care.js",
+    "app/js/inspection-kinds.js",
 ]
 STYLES = ["app/app.css"]
 ICONS = {
