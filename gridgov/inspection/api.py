@@ -123,7 +123,7 @@ def rectification_out(r: Rectification) -> dict[str, Any]:
     }
 
 
-@router.get("/inspection/checklist", response=list[dict])
+@router.get("/inspection/checklist", response=list[dict[str, Any]])
 def checklist(request: HttpRequest) -> list[dict[str, Any]]:
     """The active checklist items, each under one of the ten duties, with its maximum points."""
     return [
@@ -138,7 +138,7 @@ def checklist(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/inspection/plans", response=list[dict])
+@router.get("/inspection/plans", response=list[dict[str, Any]])
 def list_plans(request: HttpRequest, page: Query[Page], node_id: int | None = None) -> list[dict[str, Any]]:
     """Plans the caller sees (of their area, or naming them as an inspector)."""
     node = _node(request, node_id) if node_id else None
@@ -167,7 +167,7 @@ def create_plan(request: HttpRequest, response: HttpResponse, body: PlanIn) -> S
     )
 
 
-@router.get("/inspection/plans/{inspectionplan_id}", response=dict)
+@router.get("/inspection/plans/{inspectionplan_id}", response=dict[str, Any])
 def get_plan(request: HttpRequest, inspectionplan_id: int) -> dict[str, Any]:
     plan = selectors.get_plan(request.user, inspectionplan_id)
     return plan_out(plan) | {
@@ -176,7 +176,7 @@ def get_plan(request: HttpRequest, inspectionplan_id: int) -> dict[str, Any]:
     }
 
 
-@router.get("/inspection/visits/{inspectionvisit_id}", response=dict)
+@router.get("/inspection/visits/{inspectionvisit_id}", response=dict[str, Any])
 def get_visit(request: HttpRequest, inspectionvisit_id: int) -> dict[str, Any]:
     visit = selectors.get_visit(request.user, inspectionvisit_id)
     return visit_out(visit) | {
@@ -211,7 +211,7 @@ def add_finding(
     response: HttpResponse,
     inspectionvisit_id: int,
     description: Form[str] = "",
-    item_id: Form[int | None] = None,  # type: ignore[assignment]
+    item_id: Form[int | None] = None,
     photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Status[dict[str, Any]]:
     """A finding of the inspection with optional photos (multipart)."""
@@ -238,7 +238,7 @@ def rectify(
     return Status(201, rectification_out(selectors.get_rectification(request.user, made.pk)))
 
 
-@router.get("/inspection/rectifications", response=list[dict])
+@router.get("/inspection/rectifications", response=list[dict[str, Any]])
 def list_rectifications(request: HttpRequest, query: Query[RectificationQuery]) -> list[dict[str, Any]]:
     """Rectifications the caller sees, by place and state; `overdue=true`: past deadline, not reported."""
     node = _node(request, query.node_id) if query.node_id else None
@@ -246,13 +246,13 @@ def list_rectifications(request: HttpRequest, query: Query[RectificationQuery]) 
     return [rectification_out(r) for r in rows[query.offset : query.offset + query.limit]]
 
 
-@router.get("/inspection/rectifications/mine", response=list[dict])
+@router.get("/inspection/rectifications/mine", response=list[dict[str, Any]])
 def my_rectifications(request: HttpRequest) -> list[dict[str, Any]]:
     """The open rectifications of the caller's grids (the worker's list)."""
     return [rectification_out(r) for r in selectors.my_rectifications(request.user)]
 
 
-@router.get("/inspection/rectifications/{rectification_id}", response=dict)
+@router.get("/inspection/rectifications/{rectification_id}", response=dict[str, Any])
 def get_rectification(request: HttpRequest, rectification_id: int) -> dict[str, Any]:
     rect = selectors.get_rectification(request.user, rectification_id)
     return rectification_out(rect) | {
@@ -306,7 +306,7 @@ def review(
     return rectification_out(done)
 
 
-@router.get("/inspection/scores", response=dict)
+@router.get("/inspection/scores", response=dict[str, Any])
 def scores(request: HttpRequest, query: Query[ScoresQuery]) -> dict[str, Any]:
     """Per grid and per worker under `node_id`, the inspections of the period (default: this year)."""
     node = _node(request, query.node_id)

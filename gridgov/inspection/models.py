@@ -296,4 +296,4 @@ class InspectionPhoto(ScopedModel):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return self.image.name
+        return str(self.image.name)

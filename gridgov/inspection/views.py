@@ -239,7 +239,8 @@ def rectify(request: HttpRequest, inspectionfinding_id: int) -> HttpResponse:
     if not form.is_valid():
         labels = {"requirement": "整改要求", "deadline": "整改时限"}
         messages.error(
-            request, "；".join(f"{labels.get(k, k)}：{'；'.join(str(m) for m in v)}" for k, v in form.errors.items())
+            request,
+            "；".join(f"{labels.get(k, k)}：{'；'.join(str(m) for m in v)}" for k, v in form.errors.items()),
         )
         return redirect(finding.visit)
     try:

@@ -24,7 +24,8 @@ def test_open_rectifications_reach_the_workers_phone_and_leave_when_reported(api
     records, _removed, cursor = _sync(phone)
     assert rect.pk in {r["id"] for r in records}
     record = next(r for r in records if r["id"] == rect.pk)
-    assert record["requirement"] == rect.requirement and record["finding"]
+    assert record["requirement"] == rect.requirement
+    assert record["finding"]
     other, _r, _c = _sync(api("laogangfang_worker"))
     assert rect.pk not in {r["id"] for r in other}
     services.report_rectification(user=user("gaobo"), rectification=rect, text="已清理")
