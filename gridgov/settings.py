@@ -62,11 +62,12 @@ INSTALLED_APPS = [
     "gridgov.care",
     "gridgov.workforce",
     "gridgov.patrols",
-    "gridgov.assessment",
     "gridgov.tasks",
     "gridgov.screening",
     "gridgov.worklog",
     "gridgov.inspection",
+    # After the apps its indicators read (tasks, inspection): its seed opens the year's drafts.
+    "gridgov.assessment",
     "gridgov.front",
     # Last: its seed step counts what every other app seeded.
     "gridgov.overview",

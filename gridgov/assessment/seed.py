@@ -1,5 +1,5 @@
 """The current year's assessments opened as drafts, with indicators computed from the seeded
-events, care visits and verifications (the history of 2023–2025 comes with the worker files,
+events, care visits, verifications, patrols, tasks and inspections (the history of 2023–2025 comes with the worker files,
 gridgov.workforce.seed): a community official can propose, the township review, the county
 approve, the worker appeal."""
 

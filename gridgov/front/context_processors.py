@@ -25,6 +25,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_grid_work": who.has(Cap.HANDLE_EVENT)
         or any(a.role in ("grid_chief", "grid_instructor") for a in who.assignments),
         "nav_can_workforce": who.has(Cap.MANAGE_STAFF),
+        # Supervision and inspection: the centres that plan and inspect (workers use the app).
+        "nav_can_inspect": who.has(Cap.HANDLE_EVENT),
         "nav_can_patrols": who.has(Cap.VIEW_TRACKS),
         "nav_unread": unread_count(user),
     }

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 from gridgov.accounts.scope import get_visible_or_404
 from gridgov.core.errors import ConflictError
 from gridgov.core.forms import add_service_errors
+from gridgov.core.uploads import serve_upload
 from gridgov.hierarchy.models import Node
 from gridgov.inspection import excel, selectors, services
 from gridgov.inspection.forms import FindingForm, PlanForm, RectifyForm, ScoreForm
@@ -345,14 +345,7 @@ def rectification_review(request: HttpRequest, rectification_id: int) -> HttpRes
 def photo(request: HttpRequest, inspectionphoto_id: int) -> FileResponse:
     """A finding's or report's photo, to those who may see its inspection (never from /media/)."""
     found = selectors.get_photo(request.user, inspectionphoto_id)
-    try:
-        handle = default_storage.open(found.image.name, "rb")
-    except FileNotFoundError:
-        raise Http404("照片文件不存在") from None
-    response = FileResponse(handle, content_type=found.content_type)
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_upload(found.image, found.content_type)
 
 
 def _period(request: HttpRequest) -> tuple[date | None, date | None]:

@@ -97,3 +97,14 @@ def test_the_indicators_stay_a_handful_of_queries(db):
     with CaptureQueriesContext(connection) as queries:
         county_indicators("150105", year)
     assert len(queries) <= 12
+
+
+def test_the_demo_drafts_carry_the_inspection_score(gaobo_file):
+    from gridgov.assessment.models import Assessment
+    from gridgov.assessment.seed import CURRENT_YEAR
+
+    if timezone.localdate().year != CURRENT_YEAR:
+        pytest.skip("the demo's drafts are of CURRENT_YEAR; its inspection is dated today")
+    draft = Assessment.objects.get(worker=gaobo_file, year=CURRENT_YEAR)
+    assert draft.indicators["inspection_score"] is not None
+    assert "task_completion" in draft.indicators
