@@ -32,8 +32,13 @@ class DisputeReportForm(forms.Form):
                 label=_("当事人%(n)s 姓名") % {"n": n}, required=False, max_length=50
             )
             self.fields[f"party{n}_phone"] = forms.CharField(label=_("电话"), required=False, max_length=30)
+            # Set by the type-ahead over the registry's search (gridgov/residents.js), not typed.
             self.fields[f"party{n}_resident"] = forms.IntegerField(
-                label=_("或居民编号"), required=False, min_value=1
+                label=_("关联登记居民"),
+                required=False,
+                min_value=1,
+                max_value=2**63 - 1,
+                widget=forms.HiddenInput,
             )
             self.fields[f"party{n}_role"] = forms.ChoiceField(
                 label=_("身份"),
@@ -41,9 +46,15 @@ class DisputeReportForm(forms.Form):
                 initial=PartyRole.APPLICANT if n == 1 else PartyRole.RESPONDENT,
             )
 
-    def party_rows(self) -> list[list[forms.BoundField]]:
+    def party_rows(self) -> list[dict[str, Any]]:
+        """Each party's visible fields, and the hidden resident id the picker sets."""
         return [
-            [self[f"party{n}_{part}"] for part in ("name", "phone", "resident", "role")]
+            {
+                "n": n,
+                "fields": [self[f"party{n}_{part}"] for part in ("name", "phone", "role")],
+                "resident": self[f"party{n}_resident"],
+                "name": self[f"party{n}_name"],
+            }
             for n in range(1, PARTY_ROWS + 1)
         ]
 

@@ -162,6 +162,7 @@ class EventFilterIn(Schema):
     overdue: bool | None = None
     q: str | None = Field(None, max_length=100, description="event number or words in the description")
     node_id: int | None = Field(None, description="only this node's subtree")
+    mine: bool = Field(False, description="only events you reported (我上报的)")
 
 
 class TransitionIn(Schema):
@@ -473,6 +474,7 @@ def list_events(request: HttpRequest, filters: Query[EventFilterIn], page: Query
             overdue=filters.overdue,
             q=filters.q or "",
             node_id=filters.node_id,
+            mine=filters.mine,
         ),
         limit=limit + 1,
         offset=offset,

@@ -2,6 +2,7 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.events.models import Category
@@ -41,6 +42,25 @@ def category_choices() -> list[tuple[str, Any]]:
     return groups
 
 
+class IdListField(forms.Field):
+    """Ids picked with the type-ahead (gridgov/residents.js): hidden inputs, one per pick. Whether
+    each is one the user may name is checked by the service, in its scope."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        ids: list[int] = []
+        for item in value or ():
+            try:
+                number = int(str(item).strip())
+            except ValueError:
+                raise ValidationError(_("请从检索结果中选择居民")) from None
+            if not 0 < number < 2**63:
+                raise ValidationError(_("请从检索结果中选择居民"))
+            ids.append(number)
+        return ids
+
+
 class ReportForm(forms.Form):
     category = forms.ChoiceField(label=_("事件分类"))
     description = forms.CharField(
@@ -52,20 +72,15 @@ class ReportForm(forms.Form):
     address = forms.CharField(label=_("地点"), max_length=200, required=False)
     lng = forms.FloatField(widget=forms.HiddenInput, required=False)
     lat = forms.FloatField(widget=forms.HiddenInput, required=False)
-    residents = forms.TypedMultipleChoiceField(
-        label=_("涉及居民"), coerce=int, required=False, widget=forms.SelectMultiple(attrs={"size": 4})
-    )
+    residents = IdListField(label=_("涉及居民"), required=False)
     photos = MultipleImageField(label=_("照片（最多 9 张，每张不超过 5 MB）"), required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
 
-    def __init__(
-        self, *args: Any, grids: list[tuple[int, str]], residents: list[tuple[int, str]], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, grids: list[tuple[int, str]], pick_residents: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()  # type: ignore[attr-defined]
         self.fields["grid"].choices = [("", _("按定位确定")), *grids]  # type: ignore[attr-defined]
-        self.fields["residents"].choices = residents  # type: ignore[attr-defined]
-        if not residents:
+        if not pick_residents:
             del self.fields["residents"]
         if not self.is_bound:
             # One key per rendered form: a double tap or a resend makes one event.
@@ -81,6 +96,7 @@ class FilterForm(forms.Form):
         label=_("超期"), required=False, choices=[("", _("全部")), ("1", _("仅超期")), ("0", _("未超期"))]
     )
     q = forms.CharField(label=_("编号或关键词"), required=False, max_length=100)
+    mine = forms.BooleanField(label=_("只看我上报的"), required=False)
     node = forms.TypedChoiceField(label=_("区域"), required=False, coerce=int, empty_value=None)
     date_from = forms.DateField(label=_("自"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

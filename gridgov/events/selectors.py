@@ -63,6 +63,7 @@ class EventFilter:
     date_to: date | None = None
     date_field: str = "created"
     supervision: str = ""  # "red" / "yellow"
+    mine: bool = False  # only events the user reported (我上报的)
 
 
 class _CatalogCache:
@@ -140,6 +141,10 @@ def filter_events(queryset: QuerySet[Event], filters: EventFilter, user: Any = N
         queryset = queryset.filter(subtree_q(node.path))
     if filters.supervision:
         queryset = queryset.filter(is_open=True, supervision=filters.supervision)
+    if filters.mine:
+        queryset = (
+            queryset.filter(reporter_id=getattr(user, "pk", None)) if user is not None else queryset.none()
+        )
     field = "closed_at" if filters.date_field == "closed" else "created_at"
     if filters.date_from is not None:
         queryset = queryset.filter(**{f"{field}__gte": _day_start(filters.date_from)})
@@ -403,6 +408,15 @@ def organisations_for_dispatch(event: Event) -> QuerySet[Organisation]:
     return Organisation.objects.filter(active=True, path__in=grid.ancestor_paths()).order_by(
         "-path", "kind", "name"
     )
+
+
+def dispatch_areas(event: Event) -> list[Any]:
+    """The places organisations serving the event sit at: its grid and the levels above it (place
+    names are public; the dispatch picker filters by them)."""
+    from gridgov.hierarchy.models import Node
+
+    grid = event.grid if isinstance(event.grid, Node) else Node.objects.get(pk=event.grid_id)
+    return list(Node.objects.filter(path__in=grid.ancestor_paths()).defer("boundary").order_by("path"))
 
 
 def memberships_of(user: Any) -> QuerySet[OrgMember]:

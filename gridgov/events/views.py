@@ -68,6 +68,7 @@ def _list_filters(request: HttpRequest) -> tuple[FilterForm, selectors.EventFilt
         date_to=data.get("date_to"),
         date_field=data.get("by") or "created",
         supervision=data.get("supervision") or "",
+        mine=bool(data.get("mine")),
     )
     return form, filters
 
@@ -119,28 +120,34 @@ def event_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _report_choices(user: Any) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+def _report_grids(user: Any) -> list[tuple[int, str]]:
     grids = Node.objects.filter(level=Level.GRID).restrict(user, Cap.REPORT_EVENT).order_by("path")
-    grid_choices = [(g.pk, g.name) for g in grids[:300]]
-    residents: list[tuple[int, str]] = []
-    if len(grid_choices) == 1:
-        # A grid worker's own grid: offer its residents by name (no ID numbers on this page).
-        residents = [
-            (r.pk, f"{r.name}（{r.household.address if r.household else ''}）")
-            for r in Resident.objects.filter(path__under=grids[0].path)
-            .restrict(user, Cap.VIEW_REGISTRY)
-            .select_related("household")
-            .order_by("name")[:300]
-        ]
-    return grid_choices, residents
+    return [(g.pk, g.name) for g in grids[:300]]
+
+
+def chosen_residents(user: Any, ids: list[int]) -> list[tuple[int, str]]:
+    """The residents already picked (a form shown again), as the type-ahead labels them."""
+    if not ids:
+        return []
+    found = (
+        Resident.objects.filter(pk__in=ids[:50])
+        .restrict(user, Cap.VIEW_REGISTRY)
+        .select_related("household")
+        .order_by("name")
+    )
+    return [(r.pk, f"{r.name}（{r.household.address if r.household else ''}）") for r in found]
 
 
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
     if scope_of(request.user, Cap.REPORT_EVENT).empty:
         raise PermissionDenied(_t("您没有上报事件的权限"))
-    grids, residents = _report_choices(request.user)
-    form = ReportForm(request.POST or None, request.FILES or None, grids=grids, residents=residents)
+    # Residents are picked by typing (the registry's search, scoped and masked), never from a list
+    # of everyone in the grid; only those who may search the registry get the picker.
+    pick = not scope_of(request.user, Cap.VIEW_REGISTRY).empty
+    form = ReportForm(
+        request.POST or None, request.FILES or None, grids=_report_grids(request.user), pick_residents=pick
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -171,7 +178,15 @@ def report(request: HttpRequest) -> HttpResponse:
             return redirect("events:detail", event_id=event.pk)
     elif request.method == "POST":
         status = 400
-    return render(request, "events/report.html", {"form": form}, status=status)
+    picked: list[int] = []
+    if pick and request.method == "POST":
+        picked = [int(v) for v in request.POST.getlist("residents") if v.isdigit()]
+    return render(
+        request,
+        "events/report.html",
+        {"form": form, "chosen_residents": chosen_residents(request.user, picked)},
+        status=status,
+    )
 
 
 @login_required
@@ -196,7 +211,11 @@ def _action_forms(event: Event, user: Any) -> list[dict[str, Any]]:
         fields = ACTION_FIELDS.get(action, set())
         entry: dict[str, Any] = {"action": action, "name": ACTION_NAMES[action], "fields": fields}
         if "orgs" in fields:
-            entry["orgs"] = list(selectors.organisations_for_dispatch(event))
+            orgs = list(selectors.organisations_for_dispatch(event).select_related("area"))
+            entry["orgs"] = orgs
+            # The picker's filters (gridgov/dispatch.js asks /api/v1/organisations with them).
+            entry["kinds"] = sorted({(o.kind, o.get_kind_display()) for o in orgs}, key=lambda k: k[1])
+            entry["areas"] = selectors.dispatch_areas(event)
             suggested = transitions.suggest_lead_org(event)
             entry["suggested"] = suggested.pk if suggested else None
         if "into" in fields:

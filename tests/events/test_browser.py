@@ -75,3 +75,71 @@ def test_event_photo_shows_to_the_dispatcher_and_the_department_not_outside(
         assert page.request.get(f"{shared_live_server}{photo_path}").status == 404
         assert page.goto(f"{shared_live_server}/events/{event.pk}/").status == 404
         assert not [e for e in errors if "404" not in e], errors
+
+
+def test_dispatch_pick_lists_come_from_the_organisations_api(
+    shared_live_server: str,  # noqa: F811
+    story: Any,
+    password: str,
+) -> None:
+    """The centre narrows the lead and co-handler lists by kind, area and name; the lists are the
+    scoped answer of /api/v1/organisations for the event, never an id typed by hand."""
+    from playwright.sync_api import expect
+
+    event = story.report()
+    story.act(event, "accept", "huimin_admin")
+    with browser_page() as (page, errors):
+        log_in(page, f"{shared_live_server}/accounts/login/", "huimin_admin", password)
+        page.wait_for_load_state()
+        page.goto(f"{shared_live_server}/events/{event.pk}/")
+        lead = page.locator("select[data-org-lead]")
+        assert lead.locator("option").count() > 3
+        with page.expect_response(lambda r: "/api/v1/organisations" in r.url and "kind=heating" in r.url):
+            page.select_option("select[data-org-kind]", "heating")
+        expect(page.locator("[data-org-status]")).to_contain_text("个单位")
+        names = lead.locator("option").all_text_contents()
+        assert names, "the heating company serves the grid"
+        assert all("供热" in n or "热力" in n for n in names), names
+        with page.expect_response(lambda r: "/api/v1/organisations" in r.url):
+            page.select_option("select[data-org-kind]", "")
+        page.fill("input[data-org-q]", "司法所")
+        expect(lead.locator("option")).to_have_count(1)
+        expect(lead.locator("option")).to_contain_text("昭乌达南路司法所")
+        page.click("form.action-form:has(select[data-org-lead]) button[type=submit]")
+        page.wait_for_url(f"**/events/{event.pk}/")
+        assert not errors, errors
+    event.refresh_from_db()
+    assert event.lead_org is not None
+    assert event.lead_org.name == "昭乌达南路司法所"
+
+
+def test_residents_involved_are_picked_by_typing(shared_live_server: str, story: Any, password: str) -> None:  # noqa: F811
+    """A few characters give the registry's search results (in scope, masked); a pick becomes a
+    chip and is attached to the report. A resident outside the worker's grid is not offered."""
+    from playwright.sync_api import expect
+
+    from gridgov.registry.models import Resident
+
+    mine = Resident.objects.get(name="张伟", household__grid__name="惠民社区第一网格")
+    with browser_page(**PHONE) as (page, errors):
+        log_in(page, f"{shared_live_server}/accounts/login/", "gaobo", password)
+        page.wait_for_load_state()
+        page.goto(f"{shared_live_server}/events/new/")
+        page.select_option("select[name=category]", "fire.exit_blocked")
+        page.select_option("select[name=grid]", str(story.grid.pk))
+        page.fill("textarea[name=description]", "楼道堆物，涉及居民张伟")
+        page.fill("[data-resident-q]", "zhangwei")
+        hits = page.locator("[data-resident-results] button")
+        expect(hits).to_have_count(1)  # only the 张伟 of gaobo's own grid
+        expect(hits.first).to_contain_text("张伟")
+        expect(hits.first).to_contain_text("*")  # the phone is masked
+        hits.first.click()
+        expect(page.locator("[data-resident-chosen] li")).to_have_count(1)
+        expect(
+            page.locator(f'[data-resident-chosen] input[name=residents][value="{mine.pk}"]')
+        ).to_have_count(1)
+        page.click("#report-form button[type=submit]")
+        page.wait_for_url("**/events/*/")
+        assert not [e for e in errors if "geolocation" not in e.lower()], errors
+    event = Event.objects.get(description="楼道堆物，涉及居民张伟")
+    assert list(event.residents.all()) == [mine]

@@ -86,6 +86,15 @@
         : h('p', { class: 'muted' }, '没有未读通知。'));
     },
   });
+  GG.today.register('my-reports', {
+    order: 25,
+    render(box) {
+      // What the worker reported and is still being handled (or waits for them), newest first.
+      const mine = GG.data.all('event').filter((e) => e.mine).sort((a, b) => (b.created_at || '').localeCompare(a.created_at || ''));
+      box.append(h('h2', {}, '我上报的（' + mine.length + '）'));
+      box.append(mine.length ? h('ul', { class: 'list' }, mine.slice(0, 20).map(eventRow)) : h('p', { class: 'muted' }, '没有进行中的上报。'));
+    },
+  });
   GG.today.register('open-events', {
     order: 30,
     render(box) {
