@@ -336,8 +336,25 @@ def _task_photo(chosen: list[models.Model]) -> None:
         photo.save()
 
 
+def _inspection_photo(chosen: list[models.Model]) -> None:
+    from django.core.files.base import ContentFile
+
+    from gridgov.inspection.models import InspectionFinding, InspectionPhoto
+
+    finding = InspectionFinding.objects.filter(
+        path__startswith=Node.objects.get(name="惠民社区").path
+    ).first()
+    assert finding is not None, "the demo seed makes inspection findings in 惠民社区"
+    photo = InspectionPhoto(
+        finding=finding, path=finding.path, county_code=finding.county_code, content_type="image/png", size=4
+    )
+    photo.image.save("scope-test.png", ContentFile(b"\x89PNG"), save=False)
+    photo.save()
+
+
 SAMPLE_MAKERS: dict[str, Any] = {
     "events.eventphoto": _event_photo,
+    "inspection.inspectionphoto": _inspection_photo,
     "tasks.taskphoto": _task_photo,
     "overview.displaylink": _display_link,
     "overview.monthlyreport": _report,

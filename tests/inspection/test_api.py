@@ -9,8 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from gridgov.inspection import services
 from gridgov.inspection.models import InspectionPhoto, Rectification
-from gridgov.inspection.seed import tiny_png
+from tests.inspection.photos import tiny_png
 
 
 def _post(client, url, body, **headers):
@@ -130,8 +131,12 @@ def test_lists_and_scores_are_scoped_and_bounded(api, node):
     assert hidden.status_code == 404
 
 
-def test_photos_are_served_only_inside_scope(login):
-    photo = InspectionPhoto.objects.filter(finding__isnull=False).first()
+def test_photos_are_served_only_inside_scope(login, user):
+    finding = Rectification.objects.get(state="open", grid__name="惠民社区第一网格").finding
+    services.add_finding(
+        user=user("zhaowuda_admin"), visit=finding.visit, description="堆物", photos=[tiny_png()]
+    )
+    photo = InspectionPhoto.objects.filter(finding__visit=finding.visit).get()
     url = f"/inspection/photos/{photo.pk}/"
     inside = login("zhaowuda_admin").get(url)
     assert inside.status_code == 200

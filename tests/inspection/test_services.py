@@ -21,8 +21,8 @@ from gridgov.inspection.models import (
     StepKind,
     VisitState,
 )
-from gridgov.inspection.seed import tiny_png
 from gridgov.notifications.models import Notice
+from tests.inspection.photos import tiny_png
 
 
 @pytest.fixture
