@@ -66,7 +66,8 @@ INSTALLED_APPS = [
     "gridgov.screening",
     "gridgov.worklog",
     "gridgov.inspection",
-    # After the apps its indicators read (tasks, inspection): its seed opens the year's drafts.
+    "gridgov.academy",
+    # After the apps its indicators read (tasks, inspection, academy): its seed opens the year's drafts.
     "gridgov.assessment",
     "gridgov.front",
     # Last: its seed step counts what every other app seeded.

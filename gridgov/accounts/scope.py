@@ -470,6 +470,33 @@ class InspectionRule:
         return query
 
 
+@dataclass(frozen=True)
+class Offered:
+    """What a level offers those below it (the academy's courses, sessions, lecturers, cases):
+    officials who manage staff over the row's node edit it and see it in any state; everyone at
+    or below the node sees it once `published` (a lookup and its value) says it is out."""
+
+    published: str = ""
+    published_value: Any = True
+    manage_cap: str = Cap.MANAGE_STAFF
+    default_cap: str = Cap.VIEW
+    distinct: bool = False
+
+    def q(self, who: Principal, cap: str) -> Q:
+        if cap != Cap.VIEW:
+            return who.scope(cap).q("path")
+        managed, view = who.scope(self.manage_cap), who.scope(Cap.VIEW)
+        if managed.everything:
+            return Q()
+        offered = view.q("path")
+        above = {path for root in view.roots for path in paths.ancestors(root, include_self=False)}
+        if above:
+            offered |= Q(path__in=sorted(above))
+        if self.published:
+            offered &= Q(**{self.published: self.published_value})
+        return managed.q("path") | offered
+
+
 RULES: dict[str, Rule] = {
     "hierarchy.node": ByPath(),
     "hierarchy.policebeat": ByPath(),
@@ -522,6 +549,14 @@ RULES: dict[str, Rule] = {
     "inspection.inspectionphoto": InspectionRule(
         ("finding__visit__plan_id", "step__rectification__finding__visit__plan_id")
     ),
+    "academy.lecturer": Offered(),
+    "academy.course": Offered("published"),
+    "academy.studysession": Offered("published"),
+    "academy.case": Offered("status", "published"),
+    "academy.signup": ByPathOrOwn("user"),
+    "academy.quizattempt": ByPathOrOwn("user"),
+    "academy.credit": ByPathOrOwn("user"),
+    "academy.requirement": ByPath(),
 }
 
 

@@ -17,10 +17,12 @@ From the data now:
   reached them, not held or refused at admission) completed by their deadline; a task still
   open before its deadline is not counted yet;
 - inspection_score: the mean score (0–100) of the inspections of the worker's grid done that
-  year (gridgov.inspection, 督导检查).
+  year (gridgov.inspection, 督导检查);
+- training_hours: the worker's hours credited in the grid academy that year over the county's
+  required minimum, capped at 100 (gridgov.academy.selectors.training_hours_scores); None in a
+  year without the academy in the county.
 
-Pending, until its data exists (None for everyone): training_hours (the grid academy). The
-overview's efficiency indicators, once landed, are the place to share these definitions.
+The overview's efficiency indicators, once landed, are the place to share these definitions.
 """
 
 import datetime
@@ -32,6 +34,7 @@ from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from gridgov.academy.selectors import training_hours_scores
 from gridgov.care.models import CareSchedule, Verification
 from gridgov.events.models import Event, State
 from gridgov.hierarchy.models import Level, Node
@@ -51,9 +54,8 @@ NAMES = {
     "training_hours": "培训学时达标",
     "satisfaction": "群众满意度",
 }
-PENDING = {
-    "training_hours": "网格学院学时尚未接入",
-}
+# Indicators whose data does not exist yet, with why (shown on the assessment page): none now.
+PENDING: dict[str, str] = {}
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -128,6 +130,7 @@ def county_indicators(county_code: str, year: int) -> dict[int, dict[str, float 
         .annotate(mean=Avg("score"))
         .values_list("grid_id", "mean")
     )
+    training = training_hours_scores(county_code, users, year)
     found: dict[int, dict[str, float | None]] = defaultdict(dict)
     for pk, user, grid in workers:
         row: dict[str, Any] = events.get(user, {})
@@ -147,6 +150,7 @@ def county_indicators(county_code: str, year: int) -> dict[int, dict[str, float 
             "inspection_score": (
                 round(float(inspected[grid]), 1) if inspected.get(grid) is not None else None
             ),
+            "training_hours": training.get(user),
             **dict.fromkeys(PENDING),
         }
     return dict(found)

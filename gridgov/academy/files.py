@@ -1,0 +1,116 @@
+"""Course material: an uploaded document or video, checked by its content (not its name or the
+type the browser claims) and kept in private storage (GRIDGOV_PRIVATE_DIR/academy), which no URL
+serves: only `gridgov.academy.views.course_file`, after the scope check, hands it out.
+
+Documents: PDF, Word (.docx), PowerPoint (.pptx), Excel (.xlsx), at most 50 MB. Videos: MP4
+(also .m4v/.mov's ISO container) and WebM, at most 500 MB.
+"""
+
+import contextlib
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.utils import timezone
+
+MB = 1024 * 1024
+MAX_DOCUMENT = 50 * MB
+MAX_VIDEO = 500 * MB
+# Office Open XML packages: the part that tells which kind a zip is.
+_OOXML = {
+    "word/document.xml": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+    "ppt/presentation.xml": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "pptx",
+    ),
+    "xl/workbook.xml": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+}
+DOCUMENT_TYPES = "PDF、Word（.docx）、PowerPoint（.pptx）、Excel（.xlsx）"
+VIDEO_TYPES = "MP4、WebM"
+
+
+@dataclass(frozen=True)
+class Checked:
+    upload: Any
+    content_type: str
+    extension: str
+    size: int
+    original_name: str
+
+
+def storage() -> FileSystemStorage:
+    """Read at each call: the private folder may change (tests give each their own)."""
+    return FileSystemStorage(location=Path(settings.GRIDGOV_PRIVATE_DIR) / "academy")
+
+
+def _head(upload: Any, n: int = 64) -> bytes:
+    upload.seek(0)
+    head = bytes(upload.read(n))
+    upload.seek(0)
+    return head
+
+
+def _sniff(upload: Any) -> tuple[str, str, str] | None:
+    """(kind, content type, extension) from the file's content, or None."""
+    head = _head(upload)
+    if head.startswith(b"%PDF-"):
+        return "document", "application/pdf", "pdf"
+    if head[4:8] == b"ftyp":
+        return "video", "video/mp4", "mp4"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "video", "video/webm", "webm"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            upload.seek(0)
+            with zipfile.ZipFile(upload) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None
+        finally:
+            upload.seek(0)
+        for part, (content_type, extension) in _OOXML.items():
+            if part in names:
+                return "document", content_type, extension
+    return None
+
+
+def check_upload(upload: Any, kind: str, field: str = "file") -> Checked:
+    """Refuse (400 naming the field) a missing, empty, too large or wrong-typed file."""
+    if upload is None:
+        raise ValidationError({field: "请选择要上传的文件"})
+    size = int(getattr(upload, "size", 0) or 0)
+    if size == 0:
+        raise ValidationError({field: "文件是空的"})
+    limit = MAX_VIDEO if kind == "video" else MAX_DOCUMENT
+    if size > limit:
+        raise ValidationError({field: f"文件超过 {limit // MB} MB（{size / MB:.1f} MB）"})
+    sniffed = _sniff(upload)
+    allowed = VIDEO_TYPES if kind == "video" else DOCUMENT_TYPES
+    if sniffed is None or sniffed[0] != kind:
+        raise ValidationError(
+            {field: f"文件类型不符：{'视频' if kind == 'video' else '文档'}只接受 {allowed}"}
+        )
+    name = str(getattr(upload, "name", "") or "")[:200]
+    return Checked(upload, sniffed[1], sniffed[2], size, Path(name).name[:200])
+
+
+def save(checked: Checked) -> str:
+    """Store under a fresh name (the uploader's name is kept only as a label)."""
+    name = f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{checked.extension}"
+    checked.upload.seek(0)
+    return storage().save(name, checked.upload)
+
+
+def open_file(name: str) -> Any:
+    return storage().open(name, "rb")
+
+
+def remove(name: str) -> None:
+    if name:
+        with contextlib.suppress(OSError):
+            storage().delete(name)
