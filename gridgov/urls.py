@@ -21,6 +21,7 @@ urlpatterns = [
     path("app/", include("gridgov.mobile.urls")),
     path("workforce/", include("gridgov.workforce.urls")),
     path("assessment/", include("gridgov.assessment.urls")),
+    path("academy/", include("gridgov.academy.urls")),
     path("overview/", include("gridgov.overview.urls")),
     path("screen/", include("gridgov.overview.screen_urls")),
     path("care/", include("gridgov.care.urls")),

@@ -99,6 +99,10 @@ def learner_courses(user: User) -> list[dict[str, Any]]:
     return [{"course": c, "done": c.done, "questions": c.n_questions, "best": best.get(c.pk)} for c in rows]
 
 
+def completed(user: User, course: Course) -> bool:
+    return Credit.objects.filter(user=user, course=course).exists()
+
+
 def sessions_for(user: User) -> QuerySet[StudySession]:
     return (
         StudySession.objects.restrict(user)

@@ -107,6 +107,7 @@ ROUTERS = [
     ("/", "gridgov.screening.api"),
     ("/", "gridgov.worklog.api"),
     ("/", "gridgov.inspection.api"),
+    ("/", "gridgov.academy.api"),
 ]
 
 

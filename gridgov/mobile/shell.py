@@ -27,6 +27,7 @@ PAGE_SCRIPTS = [
     "app/js/api.js",
     "app/js/kinds.js",
     "app/js/patrol-kinds.js",
+    "app/js/academy-kinds.js",
     "app/js/outbox.js",
     "app/js/care.js",
     "app/js/inspection-kinds.js",
@@ -40,6 +41,7 @@ PAGE_SCRIPTS = [
     "app/js/screens/day.js",
     "app/js/screens/workforce.js",
     "app/js/screens/inspection.js",
+    "app/js/screens/academy.js",
     "app/js/main.js",
 ]
 # Scripts the service worker imports for Background Sync (no DOM: no ui, screens or search).
@@ -50,6 +52,7 @@ WORKER_SCRIPTS = [
     "app/js/api.js",
     "app/js/kinds.js",
     "app/js/patrol-kinds.js",
+    "app/js/academy-kinds.js",
     "app/js/outbox.js",
     "app/js/care.js",
     "app/js/inspection-kinds.js",

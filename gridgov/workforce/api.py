@@ -64,6 +64,9 @@ class WorkerDetailOut(WorkerOut):
     tenure_years: float
     grades: list[GradeOut]
     assessments: list[AssessmentOut]
+    training_year: int
+    training_hours: Decimal
+    training_required: Decimal
 
 
 def _worker(worker: WorkerFile) -> dict[str, Any]:

@@ -45,8 +45,12 @@ def masked(worker: WorkerFile) -> dict[str, str]:
 
 
 def file_of(worker: WorkerFile) -> dict[str, Any]:
-    """Everything a file page shows: grade history, assessments, rewards and sanctions."""
+    """Everything a file page shows: grade history, assessments, rewards and sanctions, and this
+    year's training hours against the county's minimum (gridgov.academy)."""
+    from gridgov.academy.selectors import worker_hours
+
     return {
+        **worker_hours(worker, timezone.localdate().year),
         "grades": list(worker.grade_changes.order_by("year", "pk")),
         "assessments": list(Assessment.objects.filter(worker=worker).order_by("-year")),
         "records": list(worker.records.all()),

@@ -259,7 +259,8 @@
             h('dt', {}, '上次同步'), h('dd', {}, syncedAt ? GG.formatTime(syncedAt) : '尚未同步'),
             h('dt', {}, '本机数据'), h('dd', {}, GG.data.count('household') + ' 户 · ' + GG.data.count('resident') + ' 人 · ' + GG.data.count('event') + ' 件事件')),
           syncButton),
-        h('section', { class: 'card' }, h('a', { class: 'button', href: '#/me/file' }, '我的档案与考核')),
+        h('section', { class: 'card actions' }, h('a', { class: 'button', href: '#/me/file' }, '我的档案与考核'),
+          h('a', { class: 'button', href: '#/learn' }, '网格学院（课程 · 交流会 · 学时）')),
         h('section', { class: 'card', id: 'outbox' }, h('h2', {}, '待发送（' + items.length + '）'),
           items.length ? h('ul', { class: 'list' }, items.map(outboxItem)) : h('p', { class: 'muted' }, '全部已发送。')),
         h('section', { class: 'card' }, logout));

@@ -1,0 +1,116 @@
+"""The officials' desktop pages: courses with upload limits, quiz editing, sessions with their QR
+code, the case library's review, the hours report; and what learners and outsiders get."""
+
+import datetime
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from gridgov.academy import sessions
+from gridgov.academy.models import Case, CaseStatus, Course, Requirement, StudySession
+from gridgov.academy.seed import minimal_pdf
+
+
+def test_pages_render_for_officials_and_learners(login: Any) -> None:
+    for username in ("huimin_admin", "gaobo", "saihan_admin"):
+        client = login(username)
+        for url in (
+            "/academy/",
+            "/academy/courses/",
+            "/academy/sessions/",
+            "/academy/lecturers/",
+            "/academy/cases/",
+        ):
+            response = client.get(url)
+            assert response.status_code == 200, (username, url)
+            assert "no-store" in response["Cache-Control"]
+    page = login("saihan_admin").get("/academy/hours/").content.decode()
+    assert "未达标" in page
+    assert login("gaobo").get("/academy/hours/").status_code == 302
+
+
+def test_upload_a_course_and_download_it_only_inside_scope(login: Any, node: Any) -> None:
+    client = login("huimin_admin")
+    huimin = node("惠民社区")
+    made = client.post(
+        "/academy/courses/",
+        {
+            "node_id": huimin.pk,
+            "kind": "document",
+            "title": "入户走访规范",
+            "hours": "1",
+            "published": "1",
+            "file": SimpleUploadedFile("a.pdf", minimal_pdf("visit"), "application/pdf"),
+        },
+    )
+    course = Course.objects.get(title="入户走访规范")
+    assert made.status_code == 302
+    download = login("gaobo").get(f"/academy/courses/{course.pk}/file")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert login("laogangfang_worker").get(f"/academy/courses/{course.pk}/file").status_code == 404
+    bad = client.post(
+        "/academy/courses/",
+        {
+            "node_id": huimin.pk,
+            "kind": "document",
+            "title": "坏文件",
+            "hours": "1",
+            "file": SimpleUploadedFile("a.pdf", b"<script>", "application/pdf"),
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert bad.status_code == 400
+    assert not Course.objects.filter(title="坏文件").exists()
+
+
+def test_learners_do_not_see_draft_courses(login: Any) -> None:
+    draft = Course.objects.get(published=False, title__contains="草稿")
+    assert login("gaobo").get(f"/academy/courses/{draft.pk}/").status_code == 404
+    assert login("saihan_admin").get(f"/academy/courses/{draft.pk}/").status_code == 200
+
+
+def test_session_qr_for_organisers_in_the_window(login: Any, user: Any, node: Any) -> None:
+    now = timezone.now()
+    session = sessions.create_session(
+        user=user("huimin_admin"),
+        node=node("惠民社区"),
+        title="现场交流",
+        place="会议室",
+        starts_at=now - datetime.timedelta(minutes=5),
+        ends_at=now + datetime.timedelta(hours=1),
+        capacity="10",
+        hours="1",
+    )
+    page = login("huimin_admin").get(f"/academy/sessions/{session.pk}/qr/").content.decode()
+    assert "<svg" in page
+    assert login("gaobo").get(f"/academy/sessions/{session.pk}/qr/").status_code == 404
+    later = StudySession.objects.filter(starts_at__gt=now).first()
+    assert later is not None
+    assert "<svg" not in login("saihan_admin").get(f"/academy/sessions/{later.pk}/qr/").content.decode()
+
+
+def test_case_review_needs_a_second_person(login: Any) -> None:
+    case = Case.objects.get(status=CaseStatus.PUBLISHED)
+    assert login("gaobo").get(f"/academy/cases/{case.pk}/").status_code == 200
+    assert login("laogangfang_worker").get(f"/academy/cases/{case.pk}/").status_code == 404
+    admin = login("saihan_admin")
+    admin.post(f"/academy/cases/{case.pk}/withdraw/")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.WITHDRAWN
+    assert login("gaobo").get(f"/academy/cases/{case.pk}/").status_code == 404
+
+
+def test_requirement_form_names_the_field(login: Any, node: Any) -> None:
+    client = login("saihan_admin")
+    saihan = node("赛罕区")
+    bad = client.post(
+        "/academy/hours/requirement/",
+        {"county_id": saihan.pk, "year": "2026", "min_hours": "x"},
+        headers={"HX-Request": "true"},
+    )
+    assert bad.status_code == 400
+    client.post("/academy/hours/requirement/", {"county_id": saihan.pk, "year": "2027", "min_hours": "36"})
+    assert Requirement.objects.get(county_code=saihan.county_code, year=2027).min_hours == 36
