@@ -269,6 +269,9 @@ REGISTRY_EXPORT_MAX_ROWS = env_int("REGISTRY_EXPORT_MAX_ROWS", 100_000, minimum=
 GRIDGOV_PRIVATE_DIR = Path(env_str("GRIDGOV_PRIVATE_DIR", str(BASE_DIR / "var" / "private")))
 # Break the glass (gridgov.search): how many wider searches one person may ask for per day.
 BREAK_GLASS_PER_DAY = env_int("BREAK_GLASS_PER_DAY", 3, minimum=1)
+# The grid academy's course material (documents, videos): never served as media; only the course
+# page's scope-checked download hands a file out.
+GRIDGOV_ACADEMY_DIR = Path(env_str("GRIDGOV_ACADEMY_DIR", str(GRIDGOV_PRIVATE_DIR / "academy")))
 REGISTRY_EXPORT_KEEP_HOURS = env_int("REGISTRY_EXPORT_KEEP_HOURS", 24, minimum=1)
 # A household whose data nobody verified (a visit, a check, a hand edit) for this many days is on
 # the stale list (gridgov.care).

@@ -59,8 +59,20 @@ def _private_dir(tmp_path_factory: Any) -> Any:
     checkpoints.forget()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _academy_dir(tmp_path_factory: Any) -> Any:
+    """Course material the seed and the tests upload goes to a folder of the test run, never the
+    checkout's (one folder for the session: the seeded courses' files stay readable)."""
+    from django.test.utils import override_settings
+
+    with override_settings(GRIDGOV_ACADEMY_DIR=tmp_path_factory.mktemp("academy")):
+        yield
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(_cheap_password_hashing: Any, django_db_setup: Any, django_db_blocker: Any) -> None:
+def django_db_setup(
+    _cheap_password_hashing: Any, _academy_dir: Any, django_db_setup: Any, django_db_blocker: Any
+) -> None:
     with django_db_blocker.unblock(), acting_as(None, channel="command", username="system:test-seed"):
         run_seed("demo", quiet=True)
 

@@ -110,6 +110,9 @@ class Person:
 
     name: str
     label: str
+    # Only the whole name: a registered neighbour who is no party is not looked for by their
+    # given name (a resident 王国庆 must not turn every 国庆节 into a label).
+    whole_only: bool = False
 
 
 @dataclass
@@ -132,7 +135,7 @@ def party_label(index: int) -> str:
     return "当事人" + (LABELS[index] if index < len(LABELS) else str(index + 1))
 
 
-def _surname(name: str) -> str:
+def surname_of(name: str) -> str:
     return name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
 
 
@@ -142,20 +145,22 @@ _TITLE_END = set("员长师警官任记生医")
 
 def _given(name: str) -> str:
     """The given name, if it can stand alone in a text (two characters or more, not a title)."""
-    given = name[len(_surname(name)) :]
+    given = name[len(surname_of(name)) :]
     return given if len(given) >= 2 and given[-1] not in _TITLE_END else ""
 
 
 def _name_forms(people: Iterable[Person]) -> dict[str, str]:
     """Every way the text may call a known person → their label (longest forms first)."""
     people = [p for p in people if len(p.name.strip()) >= 2]
-    by_surname: Counter[str] = Counter(_surname(p.name) for p in people)
+    by_surname: Counter[str] = Counter(surname_of(p.name) for p in people if not p.whole_only)
     forms: dict[str, str] = {}
     for person in people:
         name = person.name.strip()
         forms[name] = person.label
-        surname = _surname(name)
+        surname = surname_of(name)
         given = _given(name)
+        if person.whole_only:
+            continue
         if given:
             forms.setdefault(given, person.label)
         label = person.label if by_surname[surname] == 1 else surname + "某"
@@ -239,7 +244,7 @@ def _names(text: str, known: Known, counts: Counter[str]) -> str:
     def unknown(match: re.Match[str]) -> str:
         name = match.group("name")
         counts["name"] += 1
-        replaced = _surname(name) + "某" if re.match(_SURNAME, name) else "某某"
+        replaced = surname_of(name) + "某" if re.match(_SURNAME, name) else "某某"
         cue = match.groupdict().get("cue")
         return (cue or "") + replaced
 
@@ -265,9 +270,9 @@ def leftovers(text: str, known: Known) -> list[str]:
     found: list[str] = []
     for person in known.people:
         name = person.name.strip()
-        given = _given(name)
+        given = "" if person.whole_only else _given(name)
         if len(name) >= 2 and (name in text or (given and given in text)):
-            found.append(f"姓名（{_surname(name)}某）")
+            found.append(f"姓名（{surname_of(name)}某）")
             break
     if _id_numbers(text, Counter()) != text:
         found.append("身份证号")

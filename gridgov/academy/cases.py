@@ -57,11 +57,11 @@ def known_of(dispute: Dispute) -> anonymise.Known:
     known = anonymise.Known()
     labelled: set[str] = set()
 
-    def add(name: str, label: str) -> None:
+    def add(name: str, label: str, *, whole_only: bool = False) -> None:
         name = (name or "").strip()
         if len(name) >= 2 and name not in labelled:
             labelled.add(name)
-            known.people.append(anonymise.Person(name, label))
+            known.people.append(anonymise.Person(name, label, whole_only))
 
     parties = sorted(
         dispute.parties.select_related("resident__household").order_by("pk"),
@@ -98,7 +98,7 @@ def known_of(dispute: Dispute) -> anonymise.Known:
         known.places.append(event.address)
     grid_residents = Resident.objects.filter(path__startswith=dispute.path).values_list("name", flat=True)
     for name in grid_residents[:MAX_GRID_RESIDENTS]:
-        add(name, anonymise._surname(name) + "某")
+        add(name, anonymise.surname_of(name) + "某", whole_only=True)
     buildings = Node.objects.filter(path__startswith=dispute.path[: len(dispute.path)], level=Level.BUILDING)
     known.places.extend(buildings.values_list("name", flat=True)[:2000])
     known.places.extend(

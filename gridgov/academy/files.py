@@ -1,5 +1,5 @@
 """Course material: an uploaded document or video, checked by its content (not its name or the
-type the browser claims) and kept in private storage (GRIDGOV_PRIVATE_DIR/academy), which no URL
+type the browser claims) and kept in private storage (GRIDGOV_ACADEMY_DIR), which no URL
 serves: only `gridgov.academy.views.course_file`, after the scope check, hands it out.
 
 Documents: PDF, Word (.docx), PowerPoint (.pptx), Excel (.xlsx), at most 50 MB. Videos: MP4
@@ -44,8 +44,8 @@ class Checked:
 
 
 def storage() -> FileSystemStorage:
-    """Read at each call: the private folder may change (tests give each their own)."""
-    return FileSystemStorage(location=Path(settings.GRIDGOV_PRIVATE_DIR) / "academy")
+    """Read at each call: the folder is a setting (the tests give theirs)."""
+    return FileSystemStorage(location=Path(settings.GRIDGOV_ACADEMY_DIR))
 
 
 def _head(upload: Any, n: int = 64) -> bytes:

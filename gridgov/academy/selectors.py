@@ -57,14 +57,16 @@ def place_of(user: User) -> tuple[str, str] | None:
 
 
 def managed_nodes(user: User) -> list[Node]:
-    """Nodes down to the townships where the user manages staff (where a course or session may
-    be offered from), highest first."""
+    """Where the user may offer a course or session and read the hours report: the nodes they
+    manage staff on and the counties and townships below (communities through drill-down)."""
     scope = scope_of(user, Cap.MANAGE_STAFF)
     if scope.empty:
         return []
-    nodes = Node.objects.filter(level__in=[Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.COMMUNITY])
+    nodes = Node.objects.filter(level__in=[Level.CITY, Level.COUNTY, Level.TOWNSHIP])
     if not scope.everything:
-        nodes = nodes.filter(scope.q("path"))
+        nodes = Node.objects.filter(scope.q("path")).filter(
+            Q(level__in=[Level.CITY, Level.COUNTY, Level.TOWNSHIP]) | Q(path__in=scope.roots)
+        )
     return list(nodes.order_by("path")[:500])
 
 
@@ -223,6 +225,31 @@ def hours_report(user: User, node: Node, year: int, *, below_only: bool = False)
     if below_only:
         rows = [r for r in rows if r.below]
     return sorted(rows, key=lambda r: (not r.below, r.hours - r.required, r.worker.path))
+
+
+@dataclass
+class UnitHours:
+    node: Node
+    workers: int = 0
+    below: int = 0
+    hours: Decimal = Decimal(0)
+
+    @property
+    def average(self) -> Decimal:
+        return (self.hours / self.workers).quantize(Decimal("0.1")) if self.workers else Decimal(0)
+
+
+def hours_by_unit(node: Node, rows: list[HoursRow]) -> list[UnitHours]:
+    """The report one level down: per child unit of `node`, its workers and how many are below."""
+    units = [UnitHours(child) for child in Node.objects.filter(parent=node).order_by("path")[:500]]
+    for row in rows:
+        for unit in units:
+            if row.worker.path.startswith(unit.node.path):
+                unit.workers += 1
+                unit.below += int(row.below)
+                unit.hours += row.hours
+                break
+    return [u for u in units if u.workers]
 
 
 def training_hours_scores(county_code: str, user_ids: list[int], year: int) -> dict[int, float | None]:

@@ -127,3 +127,10 @@ def test_leftovers_finds_what_an_editor_typed_back() -> None:
 def test_titles_are_not_taken_for_given_names() -> None:
     known = Known(people=[Person("陈律师", "律师")])
     assert anonymise("陈律师和律师助理一同走访", known).text == "律师和律师助理一同走访"
+
+
+def test_a_neighbour_is_found_by_whole_name_only() -> None:
+    known = Known(people=[Person("王国庆", "王某", whole_only=True), Person("张建华", "当事人甲")])
+    result = anonymise("国庆节前，王国庆看到张建华和建华的儿子在楼道争吵。", known)
+    assert result.text == "国庆节前，王某看到当事人甲和当事人甲的儿子在楼道争吵。"
+    assert leftovers("国庆节前后多次回访", known) == []

@@ -27,6 +27,7 @@ def test_pages_render_for_officials_and_learners(login: Any) -> None:
             assert "no-store" in response["Cache-Control"]
     page = login("saihan_admin").get("/academy/hours/").content.decode()
     assert "未达标" in page
+    assert "下级单位" in page  # one level down: each township's workers and who is below
     assert login("gaobo").get("/academy/hours/").status_code == 302
 
 

@@ -35,7 +35,8 @@ def hours(request: HttpRequest) -> HttpResponse:
     if (request.GET.get("node") or "").isdigit():
         node = get_visible_or_404(Node.objects.all(), user, Cap.MANAGE_STAFF, pk=request.GET["node"])
     below = request.GET.get("below") == "1"
-    rows = selectors.hours_report(user, node, year, below_only=below) if node is not None else []
+    every = selectors.hours_report(user, node, year) if node is not None else []
+    rows = [r for r in every if r.below] if below else every
     counties = [n for n in nodes if n.level == Level.COUNTY]
     return render(
         request,
@@ -47,7 +48,8 @@ def hours(request: HttpRequest) -> HttpResponse:
             "below": below,
             "rows": rows[:2000],
             "count": len(rows),
-            "short": sum(1 for r in rows if r.below),
+            "short": sum(1 for r in every if r.below),
+            "units": selectors.hours_by_unit(node, every) if node is not None else [],
             "counties": counties,
             "requirements": Requirement.objects.restrict(user).filter(year=year).select_related("county"),
         },
