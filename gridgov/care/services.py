@@ -53,9 +53,14 @@ def _when(visited_at: datetime | None, now: datetime) -> datetime:
     return visited_at
 
 
-def stamp_verified(household: Household, *, at: datetime, user: Any, source: str) -> Verification:
+def stamp_verified(
+    household: Household, *, at: datetime, user: Any, source: str, once_a_day: bool = False
+) -> Verification:
     """The household's data was seen to be current at `at` (a later stamp is never replaced by
-    an earlier one: a visit typed offline last week does not undo today's check)."""
+    an earlier one: a visit typed offline last week does not undo today's check). `user` is a
+    user or a user id. `once_a_day`: a stamp already made that day stands (a worker correcting
+    a household's members one after another verifies it once, not once per edit)."""
+    by_id = user if isinstance(user, int) else getattr(user, "pk", None)
     found = Verification.objects.select_for_update().filter(household_id=household.pk).first()
     if found is None:
         return Verification.objects.create(
@@ -64,14 +69,20 @@ def stamp_verified(household: Household, *, at: datetime, user: Any, source: str
             path=household.path,
             county_code=household.county_code,
             verified_at=at,
-            verified_by=user if getattr(user, "pk", None) else None,
+            verified_by_id=by_id,
             source=source,
         )
+    if (
+        once_a_day
+        and found.path == household.path
+        and timezone.localdate(found.verified_at) == timezone.localdate(at)
+    ):
+        return found
     if found.verified_at >= at and found.path == household.path:
         return found
     if found.verified_at < at:
         found.verified_at, found.source = at, source
-        found.verified_by = user if getattr(user, "pk", None) else None
+        found.verified_by_id = by_id
     found.grid_id, found.path, found.county_code = household.grid_id, household.path, household.county_code
     found.save()
     return found

@@ -20,26 +20,30 @@ def _resident_saved(sender: Any, instance: Any, raw: bool = False, **_: Any) -> 
     from gridgov.care import schedules
 
     schedules.refresh_resident(instance)
-    _stamp(instance.household_id)
+    _stamp(instance)
 
 
-def _stamp(household_id: int | None) -> None:
+def _stamp(resident: Any) -> None:
     ctx = current_actor()
+    household_id = resident.household_id
     if household_id is None or ctx.user_id is None or ctx.channel not in HAND_CHANNELS:
         return
     from django.utils import timezone
 
-    from gridgov.accounts.models import User
     from gridgov.care.models import VerifySource
     from gridgov.care.services import stamp_verified
     from gridgov.registry.choices import HouseholdStatus
     from gridgov.registry.models import Household
 
-    household = Household.objects.filter(pk=household_id, status=HouseholdStatus.ACTIVE).first()
-    if household is not None:
-        user = User.objects.filter(pk=ctx.user_id).first()
+    # The household the registry's service loaded (and locked) with the resident, if it did.
+    household = resident._state.fields_cache.get("household")
+    if household is None or household.pk != household_id:
+        household = Household.objects.filter(pk=household_id).first()
+    if household is not None and household.status == HouseholdStatus.ACTIVE:
         with transaction.atomic():
-            stamp_verified(household, at=timezone.now(), user=user, source=VerifySource.REGISTRY)
+            stamp_verified(
+                household, at=timezone.now(), user=ctx.user_id, source=VerifySource.REGISTRY, once_a_day=True
+            )
 
 
 def _residents_imported(sender: Any, path: str, **_: Any) -> None:

@@ -508,6 +508,7 @@ def update_resident(resident: Resident, *, user: Any, version: int | None, **cha
                     raise ValidationError({"sex": "没有身份证号时必须填写性别"})
                 clean["sex"] = typed_sex
         changed = False
+        searched = False  # a field the keyword index holds (name, ID number, phone) changed
         if new_id is not None:
             digest = pii.id_number_hash(new_id.value)
             if digest != locked.id_number_hash:
@@ -520,16 +521,17 @@ def update_resident(resident: Resident, *, user: Any, version: int | None, **cha
                 if clash is not None:
                     raise _already_registered(clash, user)
                 locked.id_number_enc, locked.id_number_hash = pii.seal_id_number(new_id.value)
-                changed = True
+                changed = searched = True
         if phone_given:
             enc, digest = pii.seal_phone(phone_value)
             if digest != locked.phone_hash:
-                locked.phone_enc, locked.phone_hash, changed = enc, digest, True
+                locked.phone_enc, locked.phone_hash, changed, searched = enc, digest, True, True
         old_relation = locked.relation
         for key, value in clean.items():
             if getattr(locked, key) != value:
                 setattr(locked, key, value)
                 changed = True
+                searched = searched or key == "name"
         if not changed:
             return locked
         household = (
@@ -546,7 +548,8 @@ def update_resident(resident: Resident, *, user: Any, version: int | None, **cha
                 locked.save()
         except IntegrityError:
             raise ValidationError({"id_number": "此身份证号已登记在其他户，一人不能同时在两户"}) from None
-        reindex_households(_households_of(locked))
+        if searched:  # a note, tags or relation change no document (gridgov.search.index)
+            reindex_households(_households_of(locked))
     return locked
 
 

@@ -125,3 +125,31 @@ def test_a_hand_edit_stamps_the_household(tagged, user):
     with acting_as(gaobo, channel="api"):
         registry.update_resident(resident, user=gaobo, version=resident.version, note="电话已更新")
     assert Verification.objects.get(household=resident.household).source == "registry"
+
+
+def test_hand_edits_stamp_a_household_once_a_day(tagged, user):
+    """Correcting a household's members one after another verifies it once that day (one row
+    and one audit entry, not one per edit); an older stamp is brought to today; a check or a
+    visit stamps each time."""
+    from gridgov.core.context import acting_as
+    from gridgov.registry import services as registry
+
+    first, second = tagged(["veteran"]), tagged(["veteran"])
+    household = first.household
+    Verification.objects.filter(household=household).delete()
+    gaobo = user("gaobo")
+    with acting_as(gaobo, channel="api"):
+        registry.update_resident(first, user=gaobo, version=first.version, note="电话已更新")
+        stamp = Verification.objects.get(household=household)
+        assert stamp.verified_by == gaobo
+        registry.update_resident(second, user=gaobo, version=second.version, note="已核对")
+    again = Verification.objects.get(household=household)
+    assert again.verified_at == stamp.verified_at
+    assert AuditEntry.objects.filter(object_type="care.verification", object_id=str(stamp.pk)).count() == 1
+    Verification.objects.filter(pk=stamp.pk).update(verified_at=timezone.now() - timedelta(days=2))
+    with acting_as(gaobo, channel="api"):
+        registry.update_resident(first, user=gaobo, version=first.version + 1, note="再次核对")
+    assert timezone.localdate(Verification.objects.get(pk=stamp.pk).verified_at) == timezone.localdate()
+    checked = services.verify_household(user=gaobo, household=household)
+    assert checked.source == "check"
+    assert checked.verified_at > stamp.verified_at

@@ -410,7 +410,9 @@ def test_life_event_date_before_birth_refused(user, family):
         life_events.move_out(family["child"], user=user("gaobo"), date="2000-01-01")
 
 
-def test_every_write_reindexes(new_id, user, make_household, monkeypatch):
+def test_every_write_that_changes_a_document_reindexes(new_id, user, make_household, monkeypatch):
+    """Every write reindexes what it changes; a resident's note, tags or relation are in no
+    document, so an edit of those alone does not."""
     calls = []
     monkeypatch.setattr(services, "reindex_households", lambda ids: calls.append(list(ids)))
     monkeypatch.setattr(life_events, "reindex_households", lambda ids: calls.append(list(ids)))
@@ -418,7 +420,11 @@ def test_every_write_reindexes(new_id, user, make_household, monkeypatch):
     resident = services.create_resident(
         user=user("gaobo"), household=household, name="王芳", id_number=new_id()
     )
-    services.update_resident(resident, user=user("gaobo"), version=None, note="x")
+    created = len(calls)
+    services.update_resident(resident, user=user("gaobo"), version=None, note="x", care_tags=["alone"])
+    assert len(calls) == created
+    services.update_resident(resident, user=user("gaobo"), version=None, name="王芳芳")
+    assert len(calls) == created + 1
     services.update_household(household, user=user("gaobo"), version=None, note="y")
     life_events.move_out(resident, user=user("gaobo"))
     assert calls == [[household.pk]] * 5
