@@ -62,3 +62,18 @@ def area_path(user: Any, node_id: int | None) -> str:
             return path
     roots = scope_of(user).roots
     return roots[0] if len(roots) == 1 else ""
+
+
+def city_settings_access(user: Any) -> str:
+    """What a user may do with the city's settings (the ten duties, the care rules): "edit" for
+    city administrators, "view" for county administrators (the settings are the city's: a
+    county reads what it works by), "" for everyone else."""
+    from django.conf import settings
+
+    from gridgov.accounts.scope import principal_of
+
+    if can(user, Cap.MANAGE_HIERARCHY, settings.GRIDGOV_CITY_CODE):
+        return "edit"
+    if any(a.role in (Role.CITY_ADMIN, Role.COUNTY_ADMIN) for a in principal_of(user).assignments):
+        return "view"
+    return ""

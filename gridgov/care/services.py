@@ -189,7 +189,11 @@ def update_rule(
     if not _city_admin(user):
         _deny_rule_edit(user, rule)
     if interval_days is not None:
-        if not 1 <= int(interval_days) <= 366:
+        try:
+            interval_days = int(interval_days)
+        except (TypeError, ValueError):
+            raise ValidationError({"interval_days": "走访周期必须是天数"}) from None
+        if not 1 <= interval_days <= 366:
             raise ValidationError({"interval_days": "走访周期为 1 至 366 天"})
         rule.interval_days = int(interval_days)
     if active is not None:
@@ -199,6 +203,33 @@ def update_rule(
             raise ValidationError({"name": "请填写名称"})
         rule.name = name.strip()[:50]
     rule.save()
+    result = schedules.rebuild()
+    record(
+        Action.UPDATE,
+        rule,
+        message=f"schedules rebuilt: {result.created} new, {result.updated} changed, {result.removed} removed",
+    )
+    return rule
+
+
+@logs_failures(Action.CREATE)
+@transaction.atomic
+def create_rule(*, user: Any, tag: str, name: str, interval_days: Any) -> CareRule:
+    """A rule for a care tag that has none (city administrators); every schedule follows it."""
+    if not _city_admin(user):
+        _deny_rule_edit(user, None)
+    if tag not in CareTag.values:
+        raise ValidationError({"tag": f"关爱标签必须是 {', '.join(CareTag.values)} 之一"})
+    if CareRule.objects.filter(tag=tag).exists():
+        raise ValidationError({"tag": "此标签已有走访规则：请修改原规则"})
+    try:
+        days = int(interval_days)
+    except (TypeError, ValueError):
+        raise ValidationError({"interval_days": "走访周期必须是天数"}) from None
+    if not 1 <= days <= 366:
+        raise ValidationError({"interval_days": "走访周期为 1 至 366 天"})
+    name = (name or "").strip()[:50] or str(dict(CareTag.choices)[tag])
+    rule = CareRule.objects.create(tag=tag, name=name, interval_days=days)
     result = schedules.rebuild()
     record(
         Action.UPDATE,

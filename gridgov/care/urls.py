@@ -6,4 +6,5 @@ app_name = "care"
 urlpatterns = [
     path("", views.due, name="due"),
     path("stale/", views.stale, name="stale"),
+    path("rules/", views.rules, name="rules"),
 ]

@@ -2,6 +2,7 @@
 complete it. Atomic; saves audited by the model signals (bulk rows by `record_created`), refused
 writes by `logs_failures`; notices through notifications.notify."""
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -232,3 +233,69 @@ def complete_task(
         remove_files(written)
         raise
     return assignment
+
+
+# --- the ten duties (city-wide settings) ---------------------------------------------------------
+
+DUTY_CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+
+
+def _require_city_admin(user: Any, obj: Any) -> None:
+    from django.conf import settings
+
+    if not can(user, Cap.MANAGE_HIERARCHY, settings.GRIDGOV_CITY_CODE):
+        deny(user, "the duties are edited by city administrators", obj)
+        raise PermissionDenied("只有市级管理员可以修改网格员职责")
+
+
+def _duty_text(name: Any, description: Any, order: Any) -> tuple[str, str, int]:
+    name = str(name or "").strip()
+    if not name:
+        raise ValidationError({"name": "请填写职责名称"})
+    if len(name) > 50:
+        raise ValidationError({"name": "职责名称最多 50 个字"})
+    description = str(description or "").strip()
+    if len(description) > 300:
+        raise ValidationError({"description": "说明最多 300 个字"})
+    try:
+        order = int(order)
+    except (TypeError, ValueError):
+        raise ValidationError({"order": "顺序必须是数字"}) from None
+    if not 0 <= order <= 999:
+        raise ValidationError({"order": "顺序为 0 至 999"})
+    return name, description, order
+
+
+@logs_failures(Action.UPDATE)
+@transaction.atomic
+def update_duty(
+    duty: Duty, *, user: Any, name: Any, description: Any = "", order: Any = 0, active: bool = True
+) -> Duty:
+    """Edit one of the duties (city administrators; the save is audited with what changed). A
+    duty taken out of use keeps its tasks; new tasks can no longer name it."""
+    _require_city_admin(user, duty)
+    locked = Duty.objects.select_for_update().get(pk=duty.pk)
+    locked.name, locked.description, locked.order = _duty_text(name, description, order)
+    if not active and locked.active and not Duty.objects.filter(active=True).exclude(pk=locked.pk).exists():
+        raise ValidationError({"active": "至少保留一项启用的职责"})
+    locked.active = bool(active)
+    if Duty.objects.filter(name=locked.name).exclude(pk=locked.pk).exists():
+        raise ValidationError({"name": "已有同名职责"})
+    locked.save()
+    return locked
+
+
+@logs_failures(Action.CREATE)
+@transaction.atomic
+def create_duty(*, user: Any, code: Any, name: Any, description: Any = "", order: Any = 0) -> Duty:
+    """Add a duty (city administrators; audited)."""
+    _require_city_admin(user, None)
+    code = str(code or "").strip().lower()
+    if not DUTY_CODE.match(code):
+        raise ValidationError({"code": "代码为 2 至 32 位小写字母、数字或下划线，以字母开头"})
+    if Duty.objects.filter(code=code).exists():
+        raise ValidationError({"code": "已有此代码的职责"})
+    name, description, order = _duty_text(name, description, order)
+    if Duty.objects.filter(name=name).exists():
+        raise ValidationError({"name": "已有同名职责"})
+    return Duty.objects.create(code=code, name=name, description=description, order=order)

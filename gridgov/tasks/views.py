@@ -12,14 +12,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import get_visible_or_404, has
+from gridgov.accounts.scope import deny, get_visible_or_404, has
+from gridgov.accounts.selectors import city_settings_access
 from gridgov.care import selectors as care
 from gridgov.core.errors import ConflictError
 from gridgov.core.forms import add_service_errors
 from gridgov.core.uploads import serve_upload
 from gridgov.hierarchy.models import Node
 from gridgov.tasks import selectors, services
-from gridgov.tasks.models import AssignmentState, TaskAssignment
+from gridgov.tasks.models import AssignmentState, Duty, TaskAssignment
 
 
 class IssueForm(forms.Form):
@@ -77,6 +78,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "can_issue": has(request.user, Cap.HANDLE_EVENT) or has(request.user, Cap.DEPARTMENT_WORK),
             "queue": selectors.admission_queue(request.user),
+            "settings_access": city_settings_access(request.user),
         },
     )
 
@@ -144,4 +146,79 @@ def burden(request: HttpRequest) -> HttpResponse:
     duties = sorted({d for r in rows for d in r.by_duty})
     return render(
         request, "tasks/burden.html", {"node": node, "rows": rows, "month": month, "duties": duties}
+    )
+
+
+class DutyForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=50)
+    description = forms.CharField(
+        label="说明", max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    order = forms.IntegerField(label="顺序", min_value=0, max_value=999, initial=0)
+    active = forms.BooleanField(label="启用", required=False, initial=True)
+
+
+class NewDutyForm(DutyForm):
+    code = forms.CharField(label="代码", max_length=32, help_text="小写字母、数字或下划线，如 elderly_care")
+    field_order = ["code", "name", "description", "order"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["active"]
+
+
+def _settings_access(request: HttpRequest, what: str) -> str:
+    access = city_settings_access(request.user)
+    if not access:
+        deny(request.user, f"{what} pages are for county and city administrators")
+        raise PermissionDenied("此页面供区县和市级管理员使用")
+    return access
+
+
+@login_required
+def duties(request: HttpRequest) -> HttpResponse:
+    """The ten duties: county administrators read them, city administrators edit and add them
+    (each save audited with what changed; a refused edit logged)."""
+    access = _settings_access(request, "duty")
+    failed: tuple[int, forms.Form] | None = None
+    new = NewDutyForm(prefix="new")
+    if request.method == "POST":
+        raw = request.POST.get("duty", "")
+        if raw.isdigit():
+            duty = get_object_or_404(Duty, pk=int(raw))
+            form: forms.Form = DutyForm(request.POST, prefix=f"d{duty.pk}")
+            if form.is_valid():
+                try:
+                    services.update_duty(duty, user=request.user, **form.cleaned_data)
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                else:
+                    messages.success(request, f"已保存“{form.cleaned_data['name']}”")
+                    return redirect("tasks:duties")
+            failed = (duty.pk, form)
+        else:
+            new = NewDutyForm(request.POST, prefix="new")
+            if new.is_valid():
+                try:
+                    services.create_duty(user=request.user, **new.cleaned_data)
+                except ValidationError as exc:
+                    add_service_errors(new, exc)
+                else:
+                    messages.success(request, f"已新增“{new.cleaned_data['name']}”")
+                    return redirect("tasks:duties")
+    rows = []
+    for duty in Duty.objects.all():
+        if failed is not None and failed[0] == duty.pk:
+            rows.append((duty, failed[1]))
+            continue
+        initial = {
+            "name": duty.name,
+            "description": duty.description,
+            "order": duty.order,
+            "active": duty.active,
+        }
+        rows.append((duty, DutyForm(initial=initial, prefix=f"d{duty.pk}")))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "tasks/duties.html", {"rows": rows, "new": new, "may_edit": access == "edit"}, status=status
     )

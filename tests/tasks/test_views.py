@@ -43,3 +43,64 @@ def test_burden_page(login, node):
     assert (
         login("huimin_admin").get(f"/tasks/burden/?node={node('惠民社区').pk}&month=bad").status_code == 200
     )
+
+
+def test_city_admins_edit_the_duties_county_admins_read_them(login):
+    from gridgov.audit.models import AuditEntry
+    from gridgov.tasks.models import Duty
+
+    duty = Duty.objects.filter(active=True).order_by("order").first()
+    county = login("saihan_admin")
+    page = county.get("/tasks/duties/")
+    assert page.status_code == 200
+    assert duty.name in page.content.decode()
+    assert "本页只读" in page.content.decode()
+    refused = county.post(
+        "/tasks/duties/", {"duty": duty.pk, f"d{duty.pk}-name": "改名", f"d{duty.pk}-order": 1}
+    )
+    assert refused.status_code == 403
+    assert Duty.objects.get(pk=duty.pk).name == duty.name
+    assert AuditEntry.objects.filter(
+        action="denied", object_type="tasks.duty", object_id=str(duty.pk)
+    ).exists()
+
+    city = login("city_admin")
+    form = {
+        "duty": duty.pk,
+        f"d{duty.pk}-name": "信息采集与核实",
+        f"d{duty.pk}-description": "入户采集并核实人口房屋信息",
+        f"d{duty.pk}-order": 1,
+        f"d{duty.pk}-active": "on",
+    }
+    saved = city.post("/tasks/duties/", form)
+    assert saved.status_code == 302
+    duty.refresh_from_db()
+    assert (duty.name, duty.description) == ("信息采集与核实", "入户采集并核实人口房屋信息")
+    entry = AuditEntry.objects.filter(
+        action="update", object_type="tasks.duty", object_id=str(duty.pk)
+    ).latest("seq")
+    assert entry.actor_name == "city_admin"
+    assert "name" in entry.changes
+
+    bad = city.post("/tasks/duties/", {**form, f"d{duty.pk}-name": "", f"d{duty.pk}-order": "x"})
+    assert bad.status_code == 400
+    assert "这个字段是必填项" in bad.content.decode() or "必填" in bad.content.decode()
+    added = city.post("/tasks/duties/", {"new-code": "flood_watch", "new-name": "汛期巡查", "new-order": 11})
+    assert added.status_code == 302
+    assert Duty.objects.get(code="flood_watch").active
+    again = city.post(
+        "/tasks/duties/", {"new-code": "flood_watch", "new-name": "汛期巡查二", "new-order": 12}
+    )
+    assert again.status_code == 400
+    assert "已有此代码的职责" in again.content.decode()
+    # An inactive duty cannot be chosen for a new task.
+    city.post("/tasks/duties/", {"duty": duty.pk, f"d{duty.pk}-name": duty.name, f"d{duty.pk}-order": 1})
+    assert not Duty.objects.get(pk=duty.pk).active
+    from gridgov.tasks import selectors
+
+    assert duty not in selectors.duties()
+
+
+def test_others_do_not_get_the_duties_page(login):
+    for who in ("huimin_admin", "gaobo", "zhaowuda_admin"):
+        assert login(who).get("/tasks/duties/").status_code == 403
