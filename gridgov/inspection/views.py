@@ -30,9 +30,11 @@ def _error_text(exc: Exception) -> str:
 
 def _node(request: HttpRequest) -> Node | None:
     raw = request.GET.get("node") or request.POST.get("node") or ""
-    if raw.isdigit():
-        return get_visible_or_404(Node.objects.all(), request.user, None, pk=int(raw))
-    return selectors.start_node(request.user)
+    if not raw:
+        return selectors.start_node(request.user)
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):  # no id the database cannot hold
+        raise Http404("not found")
+    return get_visible_or_404(Node.objects.all(), request.user, None, pk=int(raw))
 
 
 def _plan_form(request: HttpRequest, node: Node | None) -> PlanForm:

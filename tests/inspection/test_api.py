@@ -145,3 +145,16 @@ def test_photos_are_served_only_inside_scope(login, user):
     assert login("laogangfang_worker").get(url).status_code == 404
     with pytest.raises(ValueError, match="no public URL"):
         photo.image.url  # noqa: B018
+
+
+def test_ids_the_database_cannot_hold_are_refused_not_errors(api, node, user):
+    county = api("saihan_admin")
+    huge = 10**20
+    assert _plan(county, node, user, inspector_ids=[huge], draw_count=1).status_code == 400
+    assert _plan(county, node, user, grid_ids=[huge]).status_code == 400
+    assert county.get(f"/api/v1/inspection/plans/{huge}").status_code in {400, 404}
+    visit = _plan(county, node, user, grid_ids=[node("惠民社区第一网格").pk]).json()["visits"][0]
+    found = county.post(
+        f"/api/v1/inspection/visits/{visit['id']}/findings", {"description": "x", "item_id": huge}
+    )
+    assert found.status_code == 400

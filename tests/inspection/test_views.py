@@ -120,3 +120,10 @@ def test_rectification_list_overdue_and_scores_export(login, node):
     assert any(row[1] == "惠民社区第一网格" and row[3] is not None for row in grids)
     assert township.get(f"/inspection/scores.xlsx?node={area.pk}&end=bad").status_code == 400
     assert login("laogangfang_worker").get(f"/inspection/scores.xlsx?node={area.pk}").status_code == 404
+
+
+def test_a_bad_place_is_a_404_not_an_error(login):
+    county = login("saihan_admin")
+    for raw in ["99999999999999999999999", "abc", "１２"]:
+        assert county.get(f"/inspection/?node={raw}").status_code == 404
+        assert county.get(f"/inspection/scores/?node={raw}").status_code == 404
