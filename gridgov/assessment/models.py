@@ -30,6 +30,8 @@ class Status(models.TextChoices):
 
 
 class Assessment(ScopedModel):
+    # A notice about an assessment waits on its status (gridgov.notifications).
+    notice_state_field = "status"
     worker = models.ForeignKey(
         "workforce.WorkerFile", verbose_name=_("网格员"), on_delete=models.CASCADE, related_name="assessments"
     )

@@ -49,6 +49,9 @@ class Outcome(models.TextChoices):
 class Dispute(ScopedModel):
     """The mediation side of one event; `path` is the event's (its grid's) path."""
 
+    # A notice about a dispute waits on its outcome (gridgov.notifications).
+    notice_state_field = "outcome"
+
     event = models.OneToOneField(
         Event, verbose_name=_("事件"), on_delete=models.PROTECT, related_name="dispute"
     )

@@ -50,3 +50,9 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+def state_field(model: type[models.Model]) -> str:
+    """The field holding a notice subject's state: `state`, or what the model names in
+    `notice_state_field` (a dispute's `outcome`, a task's `admission`, an assessment's `status`)."""
+    return str(getattr(model, "notice_state_field", "state"))

@@ -8,10 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
 from gridgov.accounts.models import User
-from gridgov.notifications.models import Notice
-
-# The field holding a subject's state, for models whose state field has another name.
-STATE_FIELDS = {"disputes.dispute": "outcome"}
+from gridgov.notifications.models import Notice, state_field
 
 
 @dataclass(frozen=True)
@@ -53,8 +50,9 @@ def views_of(notices: list[Notice]) -> list[NoticeView]:
         model = subject_type.model_class()
         if model is None:
             continue
-        field = STATE_FIELDS.get(f"{subject_type.app_label}.{subject_type.model}", "state")
-        rows = model._default_manager.filter(pk__in={n.subject_id for n in group}).values_list("pk", field)
+        rows = model._default_manager.filter(pk__in={n.subject_id for n in group}).values_list(
+            "pk", state_field(model)
+        )
         current.update({(subject_type.pk, pk): str(state) for pk, state in rows})
     views = []
     for notice in notices:

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from gridgov.accounts.models import User
-from gridgov.notifications.models import Notice
+from gridgov.notifications.models import Notice, state_field
 
 Recipient = int | User
 
@@ -42,6 +42,8 @@ def drafts(
 ) -> list[Draft]:
     """One draft per person (users or user ids, each once), not to `exclude` (who acted)."""
     skip = _user_id(exclude)
+    if awaiting:
+        _check_awaiting(subject, awaiting)
     label = subject._meta.label_lower if subject is not None else ""
     subject_id = subject.pk if subject is not None else None
     if not url and subject is not None and hasattr(subject, "get_absolute_url"):
@@ -53,6 +55,17 @@ def drafts(
             continue
         seen[pk] = Draft(pk, message[:300], label, subject_id, url[:200], awaiting)
     return list(seen.values())
+
+
+def _check_awaiting(subject: models.Model | None, awaiting: str) -> None:
+    """A notice that waits on its subject's state must name a state the subject can hold: checked
+    when written (a programming error, caught by the caller's tests), never when an inbox is read."""
+    if subject is None:
+        raise ValueError("a notice awaiting a state needs a subject")
+    field = subject._meta.get_field(state_field(type(subject)))  # FieldDoesNotExist if unnamed
+    choices = {str(value) for value, _label in getattr(field, "flatchoices", None) or []}
+    if choices and awaiting not in choices:
+        raise ValueError(f"{subject._meta.label}.{field.name} has no state {awaiting!r}")
 
 
 def send(notices: Iterable[Draft]) -> int:

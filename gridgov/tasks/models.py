@@ -45,6 +45,9 @@ class Task(ScopedModel):
     """A task given to the grid workers of an area. `path` is the area's (the node it was issued
     for); `duty` is empty for a task outside the ten duties, which waits for admission."""
 
+    # A notice about a task waits on its admission (gridgov.notifications).
+    notice_state_field = "admission"
+
     title = models.CharField(_("任务名称"), max_length=100)
     description = models.TextField(_("任务要求"), blank=True)
     duty = models.ForeignKey(

@@ -2,12 +2,14 @@
 
 from typing import Any
 
+import pytest
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from gridgov.events.models import Event
 from gridgov.notifications import selectors, services
-from gridgov.notifications.models import Notice
+from gridgov.notifications.models import Notice, state_field
 
 
 def test_notify_once_per_person_and_not_to_who_acted(user: Any) -> None:
@@ -57,3 +59,34 @@ def test_a_notice_stops_asking_once_its_subject_moved_on(user: Any) -> None:
     views = {v.message: v for v in selectors.views_of(list(selectors.notices_of(admin)[:50]))}
     assert not views["请受理"].actionable
     assert views["请受理"].done
+
+
+def test_a_notice_can_wait_only_on_a_state_its_subject_holds(user: Any) -> None:
+    """Checked when written: an inbox read never meets a subject without that state."""
+    admin = user("huimin_admin")
+    event = Event.objects.first()
+    assert event is not None
+    with pytest.raises(ValueError, match="no state"):
+        services.notify([admin], "x", subject=event, awaiting="no-such-state")
+    with pytest.raises(FieldDoesNotExist):
+        services.notify([admin], "x", subject=admin, awaiting="active")  # a user has no state
+    with pytest.raises(ValueError, match="needs a subject"):
+        services.notify([admin], "x", awaiting="reported")
+    assert not Notice.objects.filter(message="x").exists()
+
+
+def test_subjects_whose_state_has_another_name_are_read_by_it(user: Any) -> None:
+    """A task waits on its admission, an assessment on its status, a dispute on its outcome."""
+    from gridgov.assessment.models import Assessment
+    from gridgov.disputes.models import Dispute
+    from gridgov.tasks.models import Task
+
+    admin = user("huimin_admin")
+    subjects = [Task.objects.first(), Assessment.objects.first(), Dispute.objects.exclude(outcome="").first()]
+    for subject in subjects:
+        assert subject is not None, "the demo city has one of each"
+        current = getattr(subject, state_field(type(subject)))
+        services.notify([admin], f"等待 {subject._meta.label}", subject=subject, awaiting=str(current))
+    views = {v.message: v for v in selectors.views_of(list(selectors.notices_of(admin)[:50]))}
+    for subject in subjects:
+        assert views[f"等待 {subject._meta.label}"].actionable
