@@ -1,6 +1,5 @@
 """Property-based: requests generated from /api/v1/openapi.json (valid and invalid ones) sent with a
-grid worker's token (`GRIDGOV_SCHEMATHESIS_USER` names another persona); whatever they hold, the
-API never answers 5xx. A bounded number of examples per operation keeps it fast in CI;
+grid worker's and a county official's tokens; whatever they hold, the API never answers 5xx. A bounded number of examples per operation keeps it fast in CI;
 `GRIDGOV_SCHEMATHESIS_EXAMPLES` raises it locally."""
 
 import os
@@ -19,9 +18,9 @@ from gridgov.accounts.services import issue_token
 from gridgov.wsgi import application
 
 EXAMPLES = int(os.environ.get("GRIDGOV_SCHEMATHESIS_EXAMPLES", "3"))
-# Whose token: the grid worker in CI; an official (`saihan_admin`, `huimin_admin`) reaches the
-# writes a worker is refused at the door.
-PERSONA = os.environ.get("GRIDGOV_SCHEMATHESIS_USER", "gaobo")
+# Whose token: a grid worker, and a county official, who reaches the writes a worker is refused
+# at the door (`GRIDGOV_SCHEMATHESIS_USERS` names others, comma-separated).
+PERSONAS = os.environ.get("GRIDGOV_SCHEMATHESIS_USERS", "gaobo,saihan_admin").split(",")
 # The explicit examples and random (valid and invalid) data; the coverage phase's boundary values
 # (`GRIDGOV_SCHEMATHESIS_PHASES=examples,fuzzing,coverage`) take minutes, and the classes it
 # finds are tested directly in test_params.py.
@@ -48,9 +47,9 @@ def connection_kept_open() -> Any:
         signal.connect(close_old_connections)
 
 
-@pytest.fixture
-def token(db: Any) -> str:
-    _token, raw = issue_token(User.objects.get(username=PERSONA), "schemathesis")
+@pytest.fixture(params=PERSONAS)
+def token(db: Any, request: Any) -> str:
+    _token, raw = issue_token(User.objects.get(username=request.param), "schemathesis")
     return raw
 
 
