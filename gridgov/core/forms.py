@@ -14,3 +14,35 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         messages = [message for error in errors for message in error.messages]
         target = field if field in form.fields and not form.fields[field].widget.is_hidden else None
         form.add_error(target, messages)
+
+
+class AreaPeriodForm(forms.Form):
+    """The filters of a list the overview links to: an area (a node id), a date range (`from`,
+    `to`, local dates, inclusive) and a page. Bad values are named on their field."""
+
+    node = forms.IntegerField(required=False, min_value=1, error_messages={"invalid": "区域编号无效"})
+    page = forms.IntegerField(required=False, min_value=1, max_value=100000)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # `from` is a keyword: these two are added by name.
+        for name, label in (("from", "开始日期"), ("to", "结束日期")):
+            self.fields[name] = forms.DateField(
+                label=label,
+                required=False,
+                error_messages={"invalid": "日期格式应为 YYYY-MM-DD"},
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        first, last = data.get("from"), data.get("to")
+        if first and last and last < first:  # type: ignore[operator]
+            self.add_error("to", "结束日期不能早于开始日期")
+        return data
+
+    def value(self, name: str) -> object:
+        """A field's clean value, or None when it is missing or bad (the list then ignores it)."""
+        if not self.is_valid() and name in self.errors:
+            return None
+        return self.cleaned_data.get(name)

@@ -12,13 +12,18 @@ from gridgov.accounts.scope import Who, scope_of
 from gridgov.events.models import Category
 from gridgov.hierarchy.models import Level, Node
 from gridgov.overview import indicators, selectors
-from gridgov.overview.figures import FIGURES, SECTIONS, STOCK, figure_of
+from gridgov.overview.figures import FIGURES, RATIOS, SECTIONS, STOCK, figure_of
 from gridgov.overview.period import Period
 from gridgov.overview.selectors import BREAKDOWN, TREND, Sight, card_values, family, figure_label
 from gridgov.registry.choices import CareTag, SpecialTag
 
 RISK_LABELS = {"low": "低风险", "medium": "中风险", "high": "高风险", "critical": "极高风险"}
-LIST_PATHS = {"events": "/events/", "disputes": "/disputes/"}
+LIST_PATHS = {
+    "events": "/events/",
+    "disputes": "/disputes/",
+    "tasks": "/tasks/grids/",
+    "screening": "/screening/answers/",
+}
 # The display link's view: counts of everything but the special groups, no names.
 DISPLAY_SIGHT = Sight(events=True, registry=True, special=False, view=True)
 
@@ -42,7 +47,8 @@ def list_url(
 def _link_of(key: str, node: Node, period: Period) -> str:
     entry = figure_of(key)
     if entry is None:
-        return ""
+        ratio = next((r for r in RATIOS if r.key == key), None)
+        return list_url(ratio.link, node, period, flow=True) if ratio is not None else ""
     by = "closed" if key.startswith("events.closed") else ""
     return list_url(entry.link, node, period, flow=entry.kind != STOCK, by=by)
 

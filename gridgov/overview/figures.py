@@ -50,7 +50,8 @@ class Figure:
     source: Source
     cap: str = EVENTS_CAP
     family: bool = False
-    # The list this figure links to: "events" or "disputes" with these filters (see links.py).
+    # The list this figure links to: "events", "disputes", "tasks" (the grids' tasks) or
+    # "screening" (the grids' answers) with these filters (board.list_url).
     link: tuple[str, dict[str, str]] | None = None
     unit: str = ""
     # Shown as a card on the page (False: an ingredient of a ratio only).
@@ -384,6 +385,26 @@ def care_due(prefixes: list[str] | None) -> Iterable[Row]:
     yield from per_grid(due.filter(next_due__lt=today), "frontline.visits_overdue")
 
 
+def tasks(prefixes: list[str] | None) -> Iterable[Row]:
+    """Tasks given to grid workers (gridgov.tasks: one per grid a task reached or was held for),
+    by the day given; those refused at admission (准入), by the same day, so the share refused in
+    a period is the burden's (tasks.selectors.burden)."""
+    from gridgov.tasks.models import AssignmentState, TaskAssignment
+
+    given = TaskAssignment.objects.filter(under(prefixes))
+    yield from per_day(given, "frontline.tasks", "created_at")
+    yield from per_day(given.filter(state=AssignmentState.REFUSED), "frontline.tasks_refused", "created_at")
+
+
+def screening_answers(prefixes: list[str] | None) -> Iterable[Row]:
+    """Screening rounds answered by the grids (gridgov.screening: findings or a nil return), by
+    the day answered."""
+    from gridgov.screening.models import ReturnState, ScreeningReturn
+
+    answered = ScreeningReturn.objects.filter(under(prefixes)).exclude(state=ReturnState.PENDING)
+    return per_day(answered, "frontline.screening_answered", "answered_at")
+
+
 _OPEN = {"state": "open"}
 _ALL = {"state": "all"}
 
@@ -502,6 +523,25 @@ FIGURES: list[Figure] = [
     Figure(
         "frontline.visits_overdue", "走访逾期", "frontline", STOCK, care_due, Cap.VIEW_REGISTRY, unit="人"
     ),
+    Figure("frontline.tasks", "下达任务", "frontline", FLOW, tasks, link=("tasks", {}), unit="项"),
+    Figure(
+        "frontline.tasks_refused",
+        "准入拒绝",
+        "frontline",
+        FLOW,
+        tasks,
+        link=("tasks", {"state": "refused"}),
+        unit="项",
+    ),
+    Figure(
+        "frontline.screening_answered",
+        "排查已报送",
+        "frontline",
+        FLOW,
+        screening_answers,
+        link=("screening", {}),
+        unit="次",
+    ),
 ]
 
 RATIOS: list[Ratio] = [
@@ -532,6 +572,14 @@ RATIOS: list[Ratio] = [
         unit="分",
     ),
     Ratio("disputes.settled_rate", "调解成功率", "disputes", "disputes.settled", "disputes.concluded"),
+    Ratio(
+        "frontline.tasks_refused_rate",
+        "准入拒绝占比",
+        "frontline",
+        "frontline.tasks_refused",
+        "frontline.tasks",
+        link=("tasks", {"state": "refused"}),
+    ),
     Ratio(
         "frontline.households_per_worker",
         "户数/专职网格员",

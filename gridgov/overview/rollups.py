@@ -34,6 +34,7 @@ WATCHED = (
     "patrols.",
     "care.",
     "tasks.",
+    "screening.",
 )
 WRITE_ACTIONS = ("create", "update", "delete", "move", "import", "transition")
 # Recount at most this many subtrees in one query (an OR of path ranges).

@@ -2,14 +2,16 @@
 counts, the grids that have not answered, a worker's rounds to answer."""
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404
 from gridgov.care.selectors import grid_workers, own_grid_ids
+from gridgov.hierarchy.models import Node
 from gridgov.screening.models import ReturnState, ScreeningReturn, ScreeningRound
 
 
@@ -75,6 +77,30 @@ def returns(user: Any, round_: ScreeningRound, *, pending_only: bool = False) ->
     rows = list(found.order_by("state", "path"))
     workers = grid_workers([r.grid_id for r in rows])
     return [{"answer": r, "worker": workers.get(r.grid_id, "")} for r in rows]
+
+
+def answers(
+    user: Any, node: Node, *, start: date | None = None, end: date | None = None, state: str = ""
+) -> QuerySet[ScreeningReturn]:
+    """The grids' answers under `node` — what the overview counts (排查已报送): answered (findings
+    or a nil return) between two local dates (inclusive), or in one state (`pending`: not yet
+    answered, any date) — newest first."""
+    found = ScreeningReturn.objects.restrict(user).filter(path__under=node.path)
+    if state == ReturnState.PENDING:
+        found = found.filter(state=ReturnState.PENDING)
+    else:
+        found = found.exclude(state=ReturnState.PENDING)
+        if state in ReturnState.values:
+            found = found.filter(state=state)
+        zone = timezone.get_current_timezone()
+        if start is not None:
+            found = found.filter(answered_at__gte=datetime.combine(start, time.min, tzinfo=zone))
+        if end is not None:
+            after = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone)
+            found = found.filter(answered_at__lt=after)
+    return found.select_related("round", "grid", "answered_by").order_by(
+        F("answered_at").desc(nulls_last=True), "path", "-pk"
+    )
 
 
 def my_returns(user: Any) -> QuerySet[ScreeningReturn]:

@@ -1,5 +1,9 @@
 """Leader pages for screening rounds: the rounds with their answer counts and a form to open
-one (townships and counties), a round with the grids that have not answered. Thin."""
+one (townships and counties), a round with the grids that have not answered, the grids'
+answers of an area and period (the overview's list). Thin."""
+
+from datetime import date
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -11,9 +15,10 @@ from django.shortcuts import redirect, render
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404, has
 from gridgov.care import selectors as care
-from gridgov.core.forms import add_service_errors
+from gridgov.core.forms import AreaPeriodForm, add_service_errors
 from gridgov.hierarchy.models import Node
 from gridgov.screening import selectors, services
+from gridgov.screening.models import ReturnState, ScreeningRound
 
 
 class RoundForm(forms.Form):
@@ -72,4 +77,60 @@ def round_detail(request: HttpRequest, screeninground_id: int) -> HttpResponse:
         request,
         "screening/detail.html",
         {"summary": selectors.summary(request.user, round_), "rows": selectors.returns(request.user, round_)},
+    )
+
+
+ANSWER_PAGE = 50
+
+
+@login_required
+def answer_list(request: HttpRequest) -> HttpResponse:
+    """The grids' answers under an area for a period (the overview's 排查已报送 links here)."""
+    form = AreaPeriodForm(request.GET)
+    node_id = form.value("node")
+    node = (
+        get_visible_or_404(Node.objects.all(), request.user, None, pk=node_id)
+        if isinstance(node_id, int)
+        else care.default_node(request.user)
+    )
+    state = request.GET.get("state", "")
+    state = state if state in ReturnState.values else ""
+    start, end = form.value("from"), form.value("to")
+    page = form.value("page")
+    page = page if isinstance(page, int) else 1
+    rows: list[Any] = []
+    total = 0
+    if node is not None:
+        found = selectors.answers(
+            request.user,
+            node,
+            start=start if isinstance(start, date) else None,
+            end=end if isinstance(end, date) else None,
+            state=state,
+        )
+        total = found.count()
+        rows = list(found[(page - 1) * ANSWER_PAGE : page * ANSWER_PAGE])
+    # A round opened above the viewer's area opens only for those who may see it.
+    openable = set(
+        ScreeningRound.objects.restrict(request.user)
+        .filter(pk__in={r.round_id for r in rows})
+        .values_list("pk", flat=True)
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "screening/answers.html",
+        {
+            "node": node,
+            "form": form,
+            "rows": rows,
+            "openable": openable,
+            "total": total,
+            "state": state,
+            "States": ReturnState,
+            "page": page,
+            "has_next": page * ANSWER_PAGE < total,
+            "query": query.urlencode(),
+        },
     )

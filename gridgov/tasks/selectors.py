@@ -2,7 +2,7 @@
 queue, tasks of an area, and the burden per worker and month (by duty, by source, refused)."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -53,6 +53,26 @@ def tasks_of(user: Any, node: Node | None = None) -> QuerySet[Task]:
     if node is not None:
         found = found.filter(path__startswith=node.path)
     return found.order_by("-created_at", "-pk")
+
+
+def _local_day(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=timezone.get_current_timezone())
+
+
+def grid_tasks(
+    user: Any, node: Node, *, start: date | None = None, end: date | None = None, state: str = ""
+) -> QuerySet[TaskAssignment]:
+    """The tasks as the grids under `node` have them — one row per grid a task reached or was
+    held for, what the overview counts (下达任务, 准入拒绝) — given between two local dates
+    (inclusive), in one state (e.g. refused at admission), newest first."""
+    found = TaskAssignment.objects.restrict(user).filter(path__under=node.path)
+    if start is not None:
+        found = found.filter(created_at__gte=_local_day(start))
+    if end is not None:
+        found = found.filter(created_at__lt=_local_day(end + timedelta(days=1)))
+    if state in AssignmentState.values:
+        found = found.filter(state=state)
+    return found.select_related("task", "task__duty", "grid", "worker").order_by("-created_at", "-pk")
 
 
 def admission_queue(user: Any) -> list[Task]:

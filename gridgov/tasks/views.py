@@ -1,6 +1,8 @@
 """Leader pages for tasks: the area's tasks with a form to give one, the admission queue, a
-task with its grids and the admission decision, the burden per worker and month. Thin."""
+task with its grids and the admission decision, the burden per worker and month, the grids'
+tasks of an area and period (the overview's list). Thin."""
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -16,11 +18,11 @@ from gridgov.accounts.scope import deny, get_visible_or_404, has
 from gridgov.accounts.selectors import city_settings_access
 from gridgov.care import selectors as care
 from gridgov.core.errors import ConflictError
-from gridgov.core.forms import add_service_errors
+from gridgov.core.forms import AreaPeriodForm, add_service_errors
 from gridgov.core.uploads import serve_upload
 from gridgov.hierarchy.models import Node
 from gridgov.tasks import selectors, services
-from gridgov.tasks.models import AssignmentState, Duty, TaskAssignment
+from gridgov.tasks.models import AssignmentState, Duty, Task, TaskAssignment
 
 
 class IssueForm(forms.Form):
@@ -221,4 +223,60 @@ def duties(request: HttpRequest) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     return render(
         request, "tasks/duties.html", {"rows": rows, "new": new, "may_edit": access == "edit"}, status=status
+    )
+
+
+GRID_PAGE = 50
+
+
+@login_required
+def grid_list(request: HttpRequest) -> HttpResponse:
+    """The grids' tasks under an area for a period (the overview's 下达任务 and 准入拒绝 link here)."""
+    form = AreaPeriodForm(request.GET)
+    node_id = form.value("node")
+    node = (
+        get_visible_or_404(Node.objects.all(), request.user, None, pk=node_id)
+        if isinstance(node_id, int)
+        else care.default_node(request.user)
+    )
+    state = request.GET.get("state", "")
+    state = state if state in AssignmentState.values else ""
+    start, end = form.value("from"), form.value("to")
+    page = form.value("page")
+    page = page if isinstance(page, int) else 1
+    rows: list[Any] = []
+    total = 0
+    if node is not None:
+        found = selectors.grid_tasks(
+            request.user,
+            node,
+            start=start if isinstance(start, date) else None,
+            end=end if isinstance(end, date) else None,
+            state=state,
+        )
+        total = found.count()
+        rows = list(found[(page - 1) * GRID_PAGE : page * GRID_PAGE])
+    # A task issued above the viewer's area opens only for those who may see it.
+    openable = set(
+        Task.objects.restrict(request.user)
+        .filter(pk__in={r.task_id for r in rows})
+        .values_list("pk", flat=True)
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "tasks/grid_list.html",
+        {
+            "node": node,
+            "form": form,
+            "rows": rows,
+            "openable": openable,
+            "total": total,
+            "state": state,
+            "States": AssignmentState,
+            "page": page,
+            "has_next": page * GRID_PAGE < total,
+            "query": query.urlencode(),
+        },
     )

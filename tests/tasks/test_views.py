@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from gridgov.tasks.models import Task
+from gridgov.tasks.models import Task, TaskAssignment
 
 
 def test_give_a_task_outside_the_duties_and_decide_it_on_the_pages(login, node):
@@ -104,3 +104,28 @@ def test_city_admins_edit_the_duties_county_admins_read_them(login):
 def test_others_do_not_get_the_duties_page(login):
     for who in ("huimin_admin", "gaobo", "zhaowuda_admin"):
         assert login(who).get("/tasks/duties/").status_code == 403
+
+
+def test_grid_tasks_list_filters_by_area_period_and_state(login, node):
+    area = node("惠民社区")
+    client = login("huimin_admin")
+    today = timezone.localdate()
+    page = client.get(f"/tasks/grids/?node={area.pk}&from={today - timedelta(days=40)}&to={today}")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "网格任务明细 · 惠民社区" in text
+    assert "老缸房" not in text  # another county's grids
+    refused = TaskAssignment.objects.filter(path__startswith=area.path, state="refused").count()
+    listed = client.get(f"/tasks/grids/?node={area.pk}&state=refused").content.decode()
+    assert f"共 {refused} 行" in listed
+    assert "待完成" not in listed.split("<tbody>")[1]  # only refused rows
+
+
+def test_grid_tasks_list_names_a_bad_date_and_keeps_scope(login, node):
+    client = login("huimin_admin")
+    bad = client.get(f"/tasks/grids/?node={node('惠民社区').pk}&from=2026-13-01&to=x&page=abc")
+    assert bad.status_code == 200
+    assert "日期格式应为 YYYY-MM-DD" in bad.content.decode()
+    reversed_range = client.get(f"/tasks/grids/?node={node('惠民社区').pk}&from=2026-05-02&to=2026-05-01")
+    assert "结束日期不能早于开始日期" in reversed_range.content.decode()
+    assert client.get(f"/tasks/grids/?node={node('老缸房社区').pk}").status_code == 404
