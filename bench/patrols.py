@@ -365,12 +365,18 @@ def main() -> None:
     parser.add_argument(
         "--reads-only", action="store_true", help="measure the reads on an already seeded database"
     )
+    parser.add_argument("--ingest-only", action="store_true", help="leave out the reads on the demo city")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-patrols-"))
     url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
     os.environ["DATABASE_URL"] = url
-    report: dict[str, Any] = {"database": url.split(":", 1)[0], "cpus": os.cpu_count()}
+    report: dict[str, Any] = {
+        "database": url.split(":", 1)[0],
+        "cpus": os.cpu_count(),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
     try:
         if args.reads_only:
             report["reads"] = measure_reads(args.repeat)
@@ -386,8 +392,10 @@ def main() -> None:
             )
             try:
                 cpu_before = intake.server_cpu_seconds(server)
+                client_before = time.process_time()
                 results, wall = run_load(args.port, groups, args.threads)
                 cpu = intake.server_cpu_seconds(server) - cpu_before
+                client_cpu = time.process_time() - client_before
             finally:
                 intake.stop_server(server)
             sent_points = sum(b.points for group in groups for b in group)
@@ -407,10 +415,15 @@ def main() -> None:
                 "duplicates_answered": results.duplicates_answered,
                 "errors": results.errors[:5],
                 "server_cpu_s": round(cpu, 1),
+                "server_cpu_ms_per_position": round(cpu * 1000 / unique_points, 3),
+                # What the phones' side (this process's threads) took of the same two cores.
+                "client_cpu_s": round(client_cpu, 1),
                 **check_database(batches),
             }
             print(json.dumps(report, ensure_ascii=False), file=sys.stderr)
-            report["reads"] = measure_reads(args.repeat)
+            if not args.ingest_only:
+                report["reads"] = measure_reads(args.repeat)
+        report["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         if not args.reads_only and url.startswith("postgres"):
             intake.drop_database(url)

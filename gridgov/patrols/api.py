@@ -449,7 +449,7 @@ def track(request: HttpRequest, response: HttpResponse, patrol_id: int) -> dict[
 def points(request: HttpRequest, patrol_id: int) -> dict[str, Any]:
     """A batch of positions (see the module doc)."""
     data = _body(request)
-    patrol = _load(request, patrol_id)
+    patrol = selectors.patrol_to_write(request.user, patrol_id)
     result = services.add_points(
         user=request.user, patrol=patrol, seq=data.get("seq"), points=data.get("points")
     )

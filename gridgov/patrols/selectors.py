@@ -37,6 +37,13 @@ def patrol_of(user: Any, patrol_id: int) -> Patrol:
     return get_visible_or_404(patrols_for(user), user, pk=patrol_id)
 
 
+def patrol_to_write(user: Any, patrol_id: int) -> Patrol:
+    """The same door as `patrol_of` without the grid and the worker joined: a batch of positions
+    needs the row only (the service locks and reads it again), and a grid's boundary is not
+    small."""
+    return get_visible_or_404(Patrol.objects.all(), user, pk=patrol_id)
+
+
 def track_of(user: Any, patrol: Patrol) -> dict[str, Any]:
     """The patrol's track for a map: the simplified line once ended, the positions so far while
     it lasts. A view by anyone but the worker is audited (PIPL)."""

@@ -55,6 +55,29 @@ def test_a_batch_sent_twice_is_stored_once(gaobo, started, buildings):
         services.add_points(user=gaobo, patrol=patrol, seq=1, points=points[:5])
 
 
+def test_a_large_batch_is_stored_whole_and_continues_the_walk(gaobo, started, buildings):
+    """A batch above one INSERT statement's rows is stored whole; the next batch's distance
+    starts from the last stored position; one audit row per batch, not per position."""
+    patrol = started(minutes_ago=60)
+    points = walk(
+        buildings[0], 2 * services.INSERT_ROWS + 50, patrol.started_at + timedelta(minutes=1), step_s=1
+    )
+    audit_before = AuditEntry.objects.filter(object_type="patrols.patrol", object_id=str(patrol.pk)).count()
+    first = services.add_points(user=gaobo, patrol=patrol, seq=1, points=points[:-10])
+    second = services.add_points(user=gaobo, patrol=patrol, seq=2, points=points[-10:])
+    assert (first.stored, second.stored) == (len(points) - 10, 10)
+    assert TrackPoint.objects.filter(patrol=patrol).count() == len(points) == second.point_count
+    stored = list(TrackPoint.objects.filter(patrol=patrol).order_by("at").values_list("lng", "accuracy_m"))
+    assert stored[0] == (points[0]["lng"], 8.0)
+    assert stored[-1][0] == pytest.approx(points[-1]["lng"])
+    # every 2 m step counted once, the step between the two batches too
+    assert second.distance_m == pytest.approx(2.0 * (len(points) - 1), rel=0.03)
+    ended = services.end_patrol(user=gaobo, patrol=patrol)
+    assert ended.distance_m == pytest.approx(second.distance_m, rel=0.001)
+    audit_after = AuditEntry.objects.filter(object_type="patrols.patrol", object_id=str(patrol.pk)).count()
+    assert audit_after - audit_before == 3  # two batches and the end
+
+
 def test_positions_only_during_the_workers_own_patrol(gaobo, user, started, buildings):
     patrol = started()
     points = walk(buildings[0], 3, patrol.started_at + timedelta(minutes=1))
