@@ -37,7 +37,7 @@ class AreaPeriodForm(forms.Form):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         first, last = data.get("from"), data.get("to")
-        if first and last and last < first:  # type: ignore[operator]
+        if first and last and last < first:
             self.add_error("to", "结束日期不能早于开始日期")
         return data
 

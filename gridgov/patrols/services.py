@@ -214,7 +214,7 @@ def _insert_positions(patrol_id: int, rows: list[Position]) -> None:
     quote = connection.ops.quote_name
     meta = TrackPoint._meta
     names = ("patrol", "at", "lng", "lat", "accuracy_m")
-    columns = ", ".join(quote(cast(Field, meta.get_field(f)).column) for f in names)
+    columns = ", ".join(quote(cast("Field[Any, Any]", meta.get_field(f)).column) for f in names)
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         for start in range(0, len(rows), INSERT_ROWS):
