@@ -8,7 +8,8 @@ are told (the centre holding it and, once dispatched, the lead organisation). It
 level (community → township → county → city centre) unless it already climbed after that
 deadline was set; the centre above gets a fresh acknowledge window, and if that passes too the
 event climbs again, up to the city. Co-handlers late to acknowledge are reminded once, and so
-are the teams of disputes whose planned follow-up date has passed.
+are the teams of disputes whose planned follow-up date has passed, and the worker and inspector
+of an inspection rectification past its deadline (once per deadline).
 """
 
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class PassResult:
     escalated: list[str] = field(default_factory=list)
     reminded_co_handlers: int = 0
     follow_ups_overdue: list[str] = field(default_factory=list)
+    rectifications_overdue: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -46,6 +48,7 @@ class PassResult:
             "escalated": len(self.escalated),
             "reminded_co_handlers": self.reminded_co_handlers,
             "follow_ups_overdue": len(self.follow_ups_overdue),
+            "rectifications_overdue": len(self.rectifications_overdue),
             "errors": self.errors,
         }
 
@@ -128,4 +131,8 @@ def run_once(now: datetime | None = None) -> PassResult:
     from gridgov.disputes.follow_ups import notify_overdue
 
     result.follow_ups_overdue = notify_overdue(now).notified
+    # Inspection rectifications past their deadline (gridgov.inspection).
+    from gridgov.inspection.services import remind_overdue
+
+    result.rectifications_overdue = remind_overdue(now)
     return result

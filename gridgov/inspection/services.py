@@ -563,3 +563,25 @@ def review_rectification(
         exclude=user,
     )
     return rectification
+
+
+def remind_overdue(now: datetime | None = None, batch: int = 500) -> list[str]:
+    """Tell the worker and the inspector who issued it, once per deadline, that a rectification
+    is past its deadline without a report (the background worker's pass calls this)."""
+    from gridgov.notifications.models import Notice
+
+    now = now or timezone.now()
+    late = (
+        Rectification.objects.filter(state=RectificationState.OPEN, deadline__lt=now)
+        .select_related("grid")
+        .order_by("deadline", "pk")[:batch]
+    )
+    told = []
+    for rect in late:
+        due = f"{timezone.localtime(rect.deadline):%Y-%m-%d %H:%M}"
+        message = f"整改已逾期（时限 {due}）：{rect.grid.name} {rect.requirement[:50]}"
+        if Notice.objects.about(rect).filter(message=message).exists():
+            continue
+        notify([p for p in (rect.worker_id, rect.issued_by_id) if p], message, subject=rect)
+        told.append(f"{rect.pk} {due}")
+    return told

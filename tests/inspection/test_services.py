@@ -337,3 +337,21 @@ def test_scores_per_grid_and_worker_for_a_period(plan, user, node):
     assert selectors.grid_scores(inspector, township, date(last_year, 1, 1), date(last_year, 12, 31)) == []
     with pytest.raises(ValidationError):
         selectors.grid_scores(inspector, township, date(2026, 5, 1), date(2026, 4, 1))
+
+
+def test_the_worker_pass_reminds_overdue_rectifications_once_per_deadline(plan, user, node):
+    from gridgov.events.worker import run_once
+
+    inspector, gaobo = user("zhaowuda_admin"), user("gaobo")
+    rect = services.issue_rectification(
+        user=inspector,
+        finding=_finding(plan, user, node),
+        requirement="补登租客信息",
+        deadline=timezone.now() + timedelta(hours=2),
+    )
+    assert f"{rect.pk} " not in " ".join(run_once().rectifications_overdue)
+    later = timezone.now() + timedelta(hours=3)
+    assert any(item.startswith(f"{rect.pk} ") for item in run_once(later).rectifications_overdue)
+    assert Notice.objects.filter(user=gaobo, message__contains="整改已逾期").count() == 1
+    assert Notice.objects.filter(user=inspector, message__contains="整改已逾期").count() == 1
+    assert not any(item.startswith(f"{rect.pk} ") for item in run_once(later).rectifications_overdue)
