@@ -14,8 +14,10 @@ through Playwright with a phone viewport:
 4. the initial sync of the 1,500-resident grid (sign-in to everything sealed in IndexedDB and
    indexed), beside the naive way: paging /api/v1/residents and /households (200 a page);
 5. a later start with no network: reload to the first screen drawn, records opened;
-6. offline search: 300 queries of the kinds people type, p50/p95 in the browser, beside the naive
-   way (scanning every record's name and address);
+6. offline search: 300 queries of the kinds people type (names, surnames, full pinyin, initials,
+   surname + initials, pinyin with two letters swapped, phone and ID tails, addresses with Chinese
+   numerals, unit + room, room numbers), p50/p95 in the browser, beside the naive way (scanning
+   every record's name and address);
 7. 200 queued writes (100 resident edits, 100 event reports of which 20 with a photo) sent after
    reconnecting, the connection dropped for 2 s part-way; then the database is checked: every
    edit applied once, every report made one event, nothing else.
@@ -310,11 +312,26 @@ def browser_measures(
                 const rng = (() => { let s = 7; return () => (s = (s * 16807) % 2147483647) / 2147483647; })();
                 const pick = (list) => list[Math.floor(rng() * list.length)];
                 const queries = [];
+                const CN = '零一二三四五六七八九';
+                const chinese = (n) => n < 10 ? CN[n] : (n < 20 ? '十' : CN[Math.floor(n / 10)] + '十') + (n % 10 ? CN[n % 10] : '');
+                const digits = (text) => (String(text).match(/[0-9]+/) || [''])[0];
                 for (let i = 0; i < 300; i++) {
-                    const r = pick(residents), h = pick(households), kind = i % 8;
+                    const r = pick(residents), h = pick(households), kind = i % 13;
                     const tokens = r.tokens.split(' ');
                     const pinyin = tokens.filter(t => t.startsWith('0p')).map(t => t.slice(2));
-                    if (kind === 0) queries.push(r.name);
+                    const initials = (tokens.find(t => t.startsWith('0j')) || '0j').slice(2);
+                    const building = GG.data.get('building', h.building_id) || {name: ''};
+                    const longest = pinyin.sort((a, b) => b.length - a.length)[0] || '';
+                    if (kind === 8 && initials.length > 1) queries.push(r.name[0] + initials.slice(1));  // 王xy
+                    else if (kind === 9 && initials) queries.push(initials);  // wxy
+                    else if (kind === 10 && longest.length >= 6) {  // a slip: two letters swapped (zhagnwei)
+                        const k = 2 + Math.floor(rng() * (longest.length - 3));
+                        queries.push(longest.slice(0, k) + longest[k + 1] + longest[k] + longest.slice(k + 2));
+                    } else if (kind === 11 && digits(building.name) && h.unit && h.room) {  // 三号楼二单元501
+                        queries.push(chinese(Number(digits(building.name))) + '号楼' + chinese(Number(digits(h.unit))) + '单元' + digits(h.room));
+                    } else if (kind === 12 && h.unit && h.room) queries.push(digits(h.unit) + '单元' + digits(h.room));  // unit + room
+                    else if (kind >= 8) queries.push(r.name);
+                    else if (kind === 0) queries.push(r.name);
                     else if (kind === 1) queries.push(r.name[0]);
                     else if (kind === 2) queries.push(pinyin.sort((a, b) => b.length - a.length)[0] || r.name);
                     else if (kind === 3) queries.push(pinyin.sort((a, b) => a.length - b.length)[0] || r.name);

@@ -46,10 +46,10 @@
     return seq;
   }
 
-  const SENDERS = 4;
+  const SENDERS = 6;
 
   /** Send what waits. Items about one record (a resident edited, then moved out) go one after
-   *  the other, in the order saved; items about different records go up to four at a time, in
+   *  the other, in the order saved; items about different records go up to six at a time (the browser's connections to one host), in
    *  the order saved, so a reconnect after a morning offline takes seconds, not minutes.
    *  Returns {sent, stopped} (stopped: the network or the server failed; the rest waits). */
   async function flush() {
