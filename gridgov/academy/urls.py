@@ -38,6 +38,7 @@ urlpatterns = [
     path("cases/<int:case_id>/return/", cases.case_action, {"action": "return"}, name="return_case"),
     path("cases/<int:case_id>/withdraw/", cases.case_action, {"action": "withdraw"}, name="withdraw_case"),
     path("hours/", hours.hours, name="hours"),
+    path("hours.xlsx", hours.hours_export, name="hours_export"),
     path("hours/requirement/", hours.requirement, name="requirement"),
     path("hours/record/", hours.record, name="record"),
 ]

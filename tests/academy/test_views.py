@@ -115,3 +115,20 @@ def test_requirement_form_names_the_field(login: Any, node: Any) -> None:
     assert bad.status_code == 400
     client.post("/academy/hours/requirement/", {"county_id": saihan.pk, "year": "2027", "min_hours": "36"})
     assert Requirement.objects.get(county_code=saihan.county_code, year=2027).min_hours == 36
+
+
+def test_hours_export_is_scoped_and_audited(login: Any, node: Any) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from gridgov.audit.models import AuditEntry
+
+    saihan = node("赛罕区")
+    answer = login("saihan_admin").get(f"/academy/hours.xlsx?node={saihan.pk}&year=2026")
+    assert answer.status_code == 200
+    sheet = load_workbook(BytesIO(answer.content)).active
+    assert sheet["A2"].value == "姓名"
+    assert sheet.max_row > 2
+    assert AuditEntry.objects.filter(action="export", message__startswith="training hours").exists()
+    assert login("huimin_admin").get(f"/academy/hours.xlsx?node={saihan.pk}").status_code == 404

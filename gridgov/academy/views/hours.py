@@ -6,11 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from gridgov.academy import selectors, services
+from gridgov.academy import excel, selectors, services
 from gridgov.academy.models import Requirement
 from gridgov.academy.views import attempt, user_of
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404
+from gridgov.audit import services as audit
+from gridgov.audit.models import Action
 from gridgov.hierarchy.models import Level, Node
 from gridgov.workforce.models import WorkerFile
 
@@ -54,6 +56,18 @@ def hours(request: HttpRequest) -> HttpResponse:
             "requirements": Requirement.objects.restrict(user).filter(year=year).select_related("county"),
         },
     )
+
+
+@never_cache
+@login_required
+def hours_export(request: HttpRequest) -> HttpResponse:
+    """The report of one node and year as Excel (officials who manage staff there; audited)."""
+    user = user_of(request)
+    node = get_visible_or_404(Node.objects.all(), user, Cap.MANAGE_STAFF, pk=request.GET.get("node") or 0)
+    year = _year(request.GET.get("year"))
+    rows = selectors.hours_report(user, node, year, below_only=request.GET.get("below") == "1")
+    audit.record(Action.EXPORT, node, message=f"training hours {year} exported ({len(rows)} workers)")
+    return excel.hours_response(node, year, rows)
 
 
 @login_required
