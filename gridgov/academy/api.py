@@ -56,6 +56,7 @@ class QuestionOut(Schema):
 
 class CourseDetailOut(CourseOut):
     quiz: list[QuestionOut]
+    material_link: str
 
 
 def _course(course: Course, done: bool, questions: int, best: int | None) -> dict[str, Any]:
@@ -98,7 +99,14 @@ def get_course(request: HttpRequest, response: HttpResponse, course_id: int) -> 
     course = _visible_course(user, course_id)
     quiz = [{"id": q.pk, "text": q.text, "choices": q.choices} for q in course.questions.all()]
     best = max((a.score for a in course.attempts.filter(user=user)), default=None)
-    return {**_course(course, selectors.completed(user, course), len(quiz), best), "quiz": quiz}
+    link = ""
+    if course.file_name:
+        link = f"/academy/courses/{course.pk}/file?t={files.material_link_token(user.pk, course.pk)}"
+    return {
+        **_course(course, selectors.completed(user, course), len(quiz), best),
+        "quiz": quiz,
+        "material_link": link,
+    }
 
 
 @router.get("/academy/courses/{course_id}/file")

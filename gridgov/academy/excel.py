@@ -29,7 +29,7 @@ def hours_bytes(node: Node, year: int, rows: list[HoursRow]) -> bytes:
                 row.worker.grid.name,
                 float(row.hours),
                 float(row.required),
-                float(max(row.required - row.hours, 0)),
+                float(row.required - row.hours) if row.below else 0.0,
                 "未达标" if row.below else "达标",
             ]
         )

@@ -7,13 +7,16 @@ Documents: PDF, Word (.docx), PowerPoint (.pptx), Excel (.xlsx), at most 50 MB. 
 """
 
 import contextlib
+import re
 import uuid
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
@@ -114,3 +117,56 @@ def remove(name: str) -> None:
     if name:
         with contextlib.suppress(OSError):
             storage().delete(name)
+
+
+# --- serving: byte ranges (a video seeks) and the phone's short-lived link ------------------------
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 256 * 1024
+LINK_TTL_SECONDS = 30 * 60
+_LINK_SALT = "gridgov.academy.material"
+
+
+def byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """(first, last) byte of a single `Range: bytes=a-b` request, or None to send the whole file;
+    raises ValueError for a range that cannot be satisfied (416)."""
+    match = _RANGE.match((header or "").strip())
+    if match is None or match.groups() == ("", ""):
+        return None
+    first_raw, last_raw = match.groups()
+    if first_raw == "":  # the last N bytes
+        first, last = max(size - int(last_raw), 0), size - 1
+    else:
+        first = int(first_raw)
+        last = min(int(last_raw), size - 1) if last_raw else size - 1
+    if first >= size or first > last:
+        raise ValueError("range not satisfiable")
+    return first, last
+
+
+def chunks(handle: Any, first: int, last: int) -> Iterator[bytes]:
+    try:
+        handle.seek(first)
+        left = last - first + 1
+        while left > 0:
+            data = handle.read(min(CHUNK, left))
+            if not data:
+                break
+            left -= len(data)
+            yield data
+    finally:
+        handle.close()
+
+
+def material_link_token(user_id: int, course_id: int) -> str:
+    """A signed, expiring key for one person and one course: the phone (which signs in with a
+    bearer token, not a cookie) opens the material in the browser's own viewer or player."""
+    return signing.dumps([user_id, course_id], salt=_LINK_SALT, compress=False)
+
+
+def material_link_user(token: str, course_id: int) -> int | None:
+    try:
+        user_id, linked_course = signing.loads(token, salt=_LINK_SALT, max_age=LINK_TTL_SECONDS)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return int(user_id) if linked_course == course_id and isinstance(user_id, int) else None

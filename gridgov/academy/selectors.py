@@ -83,6 +83,17 @@ def courses_for(user: User) -> QuerySet[Course]:
     return Course.objects.restrict(user).select_related("lecturer", "node").order_by("-created_at")
 
 
+def material_reader(request_user: Any, token: str, course_id: int) -> User | None:
+    """Who reads a course's material: the signed-in user, or the person a phone's short-lived
+    link names (still active)."""
+    from gridgov.academy.files import material_link_user
+
+    if getattr(request_user, "is_authenticated", False):
+        return request_user if isinstance(request_user, User) else None
+    user_id = material_link_user(token, course_id) if token else None
+    return User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+
+
 def course_detail(user: User, course_id: int) -> Course:
     return get_visible_or_404(Course.objects.select_related("lecturer", "node"), user, pk=course_id)
 

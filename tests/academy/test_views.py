@@ -132,3 +132,30 @@ def test_hours_export_is_scoped_and_audited(login: Any, node: Any) -> None:
     assert sheet.max_row > 2
     assert AuditEntry.objects.filter(action="export", message__startswith="training hours").exists()
     assert login("huimin_admin").get(f"/academy/hours.xlsx?node={saihan.pk}").status_code == 404
+
+
+def test_material_streams_by_range_and_opens_by_the_phones_link(login: Any, api: Any) -> None:
+    from django.test import Client
+
+    course = Course.objects.filter(file_name__gt="", published=True).order_by("pk").first()
+    assert course is not None
+    client = login("gaobo")
+    part = client.get(f"/academy/courses/{course.pk}/file", headers={"Range": "bytes=0-3"})
+    assert part.status_code == 206
+    assert b"".join(part.streaming_content) == b"%PDF"
+    assert part["Content-Range"] == f"bytes 0-3/{course.size}"
+    assert (
+        client.get(
+            f"/academy/courses/{course.pk}/file", headers={"Range": f"bytes={course.size + 5}-"}
+        ).status_code
+        == 416
+    )
+    link = api("gaobo").get(f"/api/v1/academy/courses/{course.pk}").json()["material_link"]
+    assert link.startswith(f"/academy/courses/{course.pk}/file?t=")
+    assert Client().get(link).status_code == 200  # no cookie: the signed link is the key
+    assert Client().get(link + "x").status_code == 302  # a forged link: sign in first
+    other = Course.objects.exclude(pk=course.pk).filter(file_name__gt="").first()
+    assert other is not None
+    assert Client().get(link.replace(f"/{course.pk}/", f"/{other.pk}/")).status_code == 302
+    outsider_link = api("laogangfang_worker").get(f"/api/v1/academy/courses/{course.pk}")
+    assert outsider_link.status_code == 404

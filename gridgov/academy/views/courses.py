@@ -3,7 +3,8 @@
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -158,26 +159,46 @@ def course_complete(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 @never_cache
-@login_required
-def course_file(request: HttpRequest, course_id: int) -> HttpResponse | FileResponse:
-    """The course's material, to those who may see the course (never a public /media/ URL)."""
-    found = selectors.course_detail(user_of(request), course_id)
+def course_file(request: HttpRequest, course_id: int) -> HttpResponse:
+    """The course's material, to those who may see the course (never a public /media/ URL): the
+    signed-in user, or a phone's short-lived link (`?t=`). One byte range at a time for a video
+    that seeks."""
+    reader = selectors.material_reader(request.user, request.GET.get("t", "")[:300], course_id)
+    if reader is None:
+        return redirect_to_login(request.get_full_path())
+    found = selectors.course_detail(reader, course_id)
     if not found.file_name:
         raise Http404("no file")
     try:
         handle = files.open_file(found.file_name)
     except OSError:
         raise Http404("file missing") from None
+    size = found.size
+    try:
+        wanted = files.byte_range(request.headers.get("Range", ""), size)
+    except ValueError:
+        handle.close()
+        refused = HttpResponse(status=416)
+        refused["Content-Range"] = f"bytes */{size}"
+        return refused
     inline = found.content_type in ("application/pdf", "video/mp4", "video/webm")
-    response = FileResponse(
-        handle,
-        content_type=found.content_type,
-        as_attachment=not inline,
-        filename=found.original_name or f"course-{found.pk}",
-    )
+    name = found.original_name or f"course-{found.pk}"
+    response: HttpResponse | StreamingHttpResponse | FileResponse
+    if wanted is None:
+        response = FileResponse(
+            handle, content_type=found.content_type, as_attachment=not inline, filename=name
+        )
+    else:
+        first, last = wanted
+        response = StreamingHttpResponse(
+            files.chunks(handle, first, last), status=206, content_type=found.content_type
+        )
+        response["Content-Range"] = f"bytes {first}-{last}/{size}"
+        response["Content-Length"] = str(last - first + 1)
+    response["Accept-Ranges"] = "bytes"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
-    return response
+    return response  # type: ignore[return-value]
 
 
 @never_cache
