@@ -7,7 +7,8 @@
    (`POST /api/v1/patrols/<id>/points`). A share of the batches is sent again (an answer lost on
    a dropped connection), some at the same moment from another connection. Afterwards the
    database is checked: every position sent is stored exactly once.
-2. Reads on the seeded database, in this process: a county's coverage over a month and one
+2. Reads on the seeded database, in this process: a county's coverage over a month, its coverage
+   week by week over the last eight weeks, and one
    worker's due list (p50/p95), each beside the naive way (per-building queries, no coverage
    row) in the same run.
 
@@ -324,6 +325,30 @@ def measure_reads(repeat: int) -> dict[str, Any]:
             out.append((b.pk, last is None or last < since))
         return out
 
+    today = timezone.localdate()
+    first_day = today - timedelta(days=55)  # the weekly page's default: the last eight weeks
+
+    def weekly() -> Any:
+        return selectors.weekly_coverage(leader, county, first_day, today)
+
+    def weekly_naive() -> list[tuple[int, list[int]]]:
+        """Per grid and per week, one query each: the buildings checked in that week."""
+        tz = timezone.get_current_timezone()
+        mondays = selectors.week_starts(first_day, today)
+        rows = []
+        for g in Node.objects.filter(path__startswith=county.path, level=Level.GRID):
+            counts = []
+            for monday in mondays:
+                since = timezone.make_aware(datetime.combine(monday, datetime.min.time()), tz)
+                counts.append(
+                    CheckIn.objects.filter(grid=g, at__gte=since, at__lt=since + timedelta(weeks=1))
+                    .values("building")
+                    .distinct()
+                    .count()
+                )
+            rows.append((g.pk, counts))
+        return rows
+
     result = coverage()
     fast = sorted((g.grid_id, g.buildings, g.buildings_checked) for g in result.grids)
     naive = sorted(coverage_naive())
@@ -333,6 +358,10 @@ def measure_reads(repeat: int) -> dict[str, Any]:
             f"the coverage and the naive count disagree: {len(fast)} vs {len(naive)} grids, {differ}"
         )
     assert sorted((b.id, b.due) for b in due()) == sorted(due_naive()), "the due lists disagree"
+    by_week = weekly()
+    by_week_naive = weekly_naive()
+    totals = [sum(row[1][i] for row in by_week_naive) for i in range(len(by_week.weeks))]
+    assert [t.buildings_checked for t in by_week.totals()] == totals, "the weekly coverage disagrees"
     return {
         "county": county.name,
         "county_grids": len(result.grids),
@@ -340,6 +369,9 @@ def measure_reads(repeat: int) -> dict[str, Any]:
         "county_checkins_month": CheckIn.objects.filter(county_code=county.code, at__gte=start).count(),
         "coverage": time_calls(coverage, repeat),
         "coverage_naive": time_calls(coverage_naive, max(3, repeat // 10)),
+        "weekly_weeks": len(by_week.weeks),
+        "weekly": time_calls(weekly, repeat),
+        "weekly_naive": time_calls(weekly_naive, max(3, repeat // 10)),
         "due_list": time_calls(due, repeat * 5),
         "due_list_naive": time_calls(due_naive, repeat * 5),
     }
