@@ -55,7 +55,7 @@ def create_session(*, user: User, node: Node | None, **fields: Any) -> StudySess
         raise ValidationError({"ends_at": "结束时间须晚于开始时间"})
     if ends - starts > datetime.timedelta(hours=12):
         raise ValidationError({"ends_at": "一场交流会不超过 12 小时"})
-    return StudySession.objects.create(
+    session = StudySession.objects.create(
         node=node,
         path=node.path,
         county_code=node.county_code,
@@ -68,6 +68,24 @@ def create_session(*, user: User, node: Node | None, **fields: Any) -> StudySess
         capacity=services.int_of(fields.get("capacity"), "capacity", "名额", 1, 5000),
         hours=services.hours_of(fields.get("hours")),
         created_by=user,
+    )
+    _announce(session, user)
+    return session
+
+
+def _announce(session: StudySession, user: User) -> None:
+    """Tell the full-time workers at or below the session's place (one INSERT of notices)."""
+    from gridgov.notifications.services import notify
+    from gridgov.workforce.models import WorkerFile, WorkerStatus
+
+    workers = WorkerFile.objects.filter(path__startswith=session.path, status=WorkerStatus.ACTIVE)
+    when = timezone.localtime(session.starts_at)
+    notify(
+        list(workers.values_list("user_id", flat=True)),
+        f"学习交流会「{session.title}」{when:%m月%d日 %H:%M}在{session.place}举行，{session.hours} 学时，名额 {session.capacity}，可在网格学院报名",
+        subject=session,
+        url="/app/#/learn/sessions",
+        exclude=user,
     )
 
 

@@ -92,3 +92,11 @@ def test_cancelled_session_refuses_check_in(live: StudySession, user: Any) -> No
     sessions.cancel_session(user=user("huimin_admin"), session=live)
     with pytest.raises(ConflictError, match="已取消"):
         sessions.check_in(user=user("gaobo"), token=token)
+
+
+def test_a_new_session_is_announced_to_the_workers_below(live: StudySession, user: Any) -> None:
+    from gridgov.notifications.models import Notice
+
+    told = Notice.objects.filter(message__contains=live.title)
+    assert told.filter(user=user("gaobo")).exists()
+    assert not told.filter(user=user("laogangfang_worker")).exists()

@@ -35,6 +35,27 @@
     GG.ui.toast(message + (navigator.onLine ? '，正在提交' : '，联网后自动提交'));
   }
 
+  /** 我的今天: the sessions signed up for today (check in there) and the hours still short,
+   *  from the copies kept by the academy's screens (refreshed in the background when online). */
+  GG.today.register('academy', {
+    order: 60,
+    async render(box) {
+      const sessions = (await GG.store.getMeta('academy:get:/academy/sessions?limit=100')) || [];
+      const mine = await GG.store.getMeta('academy:get:/academy/me/hours');
+      const day = new Date().toDateString();
+      const today = sessions.filter((s) => s.my_state === 'signed_up' && !s.cancelled && new Date(s.starts_at).toDateString() === day);
+      box.append(h('h2', {}, '网格学院'));
+      if (today.length) {
+        box.append(h('ul', { class: 'list' }, today.map((s) => h('li', {}, h('strong', {}, s.title),
+          h('span', { class: 'sub' }, GG.formatTime(s.starts_at) + ' · ' + s.place)))),
+          h('a', { class: 'button primary', href: '#/learn/scan' }, '到场扫码签到'));
+      }
+      box.append(h('p', {}, mine ? (Number(mine.short) > 0 ? mine.year + ' 年学时 ' + mine.hours + '/' + mine.required + '，还差 ' + mine.short : mine.year + ' 年学时已达标（' + mine.hours + '）') : '',
+        ' ', h('a', { href: '#/learn' }, '去学习')));
+      if (navigator.onLine) { fetchKept('/academy/sessions?limit=100').catch(() => {}); fetchKept('/academy/me/hours').catch(() => {}); }
+    },
+  });
+
   GG.screens.register('learn', {
     route: /^learn$/, tab: 'me', title: '网格学院',
     async render(el) {
