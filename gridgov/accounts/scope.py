@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, cast
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -619,9 +619,13 @@ def deny(who: Who, message: str, obj: models.Model | None = None, **kwargs: Any)
 def get_visible_or_404(queryset: models.QuerySet[M], who: Who, cap: str | None = None, **lookup: Any) -> M:
     """Fetch one object inside `who`'s scope; outside it, log the attempt and answer 404.
 
-    404 rather than 403 so an outsider cannot even learn that the object exists.
+    404 rather than 403 so an outsider cannot even learn that the object exists. A lookup value
+    that cannot be an id (a word typed into `?node=`) is a 404 too: no object has it.
     """
-    obj = restrict(queryset, who, cap).filter(**lookup).first()
+    try:
+        obj = restrict(queryset, who, cap).filter(**lookup).first()
+    except (ValueError, TypeError, ValidationError):
+        raise Http404("not found") from None
     if obj is not None:
         return obj
     outside = queryset.filter(**lookup).first()

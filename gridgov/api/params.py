@@ -14,8 +14,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from ninja import Field, Schema
 
-# Deep enough for paging through any list a person reads; beyond it, filter instead.
-MAX_OFFSET = 100_000
+from gridgov.core.paging import MAX_OFFSET
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 

@@ -19,6 +19,7 @@ from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import can, get_visible_or_404, scope_of
 from gridgov.core.errors import ConflictError
 from gridgov.core.forms import add_service_errors
+from gridgov.core.paging import page_param
 from gridgov.disputes import exports, follow_ups, selectors, services, team
 from gridgov.disputes.forms import (
     DisputeReportForm,
@@ -96,10 +97,7 @@ def _list_filters(request: HttpRequest) -> tuple[selectors.DisputeFilter, dict[s
 def dispute_list(request: HttpRequest) -> HttpResponse:
     filters, errors = _list_filters(request)
     queryset = selectors.filter_disputes(selectors.disputes_for(request.user), filters, request.user)
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_param(request.GET.get("page", "1"), PAGE_SIZE)
     rows = list(
         selectors.with_follow_ups(selectors.ordered(queryset)).select_related(
             "event", "event__grid", "event__category"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _t
 from gridgov.accounts.roles import Cap
 from gridgov.accounts.scope import get_visible_or_404, scope_of
 from gridgov.core.errors import ConflictError
+from gridgov.core.paging import offset_param
 from gridgov.core.uploads import serve_upload
 from gridgov.events import exports, intake, selectors, transitions
 from gridgov.events.forms import FilterForm, ReportForm
@@ -96,10 +97,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
     form, filters = _list_filters(request)
-    try:
-        offset = max(0, int(request.GET.get("offset", 0)))
-    except ValueError:
-        offset = 0
+    offset = offset_param(request.GET.get("offset", 0))
     page = selectors.list_events(request.user, filters, limit=PAGE_SIZE + 1, offset=offset)
     query = request.GET.copy()
     query.pop("offset", None)
