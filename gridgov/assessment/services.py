@@ -362,3 +362,93 @@ def decide_appeal(
         [assessment.worker.user_id], f"您的{assessment.year}年度考核申诉已答复：{changed}", subject=assessment
     )
     return assessment
+
+
+def _percent(value: Any, field: str, label: str, *, below: int = 101) -> Decimal:
+    """A percentage 0–100 (below `below`) as typed on the form; the error names the field."""
+    try:
+        share = Decimal(str(value if value is not None else "").strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: f"{label}须为 0–100 的数字（百分比）"}) from None
+    if not share.is_finite() or share < 0 or share >= below:
+        raise ValidationError({field: f"{label}须在 0–{below - 1}% 之间"})
+    if share != share.quantize(Decimal("0.1")):
+        raise ValidationError({field: f"{label}最多保留一位小数"})
+    return share
+
+
+@logs_failures(Action.UPDATE)
+@transaction.atomic
+def set_scheme(
+    *,
+    user: User,
+    county: Node,
+    year: Any,
+    weights: dict[str, Any],
+    committee_weight: Any,
+    excellent_cap: Any,
+    version: Any = None,
+) -> AssessmentScheme:
+    """Set a county's assessment scheme for a year, every share in percent as the form has it:
+    each indicator's weight and the committee's (together 100%, the indicators' more than 0), and
+    the cap on the share of 优秀 (0–100%). Stored as fractions, as the scheme keeps them."""
+    if county.level != Level.COUNTY:
+        raise ValidationError({"county": "请选择区县"})
+    require(user, Cap.MANAGE_STAFF, county.path, county)
+    try:
+        year_value = int(year)
+    except (TypeError, ValueError):
+        raise ValidationError({"year": "年度须为四位数字"}) from None
+    if not 2000 <= year_value <= 2100:
+        raise ValidationError({"year": "年度须在 2000–2100 之间"})
+    unknown = sorted(set(weights) - set(indicators.NAMES))
+    if unknown:
+        raise ValidationError({f"weight_{unknown[0]}": "没有这项考核指标"})
+    shares = {
+        key: _percent(weights.get(key), f"weight_{key}", f"{label}权重")
+        for key, label in indicators.NAMES.items()
+    }
+    committee = _percent(committee_weight, "committee_weight", "考核委员会评分权重", below=100)
+    cap = _percent(excellent_cap, "excellent_cap", "优秀比例上限")
+    if not sum(shares.values()):
+        raise ValidationError({"weights": "指标权重不能全为 0"})
+    total = sum(shares.values()) + committee
+    if total != 100:
+        raise ValidationError({"weights": f"指标权重与委员会评分权重合计须为 100%（现为 {total}%）"})
+    hundred = Decimal(100)
+    values = {
+        "weights": {key: float(share / hundred) for key, share in shares.items()},
+        "committee_weight": (committee / hundred).quantize(Decimal("0.001")),
+        "excellent_cap": (cap / hundred).quantize(Decimal("0.001")),
+    }
+    scheme = (
+        AssessmentScheme.objects.select_for_update()
+        .filter(county_code=county.county_code, year=year_value)
+        .first()
+    )
+    if scheme is None:
+        scheme = AssessmentScheme.objects.create(
+            county=county, path=county.path, county_code=county.county_code, year=year_value, **values
+        )
+        record(Action.CREATE, scheme, message=f"assessment scheme {year_value} set")
+        return scheme
+    if version not in (None, "") and str(version) != str(scheme.version):
+        raise PreconditionFailed("该考核方案已被他人修改，请刷新后重试", current_version=scheme.version)
+    before = {
+        "weights": scheme.weights,
+        "committee_weight": str(scheme.committee_weight),
+        "excellent_cap": str(scheme.excellent_cap),
+    }
+    for name, value in values.items():
+        setattr(scheme, name, value)
+    scheme.version = F("version") + 1
+    scheme.save()
+    scheme.refresh_from_db()
+    after = {
+        "weights": scheme.weights,
+        "committee_weight": str(scheme.committee_weight),
+        "excellent_cap": str(scheme.excellent_cap),
+    }
+    changes = {name: [before[name], after[name]] for name in before if before[name] != after[name]}
+    record(Action.UPDATE, scheme, changes=changes, message=f"assessment scheme {year_value} set")
+    return scheme

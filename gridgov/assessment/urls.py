@@ -1,11 +1,12 @@
 from django.urls import path
 
-from gridgov.assessment import views
+from gridgov.assessment import scheme_views, views
 
 app_name = "assessment"
 urlpatterns = [
     path("", views.index, name="index"),
     path("compute/", views.compute, name="compute"),
+    path("scheme/", scheme_views.scheme, name="scheme"),
     path("approve/", views.approve_all, name="approve_all"),
     path("<int:assessment_id>/", views.detail, name="detail"),
     *(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from gridgov.accounts.models import User
 from gridgov.accounts.roles import Cap
-from gridgov.accounts.scope import get_visible_or_404, has
+from gridgov.accounts.scope import get_visible_or_404, has, scope_of
 from gridgov.assessment import selectors, services
 from gridgov.assessment.models import Result, Status
 from gridgov.core.errors import ConflictError
@@ -77,6 +77,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "scheme": scheme,
             "room": room,
             "is_county": node is not None and node.level == Level.COUNTY,
+            "may_set_scheme": county is not None and scope_of(user, Cap.MANAGE_STAFF).covers(county.path),
         },
     )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.workforce import views
+from gridgov.workforce import settings_views, views
 
 app_name = "workforce"
 urlpatterns = [
@@ -17,4 +17,6 @@ urlpatterns = [
     path("runs/<int:promotionrun_id>/cancel/", views.run_action, {"action": "cancel"}, name="cancel_run"),
     path("budget/", views.budget_page, name="budget"),
     path("budget.xlsx", views.budget_export, name="budget_export"),
+    path("budget/pay/", settings_views.pay_scale, name="pay_scale"),
+    path("budget/rates/", settings_views.contribution_rates, name="contribution_rates"),
 ]

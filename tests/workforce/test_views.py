@@ -4,6 +4,7 @@ import io
 
 from openpyxl import load_workbook
 
+from gridgov.hierarchy.models import Level, Node
 from gridgov.workforce.models import PromotionRun, RunStatus
 
 
@@ -61,3 +62,112 @@ def test_budget_page_and_excel(login, node):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[-1][0] == "合计"
     assert rows[-1][1] == 12
+
+
+# --- the county's settings: pay table and contribution rates ----------------------------------
+
+
+def _pay_form(base: int = 4000) -> dict[str, str]:
+    return {f"grade_{g}": str(base + 100 * g) for g in range(1, 13)}
+
+
+def test_budget_page_links_to_the_settings_forms(login, node):
+    text = login("saihan_admin").get("/workforce/budget/?year=2026").content.decode()
+    assert "/workforce/budget/pay/" in text
+    assert "/workforce/budget/rates/" in text
+
+
+def test_pay_scale_form_saves_audited_and_redirects(login, node):
+    from gridgov.audit.models import AuditEntry
+    from gridgov.workforce.models import PayScale
+
+    county = node("赛罕区")
+    client = login("saihan_admin")
+    page = client.get(f"/workforce/budget/pay/?county={county.pk}&year=2030")
+    assert page.status_code == 200
+    assert "12档月薪酬" in page.content.decode()
+    assert "no-store" in page["Cache-Control"]
+    audited = AuditEntry.objects.filter(object_type="workforce.payscale").count()
+    saved = client.post("/workforce/budget/pay/", {"county": county.pk, "year": 2030, **_pay_form()})
+    assert saved.status_code == 302
+    assert f"county={county.pk}&year=2030" in saved["Location"]
+    rows = PayScale.objects.filter(county_code=county.county_code, year=2030).order_by("grade")
+    assert [str(r.monthly_pay) for r in rows][:2] == ["4100.00", "4200.00"]
+    assert AuditEntry.objects.filter(object_type="workforce.payscale").count() == audited + 12
+    shown = client.get(f"/workforce/budget/pay/?county={county.pk}&year=2030").content.decode()
+    assert 'value="5200.00"' in shown
+
+
+def test_pay_scale_bad_value_names_the_field_and_saves_nothing(login, node):
+    from gridgov.workforce.models import PayScale
+
+    county = node("赛罕区")
+    form = {**_pay_form(), "grade_7": "abc"}
+    response = login("saihan_admin").post(
+        "/workforce/budget/pay/", {"county": county.pk, "year": 2031, **form}
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "7档月薪酬须为数字" in text
+    assert 'id="id_grade_7" name="grade_7" value="abc"' in text
+    assert not PayScale.objects.filter(county_code=county.county_code, year=2031).exists()
+    falling = {**_pay_form(), "grade_5": "100"}
+    response = login("saihan_admin").post(
+        "/workforce/budget/pay/", {"county": county.pk, "year": 2031, **falling}
+    )
+    assert "5档薪酬不能低于4档" in response.content.decode()
+    assert not PayScale.objects.filter(county_code=county.county_code, year=2031).exists()
+
+
+RATES = {
+    "base_floor": "4000",
+    "base_ceiling": "20000",
+    "pension_rate": "0.16",
+    "medical_rate": "0.08",
+    "unemployment_rate": "0.005",
+    "injury_rate": "0.004",
+    "housing_fund_rate": "0.12",
+}
+
+
+def test_contribution_rates_form_saves_audited(login, node):
+    from gridgov.audit.models import AuditEntry
+    from gridgov.workforce.models import ContributionRates
+
+    county = node("赛罕区")
+    client = login("saihan_admin")
+    page = client.get(f"/workforce/budget/rates/?county={county.pk}&year=2030")
+    assert page.status_code == 200
+    assert "缴费基数下限" in page.content.decode()
+    saved = client.post("/workforce/budget/rates/", {"county": county.pk, "year": 2030, **RATES})
+    assert saved.status_code == 302
+    rates = ContributionRates.objects.get(county_code=county.county_code, year=2030)
+    assert str(rates.pension_rate) == "0.1600"
+    assert AuditEntry.objects.filter(
+        object_type="workforce.contributionrates", object_id=str(rates.pk)
+    ).exists()
+
+
+def test_contribution_rates_bad_value_names_the_field(login, node):
+    from gridgov.workforce.models import ContributionRates
+
+    county = node("赛罕区")
+    bad = {**RATES, "medical_rate": "8"}
+    response = login("saihan_admin").post(
+        "/workforce/budget/rates/", {"county": county.pk, "year": 2031, **bad}
+    )
+    assert response.status_code == 400
+    assert "医疗保险单位费率须在 0 到 1 之间" in response.content.decode()
+    assert not ContributionRates.objects.filter(county_code=county.county_code, year=2031).exists()
+
+
+def test_settings_forms_are_404_outside_scope(login, node):
+    county = node("赛罕区")
+    other = Node.objects.filter(level=Level.COUNTY).exclude(pk=county.pk).first()
+    for url in ("/workforce/budget/pay/", "/workforce/budget/rates/"):
+        assert login("huimin_admin").get(f"{url}?county={county.pk}").status_code == 404
+        assert login("huimin_admin").get(url).status_code == 404
+        posted = login("huimin_admin").post(url, {"county": county.pk, "year": 2031, **_pay_form(), **RATES})
+        assert posted.status_code == 404
+        if other is not None:
+            assert login("saihan_admin").get(f"{url}?county={other.pk}").status_code == 404
