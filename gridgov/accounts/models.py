@@ -80,6 +80,10 @@ class LoginFailure(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = _("登录失败记录")
+
     def __str__(self) -> str:
         return f"{self.username} {self.at:%Y-%m-%d %H:%M:%S}"
 
@@ -202,8 +206,12 @@ class RefreshToken(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces"
     )
 
+    class Meta:
+        verbose_name = _("设备续期凭据")
+        verbose_name_plural = _("设备续期凭据")
+
     def __str__(self) -> str:
-        return f"refresh #{self.pk} of device #{self.device_id}"
+        return f"设备 {self.device_id} 的续期凭据 #{self.pk}"
 
 
 class AccessStamp(models.Model):
@@ -218,5 +226,9 @@ class AccessStamp(models.Model):
 
     generation = models.BigIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("权限变更计数")
+        verbose_name_plural = _("权限变更计数")
+
     def __str__(self) -> str:
-        return f"access generation {self.generation}"
+        return f"权限变更计数 {self.generation}"

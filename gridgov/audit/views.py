@@ -1,5 +1,7 @@
 """The audit log for auditors: read-only, scoped to their subtree. Nothing here writes."""
 
+import functools
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
@@ -7,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from gridgov.audit import selectors
 from gridgov.audit.forms import AuditFilterForm
-from gridgov.core.labels import field_label
+from gridgov.core.labels import field_label, value_label
 
 
 @login_required
@@ -44,8 +46,11 @@ def entry_detail(request: HttpRequest, auditentry_id: int) -> HttpResponse:
     changes = []
     for field, value in sorted((entry.changes or {}).items()):
         label = field_label(entry.object_type, field)
+        shown = functools.partial(value_label, entry.object_type, field)
         if isinstance(value, list) and len(value) == 2:
-            changes.append({"label": label, "before": value[0], "after": value[1], "pair": True})
+            changes.append(
+                {"label": label, "before": shown(value[0]), "after": shown(value[1]), "pair": True}
+            )
         else:
-            changes.append({"label": label, "value": value, "pair": False})
+            changes.append({"label": label, "value": shown(value), "pair": False})
     return render(request, "audit/detail.html", {"entry": entry, "changes": changes})

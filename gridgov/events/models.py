@@ -456,6 +456,8 @@ class IdempotencyKey(models.Model):
     response = models.JSONField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("防重复提交记录")
+        verbose_name_plural = _("防重复提交记录")
         constraints = [
             models.UniqueConstraint(fields=["user", "scope", "key"], name="unique_idempotency_key")
         ]

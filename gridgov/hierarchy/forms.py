@@ -11,9 +11,7 @@ from gridgov.hierarchy.models import DERIVED_LEVELS, DedicatedKind, GridKind, Le
 from gridgov.hierarchy.paths import CODE_LENGTH
 
 _BOUNDARY_HELP = _(
-    "GeoJSON Polygon 或 MultiPolygon（WGS84 经纬度），例如 "
-    '{"type": "Polygon", "coordinates": [[[111.7, 40.8], [111.71, 40.8], [111.71, 40.81], '
-    "[111.7, 40.81], [111.7, 40.8]]]}；留空表示不设边界。"
+    "粘贴测绘或地图软件导出的 GeoJSON 多边形（WGS84 经纬度，单个或多个多边形均可）；留空表示不设边界。"
 )
 
 

@@ -272,7 +272,7 @@ class RectificationStep(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.rectification_id} {self.kind}"
+        return f"整改 {self.rectification_id} {self.get_kind_display()}"
 
 
 class InspectionPhoto(ScopedModel):

@@ -17,6 +17,7 @@ returns only rows of transactions older than the oldest one still running
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.lookups import PathField
 
@@ -34,6 +35,8 @@ class SyncChange(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("同步变更")
+        verbose_name_plural = _("同步变更")
         indexes = [
             models.Index(fields=["txid", "id"], name="sync_change_position"),
             models.Index(fields=["path", "txid", "id"], name="sync_change_path"),

@@ -59,7 +59,7 @@ class RollupState(models.Model):
         verbose_name_plural = _("汇总进度")
 
     def __str__(self) -> str:
-        return f"audit #{self.audit_seq}"
+        return f"审计日志 #{self.audit_seq}"
 
 
 class DisplayLink(ScopedModel):

@@ -107,6 +107,8 @@ class TrackBatch(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("轨迹上传批次")
+        verbose_name_plural = _("轨迹上传批次")
         constraints = [models.UniqueConstraint(fields=["patrol", "seq"], name="trackbatch_patrol_seq")]
 
     def __str__(self) -> str:
@@ -123,6 +125,8 @@ class TrackPoint(models.Model):
     accuracy_m = models.FloatField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("轨迹点")
+        verbose_name_plural = _("轨迹点")
         indexes = [models.Index(fields=["patrol", "at"], name="trackpoint_patrol_at")]
 
     def __str__(self) -> str:

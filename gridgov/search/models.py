@@ -29,7 +29,7 @@ class SearchDoc(ScopedModel):
 
     def __str__(self) -> str:
         kind, pk = split_doc_id(self.id)
-        return f"{'household' if kind == HOUSEHOLD else 'resident'} {pk}"
+        return f"{'住户' if kind == HOUSEHOLD else '居民'} {pk}"
 
 
 def resident_doc_id(pk: int) -> int:

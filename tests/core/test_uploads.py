@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.test import Client
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 
 from gridgov.core.uploads import PrivateUploadStorage
 from gridgov.tasks import services as tasks
@@ -20,7 +20,11 @@ from gridgov.tasks.models import AssignmentState, TaskAssignment
 from tests.events.conftest import PNG, story  # noqa: F401  (fixture)
 
 # Each model with an uploaded file, and the view that serves it after the scope check.
-SERVED_BY = {"events.eventphoto": "events:photo", "tasks.taskphoto": "tasks:photo"}
+SERVED_BY = {
+    "events.eventphoto": "events:photo",
+    "tasks.taskphoto": "tasks:photo",
+    "inspection.inspectionphoto": "inspection:photo",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +40,8 @@ def test_every_file_field_has_a_scoped_view() -> None:
         if isinstance(f, models.FileField)
     }
     assert found == set(SERVED_BY), "a new upload needs a view that checks scope (gridgov.core.uploads)"
+    for name in SERVED_BY.values():
+        assert reverse(name, args=[1, 1] if name != "inspection:photo" else [1])
 
 
 def test_uploads_have_no_public_url(settings: Any) -> None:

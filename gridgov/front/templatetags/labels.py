@@ -7,3 +7,5 @@ from gridgov.core import labels
 register = template.Library()
 register.filter("channel_label", labels.channel_label)
 register.filter("model_label", labels.model_label)
+register.filter("actor_label", labels.actor_label)
+register.filter("personal_data_label", labels.personal_data_label)
