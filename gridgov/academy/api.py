@@ -242,6 +242,8 @@ def cancel_signup(request: HttpRequest, response: HttpResponse, studysession_id:
 
 class CheckInIn(Schema):
     token: str
+    # When the phone scanned the code (with its offset), if it sends it later (no signal then).
+    scanned_at: datetime.datetime | None = None
 
 
 class CheckInOut(Schema):
@@ -255,7 +257,7 @@ class CheckInOut(Schema):
 @replayable("academy")
 def check_in(request: HttpRequest, response: HttpResponse, body: CheckInIn) -> dict[str, Any]:
     """Attendance by the scanned session code (idempotent; refused outside the session window)."""
-    signup = sessions.check_in(user=_user(request), token=body.token[:500])
+    signup = sessions.check_in(user=_user(request), token=body.token[:500], scanned_at=body.scanned_at)
     assert signup.attended_at is not None
     return {
         "session_id": signup.session_id,

@@ -30,6 +30,9 @@ from gridgov.hierarchy.models import Node
 
 PREFIX = "GGS1:"
 CHECKIN_TOKEN_TTL = datetime.timedelta(minutes=5)
+# A scan made without signal may reach the server this much later (the outbox sends it then).
+LATE_SEND_LIMIT = datetime.timedelta(hours=12)
+CLOCK_SKEW = datetime.timedelta(minutes=2)
 _SALT = "gridgov.academy.checkin"
 
 
@@ -190,36 +193,54 @@ def cancel_signup(*, user: User, session: StudySession) -> Signup | None:
 # --- the QR code and check-in ----------------------------------------------------------------------
 
 
-def checkin_token(session: StudySession) -> str:
-    return PREFIX + signing.dumps({"s": session.pk}, salt=_SALT, compress=False)
+def checkin_token(session: StudySession, now: datetime.datetime | None = None) -> str:
+    issued = int((now or timezone.now()).timestamp())
+    return PREFIX + signing.dumps({"s": session.pk, "t": issued}, salt=_SALT, compress=False)
 
 
-def session_of_token(raw: Any) -> int:
+def session_of_token(raw: Any, scanned_at: datetime.datetime | None = None) -> tuple[int, datetime.datetime]:
+    """The session a code names and when it was scanned. A code is good for CHECKIN_TOKEN_TTL
+    after it was shown; a phone that scanned it without signal sends it later with the time it
+    scanned it (`scanned_at`), which must fall in that span (and be no later than now): the
+    claim cannot stretch the code's life, only carry it across a dead spot. Sent later than
+    LATE_SEND_LIMIT, it is refused."""
     value = str(raw or "").strip()
     if not value.startswith(PREFIX):
         raise ValidationError({"token": "不是交流会签到码"})
     try:
-        payload = signing.loads(value[len(PREFIX) :], salt=_SALT, max_age=CHECKIN_TOKEN_TTL)
+        payload = signing.loads(value[len(PREFIX) :], salt=_SALT, max_age=LATE_SEND_LIMIT)
     except signing.SignatureExpired:
         raise ValidationError({"token": "签到码已过期，请扫描现场最新的二维码"}) from None
     except signing.BadSignature:
         raise ValidationError({"token": "签到码无效"}) from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
+    if (
+        not isinstance(payload, dict)
+        or not isinstance(payload.get("s"), int)
+        or not isinstance(payload.get("t"), int)
+    ):
         raise ValidationError({"token": "签到码无效"})
-    return int(payload["s"])
+    shown = datetime.datetime.fromtimestamp(payload["t"], tz=datetime.UTC)
+    now = timezone.now()
+    when = scanned_at or now
+    if timezone.is_naive(when):
+        raise ValidationError({"scanned_at": "扫码时间须带时区"})
+    if when > now + CLOCK_SKEW:
+        raise ValidationError({"scanned_at": "扫码时间晚于当前时间"})
+    if not shown - CLOCK_SKEW <= when <= shown + CHECKIN_TOKEN_TTL:
+        raise ValidationError({"token": "签到码已过期，请扫描现场最新的二维码"})
+    return int(payload["s"]), min(when, now)
 
 
 @transaction.atomic
-def check_in(*, user: User, token: Any) -> Signup:
-    """Attendance by scanning the session's code: idempotent, refused outside the window; a
-    walk-in without sign-up takes a free seat. Credits the session's hours once."""
-    session_id = session_of_token(token)
+def check_in(*, user: User, token: Any, scanned_at: datetime.datetime | None = None) -> Signup:
+    """Attendance by scanning the session's code: idempotent, refused outside the window (at the
+    time of the scan); a walk-in without sign-up takes a free seat. Credits the hours once."""
+    session_id, now = session_of_token(token, scanned_at)
     found = StudySession.objects.filter(pk=session_id).first()
     if found is None:
         raise ValidationError({"token": "签到码无效"})
     session = _open_for(user, found)
     opens, closes = window_of(session)
-    now = timezone.now()
     if not opens <= now <= closes:
         raise ConflictError(
             f"不在签到时间内（{timezone.localtime(opens):%m-%d %H:%M}–{timezone.localtime(closes):%H:%M}）"

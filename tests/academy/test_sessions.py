@@ -79,12 +79,36 @@ def test_forged_expired_and_foreign_tokens_are_refused(live: StudySession, user:
         sessions.check_in(user=gaobo, token="GGS1:" + signing.dumps({"s": live.pk}, salt="other"))
     with pytest.raises(ValidationError, match="不是交流会签到码"):
         sessions.check_in(user=gaobo, token="GGB1:123:ABCDEF")
-    old = sessions.checkin_token(live)
-    real_now = timezone.now()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("time.time", lambda: real_now.timestamp() + 600)
-        with pytest.raises(ValidationError, match="已过期"):
-            sessions.session_of_token(old)
+    old = sessions.checkin_token(live, now=timezone.now() - datetime.timedelta(minutes=10))
+    with pytest.raises(ValidationError, match="已过期"):
+        sessions.session_of_token(old)
+    with pytest.raises(ValidationError, match="签到码无效"):
+        sessions.check_in(
+            user=gaobo, token="GGS1:" + signing.dumps({"s": live.pk}, salt="gridgov.academy.checkin")
+        )
+
+
+def test_a_scan_without_signal_is_accepted_later_for_the_time_it_was_made(
+    live: StudySession, user: Any
+) -> None:
+    shown = timezone.now() - datetime.timedelta(minutes=20)
+    token = sessions.checkin_token(live, now=shown)
+    gaobo = user("gaobo")
+    # The phone scanned it a minute after it was shown, then had no signal for 19 minutes.
+    done = sessions.check_in(user=gaobo, token=token, scanned_at=shown + datetime.timedelta(minutes=1))
+    assert done.state == SignupState.ATTENDED
+    # A claimed scan time outside the code's five minutes, or in the future, is refused.
+    with pytest.raises(ValidationError, match="已过期"):
+        sessions.check_in(
+            user=user("huimin_volunteer"), token=token, scanned_at=shown + datetime.timedelta(minutes=9)
+        )
+    with pytest.raises(ValidationError) as refused:
+        sessions.check_in(
+            user=user("huimin_volunteer"),
+            token=token,
+            scanned_at=timezone.now() + datetime.timedelta(hours=1),
+        )
+    assert "scanned_at" in refused.value.message_dict
 
 
 def test_cancelled_session_refuses_check_in(live: StudySession, user: Any) -> None:

@@ -45,7 +45,7 @@
   GG.outboxKinds.register('academy.checkin', {
     label: () => '交流会扫码签到',
     record: () => 'checkin',
-    send: (item) => post('/academy/checkin', { token: item.body.token }, item),
+    send: (item) => post('/academy/checkin', { token: item.body.token, scanned_at: item.body.scanned_at }, item),
     async done(item, answer) { await remember('checkin', answer); },
   });
 })(typeof self !== 'undefined' ? self : globalThis);

@@ -163,10 +163,10 @@
       const submit = async (text) => {
         const value = (text || '').trim();
         if (!value.startsWith('GGS1:')) { error.textContent = '这不是交流会签到码'; return; }
-        await queue('academy.checkin', { token: value }, '已签到');
+        await queue('academy.checkin', { token: value, scanned_at: new Date().toISOString() }, '已签到');
         GG.ui.go('learn');
       };
-      const form = h('form', { class: 'form' }, field('签到码', code, '签到码 5 分钟内有效，请在现场扫码'), error,
+      const form = h('form', { class: 'form' }, field('签到码', code, '请在现场扫码；没有信号时先保存，联网后自动提交'), error,
         h('button', { type: 'submit', class: 'primary' }, '签到'));
       form.addEventListener('submit', (e) => { e.preventDefault(); submit(code.value); });
       el.append(form);
