@@ -175,7 +175,7 @@
         return response.json();
       })
       .then(draw)
-      .catch(function (error) { statusNode.textContent = "地图数据加载失败：" + error.message; });
+      .catch(function () { statusNode.textContent = "地图数据加载失败，请刷新页面重试"; });
   }
 
   function go(nodeId) {

@@ -70,7 +70,7 @@
     } catch (e) {
       if (e instanceof GG.api.Wiped || e instanceof GG.api.SignInNeeded) return;
       console.error(e);
-      body.replaceChildren(h('p', { class: 'error' }, '出错了：' + (e && e.message || e)));
+      body.replaceChildren(h('p', { class: 'error' }, '出错了：' + reason(e)));
     }
     if (token !== renderToken) return;  // a later navigation won
     main.replaceChildren(body);
@@ -84,6 +84,13 @@
   }
 
   let toastTimer = null;
+  /** An error as a person reads it: the server's Chinese message, never a browser's English one
+   * ("Failed to fetch", "TypeError: …"). */
+  function reason(e) {
+    const text = String((e && e.message) || e || '');
+    return /[\u4e00-\u9fff]/.test(text) ? text : '请稍后重试';
+  }
+
   function toast(message) {
     const el = doc.getElementById('toast');
     el.textContent = message;
@@ -106,5 +113,5 @@
     badge.classList.toggle('stuck', stuck > 0);
   }
 
-  GG.ui = { h: h, field: field, render: render, go: go, toast: toast, updateBar: updateBar };
+  GG.ui = { h: h, field: field, render: render, go: go, toast: toast, updateBar: updateBar, reason: reason };
 })(self);

@@ -188,7 +188,7 @@
       return response.json();
     })
     .then(draw)
-    .catch(function (error) { say("地图数据加载失败：" + error.message); });
+    .catch(function () { say("地图数据加载失败，请刷新页面重试"); });
 
   if (config.refresh) {
     // The big screen reloads itself (the server answers the same read-only view, fresh).

@@ -105,7 +105,7 @@
       const material = c.kind === 'link'
         ? h('a', { class: 'button', href: c.url, target: '_blank', rel: 'noopener noreferrer' }, '打开学习链接')
         : h('button', { type: 'button', class: 'button' }, c.kind === 'video' ? '播放视频' : '查看课件');
-      if (c.kind !== 'link') material.addEventListener('click', () => openMaterial(c).catch((e) => { error.textContent = e instanceof GG.api.Offline ? '离线：联网后查看' : '打开失败：' + e.message; }));
+      if (c.kind !== 'link') material.addEventListener('click', () => openMaterial(c).catch((e) => { error.textContent = e instanceof GG.api.Offline ? '离线：联网后查看' : '打开失败：' + GG.ui.reason(e); }));
       el.append(h('section', { class: 'card' }, h('h2', {}, c.title), h('p', {}, c.summary),
         h('p', { class: 'sub' }, c.hours + ' 学时' + (c.lecturer ? ' · ' + c.lecturer : '')), material, error));
       const last = await GG.store.getMeta('academy:quiz:' + c.id);

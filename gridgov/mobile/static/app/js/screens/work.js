@@ -41,11 +41,11 @@
         try {
           await GG.api.signIn(username.value.trim(), password.value, device.value.trim());
           button.textContent = '正在同步网格数据…';
-          try { await GG.sync.run(); await loadCategories(); } catch (err) { GG.ui.toast('同步未完成：' + err.message); }
+          try { await GG.sync.run(); await loadCategories(); } catch (err) { GG.ui.toast('同步未完成：' + GG.ui.reason(err)); }
           GG.outbox.schedule(0);
           GG.ui.go('today');
         } catch (err) {
-          error.textContent = err instanceof GG.api.Offline ? '无法连接服务器：首次登录需要联网' : err.message;
+          error.textContent = err instanceof GG.api.Offline ? '无法连接服务器：首次登录需要联网' : GG.ui.reason(err);
           button.disabled = false;
           button.textContent = '登录';
         }
@@ -244,7 +244,7 @@
       syncButton.addEventListener('click', async () => {
         syncButton.disabled = true;
         try { await GG.outbox.flush(); await GG.sync.run(); await refreshNotices(); GG.ui.toast('已同步'); }
-        catch (e) { GG.ui.toast(e instanceof GG.api.Offline ? '离线：联网后再同步' : '同步失败：' + e.message); }
+        catch (e) { GG.ui.toast(e instanceof GG.api.Offline ? '离线：联网后再同步' : '同步失败：' + GG.ui.reason(e)); }
         GG.ui.render();
       });
       const logout = h('button', { type: 'button', class: 'danger' }, '退出登录');

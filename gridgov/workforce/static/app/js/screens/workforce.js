@@ -20,7 +20,7 @@
     async render(el) {
       let file;
       try { file = await fetchJson('/workforce/me'); } catch (e) {
-        el.append(h('section', { class: 'card' }, h('p', { class: 'muted' }, e instanceof GG.api.Offline ? '离线：联网后查看档案' : '读取失败：' + e.message)));
+        el.append(h('section', { class: 'card' }, h('p', { class: 'muted' }, e instanceof GG.api.Offline ? '离线：联网后查看档案' : '读取失败：' + GG.ui.reason(e))));
         return;
       }
       if (!file) { el.append(h('section', { class: 'card' }, h('p', { class: 'muted' }, '您没有专职网格员档案。'))); return; }
