@@ -142,3 +142,20 @@ def turnover(user: User, node: Node, year: int) -> list[TurnoverRow]:
                 row.active += 1
                 row.tenure_total += tenure_years(hired, end)
     return [*rows.values(), total]
+
+
+def workers_without_file(user: User) -> list[tuple[User, Node]]:
+    """Full-time grid workers on grids where the user manages staff who have no file yet, with
+    their grid (the choices of the page that opens a file)."""
+    from gridgov.accounts.models import RoleAssignment
+    from gridgov.accounts.roles import Role
+
+    scope = scope_of(user, Cap.MANAGE_STAFF)
+    rows = (
+        RoleAssignment.objects.filter(
+            scope.q("node__path"), role=Role.GRID_WORKER, user__is_active=True, user__worker_file__isnull=True
+        )
+        .select_related("user", "node")
+        .order_by("node__path", "user__username")
+    )
+    return [(row.user, row.node) for row in rows[:500]]

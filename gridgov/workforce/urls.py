@@ -1,12 +1,14 @@
 from django.urls import path
 
-from gridgov.workforce import settings_views, views
+from gridgov.workforce import file_views, settings_views, views
 
 app_name = "workforce"
 urlpatterns = [
     path("", views.home, name="home"),
     path("me/", views.me, name="me"),
+    path("workers/new/", file_views.open_file, name="open_file"),
     path("workers/<int:workerfile_id>/", views.worker, name="worker"),
+    path("workers/<int:workerfile_id>/edit/", file_views.edit_file, name="edit_file"),
     path("workers/<int:workerfile_id>/depart/", views.worker_action, {"action": "depart"}, name="depart"),
     path("workers/<int:workerfile_id>/grade/", views.worker_action, {"action": "grade"}, name="adjust_grade"),
     path("workers/<int:workerfile_id>/record/", views.worker_action, {"action": "record"}, name="add_record"),

@@ -5,7 +5,7 @@ import io
 from openpyxl import load_workbook
 
 from gridgov.hierarchy.models import Level, Node
-from gridgov.workforce.models import PromotionRun, RunStatus
+from gridgov.workforce.models import PromotionRun, RunStatus, WorkerFile
 
 
 def test_home_lists_the_subtree_with_turnover(login):
@@ -171,3 +171,135 @@ def test_settings_forms_are_404_outside_scope(login, node):
         assert posted.status_code == 404
         if other is not None:
             assert login("saihan_admin").get(f"{url}?county={other.pk}").status_code == 404
+
+
+# --- opening and editing a worker's file ---------------------------------------------------------
+
+
+def _new_worker(node, community: str = "惠民社区"):
+    """A new full-time worker's account on a grid of `community` that has no worker yet."""
+    from gridgov.accounts.models import RoleAssignment, User
+    from gridgov.accounts.roles import Role
+
+    taken = RoleAssignment.objects.filter(role=Role.GRID_WORKER).values("node_id")
+    grid = (
+        Node.objects.filter(level=Level.GRID, path__startswith=node(community).path)
+        .exclude(pk__in=taken)
+        .order_by("path")
+        .first()
+    )
+    if grid is None:  # every grid has its worker: free one by moving the role to a new account
+        grid = Node.objects.filter(level=Level.GRID, path__startswith=node(community).path).order_by("-path")[
+            0
+        ]
+        RoleAssignment.objects.filter(role=Role.GRID_WORKER, node=grid).delete()
+    account = User.objects.create_user(username="xinren", password="x", full_name="新任网格员")
+    RoleAssignment.objects.create(user=account, role=Role.GRID_WORKER, node=grid)
+    account.grid_name = grid.name
+    return account
+
+
+def test_open_file_lists_unfiled_workers_and_opens_one_audited(login, node):
+    from gridgov.audit.models import AuditEntry
+    from gridgov.workforce.models import WorkerFile
+
+    account = _new_worker(node)
+    client = login("huimin_admin")
+    assert "/workforce/workers/new/" in client.get("/workforce/").content.decode()
+    page = client.get("/workforce/workers/new/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f"新任网格员（{account.grid_name}）" in text
+    assert "高波" not in text  # already has a file
+    form = {
+        "worker": account.pk,
+        "hire_date": "2026-03-01",
+        "grade": "2",
+        "education": "bachelor",
+        "contract_kind": "labour",
+    }
+    created = client.post("/workforce/workers/new/", form)
+    assert created.status_code == 302
+    opened = WorkerFile.objects.get(user=account)
+    assert created["Location"] == f"/workforce/workers/{opened.pk}/"
+    assert (opened.grade, opened.name, opened.education) == (2, "新任网格员", "bachelor")
+    assert AuditEntry.objects.filter(object_type="workforce.workerfile", object_id=str(opened.pk)).exists()
+    assert f"新任网格员（{account.grid_name}）" not in client.get("/workforce/workers/new/").content.decode()
+
+
+def test_open_file_bad_value_names_the_field_and_saves_nothing(login, node):
+    from gridgov.workforce.models import WorkerFile
+
+    account = _new_worker(node)
+    client = login("huimin_admin")
+    response = client.post(
+        "/workforce/workers/new/", {"worker": account.pk, "hire_date": "2026-03-01", "grade": "13"}
+    )
+    assert response.status_code == 400
+    assert "档次须为 1–12 的整数" in response.content.decode()
+    response = client.post(
+        "/workforce/workers/new/", {"worker": account.pk, "hire_date": "yesterday", "grade": "1"}
+    )
+    assert "入职日期格式应为 YYYY-MM-DD" in response.content.decode()
+    assert not WorkerFile.objects.filter(user=account).exists()
+
+
+def test_open_file_refuses_a_worker_outside_scope(login, node):
+    from gridgov.workforce.models import WorkerFile
+
+    account = _new_worker(node, "老缸房社区")
+    client = login("huimin_admin")
+    assert "新任网格员" not in client.get("/workforce/workers/new/").content.decode()
+    response = client.post(
+        "/workforce/workers/new/", {"worker": account.pk, "hire_date": "2026-03-01", "grade": "1"}
+    )
+    assert response.status_code == 400
+    assert "请选择本辖区内尚未建档的专职网格员" in response.content.decode()
+    assert not WorkerFile.objects.filter(user=account).exists()
+    assert login("gaobo").get("/workforce/workers/new/").status_code == 404
+
+
+def test_edit_file_saves_with_the_version_guard(login, worker_of):
+    gaobo = worker_of("惠民社区第一网格")
+    client = login("huimin_admin")
+    assert (
+        f"/workforce/workers/{gaobo.pk}/edit/"
+        in client.get(f"/workforce/workers/{gaobo.pk}/").content.decode()
+    )
+    page = client.get(f"/workforce/workers/{gaobo.pk}/edit/")
+    assert page.status_code == 200
+    assert "****" in page.content.decode()
+    form = {
+        "version": gaobo.version,
+        "name": "高波",
+        "contract_kind": "dispatch",
+        "contract_end": "2028-12-31",
+    }
+    saved = client.post(f"/workforce/workers/{gaobo.pk}/edit/", form)
+    assert saved.status_code == 302
+    gaobo.refresh_from_db()
+    assert (gaobo.contract_kind, str(gaobo.contract_end)) == ("dispatch", "2028-12-31")
+    assert gaobo.id_number_enc  # a blank ID number keeps the stored one
+    stale = client.post(f"/workforce/workers/{gaobo.pk}/edit/", {**form, "contract_kind": "service"})
+    assert stale.status_code == 409
+    assert "已被他人修改" in stale.content.decode()
+    gaobo.refresh_from_db()
+    assert gaobo.contract_kind == "dispatch"
+
+
+def test_edit_file_bad_value_names_the_field_and_outsiders_get_404(login, worker_of):
+    gaobo = worker_of("惠民社区第一网格")
+    client = login("huimin_admin")
+    form = {"version": gaobo.version, "name": "高波", "contract_kind": "labour", "contract_end": "31/12/2028"}
+    response = client.post(f"/workforce/workers/{gaobo.pk}/edit/", form)
+    assert response.status_code == 400
+    assert "合同到期日期格式应为 YYYY-MM-DD" in response.content.decode()
+    bad_id = client.post(
+        f"/workforce/workers/{gaobo.pk}/edit/", {**form, "contract_end": "", "id_number": "123"}
+    )
+    assert bad_id.status_code == 400
+    assert 'id="id_id_number" name="id_number" value="123"' in bad_id.content.decode()
+    assert WorkerFile.objects.get(pk=gaobo.pk).version == gaobo.version
+    yaoxin = worker_of("老缸房社区第一网格")
+    assert client.get(f"/workforce/workers/{yaoxin.pk}/edit/").status_code == 404
+    assert login("gaobo").get(f"/workforce/workers/{gaobo.pk}/edit/").status_code == 404
