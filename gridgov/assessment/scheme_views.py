@@ -53,7 +53,7 @@ def scheme(request: HttpRequest) -> HttpResponse:
             services.set_scheme(
                 user=user,
                 county=county,
-                year=year,
+                year=request.POST.get("year"),  # as posted: a mangled year is a form error
                 weights={key: values[f"weight_{key}"] for key in indicators.NAMES},
                 committee_weight=values["committee_weight"],
                 excellent_cap=values["excellent_cap"],

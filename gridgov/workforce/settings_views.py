@@ -77,7 +77,10 @@ def pay_scale(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         values = {g: request.POST.get(f"grade_{g}", "").strip() for g in GRADES}
         try:
-            services.set_pay_scale(user=user, county=county, year=year, monthly_pay=dict(values))
+            # The year as posted: a mangled one is an error on the form, not this year's table.
+            services.set_pay_scale(
+                user=user, county=county, year=request.POST.get("year"), monthly_pay=dict(values)
+            )
         except ValidationError as exc:
             errors = field_errors(exc)
         else:
@@ -120,7 +123,7 @@ def contribution_rates(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         values = {name: request.POST.get(name, "").strip() for name in RATE_LABELS}
         try:
-            services.set_contribution_rates(user=user, county=county, year=year, **values)
+            services.set_contribution_rates(user=user, county=county, year=request.POST.get("year"), **values)
         except ValidationError as exc:
             errors = field_errors(exc)
         else:

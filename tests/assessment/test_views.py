@@ -140,3 +140,25 @@ def test_scheme_form_is_404_outside_scope(login, node):
     other = Node.objects.filter(level=Level.COUNTY).exclude(pk=county.pk).first()
     if other is not None:
         assert login("saihan_admin").get(f"/assessment/scheme/?county={other.pk}").status_code == 404
+
+
+def test_set_scheme_service_refuses_a_township_and_an_outsider(node):
+    import pytest
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from gridgov.accounts.models import User
+    from gridgov.assessment.services import set_scheme
+
+    values = {
+        "weights": {k[len("weight_") :]: v for k, v in SCHEME.items() if k.startswith("weight_")},
+        "committee_weight": SCHEME["committee_weight"],
+        "excellent_cap": SCHEME["excellent_cap"],
+    }
+    county_admin = User.objects.get(username="saihan_admin")
+    with pytest.raises(ValidationError):
+        set_scheme(user=county_admin, county=node("昭乌达南路街道"), year=2034, **values)
+    with pytest.raises(PermissionDenied):
+        set_scheme(user=User.objects.get(username="huimin_admin"), county=node("赛罕区"), year=2034, **values)
+    with pytest.raises(ValidationError) as bad:
+        set_scheme(user=county_admin, county=node("赛罕区"), year=2034, **{**values, "weights": {"x": "5"}})
+    assert "weight_x" in bad.value.message_dict

@@ -303,3 +303,19 @@ def test_edit_file_bad_value_names_the_field_and_outsiders_get_404(login, worker
     yaoxin = worker_of("老缸房社区第一网格")
     assert client.get(f"/workforce/workers/{yaoxin.pk}/edit/").status_code == 404
     assert login("gaobo").get(f"/workforce/workers/{gaobo.pk}/edit/").status_code == 404
+
+
+def test_settings_forms_refuse_a_mangled_year_or_county(login, node):
+    from gridgov.workforce.models import PayScale
+
+    county = node("赛罕区")
+    client = login("saihan_admin")
+    before = PayScale.objects.count()
+    response = client.post("/workforce/budget/pay/", {"county": county.pk, "year": "20x6", **_pay_form()})
+    assert response.status_code == 400
+    assert "年度须为四位数字" in response.content.decode()
+    response = client.post("/workforce/budget/rates/", {"county": county.pk, "year": "99999", **RATES})
+    assert response.status_code == 400
+    assert "年度须在 2000–2100 之间" in response.content.decode()
+    assert client.post("/workforce/budget/pay/", {"county": "abc", "year": 2026}).status_code == 404
+    assert PayScale.objects.count() == before
