@@ -28,6 +28,8 @@ def test_grid_worker_on_a_phone_logs_in_sees_the_map_and_opens_the_grid(shared_l
         expect(page.locator("#map-status")).to_contain_text("1 个网格")
 
         # Tap the grid: the popup names its staff and police beat and links to the grid page.
+        # (In view first: the navigation above it grows as apps are added.)
+        page.locator("#map").scroll_into_view_if_needed()
         box = page.locator("#map").bounding_box()
         assert box is not None
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 + 30)

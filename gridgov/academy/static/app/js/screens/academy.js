@@ -50,8 +50,8 @@
           h('span', { class: 'sub' }, GG.formatTime(s.starts_at) + ' · ' + s.place)))),
           h('a', { class: 'button primary', href: '#/learn/scan' }, '到场扫码签到'));
       }
-      box.append(h('p', {}, mine ? (Number(mine.short) > 0 ? mine.year + ' 年学时 ' + mine.hours + '/' + mine.required + '，还差 ' + mine.short : mine.year + ' 年学时已达标（' + mine.hours + '）') : '',
-        ' ', h('a', { href: '#/learn' }, '去学习')));
+      if (mine) box.append(h('p', {}, Number(mine.short) > 0 ? mine.year + ' 年学时 ' + mine.hours + '/' + mine.required + '，还差 ' + mine.short : mine.year + ' 年学时已达标（' + mine.hours + '）'));
+      box.append(h('a', { class: 'button', href: '#/learn' }, '去学习'));
       if (navigator.onLine) { fetchKept('/academy/sessions?limit=100').catch(() => {}); fetchKept('/academy/me/hours').catch(() => {}); }
     },
   });
