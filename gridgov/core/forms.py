@@ -1,5 +1,8 @@
 """Helpers shared by the server-rendered forms of every app."""
 
+from collections.abc import Iterable
+from datetime import date
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -46,3 +49,21 @@ class AreaPeriodForm(forms.Form):
         if not self.is_valid() and name in self.errors:
             return None
         return self.cleaned_data.get(name)
+
+    def node_id(self) -> int | None:
+        node = self.value("node")
+        return node if isinstance(node, int) else None
+
+    def period(self) -> tuple[date | None, date | None]:
+        """(from, to): each a date, or None when missing or bad."""
+        start, end = self.value("from"), self.value("to")
+        return (start if isinstance(start, date) else None, end if isinstance(end, date) else None)
+
+    def page_number(self) -> int:
+        page = self.value("page")
+        return page if isinstance(page, int) else 1
+
+    def state(self, states: Iterable[str]) -> str:
+        """The `state` filter if it is one of `states`, else "" (all)."""
+        state = str(self.data.get("state", ""))
+        return state if state in states else ""

@@ -2,7 +2,6 @@
 one (townships and counties), a round with the grids that have not answered, the grids'
 answers of an area and period (the overview's list). Thin."""
 
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -87,27 +86,19 @@ ANSWER_PAGE = 50
 def answer_list(request: HttpRequest) -> HttpResponse:
     """The grids' answers under an area for a period (the overview's 排查已报送 links here)."""
     form = AreaPeriodForm(request.GET)
-    node_id = form.value("node")
+    node_id = form.node_id()
     node = (
         get_visible_or_404(Node.objects.all(), request.user, None, pk=node_id)
-        if isinstance(node_id, int)
+        if node_id is not None
         else care.default_node(request.user)
     )
-    state = request.GET.get("state", "")
-    state = state if state in ReturnState.values else ""
-    start, end = form.value("from"), form.value("to")
-    page = form.value("page")
-    page = page if isinstance(page, int) else 1
+    state = form.state(ReturnState.values)
+    start, end = form.period()
+    page = form.page_number()
     rows: list[Any] = []
     total = 0
     if node is not None:
-        found = selectors.answers(
-            request.user,
-            node,
-            start=start if isinstance(start, date) else None,
-            end=end if isinstance(end, date) else None,
-            state=state,
-        )
+        found = selectors.answers(request.user, node, start=start, end=end, state=state)
         total = found.count()
         rows = list(found[(page - 1) * ANSWER_PAGE : page * ANSWER_PAGE])
     # A round opened above the viewer's area opens only for those who may see it.
