@@ -33,6 +33,22 @@
     return h('div', { class: 'field' }, h('label', { for: id }, label), input, hint ? h('p', { class: 'hint' }, hint) : null);
   }
 
+  /** A camera/photo input and its previews: `chosen` keeps the picked files (kept as blobs by the
+   *  outbox), the input is emptied after each pick so the same photo can be taken again. */
+  function photoPicker(altPrefix) {
+    const input = h('input', { type: 'file', accept: 'image/*', capture: 'environment', multiple: true });
+    const previews = h('div', { class: 'previews' });
+    const chosen = [];
+    input.addEventListener('change', () => {
+      for (const file of input.files) {
+        chosen.push(file);
+        previews.append(h('img', { src: URL.createObjectURL(file), alt: (altPrefix || '照片 ') + chosen.length }));
+      }
+      input.value = '';
+    });
+    return { input: input, previews: previews, chosen: chosen };
+  }
+
   const screens = [];
   GG.screens = {
     /** {route: RegExp on the hash path ("people", "resident/12"), tab, title, render(el, match)} */
@@ -113,5 +129,5 @@
     badge.classList.toggle('stuck', stuck > 0);
   }
 
-  GG.ui = { h: h, field: field, render: render, go: go, toast: toast, updateBar: updateBar, reason: reason };
+  GG.ui = { h: h, field: field, photoPicker: photoPicker, render: render, go: go, toast: toast, updateBar: updateBar, reason: reason };
 })(self);

@@ -50,13 +50,7 @@
       const r = GG.data.get('rectification', m[1]);
       if (!r) { el.append(h('p', {}, '这项整改已报告或已销号。')); return; }
       const text = h('textarea', { rows: '3', maxlength: '1000', required: true, placeholder: '整改了什么、怎么整改的' });
-      const photos = h('input', { type: 'file', accept: 'image/*', capture: 'environment', multiple: true });
-      const chosen = [];
-      const previews = h('div', { class: 'previews' });
-      photos.addEventListener('change', () => {
-        for (const file of photos.files) { chosen.push(file); previews.append(h('img', { src: URL.createObjectURL(file), alt: '照片 ' + chosen.length })); }
-        photos.value = '';
-      });
+      const { input: photos, previews, chosen } = GG.ui.photoPicker();
       const error = h('p', { class: 'error', role: 'alert' });
       const form = h('form', { class: 'form' }, field('整改情况', text), field('照片（可选）', photos), previews, error,
         h('button', { type: 'submit', class: 'primary' }, '报告整改'));

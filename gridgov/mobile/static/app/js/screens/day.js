@@ -144,13 +144,7 @@
       const t = GG.data.get('task', m[1]);
       if (!t) { el.append(h('p', {}, '这项任务已完成或已撤回。')); return; }
       const result = h('textarea', { rows: '3', maxlength: '500', required: true, placeholder: '简要说明完成情况' });
-      const photos = h('input', { type: 'file', accept: 'image/*', capture: 'environment', multiple: true });
-      const chosen = [];
-      const previews = h('div', { class: 'previews' });
-      photos.addEventListener('change', () => {
-        for (const file of photos.files) { chosen.push(file); previews.append(h('img', { src: URL.createObjectURL(file), alt: '照片 ' + chosen.length })); }
-        photos.value = '';
-      });
+      const { input: photos, previews, chosen } = GG.ui.photoPicker();
       const error = h('p', { class: 'error', role: 'alert' });
       const form = h('form', { class: 'form' }, field('完成情况', result), field('照片（可选）', photos), previews, error,
         h('button', { type: 'submit', class: 'primary' }, '提交完成'));

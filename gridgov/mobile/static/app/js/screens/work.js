@@ -155,8 +155,7 @@
       const category = h('select', { required: true }, h('option', { value: '' }, '请选择'),
         categories.map((c) => h('option', { value: c.code }, c.name)));
       const description = h('textarea', { rows: '4', required: true, maxlength: '2000', placeholder: '发生了什么、在哪里' });
-      const photos = h('input', { type: 'file', accept: 'image/*', capture: 'environment', multiple: true });
-      const previews = h('div', { class: 'previews' });
+      const { input: photos, previews, chosen } = GG.ui.photoPicker('待上传照片 ');
       const address = h('input', { type: 'text', maxlength: '200', placeholder: '如 3号楼2单元门口' });
       const geo = h('p', { class: 'hint', id: 'geo-status', 'aria-live': 'polite' }, '正在定位…');
       const disputeType = h('select', {}, DISPUTE_TYPES.map(([v, l]) => h('option', { value: v }, l)));
@@ -164,18 +163,10 @@
       const disputeFields = h('div', { hidden: true }, field('纠纷类型', disputeType), field('当事人', parties));
       const error = h('p', { class: 'error', role: 'alert' });
       let point = null;
-      const chosen = [];
       if (!categories.length) error.textContent = '事件分类尚未同步：联网打开一次应用即可。';
       category.addEventListener('change', () => {
         const c = categories.find((x) => x.code === category.value);
         disputeFields.hidden = !(c && c.is_dispute);
-      });
-      photos.addEventListener('change', () => {
-        for (const file of photos.files) {
-          chosen.push(file);
-          previews.append(h('img', { src: URL.createObjectURL(file), alt: '待上传照片 ' + chosen.length }));
-        }
-        photos.value = '';
       });
       if (navigator.geolocation) {
         navigator.geolocation.getCurrentPosition(
